@@ -1,0 +1,30 @@
+import { CommanderError, type Command } from 'commander'
+import { UserError } from './userError.ts'
+
+/**
+ * runMain - parse argv and run the chosen command; turn every user error into one line and exit code 2.
+ * Exit codes: 0 ok, 1 violations/damage/differences found (set by the command), 2 usage or input errors.
+ */
+export async function runMain(program: Command, argv: string[]): Promise<void> {
+  program.exitOverride()
+  try {
+    await program.parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message
+      if (err.exitCode === 0) process.exit(0)
+      process.exit(2)
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`mmsim: ${err.message}\n`)
+      process.exit(err.exitCode)
+    }
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0)
+    if (err instanceof Error && 'userMessage' in err && typeof err.userMessage === 'string') {
+      process.stderr.write(`mmsim: ${err.userMessage}\n`)
+      process.exit(2)
+    }
+    process.stderr.write(`mmsim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(70)
+  }
+}
