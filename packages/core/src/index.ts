@@ -1,1 +1,35 @@
-export {}
+export type { EventBase, FolioKind, Level, Pfn, Pid, VmaKind, Vpn } from './events/common.ts'
+export { PAGES_PER_LEVEL } from './events/common.ts'
+export type { FolioAllocated, FolioEvent, FolioFreed, FolioMigrated, FolioSplit } from './events/folio.ts'
+export type {
+  HugetlbAnonDuplicated, HugetlbEvent, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved,
+  HvoOptimized, HvoRestored,
+} from './events/hugetlb.ts'
+export type { CheckMarked, MarkEvent } from './events/marks.ts'
+export type { EventOf, MmEvent } from './events/mmEvent.ts'
+export type { ProcessCreated, ProcessEvent, ProcessExited, ProcessForked } from './events/process.ts'
+export type {
+  AnonRmapAdded, AnonRmapDuplicated, AnonRmapReused, AnonRmapShared, CollapseCompleted, FileRmapAdded,
+  FileRmapDuplicated, NewAnonRmapAdded, PmdRemapped, RmapEvent, RmapRemoved, ZeroPageMapped, ZeroPageUnmapped,
+} from './events/rmap.ts'
+export type { VmaAdvised, VmaEvent, VmaMapped, VmaMoved, VmaProtected, VmaUnmapped } from './events/vma.ts'
+export type { EnumName, EventType, FieldKind, FieldSpec } from './events/schema.ts'
+export { ENUMS, EVENT_FIELDS, EVENT_TYPES, isEventType, MAX_FIELDS } from './events/schema.ts'
+export { KERNEL_NAMES } from './events/kernelNames.ts'
+export { mmEvent } from './events/factory.ts'
+export type { CowTrie } from './state/cowTrie.ts'
+export { trieForEach, trieGet, trieValues } from './state/cowTrie.ts'
+export type { FolioRec, MmState, PmdSlot, Proc, ProcTables, Violation, Vma } from './state/mmState.ts'
+export { emptyState, MAX_VIOLATIONS_KEPT } from './state/mmState.ts'
+export { Txn } from './state/txn.ts'
+export { applyEvents, replayBatched } from './state/applyEvents.ts'
+export { stateDigest } from './state/stateDigest.ts'
+export type { CaseReducers } from './reducers/applyEvent.ts'
+export { applyEvent, caseReducers } from './reducers/applyEvent.ts'
+export { entryAt } from './reducers/entries.ts'
+export type { FolioTruth } from './groundTruth/folioTruth.ts'
+export { folioAt, folioTruth, pageMapcount, truthOf } from './groundTruth/folioTruth.ts'
+export type { TruthSummary } from './groundTruth/truthSummary.ts'
+export { truthSummary } from './groundTruth/truthSummary.ts'
+export type { EntryVisitor } from './groundTruth/recount.ts'
+export { checkInvariants, forEachEntry } from './groundTruth/recount.ts'

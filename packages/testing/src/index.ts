@@ -1,1 +1,1 @@
-export {}
+export { given } from './given.ts'

@@ -1,0 +1,52 @@
+import type { EventBase, FolioKind, Pfn } from './common.ts'
+
+/**
+ * FolioAllocated - folio [folio, folio + 2^order) now exists, of @kind. A page-cache folio (file, shmem)
+ * belongs to file @file at page index @index; other kinds have file 0, index 0.
+ * Precondition: @folio is aligned to 2^order and overlaps no live folio.
+ * @see folio_alloc(), vma_alloc_folio(), filemap_add_folio() — mm/page_alloc.c, mm/filemap.c
+ */
+export interface FolioAllocated extends EventBase {
+  type: 'folio/allocated'
+  folio: Pfn
+  order: number
+  kind: FolioKind
+  file: number
+  index: number
+}
+
+/**
+ * FolioFreed - folio @folio is freed (and leaves the page cache, if it was there).
+ * Precondition: nothing maps any page of it.
+ * @see folio_put(), free_unref_folios(), filemap_remove_folio() — mm/swap.c, mm/filemap.c
+ */
+export interface FolioFreed extends EventBase {
+  type: 'folio/freed'
+  folio: Pfn
+}
+
+/**
+ * FolioSplit - large folio @folio becomes 2^(order - newOrder) folios of order @newOrder. Each page keeps
+ * its PTE mappings and its anon-exclusive bit; page-cache folios keep their file indices.
+ * Precondition: @folio is a live non-HugeTLB folio with order > newOrder, mapped by no PMD or PUD entry.
+ * @see __folio_split(), split_huge_page_to_list_to_order() — mm/huge_memory.c
+ */
+export interface FolioSplit extends EventBase {
+  type: 'folio/split'
+  folio: Pfn
+  newOrder: number
+}
+
+/**
+ * FolioMigrated - the contents, kind and page-cache place of @folio move to @newFolio (same order).
+ * Precondition: @folio is live and unmapped (migration entries replace its mappings, as `rmap/removed`),
+ * @newFolio is aligned and overlaps no live folio.
+ * @see migrate_pages(), migrate_folio() — mm/migrate.c
+ */
+export interface FolioMigrated extends EventBase {
+  type: 'folio/migrated'
+  folio: Pfn
+  newFolio: Pfn
+}
+
+export type FolioEvent = FolioAllocated | FolioFreed | FolioSplit | FolioMigrated

@@ -1,0 +1,230 @@
+import { PAGES_PER_LEVEL, type Level, type Pid } from '../events/common.ts'
+import { trieGet, trieSet } from '../state/cowTrie.ts'
+import type { FolioRec, ProcTables } from '../state/mmState.ts'
+import type { Txn } from '../state/txn.ts'
+import { addOwner } from './owners.ts'
+
+/**
+ * Page-table entry installs and clears shared by every mapping reducer. Each one first checks its whole
+ * precondition and records a violation (changing nothing) when it does not hold, then writes.
+ */
+
+/** checkInVma - [vpn, vpn + nr) of live process @pid lies inside one VMA; else a violation. */
+export function checkInVma(tx: Txn, pid: Pid, vpn: number, nr: number): boolean {
+  const v = tx.vmaAt(pid, vpn)
+  if (v === undefined) {
+    tx.violate(tx.vmas(pid) === null ? `process p${pid} is not live` : `vpn ${hex(vpn)} of p${pid} is outside every VMA`)
+    return false
+  }
+  if (vpn + nr > v.end) {
+    tx.violate(`[${hex(vpn)}, ${hex(vpn + nr)}) of p${pid} extends past the VMA ending at ${hex(v.end)}`)
+    return false
+  }
+  return true
+}
+
+/** checkFolioRange - [page, page + nr) lies inside live folio @f. */
+export function checkFolioRange(tx: Txn, f: FolioRec | undefined, folio: number, page: number, nr: number): f is FolioRec {
+  if (f === undefined) {
+    tx.violate(`folio ${hex(folio)} is not allocated`)
+    return false
+  }
+  if (nr <= 0 || page < f.pfn || page + nr > f.pfn + 2 ** f.order) {
+    tx.violate(`pages [${hex(page)}, ${hex(page + nr)}) are not inside folio ${hex(f.pfn)} of order ${f.order}`)
+    return false
+  }
+  return true
+}
+
+/** hex - a vpn or pfn the way the kernel prints them. */
+export function hex(n: number): string {
+  return '0x' + n.toString(16)
+}
+
+function pudLeafAt(pt: ProcTables | undefined, vpn: number): number | undefined {
+  return pt === undefined || pt.puds.size === 0 ? undefined : trieGet(pt.puds, Math.floor(vpn / 262144))
+}
+
+/** entryAt - the PFN mapped at @vpn of @pid (by any level), or -1. */
+export function entryAt(pt: ProcTables | undefined, vpn: number): number {
+  if (pt === undefined) return -1
+  const pud = pudLeafAt(pt, vpn)
+  if (pud !== undefined) return pud + (vpn % 262144)
+  const s = trieGet(pt.pmds, Math.floor(vpn / 512))
+  if (s === undefined) return -1
+  if (s.huge >= 0) return s.huge + (vpn % 512)
+  if (s.ptes === null) return -1
+  return s.ptes[vpn % 512]! - 1
+}
+
+function leafCheck(tx: Txn, level: Level, vpn: number, f: FolioRec): boolean {
+  const n = PAGES_PER_LEVEL[level]
+  if (vpn % n !== 0) {
+    tx.violate(`${level} entry at unaligned vpn ${hex(vpn)}`)
+    return false
+  }
+  if (2 ** f.order !== n) {
+    tx.violate(`folio ${hex(f.pfn)} of order ${f.order} cannot be mapped by one ${level} entry`)
+    return false
+  }
+  return true
+}
+
+/**
+ * installEntries - @pid's entries at [vpn, ...) now map pages [page, page + nr) of @f: nr PTEs at
+ * level 'pte', one leaf at 'pmd'/'pud' (then page must be the head and nr the folio's size).
+ * Precondition: all those entries are none. @returns false (a violation recorded) when it does not hold.
+ */
+export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: number, nr: number, level: Level): boolean {
+  let pt = tx.procTables(pid)
+  if (level === 'pte') {
+    for (let i = 0; i < nr; i++) {
+      if (entryAt(pt, vpn + i) >= 0) {
+        tx.violate(`PTE at vpn ${hex(vpn + i)} of p${pid} is already present`)
+        return false
+      }
+    }
+    pt = tx.procTablesForWrite(pid)
+    const fw = tx.folioForWrite(f.pfn)!
+    if (fw.pageMaps === null) fw.pageMaps = new Int32Array(2 ** fw.order)
+    let off = page - fw.pfn
+    let v = vpn
+    let left = nr
+    while (left > 0) {
+      const s = tx.pmdSlotForWrite(pt, Math.floor(v / 512))
+      if (s.ptes === null) s.ptes = new Int32Array(512)
+      const ptes = s.ptes
+      let j = v % 512
+      const stop = Math.min(512, j + left)
+      const k = stop - j
+      for (; j < stop; j++, off++) {
+        ptes[j] = fw.pfn + off + 1
+        if (++fw.pageMaps[off]! === 1) fw.pagesMapped++
+      }
+      s.present += k
+      v += k
+      left -= k
+    }
+    fw.ptes += nr
+    pt.present += nr
+    addOwner(fw, pid, nr)
+    return true
+  }
+  if (!leafCheck(tx, level, vpn, f)) return false
+  if (page !== f.pfn || nr !== 2 ** f.order) {
+    tx.violate(`a ${level} entry maps the whole folio ${hex(f.pfn)}, not [${hex(page)}, ${hex(page + nr)})`)
+    return false
+  }
+  if (level === 'pmd') {
+    if (pudLeafAt(pt, vpn) !== undefined) {
+      tx.violate(`vpn ${hex(vpn)} of p${pid} is inside a present PUD`)
+      return false
+    }
+    const s = pt === undefined ? undefined : trieGet(pt.pmds, vpn / 512)
+    if (s !== undefined && (s.huge >= 0 || s.present > 0)) {
+      tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} is not none`)
+      return false
+    }
+    pt = tx.procTablesForWrite(pid)
+    const sw = tx.pmdSlotForWrite(pt, vpn / 512)
+    sw.huge = f.pfn
+    sw.ptes = null // an empty PTE table is freed when a PMD leaf takes its place (collapse)
+  } else {
+    if (pudLeafAt(pt, vpn) !== undefined) {
+      tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} is already present`)
+      return false
+    }
+    for (let k = vpn / 512; k < vpn / 512 + 512; k++) {
+      const s = pt === undefined ? undefined : trieGet(pt.pmds, k)
+      if (s !== undefined && (s.huge >= 0 || s.present > 0)) {
+        tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} covers present entries`)
+        return false
+      }
+    }
+    pt = tx.procTablesForWrite(pid)
+    pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, f.pfn)
+  }
+  const fw = tx.folioForWrite(f.pfn)!
+  fw.entire++
+  pt.present++
+  addOwner(fw, pid, 1)
+  return true
+}
+
+/**
+ * clearEntries - clear @pid's entries at [vpn, ...) that map [page, page + nr) of @f (see installEntries).
+ * Precondition: every one of them is present and maps exactly that page. @returns false on a violation.
+ */
+export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: number, nr: number, level: Level): boolean {
+  let pt = tx.procTables(pid)
+  if (pt === undefined) {
+    tx.violate(`p${pid} has no page tables`)
+    return false
+  }
+  if (level === 'pte') {
+    for (let i = 0; i < nr; i++) {
+      const s = trieGet(pt.pmds, Math.floor((vpn + i) / 512))
+      const got = s === undefined || s.ptes === null || s.huge >= 0 ? -1 : s.ptes[(vpn + i) % 512]! - 1
+      if (got !== page + i) {
+        tx.violate(`PTE at vpn ${hex(vpn + i)} of p${pid} ${got < 0 ? 'is none' : `maps ${hex(got)}`}, not page ${hex(page + i)}`)
+        return false
+      }
+    }
+    pt = tx.procTablesForWrite(pid)
+    const fw = tx.folioForWrite(f.pfn)!
+    const maps = fw.pageMaps!
+    let off = page - fw.pfn
+    let v = vpn
+    let left = nr
+    while (left > 0) {
+      const s = tx.pmdSlotForWrite(pt, Math.floor(v / 512))
+      const ptes = s.ptes!
+      let j = v % 512
+      const stop = Math.min(512, j + left)
+      const k = stop - j
+      for (; j < stop; j++, off++) {
+        ptes[j] = 0
+        if (--maps[off]! === 0) fw.pagesMapped--
+      }
+      s.present -= k
+      v += k
+      left -= k
+    }
+    fw.ptes -= nr
+    pt.present -= nr
+    addOwner(fw, pid, -nr)
+    return true
+  }
+  if (!leafCheck(tx, level, vpn, f)) return false
+  if (level === 'pmd') {
+    const s = trieGet(pt.pmds, vpn / 512)
+    if (s === undefined || s.huge !== f.pfn) {
+      tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
+      return false
+    }
+    pt = tx.procTablesForWrite(pid)
+    tx.pmdSlotForWrite(pt, vpn / 512).huge = -1
+  } else {
+    if (trieGet(pt.puds, vpn / 262144) !== f.pfn) {
+      tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
+      return false
+    }
+    pt = tx.procTablesForWrite(pid)
+    pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, undefined)
+  }
+  const fw = tx.folioForWrite(f.pfn)!
+  fw.entire--
+  pt.present--
+  addOwner(fw, pid, -1)
+  return true
+}
+
+/** setExclusive - set (1) or clear (0) PageAnonExclusive of pages [page, page + nr) of @f. */
+export function setExclusive(tx: Txn, f: FolioRec, page: number, nr: number, value: 0 | 1): void {
+  const fw = tx.folioForWrite(f.pfn)!
+  if (fw.exclusive === null) {
+    if (value === 0) return
+    fw.exclusive = new Uint8Array(2 ** fw.order)
+  }
+  fw.exclusive.fill(value, page - fw.pfn, page - fw.pfn + nr)
+}

@@ -1,0 +1,109 @@
+/**
+ * A persistent radix trie over non-negative integer keys with copy-on-write by epoch.
+ *
+ * Every node carries the epoch of the transaction that created it. A write in epoch E copies each node
+ * on its path whose epoch differs from E (a 64-slot array slice) and then writes the copy in place, so
+ * one transaction (a frame of events) copies a path at most once, and every state committed before it
+ * keeps sharing all untouched nodes: a checkpoint is one pointer. Reads never copy.
+ *
+ * Nodes mirror a page table: 64 slots per level (6 bits), a fixed number of levels per trie.
+ */
+
+const BITS = 6
+const FANOUT = 1 << BITS
+const MASK = FANOUT - 1
+
+interface Node<T> {
+  e: number
+  s: (Node<T> | T | undefined)[]
+}
+
+/** CowTrie - a trie value. Treat as immutable outside a transaction of epoch `e`. */
+export interface CowTrie<T> {
+  readonly e: number
+  readonly levels: number
+  readonly size: number
+  readonly root: Node<T> | undefined
+}
+
+/** emptyTrie - a trie for keys below 2^@keyBits. */
+export function emptyTrie<T>(keyBits: number): CowTrie<T> {
+  return { e: 0, levels: Math.max(1, Math.ceil(keyBits / BITS)), size: 0, root: undefined }
+}
+
+function slotOf(key: number, level: number): number {
+  // level counts down from levels-1 (root) to 0 (leaves); keys may exceed 2^32, so no bit operators
+  return Math.floor(key / 2 ** (level * BITS)) & MASK
+}
+
+/** trieGet - the value at @key, or undefined. */
+export function trieGet<T>(t: CowTrie<T>, key: number): T | undefined {
+  let n = t.root
+  for (let l = t.levels - 1; l > 0; l--) {
+    if (n === undefined) return undefined
+    n = n.s[slotOf(key, l)] as Node<T> | undefined
+  }
+  return n === undefined ? undefined : (n.s[key & MASK] as T | undefined)
+}
+
+/**
+ * trieSet - @t with @key set to @value (undefined deletes), writing in epoch @epoch.
+ * @returns the trie to use from now on: @t itself if it already belongs to @epoch.
+ */
+export function trieSet<T>(t: CowTrie<T>, epoch: number, key: number, value: T | undefined): CowTrie<T> {
+  if (key < 0 || key >= 2 ** (t.levels * BITS) || !Number.isInteger(key)) {
+    throw new RangeError(`trie key ${key} out of range`)
+  }
+  const out: { e: number; levels: number; size: number; root: Node<T> | undefined } =
+    t.e === epoch ? (t as { e: number; levels: number; size: number; root: Node<T> | undefined }) : { ...t, e: epoch }
+  let root = out.root
+  if (root === undefined) {
+    if (value === undefined) return out
+    root = { e: epoch, s: new Array(FANOUT) }
+  } else if (root.e !== epoch) {
+    root = { e: epoch, s: root.s.slice() }
+  }
+  out.root = root
+  let n = root
+  for (let l = t.levels - 1; l > 0; l--) {
+    const i = slotOf(key, l)
+    let c = n.s[i] as Node<T> | undefined
+    if (c === undefined) {
+      if (value === undefined) return out
+      c = { e: epoch, s: new Array(FANOUT) }
+      n.s[i] = c
+    } else if (c.e !== epoch) {
+      c = { e: epoch, s: c.s.slice() }
+      n.s[i] = c
+    }
+    n = c
+  }
+  const i = key & MASK
+  const had = n.s[i] !== undefined
+  n.s[i] = value
+  if (had && value === undefined) out.size--
+  else if (!had && value !== undefined) out.size++
+  return out
+}
+
+/** trieForEach - call @fn for every (key, value) in ascending key order. */
+export function trieForEach<T>(t: CowTrie<T>, fn: (key: number, value: T) => void): void {
+  const walk = (n: Node<T> | undefined, level: number, base: number): void => {
+    if (n === undefined) return
+    const scale = 2 ** (level * BITS)
+    for (let i = 0; i < FANOUT; i++) {
+      const c = n.s[i]
+      if (c === undefined) continue
+      if (level === 0) fn(base + i, c as T)
+      else walk(c as Node<T>, level - 1, base + i * scale)
+    }
+  }
+  walk(t.root, t.levels - 1, 0)
+}
+
+/** trieValues - every value in ascending key order. */
+export function trieValues<T>(t: CowTrie<T>): T[] {
+  const out: T[] = []
+  trieForEach(t, (_k, v) => out.push(v))
+  return out
+}
