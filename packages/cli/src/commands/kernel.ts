@@ -1,0 +1,36 @@
+import type { Command } from 'commander'
+import { journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+
+/**
+ * kernelRestoreHandler - `mmsim kernel restore`: put back every knob recorded in the journal of a
+ * live-kernel run that was killed (SIGKILL); refuses while that run is still alive.
+ */
+export function kernelRestoreHandler(): void {
+  const j = readJournal()
+  if (!j) {
+    process.stdout.write(`nothing to restore (no ${journalPath()})\n`)
+    return
+  }
+  let alive = false
+  try {
+    process.kill(j.pid, 0)
+    alive = j.pid !== process.pid
+  } catch {
+    alive = false
+  }
+  if (alive) throw new UserError(`live-kernel run ${j.pid} is still running; it restores its own knobs`)
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('restoring kernel knobs needs root')
+  const failed = restoreJournal(j)
+  if (failed.length) throw new UserError(`could not restore: ${failed.join('; ')}`, 1)
+  process.stdout.write(`restored ${j.entries.length} knobs left by run ${j.pid}\n`)
+}
+
+/** register - `mmsim kernel restore`. */
+export function register(program: Command): void {
+  const kernel = program.command('kernel').description('live-kernel maintenance')
+  kernel
+    .command('restore')
+    .description('restore THP/HugeTLB/HVO knobs left changed by a killed `observe --kernel` run')
+    .action(kernelRestoreHandler)
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import { canonicalJson, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+
+/** ObserveOptions - options of `mmsim observe`. */
+export interface ObserveOptions {
+  kernel?: boolean
+}
+
+/**
+ * observeModel - produce the simulated kernel's observation of a scenario. Replace this hook when the
+ * simulated kernel exists (see observeHandler()).
+ */
+export let observeModel: ((text: string, file: string) => Promise<ObservationDocument>) | null = null
+
+/** setObserveModel - plug in the simulated kernel for `mmsim observe FILE` (without --kernel). */
+export function setObserveModel(fn: (text: string, file: string) => Promise<ObservationDocument>): void {
+  observeModel = fn
+}
+
+function readScenario(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+}
+
+/**
+ * observeHandler - `mmsim observe [--kernel] FILE.scenario`: print the observation JSON document of
+ * the live kernel (--kernel) or of the simulated kernel. Parse errors print `file:line: message`.
+ */
+export async function observeHandler(file: string, opts: ObserveOptions): Promise<void> {
+  const text = readScenario(file)
+  let doc: ObservationDocument
+  if (opts.kernel) {
+    const parsed = parseScenario(text, file)
+    doc = await observeLive(parsed, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+  } else {
+    if (!observeModel) {
+      parseScenario(text, file)
+      throw new UserError('the simulated kernel is not available yet (use --kernel to observe the live kernel)')
+    }
+    doc = await observeModel(text, file)
+  }
+  process.stdout.write(canonicalJson(doc))
+}
+
+/** register - `mmsim observe`. */
+export function register(program: Command): void {
+  program
+    .command('observe')
+    .description('run a scenario and print its observation JSON (mapcounts, folios) — on the live kernel with --kernel')
+    .argument('<file>', 'scenario file (.scenario)')
+    .option('--kernel', 'run on the live kernel of this machine (root, /proc/kpagecount)')
+    .action(observeHandler)
+}

@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mthpPolicy, shmemMthpPolicy, type KnobSettings } from '../scenario/knobSettings.ts'
+import { formatSize, sizeKbName } from '../scenario/sizes.ts'
+import type { Statement } from '../scenario/statements.ts'
+
+/** THP sysfs directory. */
+export const THP_DIR = '/sys/kernel/mm/transparent_hugepage'
+const HUGETLB_DIR = '/sys/kernel/mm/hugepages'
+const HVO_PATH = '/proc/sys/vm/hugetlb_optimize_vmemmap'
+/** khugepaged sleeps this long (ms) while a scenario runs. */
+export const KHUGEPAGED_ASLEEP_MS = '86400000'
+
+/** KnobWrite - one sysfs/procfs file and the value a run writes to it, in application order. */
+export interface KnobWrite {
+  path: string
+  value: string
+}
+
+/**
+ * readKnob - the current value of a knob file: the bracketed word of a policy file
+ * (`always [madvise] never` -> `madvise`), else the trimmed contents.
+ */
+export function readKnob(path: string): string {
+  const text = readFileSync(path, 'utf8').trim()
+  const m = /\[([^\]]+)\]/.exec(text)
+  return m ? m[1]! : text
+}
+
+/** writeKnob - write @value to the knob file @path (throws the system error on refusal). */
+export function writeKnob(path: string, value: string): void {
+  writeFileSync(path, value)
+}
+
+function sizeDirs(): number[] {
+  if (!existsSync(THP_DIR)) return []
+  return readdirSync(THP_DIR)
+    .map((d) => /^hugepages-(\d+)kB$/.exec(d))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]) * 1024)
+    .sort((a, b) => a - b)
+}
+
+/**
+ * knobPlan - every knob write a scenario needs, in application order: khugepaged asleep, THP and
+ * per-size anon mTHP, shmem THP and per-size shmem mTHP (the contract's defaults forced on every size
+ * this kernel has), HVO, then the HugeTLB pools (pages enter the pool with the HVO setting in force).
+ * Restoring goes in reverse order.
+ * @statements: used to name the line of a `set` whose knob this kernel lacks
+ * @returns the writes, or throws Error `line N: …` when a `set` names a knob this kernel does not have.
+ */
+export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] = []): KnobWrite[] {
+  const sizes = sizeDirs()
+  for (const st of statements) {
+    if (st.op !== 'set') continue
+    const missing =
+      st.knob === 'thp.size' || st.knob === 'shmem_thp.size'
+        ? `${THP_DIR}/hugepages-${sizeKbName(st.size)}/${st.knob === 'thp.size' ? 'enabled' : 'shmem_enabled'}`
+        : st.knob === 'hugetlb'
+          ? `${HUGETLB_DIR}/hugepages-${sizeKbName(st.size)}/nr_hugepages`
+          : st.knob === 'hvo'
+            ? HVO_PATH
+            : `${THP_DIR}/${st.knob === 'thp' ? 'enabled' : 'shmem_enabled'}`
+    if (!existsSync(missing)) throw new Error(`line ${st.line}: this kernel has no knob ${missing} (for set ${st.knob === 'hvo' ? 'hvo' : st.knob.replace('.size', '.' + formatSize('size' in st ? st.size : 0))})`)
+  }
+  const w: KnobWrite[] = [
+    { path: `${THP_DIR}/khugepaged/scan_sleep_millisecs`, value: KHUGEPAGED_ASLEEP_MS },
+    { path: `${THP_DIR}/khugepaged/alloc_sleep_millisecs`, value: KHUGEPAGED_ASLEEP_MS },
+    { path: `${THP_DIR}/enabled`, value: knobs.thp },
+  ]
+  for (const s of sizes) {
+    const p = `${THP_DIR}/hugepages-${sizeKbName(s)}/enabled`
+    if (existsSync(p)) w.push({ path: p, value: mthpPolicy(knobs, s) })
+  }
+  w.push({ path: `${THP_DIR}/shmem_enabled`, value: knobs.shmemThp })
+  for (const s of sizes) {
+    const p = `${THP_DIR}/hugepages-${sizeKbName(s)}/shmem_enabled`
+    if (existsSync(p)) w.push({ path: p, value: shmemMthpPolicy(knobs, s) })
+  }
+  if (existsSync(HVO_PATH)) w.push({ path: HVO_PATH, value: knobs.hvo ? '1' : '0' })
+  for (const s of [2 * 1024 ** 2, 1024 ** 3]) {
+    const p = `${HUGETLB_DIR}/hugepages-${sizeKbName(s)}/nr_hugepages`
+    if (existsSync(p)) w.push({ path: p, value: String(knobs.hugetlb.get(s) ?? 0) })
+  }
+  return w
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { release, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ParsedScenario } from '../scenario/parseScenario.ts'
+import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
+import { knobPlan, readKnob, writeKnob } from './knobs.ts'
+import { liveKernelProblem } from './liveEnvironment.ts'
+import { LiveKernelError } from './liveKernelError.ts'
+import type { ObservationDocument } from './observation.ts'
+import { InvalidObservation, readVmemmapPages } from './observeCheck.ts'
+import { runAttempt } from './runAttempt.ts'
+import { RunnerClient } from './runnerClient.ts'
+
+/** LiveOptions - @attempts: runs allowed when observations are invalid (blank struct pages); @note: diagnostics sink. */
+export interface LiveOptions {
+  attempts?: number
+  note?: (msg: string) => void
+}
+
+/**
+ * observeLive - run scenario @s on this machine's live kernel and return its observation document.
+ *
+ * Takes the live-kernel lock (the knob journal), records every knob's old value in the journal,
+ * applies the scenario's knobs (khugepaged asleep), runs the statements in a fresh kernel-runner, and
+ * restores every knob on success, error, SIGINT and SIGTERM (after SIGKILL: `mmsim kernel restore`).
+ * An attempt whose observation shows blank struct pages is retried while the previous attempt's
+ * processes keep holding their memory, steering the allocator elsewhere.
+ * Throws LiveKernelError for environment problems, missing knobs and refused forks.
+ */
+export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Promise<ObservationDocument> {
+  const problem = liveKernelProblem()
+  if (problem) throw new LiveKernelError(problem)
+  let plan
+  try {
+    plan = knobPlan(s.knobs, s.statements)
+  } catch (e) {
+    throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
+  }
+  await acquireKnobLock()
+  const runners: RunnerClient[] = []
+  const tmp = mkdtempSync(join(tmpdir(), 'mmsim-kernel-'))
+  const cleanup = (): string[] => {
+    for (const r of runners) r.killWorkersSync()
+    runners.length = 0
+    rmSync(tmp, { recursive: true, force: true })
+    return releaseKnobLock()
+  }
+  const onSignal = (sig: NodeJS.Signals): void => {
+    const failed = cleanup()
+    if (failed.length) process.stderr.write(`mmsim: could not restore ${failed.join('; ')}\n`)
+    process.exit(sig === 'SIGINT' ? 130 : 143)
+  }
+  const onExit = (): void => void cleanup()
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  process.on('exit', onExit)
+  try {
+    const vmemmapBase = readVmemmapPages()
+    recordJournal(plan.map((w) => ({ path: w.path, value: readKnob(w.path) })))
+    for (const w of plan) {
+      if (readKnob(w.path) === w.value) continue
+      try {
+        writeKnob(w.path, w.value)
+      } catch (e) {
+        throw new LiveKernelError(`${s.file}: cannot set ${w.path} to ${w.value}: ${(e as Error).message}`)
+      }
+      if (w.path.endsWith('nr_hugepages') && readKnob(w.path) !== w.value)
+        throw new LiveKernelError(`${s.file}: the kernel allocated only ${readKnob(w.path)} of ${w.value} huge pages for ${w.path}`)
+    }
+    const attempts = opts.attempts ?? 6
+    for (let a = 1; ; a++) {
+      const runner = await RunnerClient.start(mkdtempSync(join(tmp, `attempt${a}-`)))
+      runners.push(runner)
+      try {
+        const r = await runAttempt(runner, s, vmemmapBase)
+        return { format: 'mmsim-observations/1', scenario: s.name, source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
+      } catch (e) {
+        if (!(e instanceof InvalidObservation) || a >= attempts) throw e
+        opts.note?.(`attempt ${a}: ${e.message}; rerunning while holding that memory`)
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('exit', onExit)
+    const failed = cleanup()
+    if (failed.length) throw new LiveKernelError(`could not restore knobs: ${failed.join('; ')} (run mmsim kernel restore)`)
+  }
+}

@@ -1,0 +1,136 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Path of the built C runner (tools/kernel-runner/kernel-runner). */
+export const RUNNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '../../../../tools/kernel-runner/kernel-runner')
+
+/** RawPage - one pagemap entry as the runner reports it (see tools/kernel-runner/runner.c, `pm`). */
+export type RawPage =
+  | { present: false; pagemap: bigint }
+  | { present: true; pagemap: bigint; pfn: number; count: number; flags: bigint; head: number; nrPages: number }
+
+/**
+ * RunnerClient - one kernel-runner process (controller + workers) speaking the line protocol.
+ * Requests are strictly sequential; every request ends with one `ok …`, `err …` or `fatal …` line.
+ * Worker pids are tracked per slot (killed and awaited by killWorkersSync()).
+ */
+export class RunnerClient {
+  /** Live worker pid per slot. */
+  readonly workerPids = new Map<number, number>()
+  private buf = ''
+  private lines: string[] = []
+  private waiting: (() => void) | null = null
+  private closed = false
+  private stderr = ''
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (d: string) => {
+      this.buf += d
+      const parts = this.buf.split('\n')
+      this.buf = parts.pop()!
+      this.lines.push(...parts)
+      this.wake()
+    })
+    child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()))
+    child.on('close', () => {
+      this.closed = true
+      this.wake()
+    })
+    child.stdin.on('error', () => undefined)
+  }
+
+  private wake(): void {
+    const w = this.waiting
+    this.waiting = null
+    w?.()
+  }
+
+  private async nextLine(): Promise<string> {
+    while (this.lines.length === 0) {
+      if (this.closed) throw new Error(`kernel-runner exited unexpectedly${this.stderr ? `: ${this.stderr.trim()}` : ''}`)
+      await new Promise<void>((r) => (this.waiting = r))
+    }
+    return this.lines.shift()!
+  }
+
+  /** start - spawn the runner with @tmpDir for regular files; resolves once worker p0 is ready. */
+  static async start(tmpDir: string): Promise<RunnerClient> {
+    const c = new RunnerClient(spawn(RUNNER_PATH, [tmpDir], { stdio: ['pipe', 'pipe', 'pipe'] }))
+    const first = await c.nextLine()
+    const m = /^ready (\d+)$/.exec(first)
+    if (!m) throw new Error(`kernel-runner: ${first}`)
+    c.workerPids.set(0, Number(m[1]))
+    return c
+  }
+
+  /**
+   * request - send one instruction, return [final line, preceding data lines].
+   * A `fatal` reply throws Error (a runner bug or a broken environment, not a refusal).
+   */
+  async request(line: string): Promise<[string, string[]]> {
+    this.child.stdin.write(line + '\n')
+    const data: string[] = []
+    for (;;) {
+      const l = await this.nextLine()
+      if (l.startsWith('fatal')) throw new Error(`kernel-runner: ${l.slice(6)} (instruction: ${line})`)
+      if (l === 'ok' || l.startsWith('ok ') || l.startsWith('err ')) return [l, data]
+      data.push(l)
+    }
+  }
+
+  /** worker - run worker op @op in @slot. @returns null on success (or the ok value), else the errno name. */
+  async worker(slot: number, op: string): Promise<{ ok: true; value: string } | { ok: false; errno: string }> {
+    const [last] = await this.request(`w ${slot} ${op}`)
+    if (last.startsWith('err ')) return { ok: false, errno: last.slice(4) }
+    const value = last.slice(3)
+    if (op.startsWith('fork ')) this.workerPids.set(Number(op.slice(5)), Number(value))
+    if (op === 'exit') this.workerPids.delete(slot)
+    return { ok: true, value }
+  }
+
+  /** pages - pagemap/kpagecount/kpageflags facts of [@addr, @addr + @n pages) in @slot's process. */
+  async pages(slot: number, addr: number, n: number): Promise<RawPage[]> {
+    const [, data] = await this.request(`pm ${slot} ${addr} ${n}`)
+    return data.map((l) => {
+      const f = l.split(' ')
+      if (f[0] === 'n') return { present: false, pagemap: BigInt('0x' + f[1]) }
+      return {
+        present: true,
+        pagemap: BigInt('0x' + f[1]),
+        pfn: Number(f[2]),
+        count: Number(f[3]),
+        flags: BigInt('0x' + f[4]),
+        head: Number(f[5]),
+        nrPages: Number(f[6]),
+      }
+    })
+  }
+
+  /** killWorkersSync - SIGKILL the controller and every worker, and wait (synchronously) until their memory is gone. */
+  killWorkersSync(): void {
+    const pids = [this.child.pid, ...this.workerPids.values()].filter((p): p is number => p !== undefined)
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
+    }
+    const deadline = Date.now() + 10_000
+    for (const p of pids) {
+      while (Date.now() < deadline && existsSync(`/proc/${p}/stat`)) {
+        try {
+          const st = readFileSync(`/proc/${p}/stat`, 'utf8')
+          const state = st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3)
+          if (state === 'Z' || state === 'X') break
+        } catch {
+          break
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
+      }
+    }
+  }
+}
