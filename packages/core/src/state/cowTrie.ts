@@ -15,6 +15,8 @@ const MASK = FANOUT - 1
 
 interface Node<T> {
   e: number
+  /** occupied slots; a node left with none is pruned from its parent */
+  n: number
   s: (Node<T> | T | undefined)[]
 }
 
@@ -59,30 +61,46 @@ export function trieSet<T>(t: CowTrie<T>, epoch: number, key: number, value: T |
   let root = out.root
   if (root === undefined) {
     if (value === undefined) return out
-    root = { e: epoch, s: new Array(FANOUT) }
+    root = { e: epoch, n: 0, s: new Array(FANOUT) }
   } else if (root.e !== epoch) {
-    root = { e: epoch, s: root.s.slice() }
+    root = { e: epoch, n: root.n, s: root.s.slice() }
   }
   out.root = root
+  const path: Node<T>[] = []
   let n = root
   for (let l = t.levels - 1; l > 0; l--) {
     const i = slotOf(key, l)
     let c = n.s[i] as Node<T> | undefined
     if (c === undefined) {
       if (value === undefined) return out
-      c = { e: epoch, s: new Array(FANOUT) }
+      c = { e: epoch, n: 0, s: new Array(FANOUT) }
       n.s[i] = c
+      n.n++
     } else if (c.e !== epoch) {
-      c = { e: epoch, s: c.s.slice() }
+      c = { e: epoch, n: c.n, s: c.s.slice() }
       n.s[i] = c
     }
+    path.push(n)
     n = c
   }
   const i = key & MASK
   const had = n.s[i] !== undefined
   n.s[i] = value
-  if (had && value === undefined) out.size--
-  else if (!had && value !== undefined) out.size++
+  if (had && value === undefined) {
+    out.size--
+    n.n--
+    // prune nodes left empty, so a trie's memory follows its live keys, not its history
+    for (let l = 1; n.n === 0 && l < t.levels; l++) {
+      const parent = path[path.length - l]!
+      parent.s[slotOf(key, l)] = undefined
+      parent.n--
+      n = parent
+    }
+    if (root.n === 0) out.root = undefined
+  } else if (!had && value !== undefined) {
+    out.size++
+    n.n++
+  }
   return out
 }
 

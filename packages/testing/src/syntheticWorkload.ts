@@ -1,0 +1,340 @@
+import type { Level, MmEvent } from '@mmsim/core'
+
+/**
+ * A generator of random *valid* event streams: a small model of processes, VMAs and mappings that only
+ * emits events whose preconditions hold (property tests, and the benchmark's synthetic trace).
+ * Workload: processes map anon regions (2 MiB-aligned, THP-eligible), fault in PMD THPs, mTHPs, 4K pages
+ * and zero pages, fork (copying every entry the way copy_page_range batches them), COW single pages,
+ * split PMDs and zap parts of them, munmap, exit in any order; folios are freed when their last mapping
+ * goes, and PFNs are reused.
+ */
+
+/** Rng - a deterministic PRNG (mulberry32) so a seed names a workload. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface Entry {
+  folio: number
+  page: number
+  level: Level
+  zero: boolean
+}
+interface Region {
+  vpn: number
+  nrPages: number
+}
+interface ProcModel {
+  regions: Region[]
+  /** vpn -> entry, for PTE entries and the first vpn of PMD entries */
+  map: Map<number, Entry>
+}
+
+/** WorkloadOptions - knobs of the generated workload. */
+export interface WorkloadOptions {
+  seed: number
+  /** most processes alive at once */
+  maxProcs?: number
+  /** 2 MiB chunks per region */
+  regionChunks?: number
+  cause?: string
+}
+
+const ZERO = 0
+const HUGE_ZERO = 512
+
+/** SyntheticWorkload - call next() for each further batch of valid events. */
+export class SyntheticWorkload {
+  private readonly r: () => number
+  private readonly procs = new Map<number, ProcModel>()
+  private readonly folioRefs = new Map<number, number>()
+  private readonly folioOrder = new Map<number, number>()
+  private readonly free0: number[] = []
+  private readonly free9: number[] = []
+  private nextPfn = 2048
+  private nextPid = 0
+  private nextSlot = 1
+  private readonly maxProcs: number
+  private readonly chunks: number
+  private readonly cause: string
+  private started = false
+
+  constructor(opts: WorkloadOptions) {
+    this.r = rng(opts.seed)
+    this.maxProcs = opts.maxProcs ?? 6
+    this.chunks = opts.regionChunks ?? 2
+    this.cause = opts.cause ?? 'synthetic'
+  }
+
+  private int(n: number): number {
+    return Math.floor(this.r() * n)
+  }
+
+  private pick<T>(xs: readonly T[]): T | undefined {
+    return xs.length === 0 ? undefined : xs[this.int(xs.length)]
+  }
+
+  private ev(out: MmEvent[], e: Record<string, unknown>): void {
+    out.push({ ...e, cause: this.cause } as unknown as MmEvent)
+  }
+
+  private alloc(out: MmEvent[], order: number): number {
+    let pfn: number | undefined
+    if (order === 0) pfn = this.free0.pop()
+    else if (order === 9) pfn = this.free9.pop()
+    if (pfn === undefined) {
+      const n = 2 ** order
+      pfn = Math.ceil(this.nextPfn / n) * n
+      this.nextPfn = pfn + n
+    }
+    this.folioRefs.set(pfn, 0)
+    this.folioOrder.set(pfn, order)
+    this.ev(out, { type: 'folio/allocated', folio: pfn, order, kind: 'anon', file: 0, index: 0 })
+    return pfn
+  }
+
+  private ref(out: MmEvent[], folio: number, d: number): void {
+    const n = this.folioRefs.get(folio)! + d
+    this.folioRefs.set(folio, n)
+    if (n === 0) {
+      this.ev(out, { type: 'folio/freed', folio })
+      const order = this.folioOrder.get(folio)!
+      this.folioRefs.delete(folio)
+      this.folioOrder.delete(folio)
+      if (order === 0) this.free0.push(folio)
+      else if (order === 9) this.free9.push(folio)
+    }
+  }
+
+  /** next - the events of one random operation (the first call creates process 0). */
+  next(): MmEvent[] {
+    const out: MmEvent[] = []
+    if (!this.started) {
+      this.started = true
+      this.ev(out, { type: 'folio/allocated', folio: ZERO, order: 0, kind: 'zero', file: 0, index: 0 })
+      this.ev(out, { type: 'folio/allocated', folio: HUGE_ZERO, order: 9, kind: 'hugezero', file: 0, index: 0 })
+      this.newProc(out)
+      return out
+    }
+    const pids = [...this.procs.keys()]
+    const pid = this.pick(pids)
+    if (pid === undefined) {
+      this.newProc(out)
+      return out
+    }
+    const p = this.procs.get(pid)!
+    const x = this.r()
+    if (p.regions.length === 0 || x < 0.05) this.mmap(out, pid)
+    else if (x < 0.45) this.fault(out, pid)
+    else if (x < 0.55 && pids.length < this.maxProcs) this.fork(out, pid)
+    else if (x < 0.7) this.cow(out, pid)
+    else if (x < 0.8) this.zapPart(out, pid)
+    else if (x < 0.84) this.munmap(out, pid)
+    else if (x < 0.87 && pids.length > 1) this.exit(out, pid)
+    else if (x < 0.9) this.ev(out, { type: 'check/marked', line: this.int(1000) })
+    else this.fault(out, pid)
+    return out
+  }
+
+  private newProc(out: MmEvent[]): void {
+    const pid = this.nextPid++
+    this.procs.set(pid, { regions: [], map: new Map() })
+    this.ev(out, { type: 'process/created', pid })
+  }
+
+  private mmap(out: MmEvent[], pid: number): void {
+    const vpn = this.nextSlot++ * 262144
+    const nrPages = this.chunks * 512
+    this.procs.get(pid)!.regions.push({ vpn, nrPages })
+    this.ev(out, { type: 'vma/mapped', pid, vpn, nrPages, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0 })
+  }
+
+  private fault(out: MmEvent[], pid: number): void {
+    const p = this.procs.get(pid)!
+    const reg = this.pick(p.regions)!
+    const chunk = reg.vpn + this.int(reg.nrPages / 512) * 512
+    let chunkEmpty = true
+    for (let v = chunk; v < chunk + 512 && chunkEmpty; v++) if (p.map.has(v)) chunkEmpty = false
+    const y = this.r()
+    if (chunkEmpty && y < 0.5) {
+      if (y < 0.05) {
+        p.map.set(chunk, { folio: HUGE_ZERO, page: HUGE_ZERO, level: 'pmd', zero: true })
+        this.ev(out, { type: 'zeropage/mapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
+        return
+      }
+      const f = this.alloc(out, 9)
+      p.map.set(chunk, { folio: f, page: f, level: 'pmd', zero: false })
+      this.ref(out, f, 1)
+      this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: 512, level: 'pmd' })
+      return
+    }
+    if (p.map.get(chunk)?.level === 'pmd') return
+    // PTE faults inside the chunk: an mTHP of order 2..4 where aligned and empty, else 4K, or a zero page
+    for (let tries = 0; tries < 8; tries++) {
+      const order = this.r() < 0.3 ? 2 + this.int(3) : 0
+      const n = 2 ** order
+      const v = chunk + this.int(512 / n) * n
+      let empty = true
+      for (let i = 0; i < n && empty; i++) if (p.map.has(v + i)) empty = false
+      if (!empty) continue
+      if (order === 0 && this.r() < 0.1) {
+        p.map.set(v, { folio: ZERO, page: ZERO, level: 'pte', zero: true })
+        this.ev(out, { type: 'zeropage/mapped', pid, vpn: v, folio: ZERO, level: 'pte' })
+        return
+      }
+      const f = this.alloc(out, order)
+      for (let i = 0; i < n; i++) p.map.set(v + i, { folio: f, page: f + i, level: 'pte', zero: false })
+      this.ref(out, f, n)
+      this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: v, folio: f, page: f, nrPages: n, level: 'pte' })
+      return
+    }
+  }
+
+  /** runs - the entries of @p in vpn order, PTEs batched into runs of consecutive pages of one folio. */
+  private runs(p: ProcModel): { vpn: number; e: Entry; nr: number }[] {
+    const vpns = [...p.map.keys()].sort((a, b) => a - b)
+    const out: { vpn: number; e: Entry; nr: number }[] = []
+    for (const v of vpns) {
+      const e = p.map.get(v)!
+      const last = out[out.length - 1]
+      if (e.level === 'pte' && !e.zero && last !== undefined && last.e.level === 'pte' && !last.e.zero &&
+          last.e.folio === e.folio && last.vpn + last.nr === v && last.e.page + last.nr === e.page && v % 512 !== 0) {
+        last.nr++
+      } else out.push({ vpn: v, e, nr: e.level === 'pmd' ? 512 : 1 })
+    }
+    return out
+  }
+
+  private fork(out: MmEvent[], pid: number): void {
+    const p = this.procs.get(pid)!
+    const child = this.nextPid++
+    this.ev(out, { type: 'process/forked', pid, child })
+    const c: ProcModel = { regions: p.regions.map((r) => ({ ...r })), map: new Map() }
+    this.procs.set(child, c)
+    for (const run of this.runs(p)) {
+      const { e } = run
+      if (e.zero) this.ev(out, { type: 'zeropage/mapped', pid: child, vpn: run.vpn, folio: e.folio, level: e.level })
+      else {
+        this.ev(out, { type: 'rmap/anonDuplicated', pid, child, vpn: run.vpn, folio: e.folio, page: e.page, nrPages: run.nr, level: e.level })
+        this.ref(out, e.folio, e.level === 'pmd' ? 1 : run.nr)
+      }
+      if (e.level === 'pmd') c.map.set(run.vpn, { ...e })
+      else for (let i = 0; i < run.nr; i++) c.map.set(run.vpn + i, { ...e, page: e.zero ? e.page : e.page + i })
+    }
+  }
+
+  private splitPmd(out: MmEvent[], pid: number, chunk: number): void {
+    const p = this.procs.get(pid)!
+    const e = p.map.get(chunk)!
+    if (e.zero) {
+      this.ev(out, { type: 'zeropage/unmapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
+      p.map.delete(chunk)
+      return
+    }
+    this.ev(out, { type: 'pmd/remapped', pid, vpn: chunk, folio: e.folio })
+    this.ref(out, e.folio, 511)
+    for (let i = 0; i < 512; i++) p.map.set(chunk + i, { folio: e.folio, page: e.folio + i, level: 'pte', zero: false })
+  }
+
+  private unmapEntry(out: MmEvent[], pid: number, v: number): void {
+    const p = this.procs.get(pid)!
+    const e = p.map.get(v)!
+    p.map.delete(v)
+    if (e.zero) this.ev(out, { type: 'zeropage/unmapped', pid, vpn: v, folio: e.folio, level: e.level })
+    else {
+      this.ev(out, { type: 'rmap/removed', pid, vpn: v, folio: e.folio, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
+      this.ref(out, e.folio, -1)
+    }
+  }
+
+  private someEntry(p: ProcModel): number | undefined {
+    if (p.map.size === 0) return undefined
+    // a random mapped vpn: probe a region chunk, fall back to the first entry
+    const reg = this.pick(p.regions)
+    if (reg !== undefined) {
+      for (let t = 0; t < 4; t++) {
+        const v = reg.vpn + this.int(reg.nrPages)
+        const head = v - (v % 512)
+        if (p.map.get(head)?.level === 'pmd') return head
+        if (p.map.has(v)) return v
+      }
+    }
+    return p.map.keys().next().value
+  }
+
+  private cow(out: MmEvent[], pid: number): void {
+    const p = this.procs.get(pid)!
+    let v = this.someEntry(p)
+    if (v === undefined) return
+    if (p.map.get(v)!.level === 'pmd') {
+      this.splitPmd(out, pid, v)
+      v += this.int(512)
+      if (!p.map.has(v)) return
+    }
+    const e = p.map.get(v)!
+    const shared = e.zero || this.folioRefs.get(e.folio)! > 1
+    if (!shared) {
+      if (e.level === 'pte') this.ev(out, { type: 'rmap/anonReused', folio: e.folio, page: e.page, nrPages: 1 })
+      return
+    }
+    this.unmapEntry(out, pid, v)
+    const f = this.alloc(out, 0)
+    p.map.set(v, { folio: f, page: f, level: 'pte', zero: false })
+    this.ref(out, f, 1)
+    this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: v, folio: f, page: f, nrPages: 1, level: 'pte' })
+  }
+
+  private zapPart(out: MmEvent[], pid: number): void {
+    const p = this.procs.get(pid)!
+    const v = this.someEntry(p)
+    if (v === undefined) return
+    const chunk = v - (v % 512)
+    if (p.map.get(chunk)?.level === 'pmd') this.splitPmd(out, pid, chunk)
+    const start = chunk + this.int(512)
+    const n = 1 + this.int(64)
+    for (let x = start; x < Math.min(chunk + 512, start + n); x++) if (p.map.has(x)) this.unmapEntry(out, pid, x)
+  }
+
+  private zapAll(out: MmEvent[], pid: number, lo: number, hi: number): void {
+    const p = this.procs.get(pid)!
+    for (const run of this.runs(p)) {
+      if (run.vpn < lo || run.vpn >= hi) continue
+      const { e } = run
+      if (e.zero) this.ev(out, { type: 'zeropage/unmapped', pid, vpn: run.vpn, folio: e.folio, level: e.level })
+      else this.ev(out, { type: 'rmap/removed', pid, vpn: run.vpn, folio: e.folio, page: e.page, nrPages: run.nr, level: e.level })
+      if (e.level === 'pmd') p.map.delete(run.vpn)
+      else for (let i = 0; i < run.nr; i++) p.map.delete(run.vpn + i)
+      if (!e.zero) this.ref(out, e.folio, e.level === 'pmd' ? -1 : -run.nr)
+    }
+  }
+
+  private munmap(out: MmEvent[], pid: number): void {
+    const p = this.procs.get(pid)!
+    const i = this.int(p.regions.length)
+    const reg = p.regions[i]!
+    this.zapAll(out, pid, reg.vpn, reg.vpn + reg.nrPages)
+    p.regions.splice(i, 1)
+    this.ev(out, { type: 'vma/unmapped', pid, vpn: reg.vpn, nrPages: reg.nrPages })
+  }
+
+  private exit(out: MmEvent[], pid: number): void {
+    this.zapAll(out, pid, 0, Number.MAX_SAFE_INTEGER)
+    this.procs.delete(pid)
+    this.ev(out, { type: 'process/exited', pid })
+  }
+}
+
+/** syntheticEvents - @n or a few more valid events of the workload @opts. */
+export function syntheticEvents(n: number, opts: WorkloadOptions): MmEvent[] {
+  const w = new SyntheticWorkload(opts)
+  const out: MmEvent[] = []
+  while (out.length < n) out.push(...w.next())
+  return out
+}

@@ -1,0 +1,182 @@
+import { Packr, Unpackr } from 'msgpackr'
+
+/**
+ * Columnar frames. A frame holds up to a few thousand events as columns: the event type code of each
+ * event, its cause (an index into the frame's string table) and one column per field slot (slot k holds
+ * field k of whatever type the event is). Each column is stored with the narrowest unsigned integer type
+ * that holds its values, or float64 above 2^32, or not at all when every value is 0.
+ *
+ * payload := u32 metaLen, msgpack(FrameMeta), pad to 8, columns each padded to 8
+ */
+
+/** A column as decoded: a view on the frame's bytes (no copy). */
+export type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array
+
+interface FrameMeta {
+  n: number
+  /** element width code per column, in order: types, causes, slot 0, slot 1, ... (0 = absent) */
+  w: number[]
+  s: string[]
+}
+
+const META_STRUCTURES = [['n', 'w', 's']]
+const packr = new Packr({ structures: META_STRUCTURES.map((s) => s.slice()), useRecords: true })
+const unpackr = new Unpackr({ structures: META_STRUCTURES.map((s) => s.slice()), useRecords: true })
+/** the msgpackr record structures of frame metadata (stored in the header for other readers) */
+export const FRAME_META_STRUCTURES = META_STRUCTURES
+
+const WIDTH = [0, 1, 2, 4, 8]
+
+function widthCode(max: number): number {
+  if (max === 0) return 0
+  if (max < 256) return 1
+  if (max < 65536) return 2
+  if (max < 4294967296) return 3
+  return 4
+}
+
+function view(buf: Uint8Array, off: number, code: number, n: number): Column {
+  const ab = buf.buffer
+  const o = buf.byteOffset + off
+  switch (code) {
+    case 1: return new Uint8Array(ab, o, n)
+    case 2: return new Uint16Array(ab, o, n)
+    case 3: return new Uint32Array(ab, o, n)
+    default: return new Float64Array(ab, o, n)
+  }
+}
+
+const align8 = (n: number): number => (n + 7) & ~7
+
+/** ColumnarFrame - one decoded frame. Columns of absent slots are null (all values 0). */
+export interface ColumnarFrame {
+  count: number
+  types: Column
+  causeIdx: Column | null
+  causes: string[]
+  slots: (Column | null)[]
+}
+
+/**
+ * FrameBuilder - accumulates events as columns and encodes them into a frame payload.
+ * add() takes one event's type code, cause and field values (already numeric: booleans 0/1, enums codes).
+ */
+export class FrameBuilder {
+  count = 0
+  private readonly types: Uint8Array
+  private readonly causeIdx: Uint32Array
+  private readonly slots: Float64Array[]
+  private readonly causeTable = new Map<string, number>()
+  private readonly causes: string[] = []
+
+  constructor(
+    readonly capacity: number,
+    readonly nSlots: number,
+  ) {
+    this.types = new Uint8Array(capacity)
+    this.causeIdx = new Uint32Array(capacity)
+    this.slots = Array.from({ length: nSlots }, () => new Float64Array(capacity))
+  }
+
+  get full(): boolean {
+    return this.count >= this.capacity
+  }
+
+  /** causeIndex - the string-table index of @cause in this frame. */
+  causeIndex(cause: string): number {
+    let i = this.causeTable.get(cause)
+    if (i === undefined) {
+      i = this.causes.length
+      this.causes.push(cause)
+      this.causeTable.set(cause, i)
+    }
+    return i
+  }
+
+  /** add - append one event: @code, @cause and @values[k] for slot k (missing slots are 0). */
+  add(code: number, cause: string, values: ArrayLike<number>): void {
+    const i = this.count++
+    this.types[i] = code
+    this.causeIdx[i] = this.causeIndex(cause)
+    for (let k = 0; k < values.length; k++) this.slots[k]![i] = values[k]!
+    for (let k = values.length; k < this.nSlots; k++) this.slots[k]![i] = 0
+  }
+
+  /** slotColumn - raw access for generated encoders: the slot arrays, written at index count before commit(). */
+  get rawSlots(): Float64Array[] {
+    return this.slots
+  }
+
+  get rawTypes(): Uint8Array {
+    return this.types
+  }
+
+  get rawCauseIdx(): Uint32Array {
+    return this.causeIdx
+  }
+
+  /** encode - the frame payload of the events added so far; the builder is then empty. */
+  encode(): Buffer {
+    const n = this.count
+    const cols: { code: number; data: ArrayLike<number> }[] = []
+    let maxT = 0
+    for (let i = 0; i < n; i++) if (this.types[i]! > maxT) maxT = this.types[i]!
+    cols.push({ code: maxT === 0 ? 1 : 1, data: this.types })
+    let maxC = 0
+    for (let i = 0; i < n; i++) if (this.causeIdx[i]! > maxC) maxC = this.causeIdx[i]!
+    cols.push({ code: widthCode(maxC), data: this.causeIdx })
+    for (const s of this.slots) {
+      let max = 0
+      for (let i = 0; i < n; i++) if (s[i]! > max) max = s[i]!
+      cols.push({ code: widthCode(max), data: s })
+    }
+    const meta = packr.pack({ n, w: cols.map((c) => c.code), s: this.causes } satisfies FrameMeta)
+    let size = align8(4 + meta.length)
+    for (const c of cols) size += align8(WIDTH[c.code]! * n)
+    const out = Buffer.alloc(size)
+    out.writeUInt32LE(meta.length, 0)
+    meta.copy(out, 4)
+    let off = align8(4 + meta.length)
+    for (const c of cols) {
+      if (c.code === 0) continue
+      const v = view(out, off, c.code, n)
+      for (let i = 0; i < n; i++) v[i] = c.data[i]!
+      off += align8(WIDTH[c.code]! * n)
+    }
+    this.count = 0
+    this.causeTable.clear()
+    this.causes.length = 0
+    return out
+  }
+}
+
+/**
+ * decodeFrame - the columns of frame payload @buf (which must start at an 8-byte aligned address: read it
+ * into its own buffer). Throws a plain Error with a short reason when the payload is malformed.
+ */
+export function decodeFrame(buf: Uint8Array, expectedCount: number): ColumnarFrame {
+  if ((buf.byteOffset & 7) !== 0) throw new Error('frame payload is not 8-byte aligned')
+  if (buf.length < 4) throw new Error('frame payload shorter than its metadata length')
+  const metaLen = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true)
+  if (4 + metaLen > buf.length) throw new Error('frame metadata runs past the payload')
+  const meta = unpackr.unpack(buf.subarray(4, 4 + metaLen)) as FrameMeta
+  if (typeof meta?.n !== 'number' || !Array.isArray(meta.w) || !Array.isArray(meta.s)) throw new Error('frame metadata is malformed')
+  const n = meta.n
+  if (n !== expectedCount) throw new Error(`frame metadata says ${n} events, its header ${expectedCount}`)
+  let off = align8(4 + metaLen)
+  const cols: (Column | null)[] = []
+  for (const code of meta.w) {
+    if (code === 0) {
+      cols.push(null)
+      continue
+    }
+    if (!(code >= 1 && code <= 4)) throw new Error(`unknown column width code ${code}`)
+    const len = WIDTH[code]! * n
+    if (off + len > buf.length) throw new Error('frame columns run past the payload')
+    cols.push(view(buf, off, code, n))
+    off += align8(len)
+  }
+  const types = cols[0]
+  if (types === null || types === undefined) throw new Error('frame has no type column')
+  return { count: n, types, causeIdx: cols[1] ?? null, causes: meta.s, slots: cols.slice(2) }
+}
