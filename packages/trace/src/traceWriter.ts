@@ -7,7 +7,7 @@ import { FrameBuilder } from './format/frameCodec.ts'
 import {
   DEFAULT_FRAME_EVENTS, FILE_MAGIC, FORMAT_VERSION, FRAME_MAGIC, INDEX_MAGIC, TRAILER_MAGIC,
 } from './format/layout.ts'
-import { currentEnums, currentStructures, type TraceHeader } from './format/traceHeader.ts'
+import { currentEnums, currentStructures, type EventStructure, type TraceHeader } from './format/traceHeader.ts'
 
 const plain = new Packr({ useRecords: false })
 
@@ -52,8 +52,10 @@ export class TraceWriter {
     readonly path: string,
     source: TraceSource,
     frameEvents = DEFAULT_FRAME_EVENTS,
+    /** structures of event types beyond this version's (what a newer mmsim would write; for tests) */
+    extraStructures: EventStructure[] = [],
   ) {
-    const structures = currentStructures()
+    const structures = [...currentStructures(), ...extraStructures]
     const header: TraceHeader = {
       format: 'mmtrace', version: FORMAT_VERSION, pageSize: 4096, source, structures, enums: currentEnums(),
       frameEvents, createdBy: 'mmsim',
@@ -79,6 +81,12 @@ export class TraceWriter {
   /** write - append one event (validated by its type; see validateEvent for untrusted input). */
   write(e: MmEvent): void {
     this.encoder.add(this.frame, e)
+    if (this.frame.full) this.flushFrame()
+  }
+
+  /** writeRaw - append an event given as a type code (index into the header's structures) and slot values. */
+  writeRaw(code: number, cause: string, values: number[]): void {
+    this.frame.add(code, cause, values)
     if (this.frame.full) this.flushFrame()
   }
 
