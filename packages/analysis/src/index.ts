@@ -1,1 +1,2 @@
-export {}
+export { replayTrace } from './replayTrace.ts'
+export type { ReplayOptions, ReplayResult } from './replayTrace.ts'

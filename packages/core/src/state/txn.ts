@@ -47,6 +47,11 @@ export class Txn {
     this.counts = { ...base.eventCounts }
   }
 
+  /** violationTotal - violations recorded so far, including the base state's. */
+  get violationTotal(): number {
+    return this.violationCount
+  }
+
   /** begin - start applying event @type (counts it). */
   begin(type: string, cause: string): void {
     this.type = type

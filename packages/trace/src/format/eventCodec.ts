@@ -108,8 +108,9 @@ export class EventDecoder {
   /**
    * forEach - call @fn for every event of @frame this version knows, in order; @onUnknown for others.
    * The event object passed to @fn is a scratch object reused for every event of its type: copy it to keep it.
+   * When @fn returns true the walk stops. @returns the number of event slots walked.
    */
-  forEach(frame: ColumnarFrame, fn: (e: MmEvent, i: number) => void, onUnknown?: (name: string, i: number) => void): void {
+  forEach(frame: ColumnarFrame, fn: (e: MmEvent, i: number) => boolean | void, onUnknown?: (name: string, i: number) => void): number {
     const { types, slots, causeIdx, causes } = frame
     const decoded = this.types
     for (let i = 0; i < frame.count; i++) {
@@ -121,14 +122,15 @@ export class EventDecoder {
       const o = t.scratch!
       t.fill(slots, i, o)
       o.cause = causes[causeIdx === null ? 0 : causeIdx[i]!] ?? ''
-      fn(o as unknown as MmEvent, i)
+      if (fn(o as unknown as MmEvent, i) === true) return i + 1
     }
+    return frame.count
   }
 
   /** toEvents - the frame's known events as fresh objects. */
   toEvents(frame: ColumnarFrame, onUnknown?: (name: string, i: number) => void): MmEvent[] {
     const out: MmEvent[] = []
-    this.forEach(frame, (e) => out.push({ ...e }), onUnknown)
+    this.forEach(frame, (e) => void out.push({ ...e }), onUnknown)
     return out
   }
 }

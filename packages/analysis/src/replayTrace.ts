@@ -1,0 +1,109 @@
+import { lastValueFrom, reduce, takeWhile } from 'rxjs'
+import { applyEvent, emptyState, Txn, type MmState } from '@mmsim/core'
+import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
+
+/**
+ * ReplayOptions
+ * @salvage: skip damaged frames instead of stopping at the first one
+ * @stopOnViolation: stop right after the first event that breaks its precondition
+ * @decodeOnly: read and decode every event, apply nothing (measures the trace layer alone)
+ * @onProgress: called after each frame with the bytes read so far and the file size
+ */
+export interface ReplayOptions {
+  salvage?: boolean
+  stopOnViolation?: boolean
+  decodeOnly?: boolean
+  onProgress?: (bytesRead: number, fileSize: number, events: number) => void
+}
+
+/** ReplayResult - what a replay found. @state is the final state (null for decode-only). */
+export interface ReplayResult {
+  file: string
+  header: TraceHeader
+  state: MmState | null
+  events: number
+  frames: number
+  damage: FrameDamage[]
+  unknown: Record<string, number>
+  structureProblems: string[]
+  complete: boolean
+  stoppedAtViolation: boolean
+}
+
+interface Acc extends Omit<ReplayResult, 'header'> {
+  header: TraceHeader | null
+  decoder: EventDecoder | null
+  fileSize: number
+  stop: boolean
+}
+
+/**
+ * replayTrace - stream @file frame by frame through the ground-truth reducers: one transaction per frame,
+ * so the state at every frame boundary is an immutable checkpoint. Memory is bounded by the state and
+ * one frame, not by the trace's length.
+ */
+export async function replayTrace(file: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
+  const init: Acc = {
+    file, header: null, decoder: null, state: opts.decodeOnly ? null : emptyState(), events: 0, frames: 0, damage: [],
+    unknown: {}, structureProblems: [], complete: false, stoppedAtViolation: false, fileSize: 0, stop: false,
+  }
+  const onUnknown = (acc: Acc) => (name: string): void => {
+    acc.unknown[name] = (acc.unknown[name] ?? 0) + 1
+  }
+  const step = (acc: Acc, item: TraceItem): Acc => {
+    switch (item.kind) {
+      case 'header':
+        acc.header = item.header
+        acc.decoder = item.decoder
+        acc.structureProblems = item.decoder.structureProblems
+        acc.fileSize = item.fileSize
+        break
+      case 'frame': {
+        const dec = acc.decoder!
+        if (acc.state === null) {
+          let n = 0
+          dec.forEach(item.frame, () => void n++, onUnknown(acc))
+          acc.events += n
+        } else {
+          const tx = new Txn(acc.state)
+          const before = acc.state.violationCount
+          const stopOn = opts.stopOnViolation === true
+          let n = 0
+          dec.forEach(
+            item.frame,
+            (e) => {
+              applyEvent(tx, e)
+              n++
+              if (stopOn && tx.violationTotal > before) {
+                acc.stop = true
+                acc.stoppedAtViolation = true
+                return true
+              }
+              return false
+            },
+            onUnknown(acc),
+          )
+          acc.state = tx.commit()
+          acc.events += n
+        }
+        acc.frames++
+        opts.onProgress?.(item.offset, acc.fileSize, acc.events)
+        break
+      }
+      case 'damage':
+        acc.damage.push(item.damage)
+        break
+      case 'end':
+        acc.complete = item.complete
+        opts.onProgress?.(acc.fileSize, acc.fileSize, acc.events)
+        break
+    }
+    return acc
+  }
+  const acc = await lastValueFrom(readTrace(file, { salvage: opts.salvage ?? false }).pipe(
+      takeWhile(() => !init.stop),
+      reduce(step, init),
+    ))
+  const { decoder: _d, fileSize: _f, stop: _s, ...rest } = acc
+  return { ...rest, header: acc.header! }
+}

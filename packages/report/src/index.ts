@@ -1,0 +1,2 @@
+export { formatReplay, replayReport } from './replayReport.ts'
+export type { ReplayReport } from './replayReport.ts'
