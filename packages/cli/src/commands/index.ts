@@ -1,9 +1,17 @@
 import type { Command } from 'commander'
+import { register as registerConvert } from './convert.ts'
+import { register as registerDemo } from './demo.ts'
+import { register as registerInfo } from './info.ts'
+import { register as registerReplay } from './replay.ts'
 import { register as registerObserve } from './observe.ts'
 import { register as registerKernel } from './kernel.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
+  registerDemo(program)
+  registerInfo(program)
+  registerConvert(program)
+  registerReplay(program)
   registerObserve(program)
   registerKernel(program)
 }
