@@ -3,12 +3,15 @@ import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
-import { knobPlan, readKnob, writeKnob } from './knobs.ts'
+import { KHUGEPAGED_ASLEEP_MS, knobPlan, readKnob, writeKnob } from './knobs.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
 import { LiveKernelError } from './liveKernelError.ts'
 import type { ObservationDocument } from './observation.ts'
 import { InvalidObservation, readVmemmapPages } from './observeCheck.ts'
 import { runAttempt } from './runAttempt.ts'
+import { khugepagedActivity, settleKhugepaged } from './khugepagedQuiet.ts'
+
+class KhugepagedInterfered extends Error {}
 import { RunnerClient } from './runnerClient.ts'
 
 /** LiveOptions - @attempts: runs allowed when observations are invalid (blank struct pages); @note: diagnostics sink. */
@@ -71,12 +74,19 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
     for (let a = 1; ; a++) {
       const runner = await RunnerClient.start(mkdtempSync(join(tmp, `attempt${a}-`)))
       runners.push(runner)
+      if (!(await settleKhugepaged(KHUGEPAGED_ASLEEP_MS))) opts.note?.('khugepaged was not seen settling; a run it disturbs is retried')
       try {
+        const before = khugepagedActivity()
         const r = await runAttempt(runner, s, vmemmapBase)
+        if (khugepagedActivity() !== before) throw new KhugepagedInterfered(`khugepaged scanned during the run (pages_collapsed/full_scans ${before} -> ${khugepagedActivity()})`)
         return { format: 'mmsim-observations/1', scenario: s.name, source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
       } catch (e) {
-        if (!(e instanceof InvalidObservation) || a >= attempts) throw e
-        opts.note?.(`attempt ${a}: ${e.message}; rerunning while holding that memory`)
+        if (!(e instanceof InvalidObservation || e instanceof KhugepagedInterfered) || a >= attempts) throw e
+        if (e instanceof KhugepagedInterfered) {
+          runner.killWorkersSync()
+          runners.pop()
+          opts.note?.(`attempt ${a}: ${e.message}; rerunning`)
+        } else opts.note?.(`attempt ${a}: ${e.message}; rerunning while holding that memory`)
       }
     }
   } finally {

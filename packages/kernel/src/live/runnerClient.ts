@@ -1,5 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+
+/** MMSIM_RUNNER_TRACE=FILE appends every instruction and reply to FILE (debugging). */
+const TRACE = process.env['MMSIM_RUNNER_TRACE']
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -71,12 +74,16 @@ export class RunnerClient {
    * A `fatal` reply throws Error (a runner bug or a broken environment, not a refusal).
    */
   async request(line: string): Promise<[string, string[]]> {
+    if (TRACE) appendFileSync(TRACE, `> ${line}\n`)
     this.child.stdin.write(line + '\n')
     const data: string[] = []
     for (;;) {
       const l = await this.nextLine()
       if (l.startsWith('fatal')) throw new Error(`kernel-runner: ${l.slice(6)} (instruction: ${line})`)
-      if (l === 'ok' || l.startsWith('ok ') || l.startsWith('err ')) return [l, data]
+      if (l === 'ok' || l.startsWith('ok ') || l.startsWith('err ')) {
+        if (TRACE) appendFileSync(TRACE, `< ${l}${data.length ? ` (+${data.length} lines, first: ${data[0]}, second: ${data[1]})` : ''}\n`)
+        return [l, data]
+      }
       data.push(l)
     }
   }
