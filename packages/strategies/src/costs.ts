@@ -1,0 +1,56 @@
+/**
+ * CostRow - what one event type cost a scheme, summed over its events.
+ * @atomics: mapcount-family atomic read-modify-writes (mapcount-schemes.md §8.2: `_mapcount`,
+ *   compound/entire, subpages/nr_pages_mapped, `_large_mapcount`, the `_mm_ids` bit-spinlock, PG_double_map)
+ * @paeBitops: PageAnonExclusive set_bit/clear_bit (real atomics, listed apart as §8.2 does)
+ * @cacheLines: distinct struct pages (64 bytes = one cache line each) written or RMW'd, per event
+ * @bitLocks: bit-spinlock acquisitions (v6.15+ `_mm_ids` lock)
+ * @hvoConflicts: distinct struct pages written beyond those HVO keeps writable (HugeTLB with HVO on)
+ */
+export interface CostRow {
+  events: number
+  atomics: number
+  paeBitops: number
+  cacheLines: number
+  bitLocks: number
+  hvoConflicts: number
+}
+
+/** CostTable - event type -> its cost row. */
+export type CostTable = Map<string, CostRow>
+
+/** emptyCostRow - a row of zeros. */
+export function emptyCostRow(): CostRow {
+  return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0 }
+}
+
+/** costRow - the row of @type in @t, created on first use. */
+export function costRow(t: CostTable, type: string): CostRow {
+  let r = t.get(type)
+  if (r === undefined) {
+    r = emptyCostRow()
+    t.set(type, r)
+  }
+  return r
+}
+
+/** totalCost - the sum of every row of @t. */
+export function totalCost(t: CostTable): CostRow {
+  const s = emptyCostRow()
+  for (const r of t.values()) {
+    s.events += r.events
+    s.atomics += r.atomics
+    s.paeBitops += r.paeBitops
+    s.cacheLines += r.cacheLines
+    s.bitLocks += r.bitLocks
+    s.hvoConflicts += r.hvoConflicts
+  }
+  return s
+}
+
+/** cloneCostTable - an independent copy of @t. */
+export function cloneCostTable(t: CostTable): CostTable {
+  const c: CostTable = new Map()
+  for (const [k, r] of t) c.set(k, { ...r })
+  return c
+}

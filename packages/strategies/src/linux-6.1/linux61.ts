@@ -1,0 +1,208 @@
+import type { Level } from '@mmsim/core'
+import type { FolioState } from '../folioState.ts'
+import { SchemeBase } from '../schemeBase.ts'
+import type { StrategyDescription } from '../strategy.ts'
+
+/**
+ * Linux61 - the legacy scheme, ≤ v6.1 (mapcount-schemes.md §1, verified against 6.1 mm/rmap.c and
+ * mm/huge_memory.c::__split_huge_pmd_locked): per-page `_mapcount`, `compound_mapcount` in page[1],
+ * PG_double_map. Anon THP: while PG_double_map is set every page's `_mapcount` carries a +1 offset; it is
+ * set when a PMD is split while another PMD survives and dropped with the last PMD. File THP: a PMD mapping
+ * increments every page's `_mapcount` as well (N atomics); every PTE map of a file THP page set_bit()s
+ * PG_double_map. No batching: an event of n pages is n calls. Anon mTHP did not exist in 6.1; large anon
+ * folios mapped by PTEs follow the same per-page rules (an extrapolation).
+ */
+export class Linux61 extends SchemeBase {
+  readonly id: string = 'linux-6.1'
+  readonly description: StrategyDescription = {
+    kernels: '≤ v6.1 (since the 2016 THP refcount rework)',
+    summary: 'per-page _mapcount, compound_mapcount, PageDoubleMap (+1 offset); file PMD maps touch every subpage',
+    words: {
+      'page[0]': '_mapcount (PTE of page 0), flags (PAE), mapping, index',
+      'page[1]': 'compound_mapcount, compound_pincount, flags (PG_double_map)',
+      'page[2]': 'deferred_list',
+      'every page': '_mapcount on PTE map; +1 offset on all when DoubleMap toggles (anon); on every PMD map/unmap of a file THP; flags (PAE)',
+    },
+    hugetlb: 'compound_mapcount in page[1] only (hugepage_add_*_rmap, page_dup_file_rmap, page_remove_rmap(compound)); subpages untouched',
+  }
+  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
+  protected readonly hugetlbLarge = false
+
+  private fileLike(f: FolioState): boolean {
+    return f.kind === 'file' || f.kind === 'shmem'
+  }
+
+  private queueDeferred(f: FolioState): void {
+    if (f.deferred) return // deferred_split_huge_page(): already on the list
+    f.deferred = true
+    this.store(f, 2)
+  }
+
+  protected newAnon(f: FolioState, level: Level): void {
+    if (level !== 'pte') {
+      f.entire = 0 // compound_mapcount := 0, compound_pincount := 0
+      this.store(f, 1)
+      return
+    }
+    const mc = f.mcs()
+    for (let k = 0; k < f.n; k++) {
+      mc[k] = 0
+      this.store(f, k)
+    }
+  }
+
+  protected add(f: FolioState, i: number, n: number, level: Level): void {
+    const mc = f.mcs()
+    if (level === 'pte') {
+      for (let k = i; k < i + n; k++) {
+        if (f.isLarge && this.fileLike(f)) {
+          this.rmw(f, 1) // SetPageDoubleMap(compound_head(page))
+          f.doubleMap = true
+        }
+        this.rmw(f, k)
+        mc[k]!++
+      }
+      return
+    }
+    if (this.fileLike(f)) {
+      let nr = 0
+      for (let k = 0; k < f.n; k++) {
+        this.rmw(f, k)
+        if (++mc[k]! === 0) nr++
+      }
+      this.rmw(f, 1)
+      if (++f.entire === 0 && nr === f.n && f.doubleMap) {
+        this.rmw(f, 1) // ClearPageDoubleMap
+        f.doubleMap = false
+      }
+      return
+    }
+    this.rmw(f, 1)
+    f.entire++
+  }
+
+  protected remove(f: FolioState, i: number, n: number, level: Level): void {
+    const mc = f.mcs()
+    if (level === 'pte') {
+      for (let k = i; k < i + n; k++) {
+        this.rmw(f, k)
+        if (--mc[k]! < 0 && f.anon && f.isLarge) this.queueDeferred(f)
+      }
+      return
+    }
+    if (this.fileLike(f)) {
+      for (let k = 0; k < f.n; k++) {
+        this.rmw(f, k)
+        mc[k]!--
+      }
+      this.rmw(f, 1)
+      f.entire--
+      return
+    }
+    this.rmw(f, 1)
+    if (--f.entire >= 0) return
+    this.rmw(f, 1) // TestClearPageDoubleMap
+    if (!f.doubleMap) return
+    f.doubleMap = false
+    let nr = 0
+    for (let k = 0; k < f.n; k++) {
+      this.rmw(f, k)
+      if (--mc[k]! < 0) nr++
+    }
+    if (nr > 0 && nr < f.n) this.queueDeferred(f)
+  }
+
+  protected dup(f: FolioState, i: number, n: number, level: Level): void {
+    if (level === 'pte') {
+      const mc = f.mcs()
+      for (let k = i; k < i + n; k++) {
+        this.rmw(f, k)
+        mc[k]!++
+      }
+      return
+    }
+    this.rmw(f, 1)
+    f.entire++
+  }
+
+  /** __split_huge_pmd_locked() of 6.1: raw increments, the DoubleMap offset, then the compound decrement */
+  protected override remap(f: FolioState, mm: number, exclusive: boolean): void {
+    if (!f.anon) return super.remap(f, mm, exclusive) // file THP: the PMD is zapped, PTEs fault back in
+    const mc = f.mcs()
+    for (let k = 0; k < f.n; k++) {
+      if (exclusive) this.setPae(f, k, 1)
+      this.rmw(f, k)
+      mc[k]!++
+    }
+    if (f.entire + 1 > 1) {
+      this.rmw(f, 1) // TestSetPageDoubleMap
+      if (!f.doubleMap) {
+        f.doubleMap = true
+        for (let k = 0; k < f.n; k++) {
+          this.rmw(f, k)
+          mc[k]!++
+        }
+      }
+    }
+    this.rmw(f, 1)
+    if (--f.entire < 0) {
+      this.rmw(f, 1) // TestClearPageDoubleMap
+      if (f.doubleMap) {
+        f.doubleMap = false
+        for (let k = 0; k < f.n; k++) {
+          this.rmw(f, k)
+          mc[k]!--
+        }
+      }
+    }
+  }
+
+  // ---- queries (§1.4) --------------------------------------------------------------------------
+
+  protected folioMapcountOf(f: FolioState): number {
+    if (!f.isLarge) return f.mcOf(0) + 1
+    if (f.hugetlb) return f.entire + 1
+    let sum = 0
+    if (f.mc !== null) for (let k = 0; k < f.n; k++) sum += f.mc[k]! + 1
+    if (this.fileLike(f)) return f.entire + 1 + sum - (f.entire + 1) * f.n
+    return f.entire + 1 + sum - (f.doubleMap ? f.n : 0)
+  }
+
+  protected pageMapcountOf(f: FolioState, i: number): number {
+    const own = f.mcOf(i) + 1
+    if (!f.isLarge || this.fileLike(f)) return own
+    return own + f.entire + 1 - (f.doubleMap ? 1 : 0)
+  }
+
+  /** no count of mapped pages exists before v6.2 */
+  protected nrPagesMappedOf(): number | null {
+    return null
+  }
+
+  /** callers of the era looked at page_mapcount(head) > 1 */
+  protected mappedSharedOf(f: FolioState): boolean {
+    return this.pageMapcountOf(f, 0) > 1
+  }
+
+  protected partiallyMappedOf(f: FolioState): boolean | null {
+    return f.deferred
+  }
+
+  protected kpagecountOf(f: FolioState, i: number): number {
+    return this.pageMapcountOf(f, i)
+  }
+
+  /** PTE: page_mapcount(page) == 1; PMD and HugeTLB: page_mapcount(head) == 1 for every entry */
+  protected pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean {
+    return this.pageMapcountOf(f, level === 'pte' && !f.hugetlb ? i : 0) === 1
+  }
+
+  protected freeCheckOf(f: FolioState): string | null {
+    if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
+    if (f.isLarge && f.entire !== -1) return 'nonzero compound_mapcount'
+    return null
+  }
+}
+
+/** linux61 - the ≤ v6.1 strategy. */
+export const linux61 = new Linux61()

@@ -1,0 +1,1 @@
+export { Linux615NoPageMapcount, linux615NoPageMapcount } from './linux615NoPageMapcount.ts'

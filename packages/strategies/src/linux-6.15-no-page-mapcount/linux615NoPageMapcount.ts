@@ -1,0 +1,157 @@
+import type { Level } from '@mmsim/core'
+import type { FolioState } from '../folioState.ts'
+import {
+  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotsFreeCheck, subReturnLargeMapcount,
+} from '../mmOwnerSlots.ts'
+import { SchemeBase } from '../schemeBase.ts'
+import type { StrategyDescription } from '../strategy.ts'
+
+/**
+ * Linux615NoPageMapcount - v6.15+ with CONFIG_NO_PAGE_MAPCOUNT=y (mapcount-schemes.md §4.4–§4.5, checked
+ * against 6.18 mm/rmap.c::__folio_add_rmap/__folio_remove_rmap and include/linux/rmap.h): large folios keep
+ * only `_large_mapcount` (with the MM slots), `_entire_mapcount` and PAE; no per-page `_mapcount`, no
+ * `_nr_pages_mapped`. Per-page mapcounts are not tracked; /proc/kpagecount reports the folio's average
+ * page mapcount; pagemap bit 56 of any page of a large folio is !folio_maybe_mapped_shared(); partial
+ * mapping is detected only while one MM maps the folio (so the deferred-split answer is an estimate).
+ * Small folios keep their `_mapcount`.
+ */
+export class Linux615NoPageMapcount extends SchemeBase {
+  readonly id: string = 'linux-6.15-no-page-mapcount'
+  readonly description: StrategyDescription = {
+    kernels: 'v6.15–v6.18 (CONFIG_NO_PAGE_MAPCOUNT=y, experimental)',
+    summary: 'MM owner tracking without per-page mapcounts: _large_mapcount + _entire_mapcount + MM slots only',
+    words: {
+      'page[0]': 'flags (PAE), mapping, index (head _mapcount untouched for large folios)',
+      'page[1]': '_large_mapcount, _entire_mapcount, _mm_id_mapcount[2], _mm_ids (no _nr_pages_mapped), flags (PG_partially_mapped)',
+      'page[2]': '_deferred_list',
+      'every page': 'flags (PAE) only',
+      'mm_struct': 'mm_id (read)',
+    },
+    hugetlb: '_entire_mapcount and _large_mapcount (plain atomics, no MM slots) in page[1]; head _mapcount = page type',
+  }
+  readonly precision = { mappedShared: 'maybe', partiallyMapped: 'estimate' } as const
+  protected readonly hugetlbLarge = true
+
+  private deferredSplit(f: FolioState, partially: boolean): void {
+    if (partially && f.anon && f.order > 1 && !f.deferred) {
+      f.deferred = true
+      this.store(f, 1)
+      this.store(f, 2)
+    }
+  }
+
+  protected newAnon(f: FolioState, level: Level, mm: number): void {
+    if (!f.isLarge) {
+      f.mcs()[0] = 0
+      this.store(f, 0)
+      return
+    }
+    if (level !== 'pte') f.entire = 0
+    setLargeMapcount(f, level === 'pte' ? f.n : 1, mm)
+    this.store(f, 1)
+  }
+
+  protected add(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      if (!f.isLarge) {
+        this.rmw(f, 0)
+        f.mcs()[0]!++
+        return
+      }
+      this.bitLock(f)
+      addReturnLargeMapcount(f, n, mm)
+      return
+    }
+    this.rmw(f, 1)
+    f.entire++
+    this.bitLock(f)
+    addReturnLargeMapcount(f, 1, mm)
+  }
+
+  protected remove(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      if (!f.isLarge) {
+        this.rmw(f, 0)
+        f.mcs()[0]!--
+        return
+      }
+      this.bitLock(f)
+      const m = subReturnLargeMapcount(f, n, mm)
+      if (m !== 0) this.deferredSplit(f, m < f.n && f.entire + 1 === 0)
+      return
+    }
+    this.rmw(f, 1)
+    const last = --f.entire < 0
+    this.bitLock(f)
+    const m = subReturnLargeMapcount(f, 1, mm)
+    if (m !== 0) this.deferredSplit(f, last && m < f.n)
+  }
+
+  protected dup(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      if (!f.isLarge) {
+        this.rmw(f, 0)
+        f.mcs()[0]!++
+        return
+      }
+      this.bitLock(f)
+      addReturnLargeMapcount(f, n, mm)
+      return
+    }
+    this.rmw(f, 1)
+    f.entire++
+    this.bitLock(f)
+    addReturnLargeMapcount(f, 1, mm)
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  protected folioMapcountOf(f: FolioState): number {
+    return f.isLarge ? f.large + 1 : f.mcOf(0) + 1
+  }
+
+  protected pageMapcountOf(f: FolioState, _i: number): number | null {
+    return f.isLarge ? null : f.mcOf(0) + 1
+  }
+
+  protected nrPagesMappedOf(): number | null {
+    return null
+  }
+
+  protected mappedSharedOf(f: FolioState): boolean {
+    return maybeMappedShared(f)
+  }
+
+  protected partiallyMappedOf(f: FolioState): boolean | null {
+    return f.order <= 1 ? null : f.deferred
+  }
+
+  /** folio_average_page_mapcount() for every page of a large folio (fs/proc/internal.h) */
+  protected kpagecountOf(f: FolioState, _i: number): number {
+    if (!f.isLarge) return f.mcOf(0) + 1
+    let m = f.large + 1
+    if (m <= 0) return 0
+    const e = f.entire + 1
+    if (m <= e) return e
+    m -= e
+    const avg = Math.floor((m + f.n / 2) / f.n)
+    return Math.max(avg + e, 1)
+  }
+
+  /** small: mapcount == 1; large: !folio_maybe_mapped_shared() for every page and entry; HugeTLB: mapcount ≤ 1 */
+  protected pagemapExclusiveOf(f: FolioState): boolean {
+    if (!f.isLarge) return f.mcOf(0) + 1 === 1
+    if (f.hugetlb) return f.entire + 1 === 1
+    return !maybeMappedShared(f)
+  }
+
+  protected freeCheckOf(f: FolioState): string | null {
+    if (!f.isLarge && f.mcOf(0) !== -1) return 'nonzero mapcount'
+    if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'
+    if (f.large !== -1) return 'nonzero large_mapcount'
+    return slotsFreeCheck(f)
+  }
+}
+
+/** linux615NoPageMapcount - the v6.15+ CONFIG_NO_PAGE_MAPCOUNT strategy. */
+export const linux615NoPageMapcount = new Linux615NoPageMapcount()

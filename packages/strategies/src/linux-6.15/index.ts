@@ -1,0 +1,1 @@
+export { Linux615, linux615 } from './linux615.ts'

@@ -1,0 +1,1 @@
+export { Linux62, linux62 } from './linux62.ts'

@@ -1,0 +1,66 @@
+import type { FolioState } from './folioState.ts'
+
+/**
+ * The v6.15+ MM owner tracking of mapcount-schemes.md §4.2 (include/linux/rmap.h::
+ * folio_{set,add_return,sub_return}_large_mapcount), as plain state updates. It runs under the folio's
+ * `_mm_ids` bit-spinlock: the caller charges that one RMW; everything here is plain stores. Not for HugeTLB.
+ */
+
+/** setLargeMapcount - folio_set_large_mapcount(): a new folio mapped @m times, all by @mm. */
+export function setLargeMapcount(f: FolioState, m: number, mm: number): void {
+  f.large = m - 1
+  f.mmCnt0 = m - 1
+  f.mmId0 = mm
+}
+
+/** addReturnLargeMapcount - folio_add_return_large_mapcount(): @d more mappings by @mm; the logical count after. */
+export function addReturnLargeMapcount(f: FolioState, d: number, mm: number): number {
+  const newRaw = f.large + d
+  f.large = newRaw
+  if (f.mmId0 === mm) f.mmCnt0 += d
+  else if (f.mmId1 === mm) f.mmCnt1 += d
+  else if (f.mmId0 === 0) {
+    f.mmId0 = mm
+    f.mmCnt0 = d - 1
+    if (newRaw !== d - 1) f.shared = true
+  } else if (f.mmId1 === 0) {
+    f.mmId1 = mm
+    f.mmCnt1 = d - 1
+    f.shared = true
+  }
+  // else: no free slot, the mapping is untracked (the shared bit is already set)
+  return newRaw + 1
+}
+
+/** subReturnLargeMapcount - folio_sub_return_large_mapcount(): @d fewer mappings by @mm; the logical count after. */
+export function subReturnLargeMapcount(f: FolioState, d: number, mm: number): number {
+  const newRaw = f.large - d
+  f.large = newRaw
+  if (f.mmId0 === mm) {
+    f.mmCnt0 -= d
+    if (f.mmCnt0 >= 0) return newRaw + 1
+    f.mmCnt0 = -1
+    f.mmId0 = 0
+  } else if (f.mmId1 === mm) {
+    f.mmCnt1 -= d
+    if (f.mmCnt1 >= 0) return newRaw + 1
+    f.mmCnt1 = -1
+    f.mmId1 = 0
+  }
+  // @mm was untracked, or its slot just became free: re-evaluate the shared bit
+  if (f.mmCnt0 === newRaw || f.mmCnt1 === newRaw) f.shared = false
+  return newRaw + 1
+}
+
+/** maybeMappedShared - folio_maybe_mapped_shared() of a large non-HugeTLB folio (§4.3). */
+export function maybeMappedShared(f: FolioState): boolean {
+  if (f.large + 1 <= 1) return false
+  return f.shared
+}
+
+/** slotsFreeCheck - the v6.15 free-time reasons about the MM slots, or null. */
+export function slotsFreeCheck(f: FolioState): string | null {
+  if (f.mmCnt0 !== -1) return 'nonzero mm mapcount 0'
+  if (f.mmCnt1 !== -1) return 'nonzero mm mapcount 1'
+  return null
+}

@@ -1,0 +1,195 @@
+import type { Level } from '@mmsim/core'
+import { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, type FolioState } from './folioState.ts'
+import { SchemeBase } from './schemeBase.ts'
+
+/**
+ * PageMapcountFamily - the schemes from v6.2 on that keep per-page `_mapcount` plus `_entire_mapcount` and
+ * `_nr_pages_mapped` with the ENTIRELY_MAPPED (v6.2: COMPOUND_MAPPED) flag value (mapcount-schemes.md §2, §3.3).
+ * The defaults here are the v6.8–v6.11 rules: `_nr_pages_mapped` updated per newly (un)mapped page, no
+ * `_large_mapcount`. Later versions override the hooks ({@link largeAdd}, {@link mapPtes}, …); the per-version
+ * folders hold those differences, the shared arithmetic lives here.
+ */
+export abstract class PageMapcountFamily extends SchemeBase {
+  // ---- version hooks -------------------------------------------------------------------------
+
+  /** the `_large_mapcount` update of an add (v6.10+); none before */
+  protected largeAdd(_f: FolioState, _d: number, _mm: number): void {}
+  /** the `_large_mapcount` update of a remove (v6.10+); none before */
+  protected largeSub(_f: FolioState, _d: number, _mm: number): void {}
+  /** folio_set_large_mapcount() of a new anon folio mapped @m times (v6.10+) */
+  protected setLarge(_f: FolioState, _m: number, _mm: number): void {}
+
+  /** PTE-level add of pages [i, i + n) of a large folio: per-page `_mapcount`, then `_nr_pages_mapped`; pages newly accounted */
+  protected mapPtes(f: FolioState, i: number, n: number): number {
+    const mc = f.mcs()
+    let nr = 0
+    for (let k = i; k < i + n; k++) {
+      this.rmw(f, k)
+      if (++mc[k]! === 0) {
+        this.rmw(f, 1)
+        if (++f.mapped < ENTIRELY_MAPPED) nr++
+      }
+    }
+    return nr
+  }
+
+  /** PTE-level remove; pages newly unaccounted */
+  protected unmapPtes(f: FolioState, i: number, n: number): number {
+    const mc = f.mcs()
+    let nr = 0
+    for (let k = i; k < i + n; k++) {
+      this.rmw(f, k)
+      if (--mc[k]! < 0) {
+        this.rmw(f, 1)
+        if (--f.mapped < ENTIRELY_MAPPED) nr++
+      }
+    }
+    return nr
+  }
+
+  /**
+   * deferredSplit - the deferred-split decision after a remove that unaccounted @nr pages
+   * (v6.10–v6.11 rule by default: queue when partially mapped and not yet queued).
+   */
+  protected deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
+    if (nr === 0 || !f.anon || !f.isLarge || f.order <= 1) return
+    const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
+    if (partially && !f.deferred) {
+      f.deferred = true
+      this.store(f, 2) // _deferred_list
+    }
+  }
+
+  // ---- rmap calls ----------------------------------------------------------------------------
+
+  protected newAnon(f: FolioState, level: Level, mm: number): void {
+    if (!f.isLarge) {
+      f.mcs()[0] = 0
+      this.store(f, 0)
+      return
+    }
+    if (level === 'pte') {
+      const mc = f.mcs()
+      for (let k = 0; k < f.n; k++) {
+        mc[k] = 0
+        this.store(f, k)
+      }
+      f.mapped = f.n
+      this.store(f, 1)
+      this.setLarge(f, f.n, mm)
+    } else {
+      f.entire = 0
+      f.mapped = ENTIRELY_MAPPED
+      this.store(f, 1)
+      this.setLarge(f, 1, mm)
+    }
+  }
+
+  protected add(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      if (!f.isLarge) {
+        this.rmw(f, 0)
+        f.mcs()[0]!++
+        return
+      }
+      this.mapPtes(f, i, n)
+      this.largeAdd(f, n, mm)
+      return
+    }
+    this.rmw(f, 1)
+    if (++f.entire === 0) {
+      this.rmw(f, 1)
+      f.mapped += ENTIRELY_MAPPED
+    }
+    this.largeAdd(f, 1, mm)
+  }
+
+  protected remove(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      if (!f.isLarge) {
+        this.rmw(f, 0)
+        f.mcs()[0]!--
+        return
+      }
+      this.largeSub(f, n, mm)
+      const nr = this.unmapPtes(f, i, n)
+      this.deferredSplit(f, level, nr, 0)
+      return
+    }
+    this.largeSub(f, 1, mm)
+    this.rmw(f, 1)
+    let nr = 0
+    let nrPmdmapped = 0
+    if (--f.entire < 0) {
+      this.rmw(f, 1)
+      const v = (f.mapped -= ENTIRELY_MAPPED)
+      if (v < ENTIRELY_MAPPED) {
+        if (level === 'pmd') nrPmdmapped = f.n
+        nr = Math.max(0, f.n - (v & FOLIO_PAGES_MAPPED))
+      }
+    }
+    this.deferredSplit(f, level, nr, nrPmdmapped)
+  }
+
+  protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    if (level === 'pte') {
+      const mc = f.mcs()
+      for (let k = i; k < i + n; k++) {
+        this.rmw(f, k)
+        mc[k]!++
+      }
+      if (f.isLarge) this.largeAdd(f, n, mm)
+      return
+    }
+    this.rmw(f, 1)
+    f.entire++
+    this.largeAdd(f, 1, mm)
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  /** folio_total_mapcount() (≤ v6.9): O(N) */
+  protected totalMapcount(f: FolioState): number {
+    let m = f.entire + 1
+    if ((f.mapped & FOLIO_PAGES_MAPPED) !== 0 && f.mc !== null) for (let k = 0; k < f.n; k++) m += f.mc[k]! + 1
+    return m
+  }
+
+  protected folioMapcountOf(f: FolioState): number {
+    if (!f.isLarge) return f.mcOf(0) + 1
+    if (f.hugetlb) return f.entire + 1
+    return this.totalMapcount(f)
+  }
+
+  /** page_mapcount() / folio_precise_page_mapcount(): max(mc + 1, 0) + (large ? entire + 1 : 0) */
+  protected pageMapcountOf(f: FolioState, i: number): number {
+    const own = Math.max(f.mcOf(i) + 1, 0)
+    return f.isLarge ? own + f.entire + 1 : own
+  }
+
+  protected nrPagesMappedOf(f: FolioState): number | null {
+    return f.entire >= 0 ? f.n : f.mapped & FOLIO_PAGES_MAPPED
+  }
+
+  protected partiallyMappedOf(f: FolioState): boolean | null {
+    return f.order <= 1 ? null : f.deferred
+  }
+
+  protected kpagecountOf(f: FolioState, i: number): number {
+    return this.pageMapcountOf(f, i)
+  }
+
+  /** pagemap bit 56: PTE by the page's own count; PMD by the head's count for all entries (≤ v6.10, v6.15+) */
+  protected pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean {
+    if (f.hugetlb) return this.pageMapcountOf(f, 0) === 1
+    return this.pageMapcountOf(f, level === 'pte' ? i : 0) === 1
+  }
+
+  protected freeCheckOf(f: FolioState): string | null {
+    if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
+    if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'
+    if (f.mapped !== 0) return 'nonzero nr_pages_mapped'
+    if (f.large !== -1) return 'nonzero large_mapcount'
+    return null
+  }
+}

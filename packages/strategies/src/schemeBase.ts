@@ -1,0 +1,346 @@
+import { EVENT_TYPES, type EventType, type FolioKind, type Level, type MmEvent, type Pfn } from '@mmsim/core'
+import { costRow, emptyCostRow, type CostRow, type CostTable } from './costs.ts'
+import { FolioState, HVO_KEPT_STRUCT_PAGES } from './folioState.ts'
+import { SchemeState } from './schemeState.ts'
+import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
+
+/** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
+export const mmIdOf = (pid: number): number => pid + 1
+
+const STAMP_SIZE = 2 ** 18
+
+/**
+ * SchemeBase - what every built-in scheme shares: the event dispatch (one event = one kernel rmap call,
+ * `nrPages` its batch), PageAnonExclusive, folio life cycle (allocation, free-time checks, split, migration),
+ * HugeTLB and the cost accounting. A scheme supplies the rmap calls and the query formulas of its kernels.
+ *
+ * Cost accounting: the rmap calls report every mapcount-family RMW with {@link rmw}, plain stores with
+ * {@link store}, bit-spinlock acquisitions with {@link bitLock}; each names the struct page (= cache line)
+ * it writes, so distinct lines per event and HVO conflicts are derived here.
+ */
+export abstract class SchemeBase implements Strategy<SchemeState> {
+  abstract readonly id: string
+  abstract readonly description: StrategyDescription
+  abstract readonly precision: StrategyPrecision
+  readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => !t.startsWith('vma/') && t !== 'check/marked' && t !== 'process/created' && t !== 'process/forked' && t !== 'process/exited' && t !== 'collapse/completed'))
+  /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
+  protected abstract readonly hugetlbLarge: boolean
+
+  private row: CostRow = emptyCostRow()
+  private readonly stamp = new Int32Array(STAMP_SIZE)
+  private gen = 0
+
+  init(): SchemeState {
+    return new SchemeState()
+  }
+
+  snapshot(s: SchemeState): SchemeState {
+    return s.clone()
+  }
+
+  restore(snap: SchemeState): SchemeState {
+    return snap.clone()
+  }
+
+  costs(s: SchemeState): CostTable {
+    return s.costs
+  }
+
+  freeViolations(s: SchemeState): readonly string[] {
+    return s.badFrees
+  }
+
+  // ---- cost accounting -------------------------------------------------------------------------
+
+  /** touch - struct page @line of @f is written (one cache line per struct page) */
+  protected touch(f: FolioState, line: number): void {
+    if (this.stamp[line] === this.gen) return
+    this.stamp[line] = this.gen
+    this.row.cacheLines++
+    if (f.hvo && line >= HVO_KEPT_STRUCT_PAGES) this.row.hvoConflicts++
+  }
+
+  /** rmw - one mapcount-family atomic read-modify-write on a word of struct page @line */
+  protected rmw(f: FolioState, line: number): void {
+    this.row.atomics++
+    this.touch(f, line)
+  }
+
+  /** store - a plain store (atomic_set / WRITE_ONCE) to a word of struct page @line */
+  protected store(f: FolioState, line: number): void {
+    this.touch(f, line)
+  }
+
+  /** bitLock - the v6.15 `_mm_ids` bit-spinlock on page[1]: one RMW to take it, a release store to drop it */
+  protected bitLock(f: FolioState): void {
+    this.row.atomics++
+    this.row.bitLocks++
+    this.touch(f, 1)
+  }
+
+  private paeSet(f: FolioState, i: number, v: 0 | 1): void {
+    const a = f.paes()
+    this.row.paeBitops++
+    this.touch(f, i)
+    a[i] = v
+  }
+
+  /** setPae - PageAnonExclusive on pages [i, i + n) (SetPageAnonExclusive, one set_bit each) */
+  protected setPae(f: FolioState, i: number, n: number): void {
+    for (let k = i; k < i + n; k++) this.paeSet(f, k, 1)
+  }
+
+  /** clearPaeIfSet - try_dup / try_share: clear_bit only on pages that have it */
+  protected clearPaeIfSet(f: FolioState, i: number, n: number): void {
+    if (f.pae === null) return
+    for (let k = i; k < i + n; k++) if (f.pae[k] === 1) this.paeSet(f, k, 0)
+  }
+
+  // ---- the rmap calls a scheme implements (counters only; PAE is handled here) ------------------
+
+  /** folio_add_new_anon_rmap() / page_add_new_anon_rmap(): @level 'pte' maps the whole folio by PTEs */
+  protected abstract newAnon(f: FolioState, level: Level, mm: number): void
+  /** folio_add_{anon,file}_rmap_{ptes,pmd,pud}() for pages [i, i + n) */
+  protected abstract add(f: FolioState, i: number, n: number, level: Level, mm: number): void
+  /** folio_remove_rmap_{ptes,pmd,pud}() */
+  protected abstract remove(f: FolioState, i: number, n: number, level: Level, mm: number): void
+  /** folio_try_dup_anon_rmap_*() / folio_dup_file_rmap_*() into the child @mm (PAE already cleared) */
+  protected abstract dup(f: FolioState, i: number, n: number, level: Level, mm: number): void
+  /** __split_huge_pmd_locked(): by default the v6.8+ batched form: add 512 PTEs, remove the PMD */
+  protected remap(f: FolioState, mm: number, exclusive: boolean): void {
+    this.add(f, 0, f.n, 'pte', mm)
+    if (exclusive) this.setPae(f, 0, f.n)
+    this.remove(f, 0, f.n, 'pmd', mm)
+  }
+
+  // ---- queries a scheme implements (per folio state) -------------------------------------------
+
+  protected abstract folioMapcountOf(f: FolioState): number
+  protected abstract pageMapcountOf(f: FolioState, i: number): number | null
+  protected abstract nrPagesMappedOf(f: FolioState): number | null
+  protected abstract mappedSharedOf(f: FolioState): boolean
+  protected abstract partiallyMappedOf(f: FolioState): boolean | null
+  protected abstract kpagecountOf(f: FolioState, i: number): number
+  protected abstract pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean
+  /** the "Bad page state" reason for freeing @f now, or null when every counter is back at its initial value */
+  protected abstract freeCheckOf(f: FolioState): string | null
+
+  // ---- HugeTLB (one "entire" mapping per entry; v6.10+ also `_large_mapcount`) -------------------
+
+  protected hugetlbAdd(f: FolioState, mode: 'newAnon' | 'anon' | 'file'): void {
+    if (mode === 'newAnon') {
+      f.entire = 0
+      this.store(f, 1)
+      if (this.hugetlbLarge) f.large = 0
+      this.store(f, 0) // anon mapping, index
+      return
+    }
+    f.entire++
+    this.rmw(f, 1)
+    if (this.hugetlbLarge) {
+      f.large++
+      this.rmw(f, 1)
+    }
+  }
+
+  protected hugetlbRemove(f: FolioState): void {
+    f.entire--
+    this.rmw(f, 1)
+    if (this.hugetlbLarge) {
+      f.large--
+      this.rmw(f, 1)
+    }
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------
+
+  apply(s: SchemeState, e: MmEvent, truth: TruthView): void {
+    this.row = costRow(s.costs, e.type)
+    this.row.events++
+    if (++this.gen === 0x7fffffff) {
+      this.gen = 1
+      this.stamp.fill(0)
+    }
+    switch (e.type) {
+      case 'folio/allocated':
+        s.folios.set(e.folio, new FolioState(e.kind, e.order))
+        return
+      case 'hugetlb/poolGrown':
+        s.folios.set(e.folio, new FolioState('hugetlb', e.order))
+        return
+      case 'folio/freed':
+      case 'hugetlb/poolShrunk': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        const bad = this.freeCheckOf(f)
+        if (bad !== null) s.badFrees.push(`${this.id}: Bad page state: folio 0x${e.folio.toString(16)} freed with ${bad}`)
+        s.folios.delete(e.folio)
+        return
+      }
+      case 'folio/migrated': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        s.folios.delete(e.folio)
+        const nf = new FolioState(f.kind, f.order)
+        nf.pae = f.pae === null ? null : f.pae.slice()
+        nf.hvo = f.hvo
+        s.folios.set(e.newFolio, nf)
+        return
+      }
+      case 'folio/split':
+        this.split(s, e.folio, e.newOrder, truth)
+        return
+      case 'hvo/optimized':
+      case 'hvo/restored': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) f.hvo = e.type === 'hvo/optimized'
+        return
+      }
+      default:
+        break
+    }
+    if (e.type === 'zeropage/mapped' || e.type === 'zeropage/unmapped') return // special entries: no rmap
+    if (!('folio' in e)) return
+    const f = s.folios.get(e.folio)
+    if (f === undefined) return
+    switch (e.type) {
+      case 'rmap/newAnonAdded':
+        this.store(f, 0) // folio->mapping, index
+        this.newAnon(f, e.level, mmIdOf(e.pid))
+        if (e.level === 'pte') this.setPae(f, 0, f.n)
+        else this.setPae(f, 0, 1)
+        return
+      case 'rmap/anonAdded':
+        this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        if (e.exclusive) this.setPae(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+        return
+      case 'rmap/fileAdded':
+        this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        return
+      case 'rmap/removed':
+        this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        return
+      case 'rmap/anonDuplicated':
+        this.clearPaeIfSet(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+        this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
+        return
+      case 'rmap/fileDuplicated':
+        this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
+        return
+      case 'rmap/anonShared':
+        this.clearPaeIfSet(f, e.page - e.folio, e.nrPages)
+        return
+      case 'rmap/anonReused':
+        this.setPae(f, e.page - e.folio, e.nrPages)
+        return
+      case 'pmd/remapped':
+        this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
+        return
+      case 'hugetlb/rmapAdded':
+        this.hugetlbAdd(f, e.mode)
+        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) this.setPae(f, 0, 1)
+        return
+      case 'hugetlb/rmapRemoved':
+        this.hugetlbRemove(f)
+        return
+      case 'hugetlb/anonDuplicated':
+        this.clearPaeIfSet(f, 0, 1)
+        this.hugetlbAdd(f, 'file')
+        return
+      default:
+        return
+    }
+  }
+
+  /**
+   * split - folio/split. The kernel unmaps the folio (migration entries), splits it and restores every
+   * mapping with per-PTE rmap adds (remap_page → remove_migration_ptes). Each new folio is rebuilt that way
+   * from the ground truth: its per-page PTE counts, its (pid, entries) owners and its PAE bits. The cost of
+   * the unmap/restore is not charged (the row counts the event only).
+   */
+  private split(s: SchemeState, folio: Pfn, newOrder: number, truth: TruthView): void {
+    const old = s.folios.get(folio)
+    if (old === undefined) return
+    s.folios.delete(folio)
+    const saved = this.row
+    this.row = emptyCostRow()
+    const n = 2 ** newOrder
+    for (let j = 0; j < old.n / n; j++) {
+      const head = folio + j * n
+      const nf = new FolioState(old.kind as FolioKind, newOrder)
+      s.folios.set(head, nf)
+      const rec = truth.folio(head)
+      if (rec === undefined) continue
+      if (rec.exclusive !== null) nf.pae = rec.exclusive.slice()
+      const counts = rec.pageMaps === null ? new Int32Array(n) : rec.pageMaps.slice()
+      let page = 0
+      for (let o = 0; o < rec.owners.length; o += 2) {
+        const mm = mmIdOf(rec.owners[o]!)
+        for (let k = rec.owners[o + 1]!; k > 0; k--) {
+          while (page < n && counts[page] === 0) page++
+          if (page >= n) break
+          counts[page]!--
+          this.gen++
+          this.add(nf, page, 1, 'pte', mm)
+        }
+      }
+    }
+    this.row = saved
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  folioMapcount(s: SchemeState, folio: Pfn): number {
+    const f = s.folios.get(folio)
+    return f === undefined || f.zero ? 0 : this.folioMapcountOf(f)
+  }
+
+  pageMapcount(s: SchemeState, pfn: Pfn): number | null {
+    const x = s.folioOf(pfn)
+    if (x === undefined || x.f.zero) return 0
+    return this.pageMapcountOf(x.f, x.i)
+  }
+
+  entireMapcount(s: SchemeState, folio: Pfn): number {
+    const f = s.folios.get(folio)
+    return f === undefined || f.zero || !f.isLarge ? 0 : f.entire + 1
+  }
+
+  nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
+    const f = s.folios.get(folio)
+    if (f === undefined || f.zero) return 0
+    if (f.hugetlb) return f.entire >= 0 ? f.n : 0
+    if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
+    return this.nrPagesMappedOf(f)
+  }
+
+  mappedShared(s: SchemeState, folio: Pfn): boolean {
+    const f = s.folios.get(folio)
+    if (f === undefined || f.zero) return false
+    if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
+    return this.mappedSharedOf(f)
+  }
+
+  anonExclusive(s: SchemeState, pfn: Pfn): boolean {
+    const x = s.folioOf(pfn)
+    return x !== undefined && x.f.paeOf(x.i)
+  }
+
+  partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
+    const f = s.folios.get(folio)
+    if (f === undefined || !f.anon || !f.isLarge) return null
+    return this.partiallyMappedOf(f)
+  }
+
+  kpagecount(s: SchemeState, pfn: Pfn): number {
+    const x = s.folioOf(pfn)
+    if (x === undefined || x.f.zero) return 0
+    return this.kpagecountOf(x.f, x.i)
+  }
+
+  pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
+    const x = s.folioOf(pfn)
+    if (x === undefined || x.f.zero) return false
+    return this.pagemapExclusiveOf(x.f, x.i, level)
+  }
+}

@@ -1,0 +1,60 @@
+import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
+import { totalCost, type CostRow, type CostTable } from './costs.ts'
+import type { AnyStrategy, TruthView } from './strategy.ts'
+
+/** StrategyRun - one strategy and its current state. */
+export interface StrategyRun {
+  readonly strategy: AnyStrategy
+  state: unknown
+}
+
+/**
+ * StrategySet - several strategies fed the same event stream beside the ground truth.
+ * {@link applyWith} applies an event to the ground-truth transaction first, then — only if the event broke
+ * no precondition — to every strategy whose `handles` contains its type, with the transaction as the
+ * read-only post-event truth. Events are handed over as they come: a caller that reuses a scratch event
+ * object must not expect a strategy to keep it (none does).
+ */
+export class StrategySet {
+  readonly runs: StrategyRun[]
+
+  constructor(strategies: readonly AnyStrategy[]) {
+    this.runs = strategies.map((strategy) => ({ strategy, state: strategy.init() }))
+  }
+
+  /** apply - feed @e to every strategy; @truth is the ground truth after @e */
+  apply(e: MmEvent, truth: TruthView): void {
+    for (const r of this.runs) if (r.strategy.handles.has(e.type)) r.strategy.apply(r.state, e, truth)
+  }
+
+  /** applyWith - apply @e to the ground truth @tx, then to the strategies if it broke no precondition */
+  applyWith(tx: Txn, e: MmEvent): boolean {
+    const before = tx.violationTotal
+    applyEvent(tx, e)
+    if (tx.violationTotal !== before) return false
+    this.apply(e, tx)
+    return true
+  }
+
+  /** snapshot - independent copies of every strategy's state */
+  snapshot(): unknown[] {
+    return this.runs.map((r) => r.strategy.snapshot(r.state))
+  }
+
+  /** restore - go back to the states of a {@link snapshot} */
+  restore(snap: readonly unknown[]): void {
+    this.runs.forEach((r, i) => {
+      r.state = r.strategy.restore(snap[i])
+    })
+  }
+
+  /** costs - per strategy id, its cost table */
+  costs(): Map<string, CostTable> {
+    return new Map(this.runs.map((r) => [r.strategy.id, r.strategy.costs(r.state)]))
+  }
+
+  /** totals - per strategy id, the sum of its cost rows */
+  totals(): Map<string, CostRow> {
+    return new Map(this.runs.map((r) => [r.strategy.id, totalCost(r.strategy.costs(r.state))]))
+  }
+}
