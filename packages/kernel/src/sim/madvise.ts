@@ -1,0 +1,132 @@
+import type { MadviseStatement } from '../scenario/statements.ts'
+import { collapseOp } from './collapse.ts'
+import { hugetlbZap } from './hugetlb.ts'
+import { dropFromCache } from './pageCache.ts'
+import { punchFile } from './punch.ts'
+import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { splitAnonFolio } from './splitFolio.ts'
+import { touchOp } from './touch.ts'
+import { fullyCovered, isHugetlb, rangeVpns } from './vmaOps.ts'
+import { reclaimEmptyTables, splitPmd, splitPmdsAt, zapRange } from './zap.ts'
+
+/**
+ * madviseOp - `madvise RANGE ADVICE`. ENOMEM when part of the range has no VMA (the kernel still
+ * applies the advice to the mapped parts; scenarios here advise mapped ranges).
+ * - hugepage/nohugepage/dontfork/dofork: VMA flags (the VMA is split at the range's ends).
+ * - dontneed: zap (PMD split at partial ends; empty whole PTE tables reclaimed). HugeTLB: the start
+ *   must be huge-page aligned (EINVAL), the end is rounded down.
+ * - free: anon only (EINVAL otherwise); a large folio partly inside the range is split; the pages stay
+ *   mapped (lazy free happens only under memory pressure).
+ * - pageout/cold: see pageoutRange().
+ * - remove: punch the shared file behind the range (EINVAL for anon, EACCES for private mappings).
+ * - collapse: see collapse.ts. populate_read/write: fault the range in. split: EINVAL (no HGM in 6.18).
+ * @see do_madvise(), madvise_vma_behavior(), madvise_dontneed_free(), madvise_free_single_vma(),
+ *      madvise_cold_or_pageout_pte_range(), madvise_remove() — mm/madvise.c
+ */
+export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement): void {
+  const [vpn, nr] = rangeVpns(m, st.range)
+  const covered = fullyCovered(ctx, pid, vpn, nr)
+  if (!covered && !(ctx.tx.vmas(pid) ?? []).some((v) => v.start < vpn + nr && v.end > vpn)) throw new Refusal('ENOMEM')
+  const vma = ctx.vma(pid, vpn)
+  switch (st.advice) {
+    case 'hugepage':
+    case 'nohugepage':
+    case 'dontfork':
+    case 'dofork':
+      if (isHugetlb(m) && (st.advice === 'hugepage' || st.advice === 'nohugepage')) break
+      if (!isHugetlb(m)) splitPmdsAt(ctx, pid, vpn, vpn + nr)
+      ctx.emit('vma/advised', { pid, vpn, nrPages: nr, advice: st.advice })
+      break
+    case 'dontneed':
+      if (isHugetlb(m)) {
+        if (vpn % m.hpages !== 0) throw new Refusal('EINVAL')
+        const n = nr - (nr % m.hpages)
+        if (n > 0) hugetlbZap(ctx, pid, vpn, n)
+        break
+      }
+      zapRange(ctx, pid, vpn, nr)
+      reclaimEmptyTables(ctx, pid, vpn, nr)
+      break
+    case 'free':
+      if (vma === undefined || vma.kind !== 'anon') throw new Refusal('EINVAL')
+      splitPartial(ctx, pid, vpn, nr)
+      break
+    case 'pageout':
+    case 'cold':
+      if (isHugetlb(m)) throw new Refusal('EINVAL')
+      pageoutRange(ctx, pid, vpn, nr, st.advice === 'pageout')
+      break
+    case 'remove':
+      if (vma === undefined || vma.kind === 'anon') throw new Refusal('EINVAL')
+      if (!vma.shared) throw new Refusal('EACCES')
+      punchFile(ctx, m, vma.pgoff + (vpn - vma.start), nr)
+      break
+    case 'collapse':
+      collapseOp(ctx, pid, m, vpn, nr)
+      break
+    case 'populate_read':
+    case 'populate_write':
+      touchOp(ctx, pid, m, st.range, st.advice === 'populate_write')
+      break
+    case 'split':
+      throw new Refusal('EINVAL')
+  }
+  if (!covered) throw new Refusal('ENOMEM')
+}
+
+/** splitPartial - split every anon large folio mapped in [vpn, vpn + nr) that the range does not cover whole. */
+function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): void {
+  const seen = new Set<number>()
+  for (let v = vpn; v < vpn + nr; v++) {
+    const pfn = ctx.entry(pid, v)
+    if (pfn < 0) continue
+    const f = ctx.folioAt(pfn)!
+    if (f.order === 0 || f.kind !== 'anon' || seen.has(f.pfn)) continue
+    seen.add(f.pfn)
+    const first = v - (pfn - f.pfn)
+    if (first >= vpn && first + 2 ** f.order <= vpn + nr) continue
+    splitAnonFolio(ctx, f.pfn)
+  }
+}
+
+/**
+ * pageoutRange - MADV_PAGEOUT (reclaim) or MADV_COLD (deactivate) of [vpn, vpn + nr) without swap:
+ * a large anon folio partly inside the range is split to order 0 (pages stay mapped); anon pages
+ * cannot be swapped out and stay; page-cache folios mapped only here are unmapped, and clean ext4
+ * pages are dropped from the cache (shmem and dirty pages stay cached).
+ * @see madvise_cold_or_pageout_pte_range(), reclaim_pages(), shrink_folio_list() — mm/madvise.c, mm/vmscan.c
+ */
+export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: number, pageout: boolean): void {
+  splitPartial(ctx, pid, vpn, nr)
+  if (!pageout) return
+  const heads = new Set<number>()
+  for (let v = vpn; v < vpn + nr; v++) {
+    const pfn = ctx.entry(pid, v)
+    if (pfn < 0) continue
+    const f = ctx.folioAt(pfn)!
+    if (f.kind === 'file' || f.kind === 'shmem') heads.add(f.pfn)
+  }
+  for (const h of heads) {
+    const f = ctx.folio(h)
+    if (f.owners.length !== 2 || f.owners[0] !== pid) continue
+    if (ctx.pmdLeaf(pid, vpn) === h) splitPmd(ctx, pid, vpn)
+    zapFolioIn(ctx, pid, h)
+    let dirty = false
+    for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(h + i)
+    if (f.kind === 'file' && !dirty) dropFromCache(ctx, h)
+  }
+}
+
+function zapFolioIn(ctx: SimContext, pid: number, head: number): number {
+  let n = 0
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    for (let a = v.start; a < v.end; a++) {
+      const pfn = ctx.entry(pid, a)
+      if (pfn >= 0 && ctx.folioAt(pfn)?.pfn === head) {
+        zapRange(ctx, pid, a, 1)
+        n++
+      }
+    }
+  }
+  return n
+}

@@ -1,0 +1,129 @@
+import type { FolioRec, MmEvent } from '@mmsim/core'
+
+interface Slots {
+  ids: [number, number]
+  counts: [number, number]
+  shared: boolean
+}
+
+const NONE = -1
+
+/** Reader - what the tracker needs of the simulator's state. */
+interface Reader {
+  tx: { folio(pfn: number): FolioRec | undefined }
+}
+
+/**
+ * MmIdTracker - the MM-ID "mapped shared" tracking of large folios (CONFIG_MM_ID): two (mm, mapcount)
+ * slots and the shared bit, updated on every rmap change exactly as the kernel does. The bit is set when
+ * a second mm maps the folio and cleared only when an mm drops its last mapping and one slot's count
+ * equals the folio's total. It decides COW reuse of large anon folios.
+ * @see folio_add_return_large_mapcount(), folio_sub_return_large_mapcount() — include/linux/rmap.h
+ */
+export class MmIdTracker {
+  private readonly slots = new Map<number, Slots>()
+
+  /** before - hook called before an event is applied (nothing to do yet). */
+  before(_r: Reader, _e: MmEvent): void {}
+
+  /** after - update the slots of the folio that event @e changed. */
+  after(r: Reader, e: MmEvent): void {
+    switch (e.type) {
+      case 'rmap/newAnonAdded':
+      case 'rmap/anonAdded':
+      case 'rmap/fileAdded':
+        return this.add(r, e.folio, e.pid, e.level === 'pte' ? e.nrPages : 1)
+      case 'rmap/anonDuplicated':
+      case 'rmap/fileDuplicated':
+        return this.add(r, e.folio, e.child, e.level === 'pte' ? e.nrPages : 1)
+      case 'rmap/removed':
+        return this.sub(r, e.folio, e.pid, e.level === 'pte' ? e.nrPages : 1)
+      case 'pmd/remapped':
+        return this.add(r, e.folio, e.pid, 511)
+      case 'folio/freed':
+        this.slots.delete(e.folio)
+        return
+      case 'folio/split':
+        return this.resplit(r, e.folio, e.newOrder)
+      default:
+    }
+  }
+
+  /** mappedShared - folio_maybe_mapped_shared() of @f. */
+  mappedShared(f: FolioRec): boolean {
+    const total = f.ptes + f.entire
+    if (f.order === 0 || f.kind === 'hugetlb') return total > 1
+    if (total <= 1) return false
+    return this.slots.get(f.pfn)?.shared ?? false
+  }
+
+  /** sharedBit - the raw FOLIO_MM_IDS_SHARED bit of large folio @f. */
+  sharedBit(f: FolioRec): boolean {
+    return this.slots.get(f.pfn)?.shared ?? false
+  }
+
+  private tracked(r: Reader, pfn: number): FolioRec | undefined {
+    const f = r.tx.folio(pfn)
+    if (f === undefined || f.order === 0 || f.kind === 'hugetlb' || f.kind === 'zero' || f.kind === 'hugezero') return undefined
+    return f
+  }
+
+  private get(pfn: number): Slots {
+    let s = this.slots.get(pfn)
+    if (s === undefined) this.slots.set(pfn, (s = { ids: [NONE, NONE], counts: [0, 0], shared: false }))
+    return s
+  }
+
+  private add(r: Reader, pfn: number, mm: number, diff: number): void {
+    const f = this.tracked(r, pfn)
+    if (f === undefined) return
+    const s = this.get(pfn)
+    const total = f.ptes + f.entire
+    if (s.ids[0] === mm) s.counts[0] += diff
+    else if (s.ids[1] === mm) s.counts[1] += diff
+    else if (s.ids[0] === NONE) {
+      s.ids[0] = mm
+      s.counts[0] = diff
+      if (total !== diff) s.shared = true
+    } else if (s.ids[1] === NONE) {
+      s.ids[1] = mm
+      s.counts[1] = diff
+      s.shared = true
+    }
+  }
+
+  private sub(r: Reader, pfn: number, mm: number, diff: number): void {
+    const f = this.tracked(r, pfn)
+    if (f === undefined) return
+    const s = this.get(pfn)
+    const total = f.ptes + f.entire
+    for (const i of [0, 1] as const) {
+      if (s.ids[i] !== mm) continue
+      s.counts[i] -= diff
+      if (s.counts[i] > 0) return
+      s.ids[i] = NONE
+      s.counts[i] = 0
+      break
+    }
+    if (total === s.counts[0] || total === s.counts[1]) s.shared = false
+  }
+
+  private resplit(r: Reader, pfn: number, newOrder: number): void {
+    const old = this.slots.get(pfn)
+    this.slots.delete(pfn)
+    if (newOrder === 0 || old === undefined) return
+    const f0 = r.tx.folio(pfn)
+    if (f0 === undefined) return
+    // the split unmapped and remapped every page: rebuild each new folio's slots from its owners
+    for (let p = pfn; ; p += 2 ** newOrder) {
+      const f = r.tx.folio(p)
+      if (f === undefined || f.order !== newOrder) break
+      const s = this.get(p)
+      for (let i = 0; i < f.owners.length && i < 4; i += 2) {
+        s.ids[i / 2] = f.owners[i]!
+        s.counts[i / 2] = f.owners[i + 1]!
+      }
+      s.shared = f.owners.length > 2
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import type { MmEvent, MmState } from '@mmsim/core'
+import type { ObservationDocument } from '../live/observation.ts'
+import type { ParsedScenario } from '../scenario/parseScenario.ts'
+import { ScenarioScope } from '../scenario/scenarioScope.ts'
+import { PAGE_SIZE } from '../scenario/sizes.ts'
+import type { Statement } from '../scenario/statements.ts'
+import { continueOp } from './continueOp.ts'
+import { fork } from './fork.ts'
+import { hugetlbFork, initPools } from './hugetlb.ts'
+import { madviseOp } from './madvise.ts'
+import { modelCheck } from './modelObservation.ts'
+import { punchFile } from './punch.ts'
+import { pidOf, Refusal, SimContext, type MapRec } from './simContext.ts'
+import { touchOp } from './touch.ts'
+import { exitOp, mmapOp, mprotectOp, mremapOp, munmapOp } from './vmaOps.ts'
+
+/** MODEL_DETAIL - the `detail` of the model's observation documents. */
+export const MODEL_DETAIL = 'linux-6.18 model (ground truth)'
+
+/**
+ * SimResult - one simulated run of a scenario.
+ * @events: every event, in order, with causes `file:line` (check/marked marks included)
+ * @observation: the model's observation document (contract: observation.md)
+ * @state: the final ground-truth state
+ */
+export interface SimResult {
+  events: MmEvent[]
+  observation: ObservationDocument
+  state: MmState
+}
+
+/** FatalScenarioError - the scenario cannot go on (a refused fork), as on the live runner. */
+export class FatalScenarioError extends Error {}
+
+/**
+ * simulateScenario - run parsed scenario @s on the simulated Linux 6.18 kernel: its knobs (pools grown
+ * and HVO applied first), then every statement, turning each into the core events the kernel would
+ * perform; operations the kernel refuses are recorded with its errno and the run goes on.
+ * The zero page and the huge zero folio are allocated once at the start.
+ */
+export function simulateScenario(s: ParsedScenario): SimResult {
+  const ctx = new SimContext(s.knobs)
+  const scope = new ScenarioScope()
+  const files = new Map<number, number>()
+  const fileOf = (scopeFile: number, kind: MapRec['kind'], pages: number): number => {
+    let id = files.get(scopeFile)
+    if (id === undefined) {
+      id = ctx.newFile(kind === 'file' ? 'file' : kind === 'shmem' ? 'shmem' : 'hugetlb', pages)
+      files.set(scopeFile, id)
+    }
+    return id
+  }
+  const checks: ObservationDocument['checks'] = []
+  ctx.cause = `${s.file}:0`
+  ctx.emit('process/created', { pid: 0 })
+  ctx.zeroPfn = ctx.allocFolio(0, 'zero')
+  ctx.hugeZeroPfn = ctx.allocFolio(9, 'hugezero')
+  initPools(ctx, s.knobs)
+  for (const st of s.statements) {
+    ctx.cause = `${s.file}:${st.line}`
+    try {
+      run(ctx, scope, st, fileOf, checks)
+    } catch (e) {
+      if (!(e instanceof Refusal)) throw e
+      if (st.op === 'fork') throw new FatalScenarioError(`${s.file}:${st.line}: fork refused (${e.errno}); the rest of the scenario cannot run`)
+      ctx.refused.push({ line: st.line, op: st.op, errno: e.errno })
+    }
+  }
+  const state = ctx.commit()
+  return {
+    events: ctx.events,
+    state,
+    observation: { format: 'mmsim-observations/1', scenario: s.name, source: 'model', detail: MODEL_DETAIL, refused: ctx.refused, checks },
+  }
+}
+
+type FileOf = (scopeFile: number, kind: MapRec['kind'], pages: number) => number
+
+function run(ctx: SimContext, scope: ScenarioScope, st: Statement, fileOf: FileOf, checks: ObservationDocument['checks']): void {
+  switch (st.op) {
+    case 'scenario':
+    case 'set':
+      return
+    case 'check': {
+      ctx.emit('check/marked', { line: st.line })
+      const c = modelCheck(ctx, scope, st.line)
+      checks.push(st.vmemmap ? { line: c.line, vmemmapPagesDelta: ctx.vmemmapDelta, procs: c.procs } : c)
+      return
+    }
+    case 'mmap': {
+      const info = scope.apply(st)!
+      return mmapOp(ctx, st.proc, pidOf(st.proc), info, fileOf)
+    }
+    case 'mremap': {
+      const m = ctx.map(st.proc, st.range.mapping)
+      const info = scope.apply(st)!
+      return mremapOp(ctx, st.proc, pidOf(st.proc), m, st.range, info)
+    }
+    case 'fork': {
+      const pid = pidOf(st.proc)
+      const cpid = pidOf(st.child)
+      scope.apply(st)
+      return fork(ctx, st.proc, st.child, pid, cpid, (m, lo, hi) => hugetlbFork(ctx, pid, cpid, m, lo, hi))
+    }
+    case 'exit':
+      scope.apply(st)
+      return exitOp(ctx, st.proc, pidOf(st.proc))
+    case 'munmap':
+      return munmapOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range)
+    case 'read':
+    case 'write':
+      return touchOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range, st.op === 'write')
+    case 'mprotect':
+      return mprotectOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range, st.prot)
+    case 'madvise':
+      return madviseOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st)
+    case 'punch': {
+      const m = ctx.map(st.proc, st.range.mapping)
+      return punchFile(ctx, m, m.pgoff + st.range.offset / PAGE_SIZE, st.range.length / PAGE_SIZE)
+    }
+    case 'continue':
+      return continueOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range)
+  }
+}

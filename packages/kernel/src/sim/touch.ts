@@ -1,0 +1,38 @@
+import { PAGE_SIZE } from '../scenario/sizes.ts'
+import type { ByteRange } from '../scenario/statements.ts'
+import { anonFault } from './anonFault.ts'
+import { fileFault } from './fileFault.ts'
+import { hugetlbTouch } from './hugetlb.ts'
+import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { isHugetlb } from './vmaOps.ts'
+import { wpFault } from './wpFault.ts'
+
+/**
+ * touchOp - `read|write RANGE`: touch byte 0 of every page, ascending, as a user access would: no VMA,
+ * or a write to a read-only VMA, stops the statement with SIGSEGV; a HugeTLB fault without a page
+ * stops it with SIGBUS. A write leaves the page's contents non-zero.
+ * @see handle_mm_fault(), __handle_mm_fault(), handle_pte_fault(), do_pte_missing() — mm/memory.c
+ */
+export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, write: boolean): void {
+  const first = m.start + r.offset / PAGE_SIZE
+  for (let vpn = first; vpn < first + r.length / PAGE_SIZE; vpn++) {
+    const vma = ctx.vma(pid, vpn)
+    if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
+    if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
+    else {
+      if (ctx.entry(pid, vpn) >= 0) {
+        if (write) wpFault(ctx, pid, vpn, m)
+      }
+      if (ctx.entry(pid, vpn) < 0) {
+        if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, vma)
+        else fileFault(ctx, pid, vpn, write, m, vma)
+        // a write fault on a huge zero PMD or a read-only page-cache page is a second fault
+        if (write && ctx.entry(pid, vpn) >= 0) wpFault(ctx, pid, vpn, m)
+      }
+    }
+    if (write) {
+      const pfn = ctx.entry(pid, vpn)
+      if (pfn >= 0) ctx.data.add(pfn)
+    }
+  }
+}

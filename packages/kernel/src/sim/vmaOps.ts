@@ -1,0 +1,136 @@
+import type { VmaKind } from '@mmsim/core'
+import type { MappingInfo } from '../scenario/scenarioScope.ts'
+import { PAGE_SIZE } from '../scenario/sizes.ts'
+import type { ByteRange } from '../scenario/statements.ts'
+import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
+import { mappingVpn } from './placement.ts'
+import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { splitPmdsAt, zapRange } from './zap.ts'
+
+const HUGE_PAGES = { hugetlb2M: 512, hugetlb1G: 262144 } as const
+
+/** isHugetlb - is @m a HugeTLB mapping? */
+export function isHugetlb(m: MapRec): boolean {
+  return m.kind === 'hugetlb2M' || m.kind === 'hugetlb1G'
+}
+
+/** rangeVpns - [vpn, vpn + nr) of byte range @r of mapping @m. */
+export function rangeVpns(m: MapRec, r: ByteRange): [number, number] {
+  return [m.start + r.offset / PAGE_SIZE, r.length / PAGE_SIZE]
+}
+
+/**
+ * mmapOp - `mmap NAME SIZE KIND SHARING`: a new VMA at the mapping's slot. MAP_SHARED anon memory is a
+ * shmem file of its own; shmem/file/HugeTLB mappings use the scenario's file @fileOf(info.file).
+ * HugeTLB mappings reserve their pages now: ENOMEM when the pool cannot cover them.
+ * @see do_mmap(), mmap_region(), shmem_zero_setup(), hugetlb_reserve_pages() — mm/mmap.c, mm/vma.c,
+ *      mm/shmem.c, mm/hugetlb.c
+ */
+export function mmapOp(ctx: SimContext, proc: string, pid: number, info: MappingInfo, fileOf: (scopeFile: number, kind: MapRec['kind'], pages: number) => number): void {
+  const nr = info.size / PAGE_SIZE
+  const shared = info.sharing === 'shared'
+  let file = 0
+  let kind: VmaKind = 'anon'
+  if (info.kind === 'anon' && shared) {
+    file = ctx.newFile('shmem', nr)
+    kind = 'shmem'
+  } else if (info.kind !== 'anon') {
+    file = fileOf(info.file!, info.kind, nr)
+    kind = info.kind === 'hugetlb2M' || info.kind === 'hugetlb1G' ? 'hugetlb' : info.kind
+  }
+  const m: MapRec = {
+    name: info.name, start: mappingVpn(info), nrPages: nr, kind: info.kind === 'anon' && shared ? 'shmem' : info.kind,
+    shared, file, pgoff: info.fileOffset / PAGE_SIZE, anonVma: false, hpages: info.kind === 'anon' || info.kind === 'shmem' || info.kind === 'file' ? 1 : HUGE_PAGES[info.kind],
+  }
+  ctx.mappings(proc).set(info.name, m)
+  if (isHugetlb(m)) hugetlbReserve(ctx, pid, m)
+  ctx.emit('vma/mapped', { pid, vpn: m.start, nrPages: nr, kind, shared, writable: true, file, pgoff: m.pgoff })
+}
+
+/** checkHugeAligned - HugeTLB VMAs only accept ranges aligned to their page size (EINVAL). */
+function checkHugeAligned(m: MapRec, vpn: number, nr: number): void {
+  if (isHugetlb(m) && (vpn % m.hpages !== 0 || nr % m.hpages !== 0)) throw new Refusal('EINVAL')
+}
+
+/**
+ * munmapOp - `munmap RANGE`: PMD leaves straddling the range's ends are split, the range is zapped and
+ * leaves every VMA; its PTE tables are freed where no VMA is left in their 2 MiB span.
+ * @see do_vmi_munmap(), vms_clear_ptes(), unmap_region() — mm/vma.c
+ */
+export function munmapOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange): void {
+  const [vpn, nr] = rangeVpns(m, r)
+  checkHugeAligned(m, vpn, nr)
+  if (isHugetlb(m)) {
+    hugetlbZap(ctx, pid, vpn, nr)
+    hugetlbUnreserve(ctx, pid, m, vpn, nr)
+  } else {
+    splitPmdsAt(ctx, pid, vpn, vpn + nr)
+    zapRange(ctx, pid, vpn, nr)
+  }
+  if (coveredPart(ctx, pid, vpn, nr)) ctx.emit('vma/unmapped', { pid, vpn, nrPages: nr })
+}
+
+/** coveredPart - does any VMA of @pid overlap [vpn, vpn + nr)? */
+function coveredPart(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
+  return (ctx.tx.vmas(pid) ?? []).some((v) => v.start < vpn + nr && v.end > vpn)
+}
+
+/** fullyCovered - is [vpn, vpn + nr) all inside VMAs of @pid? */
+export function fullyCovered(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
+  let at = vpn
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    if (v.end <= at || v.start > at) continue
+    at = v.end
+    if (at >= vpn + nr) return true
+  }
+  return at >= vpn + nr
+}
+
+/**
+ * mprotectOp - `mprotect RANGE ro|rw`: the VMA is split at the range's ends (splitting PMD leaves
+ * there); PMD leaves inside stay. ENOMEM when part of the range has no VMA.
+ * @see mprotect_fixup(), change_protection(), change_huge_pmd() — mm/mprotect.c, mm/huge_memory.c
+ */
+export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, prot: 'ro' | 'rw'): void {
+  const [vpn, nr] = rangeVpns(m, r)
+  if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('ENOMEM')
+  checkHugeAligned(m, vpn, nr)
+  splitPmdsAt(ctx, pid, vpn, vpn + nr)
+  ctx.emit('vma/protected', { pid, vpn, nrPages: nr, writable: prot === 'rw' })
+}
+
+/**
+ * mremapOp - `mremap RANGE B`: the range moves to B's slot with its entries (MREMAP_MAYMOVE|FIXED).
+ * PMD leaves at the range's ends are split; inside, a PMD moves whole when source and destination have
+ * the same offset in their PMDs, else it is split first.
+ * @see move_vma(), move_page_tables(), move_pgt_entry() — mm/mremap.c
+ */
+export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, r: ByteRange, target: MappingInfo): void {
+  const [vpn, nr] = rangeVpns(m, r)
+  if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('EFAULT')
+  checkHugeAligned(m, vpn, nr)
+  const newVpn = mappingVpn(target)
+  const t: MapRec = { ...m, name: target.name, start: newVpn, nrPages: nr, pgoff: m.pgoff + r.offset / PAGE_SIZE }
+  ctx.mappings(proc).set(target.name, t)
+  if (!isHugetlb(m)) {
+    splitPmdsAt(ctx, pid, vpn, vpn + nr)
+    if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
+  }
+  ctx.emit('vma/moved', { pid, vpn, nrPages: nr, newVpn })
+}
+
+/**
+ * exitOp - `exit`: exit_mmap() zaps every VMA, then the mm goes away.
+ * @see exit_mmap(), unmap_vmas() — mm/mmap.c, mm/memory.c
+ */
+export function exitOp(ctx: SimContext, proc: string, pid: number): void {
+  const touched = new Set<number>()
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    if (v.kind === 'hugetlb') hugetlbZap(ctx, pid, v.start, v.end - v.start)
+    else zapRange(ctx, pid, v.start, v.end - v.start, { touched })
+  }
+  for (const m of ctx.mappings(proc).values()) if (isHugetlb(m)) hugetlbUnreserve(ctx, pid, m, m.start, m.nrPages)
+  for (const h of touched) ctx.freeIfUnused(h)
+  ctx.emit('process/exited', { pid })
+  ctx.procs.delete(proc)
+}
