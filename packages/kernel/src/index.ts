@@ -1,2 +1,3 @@
 export * from './scenario/index.ts'
 export * from './live/index.ts'
+export * from './sim/index.ts'

@@ -5,6 +5,8 @@ import { register as registerInfo } from './info.ts'
 import { register as registerReplay } from './replay.ts'
 import { register as registerObserve } from './observe.ts'
 import { register as registerKernel } from './kernel.ts'
+import { register as registerRecord } from './record.ts'
+import { register as registerVerify } from './verify.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -14,4 +16,6 @@ export function registerAll(program: Command): void {
   registerReplay(program)
   registerObserve(program)
   registerKernel(program)
+  registerRecord(program)
+  registerVerify(program)
 }

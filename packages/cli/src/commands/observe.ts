@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { canonicalJson, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
+import { observeModel as simulatedObservation } from './observeModel.ts'
 
 /** ObserveOptions - options of `mmsim observe`. */
 export interface ObserveOptions {
@@ -12,7 +13,7 @@ export interface ObserveOptions {
  * observeModel - produce the simulated kernel's observation of a scenario. Replace this hook when the
  * simulated kernel exists (see observeHandler()).
  */
-export let observeModel: ((text: string, file: string) => Promise<ObservationDocument>) | null = null
+export let observeModel: ((text: string, file: string) => Promise<ObservationDocument>) | null = simulatedObservation
 
 /** setObserveModel - plug in the simulated kernel for `mmsim observe FILE` (without --kernel). */
 export function setObserveModel(fn: (text: string, file: string) => Promise<ObservationDocument>): void {

@@ -1,0 +1,17 @@
+import { parseScenario, type ObservationDocument } from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+import { simulate } from './scenarioInput.ts'
+
+/**
+ * observeModel - `mmsim observe FILE.scenario` without --kernel: the simulated Linux 6.18 kernel's
+ * observation document of scenario @text (source `model`). Parse errors are `file:line: message`.
+ */
+export async function observeModel(text: string, file: string): Promise<ObservationDocument> {
+  let parsed
+  try {
+    parsed = parseScenario(text, file)
+  } catch (e) {
+    throw new UserError((e as Error).message)
+  }
+  return simulate(parsed).observation
+}

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs'
+import { FatalScenarioError, parseScenario, simulateScenario, type ParsedScenario, type SimResult } from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+
+/** readParsedScenario - read and parse scenario @file; unreadable files and parse errors become UserErrors. */
+export function readParsedScenario(file: string): ParsedScenario {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  try {
+    return parseScenario(text, file)
+  } catch (e) {
+    throw new UserError((e as Error).message)
+  }
+}
+
+/** simulate - run @s on the simulated kernel; a refused fork becomes a UserError. */
+export function simulate(s: ParsedScenario): SimResult {
+  try {
+    return simulateScenario(s)
+  } catch (e) {
+    if (e instanceof FatalScenarioError) throw new UserError(e.message)
+    throw e
+  }
+}

@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs'
+import type { Command } from 'commander'
+import {
+  compareObservations, liveKernelProblem, observeLive, scenarioHash, type Comparison, type ObservationDocument,
+} from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+import { readParsedScenario, simulate } from './scenarioInput.ts'
+
+/** VerifyOptions - options of `mmsim verify`. */
+export interface VerifyOptions {
+  stored?: boolean
+}
+
+/** storedPath - the stored kernel observation of scenario file @file: NAME.kernel.json beside it. */
+export function storedPath(file: string): string {
+  return file.replace(/\.scenario$/, '') + '.kernel.json'
+}
+
+/**
+ * verdictLines - the herd7/klitmus7-style report of one scenario: `Test NAME Agree|Differ`, checks and
+ * pages compared, the normalised scenario's hash; then one line per difference: check line, process,
+ * mapping, page offset, field, model value, kernel value.
+ */
+export function verdictLines(name: string, hash: string, c: Comparison, against: string): string[] {
+  const out = [`Test ${name} ${c.agree ? 'Agree' : 'Differ'} (${c.checks} checks, ${c.pages} pages vs ${against}) Hash=${hash}`]
+  for (const d of c.differences) {
+    const where = d.proc === '' ? '' : ` ${d.proc}${d.mapping === '' ? '' : ` ${d.mapping}${d.off < 0 ? '' : ` +0x${d.off.toString(16)}`}`}`
+    out.push(`  line ${d.line}${where} ${d.field}: model ${d.model} kernel ${d.kernel}`)
+  }
+  return out
+}
+
+async function verifyOne(file: string, o: VerifyOptions): Promise<number> {
+  const s = readParsedScenario(file)
+  const model = simulate(s).observation
+  let kernel: ObservationDocument
+  if (o.stored) {
+    const p = storedPath(file)
+    if (!existsSync(p)) throw new UserError(`${file}: no stored kernel observation ${p}`)
+    try {
+      kernel = JSON.parse(readFileSync(p, 'utf8')) as ObservationDocument
+    } catch (e) {
+      throw new UserError(`${p}: ${(e as Error).message}`)
+    }
+  } else {
+    kernel = await observeLive(s, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+  }
+  const c = compareObservations(model, kernel)
+  const against = o.stored ? 'stored' : `kernel ${kernel.detail}`
+  process.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, against).join('\n') + '\n')
+  return c.agree ? 0 : 1
+}
+
+/**
+ * verifyHandler - `mmsim verify [--stored] FILE.scenario…`: compare the model with the live kernel (or
+ * the stored observations). Exit 0 when all agree, 1 when any differs, 2 on usage/environment errors
+ * (reported per scenario; the other scenarios still run).
+ */
+export async function verifyHandler(files: string[], o: VerifyOptions): Promise<void> {
+  if (!o.stored) {
+    const problem = liveKernelProblem()
+    if (problem) throw new UserError(`${problem} (use --stored to compare with the stored observations)`)
+  }
+  let worst = 0
+  for (const f of files) {
+    try {
+      worst = Math.max(worst, await verifyOne(f, o))
+    } catch (e) {
+      if (!(e instanceof UserError) && !(e instanceof Error && e.name === 'LiveKernelError')) throw e
+      process.stderr.write(`mmsim: ${e.message}\n`)
+      worst = 2
+    }
+  }
+  process.exitCode = worst
+}
+
+/** register - `mmsim verify`. */
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('compare the simulated kernel with the live kernel (or --stored observations), one verdict per scenario')
+    .argument('<files...>', 'scenario files (.scenario)')
+    .option('--stored', 'compare with the stored NAME.kernel.json beside each scenario instead of the live kernel')
+    .action(verifyHandler)
+}
