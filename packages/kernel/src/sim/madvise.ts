@@ -6,7 +6,7 @@ import { punchFile } from './punch.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitAnonFolio } from './splitFolio.ts'
 import { touchOp } from './touch.ts'
-import { fullyCovered, isHugetlb, rangeVpns } from './vmaOps.ts'
+import { fullyCovered, isHugetlb, rangeVpns, vmaPieces } from './vmaOps.ts'
 import { reclaimEmptyTables, splitPmd, splitPmdsAt, zapRange } from './zap.ts'
 
 /**
@@ -25,8 +25,13 @@ import { reclaimEmptyTables, splitPmd, splitPmdsAt, zapRange } from './zap.ts'
  */
 export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement): void {
   const [vpn, nr] = rangeVpns(m, st.range)
-  const covered = fullyCovered(ctx, pid, vpn, nr)
-  if (!covered && !(ctx.tx.vmas(pid) ?? []).some((v) => v.start < vpn + nr && v.end > vpn)) throw new Refusal('ENOMEM')
+  const pieces = vmaPieces(ctx, pid, vpn, nr)
+  if (pieces.length === 0) throw new Refusal('ENOMEM')
+  for (const [a, b] of pieces) advise(ctx, pid, m, st, a, b - a)
+  if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('ENOMEM')
+}
+
+function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, vpn: number, nr: number): void {
   const vma = ctx.vma(pid, vpn)
   switch (st.advice) {
     case 'hugepage':
@@ -35,7 +40,11 @@ export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseSt
     case 'dofork':
       if (isHugetlb(m) && (st.advice === 'hugepage' || st.advice === 'nohugepage')) break
       if (!isHugetlb(m)) splitPmdsAt(ctx, pid, vpn, vpn + nr)
-      ctx.emit('vma/advised', { pid, vpn, nrPages: nr, advice: st.advice })
+      for (const v of ctx.tx.vmas(pid) ?? []) {
+        const a = Math.max(v.start, vpn)
+        const b = Math.min(v.end, vpn + nr)
+        if (a < b) ctx.emit('vma/advised', { pid, vpn: a, nrPages: b - a, advice: st.advice })
+      }
       break
     case 'dontneed':
       if (isHugetlb(m)) {
@@ -66,12 +75,11 @@ export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseSt
       break
     case 'populate_read':
     case 'populate_write':
-      touchOp(ctx, pid, m, st.range, st.advice === 'populate_write')
+      touchOp(ctx, pid, m, { mapping: m.name, offset: (vpn - m.start) * 4096, length: nr * 4096 }, st.advice === 'populate_write')
       break
     case 'split':
       throw new Refusal('EINVAL')
   }
-  if (!covered) throw new Refusal('ENOMEM')
 }
 
 /** splitPartial - split every anon large folio mapped in [vpn, vpn + nr) that the range does not cover whole. */

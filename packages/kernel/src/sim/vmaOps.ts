@@ -1,4 +1,4 @@
-import type { VmaKind } from '@mmsim/core'
+import type { Vma, VmaKind } from '@mmsim/core'
 import type { MappingInfo } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
@@ -87,6 +87,49 @@ export function fullyCovered(ctx: SimContext, pid: number, vpn: number, nr: numb
 }
 
 /**
+ * inOneVma - does [vpn, vpn + nr) lie inside one kernel VMA of @pid? Adjacent core VMAs with the same
+ * flags and contiguous file offsets count as one, as the kernel merges them (vma_merge).
+ * @see vma_merge_existing_range(), is_mergeable_vma() — mm/vma.c
+ */
+export function inOneVma(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
+  let prev: Vma | undefined
+  let at = vpn
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    if (v.end <= at) continue
+    if (v.start > at) return false
+    if (prev !== undefined && !mergeable(prev, v)) return false
+    prev = v
+    at = v.end
+    if (at >= vpn + nr) return true
+  }
+  return false
+}
+
+/**
+ * vmaPieces - the parts of [vpn, vpn + nr) of @pid inside kernel VMAs (adjacent mergeable core VMAs
+ * joined), in address order: [start, end) pairs.
+ */
+export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number): [number, number][] {
+  const out: [number, number][] = []
+  let prev: Vma | undefined
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    if (v.end <= vpn || v.start >= vpn + nr) continue
+    const a = Math.max(v.start, vpn)
+    const b = Math.min(v.end, vpn + nr)
+    const last = out[out.length - 1]
+    if (last !== undefined && prev !== undefined && mergeable(prev, v) && last[1] === a) last[1] = b
+    else out.push([a, b])
+    prev = v
+  }
+  return out
+}
+
+function mergeable(a: Vma, b: Vma): boolean {
+  return a.end === b.start && a.kind === b.kind && a.shared === b.shared && a.writable === b.writable && a.thp === b.thp &&
+    a.dontfork === b.dontfork && a.file === b.file && (a.kind === 'anon' || a.pgoff + (a.end - a.start) === b.pgoff)
+}
+
+/**
  * mprotectOp - `mprotect RANGE ro|rw`: the VMA is split at the range's ends (splitting PMD leaves
  * there); PMD leaves inside stay. ENOMEM when part of the range has no VMA.
  * @see mprotect_fixup(), change_protection(), change_huge_pmd() — mm/mprotect.c, mm/huge_memory.c
@@ -107,16 +150,18 @@ export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
  */
 export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, r: ByteRange, target: MappingInfo): void {
   const [vpn, nr] = rangeVpns(m, r)
-  if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('EFAULT')
-  checkHugeAligned(m, vpn, nr)
   const newVpn = mappingVpn(target)
   const t: MapRec = { ...m, name: target.name, start: newVpn, nrPages: nr, pgoff: m.pgoff + r.offset / PAGE_SIZE }
-  ctx.mappings(proc).set(target.name, t)
+  ctx.mappings(proc).set(target.name, t) // the name exists even when the kernel refuses (contract rule 1)
+  if (!inOneVma(ctx, pid, vpn, nr)) throw new Refusal('EFAULT')
+  checkHugeAligned(m, vpn, nr)
   if (!isHugetlb(m)) {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
     if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
   }
-  ctx.emit('vma/moved', { pid, vpn, nrPages: nr, newVpn })
+  // one event per core VMA piece (the kernel's merged VMA may be several core VMAs)
+  const pieces = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)
+  for (const [a, b] of pieces) ctx.emit('vma/moved', { pid, vpn: a, nrPages: b - a, newVpn: newVpn + (a - vpn) })
 }
 
 /**
