@@ -1,3 +1,7 @@
 export { given } from './given.ts'
 export { rng, SyntheticWorkload, syntheticEvents } from './syntheticWorkload.ts'
 export type { WorkloadOptions } from './syntheticWorkload.ts'
+export { MixedWorkload, mixedEvents } from './mixedWorkload.ts'
+export type { MixedWorkloadOptions } from './mixedWorkload.ts'
+export { checkFolio, checkStream, ContractFailure, describeStrategyContract } from './strategyContract.ts'
+export type { ContractOptions, ContractStrategy, CorpusCase } from './strategyContract.ts'

@@ -112,7 +112,14 @@ export class Linux61 extends SchemeBase {
     if (nr > 0 && nr < f.n) this.queueDeferred(f)
   }
 
-  protected dup(f: FolioState, i: number, n: number, level: Level): void {
+  /**
+   * page_try_dup_anon_rmap() / page_dup_file_rmap(). 6.1 never copies a file THP's PMD at fork
+   * (copy_huge_pmd() is anon-only: the child faults it in later), so a file PMD "dup" is modelled as that
+   * fault: page_add_file_rmap(compound), which keeps the file THP rule (every PMD in every subpage).
+   */
+  protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    if (level !== 'pte' && this.fileLike(f)) return this.add(f, i, n, level)
+    void mm
     if (level === 'pte') {
       const mc = f.mcs()
       for (let k = i; k < i + n; k++) {
