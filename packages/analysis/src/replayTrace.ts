@@ -6,13 +6,19 @@ import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type 
  * ReplayOptions
  * @salvage: skip damaged frames instead of stopping at the first one
  * @stopOnViolation: stop right after the first event that breaks its precondition
- * @decodeOnly: read and decode every event, apply nothing (measures the trace layer alone)
+ * @decodeOnly: read, checksum and decode every frame into its columns, apply nothing (measures the
+ *   trace layer alone); with @materialize also build every event object (what a replay decodes)
  * @onProgress: called after each frame with the bytes read so far and the file size
+ * @checkpointEvery: keep the state at every Nth frame boundary immutable and hand it to @onCheckpoint
+ *   (0, the default: no checkpoint is kept, so each frame's transaction writes the state in place)
  */
 export interface ReplayOptions {
+  checkpointEvery?: number
+  onCheckpoint?: (state: MmState, events: number) => void
   salvage?: boolean
   stopOnViolation?: boolean
   decodeOnly?: boolean
+  materialize?: boolean
   onProgress?: (bytesRead: number, fileSize: number, events: number) => void
 }
 
@@ -61,11 +67,17 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
       case 'frame': {
         const dec = acc.decoder!
         if (acc.state === null) {
-          let n = 0
-          dec.forEach(item.frame, () => void n++, onUnknown(acc))
-          acc.events += n
+          if (opts.materialize) dec.forEach(item.frame, () => {}, onUnknown(acc))
+          else {
+            const t = item.frame.types
+            for (let i = 0; i < item.frame.count; i++) if (dec.types[t[i]!]?.known !== true) onUnknown(acc)(dec.types[t[i]!]?.name ?? `#${t[i]}`)
+          }
+          acc.events += item.frame.count
         } else {
-          const tx = new Txn(acc.state)
+          const every = opts.checkpointEvery ?? 0
+          const keep = every > 0 && acc.frames % every === 0
+          if (keep) opts.onCheckpoint?.(acc.state, acc.events)
+          const tx = new Txn(acc.state, !keep)
           const before = acc.state.violationCount
           const stopOn = opts.stopOnViolation === true
           let n = 0

@@ -35,6 +35,25 @@ interface ProcModel {
   regions: Region[]
   /** vpn -> entry, for PTE entries and the first vpn of PMD entries */
   map: Map<number, Entry>
+  /** 2 MiB chunk vpn -> entries in it (so walks visit only populated chunks) */
+  chunks: Map<number, Map<number, Entry>>
+}
+
+function put(p: ProcModel, v: number, e: Entry): void {
+  const c = v - (v % 512)
+  let m = p.chunks.get(c)
+  if (m === undefined) p.chunks.set(c, (m = new Map()))
+  m.set(v, e)
+  p.map.set(v, e)
+}
+
+function del(p: ProcModel, v: number): void {
+  if (p.map.delete(v)) {
+    const c = v - (v % 512)
+    const m = p.chunks.get(c)!
+    m.delete(v)
+    if (m.size === 0) p.chunks.delete(c)
+  }
 }
 
 /** WorkloadOptions - knobs of the generated workload. */
@@ -45,6 +64,8 @@ export interface WorkloadOptions {
   /** 2 MiB chunks per region */
   regionChunks?: number
   cause?: string
+  /** probability that an operation is a fork (default 0.1) */
+  forkRate?: number
 }
 
 const ZERO = 0
@@ -64,6 +85,7 @@ export class SyntheticWorkload {
   private readonly maxProcs: number
   private readonly chunks: number
   private readonly cause: string
+  private readonly forkRate: number
   private started = false
 
   constructor(opts: WorkloadOptions) {
@@ -71,6 +93,7 @@ export class SyntheticWorkload {
     this.maxProcs = opts.maxProcs ?? 6
     this.chunks = opts.regionChunks ?? 2
     this.cause = opts.cause ?? 'synthetic'
+    this.forkRate = opts.forkRate ?? 0.1
   }
 
   private int(n: number): number {
@@ -130,14 +153,17 @@ export class SyntheticWorkload {
       return out
     }
     const p = this.procs.get(pid)!
-    const x = this.r()
-    if (p.regions.length === 0 || x < 0.05) this.mmap(out, pid)
-    else if (x < 0.45) this.fault(out, pid)
-    else if (x < 0.55 && pids.length < this.maxProcs) this.fork(out, pid)
+    let x = this.r()
+    if (x < this.forkRate) {
+      if (pids.length < this.maxProcs) return this.fork(out, pid), out
+      x = this.r()
+    }
+    if (p.regions.length === 0 || (x < 0.05 && p.regions.length < 8)) this.mmap(out, pid)
+    else if (x < 0.55) this.fault(out, pid)
     else if (x < 0.7) this.cow(out, pid)
     else if (x < 0.8) this.zapPart(out, pid)
-    else if (x < 0.84) this.munmap(out, pid)
-    else if (x < 0.87 && pids.length > 1) this.exit(out, pid)
+    else if (x < 0.81) this.munmap(out, pid)
+    else if (x < 0.81 + this.forkRate && pids.length > 1) this.exit(out, pid)
     else if (x < 0.9) this.ev(out, { type: 'check/marked', line: this.int(1000) })
     else this.fault(out, pid)
     return out
@@ -145,7 +171,7 @@ export class SyntheticWorkload {
 
   private newProc(out: MmEvent[]): void {
     const pid = this.nextPid++
-    this.procs.set(pid, { regions: [], map: new Map() })
+    this.procs.set(pid, { regions: [], map: new Map(), chunks: new Map() })
     this.ev(out, { type: 'process/created', pid })
   }
 
@@ -160,17 +186,16 @@ export class SyntheticWorkload {
     const p = this.procs.get(pid)!
     const reg = this.pick(p.regions)!
     const chunk = reg.vpn + this.int(reg.nrPages / 512) * 512
-    let chunkEmpty = true
-    for (let v = chunk; v < chunk + 512 && chunkEmpty; v++) if (p.map.has(v)) chunkEmpty = false
+    const chunkEmpty = !p.chunks.has(chunk)
     const y = this.r()
     if (chunkEmpty && y < 0.5) {
       if (y < 0.05) {
-        p.map.set(chunk, { folio: HUGE_ZERO, page: HUGE_ZERO, level: 'pmd', zero: true })
+        put(p, chunk, { folio: HUGE_ZERO, page: HUGE_ZERO, level: 'pmd', zero: true })
         this.ev(out, { type: 'zeropage/mapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
         return
       }
       const f = this.alloc(out, 9)
-      p.map.set(chunk, { folio: f, page: f, level: 'pmd', zero: false })
+      put(p, chunk, { folio: f, page: f, level: 'pmd', zero: false })
       this.ref(out, f, 1)
       this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: 512, level: 'pmd' })
       return
@@ -185,29 +210,42 @@ export class SyntheticWorkload {
       for (let i = 0; i < n && empty; i++) if (p.map.has(v + i)) empty = false
       if (!empty) continue
       if (order === 0 && this.r() < 0.1) {
-        p.map.set(v, { folio: ZERO, page: ZERO, level: 'pte', zero: true })
+        put(p, v, { folio: ZERO, page: ZERO, level: 'pte', zero: true })
         this.ev(out, { type: 'zeropage/mapped', pid, vpn: v, folio: ZERO, level: 'pte' })
         return
       }
       const f = this.alloc(out, order)
-      for (let i = 0; i < n; i++) p.map.set(v + i, { folio: f, page: f + i, level: 'pte', zero: false })
+      for (let i = 0; i < n; i++) put(p, v + i, { folio: f, page: f + i, level: 'pte', zero: false })
       this.ref(out, f, n)
       this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: v, folio: f, page: f, nrPages: n, level: 'pte' })
       return
     }
   }
 
-  /** runs - the entries of @p in vpn order, PTEs batched into runs of consecutive pages of one folio. */
-  private runs(p: ProcModel): { vpn: number; e: Entry; nr: number }[] {
-    const vpns = [...p.map.keys()].sort((a, b) => a - b)
+  /** runs - the entries of @p in [lo, hi) in vpn order, PTEs batched into runs of consecutive pages of one folio. */
+  private runs(p: ProcModel, lo = 0, hi = Number.MAX_SAFE_INTEGER): { vpn: number; e: Entry; nr: number }[] {
     const out: { vpn: number; e: Entry; nr: number }[] = []
-    for (const v of vpns) {
-      const e = p.map.get(v)!
-      const last = out[out.length - 1]
-      if (e.level === 'pte' && !e.zero && last !== undefined && last.e.level === 'pte' && !last.e.zero &&
-          last.e.folio === e.folio && last.vpn + last.nr === v && last.e.page + last.nr === e.page && v % 512 !== 0) {
-        last.nr++
-      } else out.push({ vpn: v, e, nr: e.level === 'pmd' ? 512 : 1 })
+    let chunks: number[]
+    if ((hi - lo) / 512 < p.chunks.size) {
+      chunks = []
+      for (let c = lo - (lo % 512); c < hi; c += 512) if (p.chunks.has(c)) chunks.push(c)
+    } else chunks = [...p.chunks.keys()].filter((c) => c >= lo - 511 && c < hi).sort((a, b) => a - b)
+    for (const chunk of chunks) {
+      const head = p.map.get(chunk)
+      if (head?.level === 'pmd') {
+        if (chunk >= lo) out.push({ vpn: chunk, e: head, nr: 512 })
+        continue
+      }
+      const inChunk = [...p.chunks.get(chunk)!.keys()].sort((a, b) => a - b)
+      for (const v of inChunk) {
+        if (v < lo || v >= hi) continue
+        const e = p.map.get(v)!
+        const last = out[out.length - 1]
+        if (!e.zero && last !== undefined && !last.e.zero && last.e.level === 'pte' && last.e.folio === e.folio &&
+            last.vpn + last.nr === v && last.e.page + last.nr === e.page && v % 512 !== 0) {
+          last.nr++
+        } else out.push({ vpn: v, e, nr: 1 })
+      }
     }
     return out
   }
@@ -216,7 +254,7 @@ export class SyntheticWorkload {
     const p = this.procs.get(pid)!
     const child = this.nextPid++
     this.ev(out, { type: 'process/forked', pid, child })
-    const c: ProcModel = { regions: p.regions.map((r) => ({ ...r })), map: new Map() }
+    const c: ProcModel = { regions: p.regions.map((r) => ({ ...r })), map: new Map(), chunks: new Map() }
     this.procs.set(child, c)
     for (const run of this.runs(p)) {
       const { e } = run
@@ -225,8 +263,9 @@ export class SyntheticWorkload {
         this.ev(out, { type: 'rmap/anonDuplicated', pid, child, vpn: run.vpn, folio: e.folio, page: e.page, nrPages: run.nr, level: e.level })
         this.ref(out, e.folio, e.level === 'pmd' ? 1 : run.nr)
       }
-      if (e.level === 'pmd') c.map.set(run.vpn, { ...e })
-      else for (let i = 0; i < run.nr; i++) c.map.set(run.vpn + i, { ...e, page: e.zero ? e.page : e.page + i })
+      // entries are never mutated in place, so parent and child share them
+      if (e.level === 'pmd') put(c, run.vpn, e)
+      else for (let i = 0; i < run.nr; i++) put(c, run.vpn + i, p.map.get(run.vpn + i)!)
     }
   }
 
@@ -235,18 +274,18 @@ export class SyntheticWorkload {
     const e = p.map.get(chunk)!
     if (e.zero) {
       this.ev(out, { type: 'zeropage/unmapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
-      p.map.delete(chunk)
+      del(p, chunk)
       return
     }
     this.ev(out, { type: 'pmd/remapped', pid, vpn: chunk, folio: e.folio })
     this.ref(out, e.folio, 511)
-    for (let i = 0; i < 512; i++) p.map.set(chunk + i, { folio: e.folio, page: e.folio + i, level: 'pte', zero: false })
+    for (let i = 0; i < 512; i++) put(p, chunk + i, { folio: e.folio, page: e.folio + i, level: 'pte', zero: false })
   }
 
   private unmapEntry(out: MmEvent[], pid: number, v: number): void {
     const p = this.procs.get(pid)!
     const e = p.map.get(v)!
-    p.map.delete(v)
+    del(p, v)
     if (e.zero) this.ev(out, { type: 'zeropage/unmapped', pid, vpn: v, folio: e.folio, level: e.level })
     else {
       this.ev(out, { type: 'rmap/removed', pid, vpn: v, folio: e.folio, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
@@ -286,7 +325,7 @@ export class SyntheticWorkload {
     }
     this.unmapEntry(out, pid, v)
     const f = this.alloc(out, 0)
-    p.map.set(v, { folio: f, page: f, level: 'pte', zero: false })
+    put(p, v, { folio: f, page: f, level: 'pte', zero: false })
     this.ref(out, f, 1)
     this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: v, folio: f, page: f, nrPages: 1, level: 'pte' })
   }
@@ -304,13 +343,12 @@ export class SyntheticWorkload {
 
   private zapAll(out: MmEvent[], pid: number, lo: number, hi: number): void {
     const p = this.procs.get(pid)!
-    for (const run of this.runs(p)) {
-      if (run.vpn < lo || run.vpn >= hi) continue
+    for (const run of this.runs(p, lo, hi)) {
       const { e } = run
       if (e.zero) this.ev(out, { type: 'zeropage/unmapped', pid, vpn: run.vpn, folio: e.folio, level: e.level })
       else this.ev(out, { type: 'rmap/removed', pid, vpn: run.vpn, folio: e.folio, page: e.page, nrPages: run.nr, level: e.level })
-      if (e.level === 'pmd') p.map.delete(run.vpn)
-      else for (let i = 0; i < run.nr; i++) p.map.delete(run.vpn + i)
+      if (e.level === 'pmd') del(p, run.vpn)
+      else for (let i = 0; i < run.nr; i++) del(p, run.vpn + i)
       if (!e.zero) this.ref(out, e.folio, e.level === 'pmd' ? -1 : -run.nr)
     }
   }

@@ -57,6 +57,31 @@ export function entryAt(pt: ProcTables | undefined, vpn: number): number {
   return s.ptes[vpn % 512]! - 1
 }
 
+/**
+ * ptesMatch - the first vpn in [vpn, vpn + nr) whose PTE does not map page (page + offset), or -1.
+ * @page = -1 asks for PTEs that are none. Walks PMD slots, not pages, so a batch costs one lookup per 2 MiB.
+ */
+export function ptesMatch(pt: ProcTables | undefined, vpn: number, page: number, nr: number): number {
+  let v = vpn
+  const end = vpn + nr
+  while (v < end) {
+    const k = Math.floor(v / 512)
+    const stop = Math.min(end, k * 512 + 512)
+    if (pudLeafAt(pt, v) !== undefined) return v
+    const s = pt === undefined ? undefined : trieGet(pt.pmds, k)
+    if (s !== undefined && s.huge >= 0) return v
+    const ptes = s === undefined ? null : s.ptes
+    if (page < 0) {
+      if (ptes !== null && s!.present > 0) for (let x = v; x < stop; x++) if (ptes[x % 512] !== 0) return x
+    } else {
+      if (ptes === null) return v
+      for (let x = v; x < stop; x++) if (ptes[x % 512] !== page + (x - vpn) + 1) return x
+    }
+    v = stop
+  }
+  return -1
+}
+
 function leafCheck(tx: Txn, level: Level, vpn: number, f: FolioRec): boolean {
   const n = PAGES_PER_LEVEL[level]
   if (vpn % n !== 0) {
@@ -78,11 +103,10 @@ function leafCheck(tx: Txn, level: Level, vpn: number, f: FolioRec): boolean {
 export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: number, nr: number, level: Level): boolean {
   let pt = tx.procTables(pid)
   if (level === 'pte') {
-    for (let i = 0; i < nr; i++) {
-      if (entryAt(pt, vpn + i) >= 0) {
-        tx.violate(`PTE at vpn ${hex(vpn + i)} of p${pid} is already present`)
-        return false
-      }
+    const busy = ptesMatch(pt, vpn, -1, nr)
+    if (busy >= 0) {
+      tx.violate(`PTE at vpn ${hex(busy)} of p${pid} is already present`)
+      return false
     }
     pt = tx.procTablesForWrite(pid)
     const fw = tx.folioForWrite(f.pfn)!
@@ -162,13 +186,11 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
     return false
   }
   if (level === 'pte') {
-    for (let i = 0; i < nr; i++) {
-      const s = trieGet(pt.pmds, Math.floor((vpn + i) / 512))
-      const got = s === undefined || s.ptes === null || s.huge >= 0 ? -1 : s.ptes[(vpn + i) % 512]! - 1
-      if (got !== page + i) {
-        tx.violate(`PTE at vpn ${hex(vpn + i)} of p${pid} ${got < 0 ? 'is none' : `maps ${hex(got)}`}, not page ${hex(page + i)}`)
-        return false
-      }
+    const bad = ptesMatch(pt, vpn, page, nr)
+    if (bad >= 0) {
+      const got = entryAt(pt, bad)
+      tx.violate(`PTE at vpn ${hex(bad)} of p${pid} ${got < 0 ? 'is none' : `maps ${hex(got)}`}, not page ${hex(page + bad - vpn)}`)
+      return false
     }
     pt = tx.procTablesForWrite(pid)
     const fw = tx.folioForWrite(f.pfn)!

@@ -1,6 +1,6 @@
 import type { FolioKind } from '../events/common.ts'
 import type { FolioAllocated, FolioFreed, FolioMigrated, FolioSplit } from '../events/folio.ts'
-import { trieForEach, trieGet } from '../state/cowTrie.ts'
+import { trieFirstInRange, trieForEach, trieGet } from '../state/cowTrie.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
 import { hex } from './entries.ts'
@@ -9,27 +9,18 @@ const MAX_ORDER = 18
 
 /** overlapping - a live folio overlapping [pfn, pfn + 2^order), if any (folios are naturally aligned). */
 export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | undefined {
+  let prev = -1
   for (let o = 0; o <= MAX_ORDER; o++) {
     const head = pfn - (pfn % 2 ** o)
+    if (head === prev) continue
+    prev = head
     const f = trieGet(tx.folios, head)
     if (f !== undefined && head + 2 ** f.order > pfn) return f
   }
   if (order === 0) return undefined
   // folios that start inside the range
-  const end = pfn + 2 ** order
-  for (let p = pfn + 1; p < end; p++) {
-    const f = trieGet(tx.folios, p)
-    if (f !== undefined) return f
-    if (p - pfn > 4096) break // large ranges: checked below by a walk
-  }
-  if (2 ** order > 4096) {
-    let hit: FolioRec | undefined
-    trieForEach(tx.folios, (k, f) => {
-      if (hit === undefined && k >= pfn && k < end) hit = f
-    })
-    return hit
-  }
-  return undefined
+  const k = trieFirstInRange(tx.folios, pfn + 1, pfn + 2 ** order)
+  return k < 0 ? undefined : trieGet(tx.folios, k)
 }
 
 /** newFolio - a fresh, unmapped folio record. */

@@ -6,7 +6,7 @@ import type {
 import { trieGet } from '../state/cowTrie.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
-import { checkFolioRange, checkInVma, clearEntries, entryAt, hex, installEntries, setExclusive } from './entries.ts'
+import { checkFolioRange, checkInVma, clearEntries, entryAt, hex, installEntries, ptesMatch, setExclusive } from './entries.ts'
 import { isMapped } from './folio.ts'
 import { addOwner } from './owners.ts'
 
@@ -82,12 +82,10 @@ function dup(tx: Txn, e: AnonRmapDuplicated | FileRmapDuplicated, kinds: Kinds):
   const f = folioFor(tx, e.folio, e.page, n, kinds)
   if (f === undefined) return undefined
   const ppt = tx.procTables(e.pid)
-  const step = e.level === 'pte' ? 1 : n
-  for (let i = 0; i < n; i += step) {
-    if (entryAt(ppt, e.vpn + i) !== e.page + i) {
-      tx.violate(`parent p${e.pid} does not map page ${hex(e.page + i)} at vpn ${hex(e.vpn + i)}`)
-      return undefined
-    }
+  const bad = e.level === 'pte' ? ptesMatch(ppt, e.vpn, e.page, n) : entryAt(ppt, e.vpn) === e.page ? -1 : e.vpn
+  if (bad >= 0) {
+    tx.violate(`parent p${e.pid} does not map page ${hex(e.page + bad - e.vpn)} at vpn ${hex(bad)}`)
+    return undefined
   }
   if (!checkInVma(tx, e.child, e.vpn, n)) return undefined
   return installEntries(tx, e.child, e.vpn, f, e.page, n, e.level) ? f : undefined

@@ -33,17 +33,26 @@ export function emptyTrie<T>(keyBits: number): CowTrie<T> {
   return { e: 0, levels: Math.max(1, Math.ceil(keyBits / BITS)), size: 0, root: undefined }
 }
 
+const DIV = Array.from({ length: 10 }, (_, l) => 2 ** (l * BITS))
+
 function slotOf(key: number, level: number): number {
-  // level counts down from levels-1 (root) to 0 (leaves); keys may exceed 2^32, so no bit operators
-  return Math.floor(key / 2 ** (level * BITS)) & MASK
+  // level counts down from levels-1 (root) to 0 (leaves); keys may exceed 2^32, so divide, not shift
+  return Math.floor(key / DIV[level]!) & MASK
 }
 
 /** trieGet - the value at @key, or undefined. */
 export function trieGet<T>(t: CowTrie<T>, key: number): T | undefined {
   let n = t.root
-  for (let l = t.levels - 1; l > 0; l--) {
-    if (n === undefined) return undefined
-    n = n.s[slotOf(key, l)] as Node<T> | undefined
+  if (key < 0x40000000) {
+    for (let l = t.levels - 1; l > 0; l--) {
+      if (n === undefined) return undefined
+      n = n.s[l * BITS >= 30 ? 0 : (key >>> (l * BITS)) & MASK] as Node<T> | undefined
+    }
+  } else {
+    for (let l = t.levels - 1; l > 0; l--) {
+      if (n === undefined) return undefined
+      n = n.s[slotOf(key, l)] as Node<T> | undefined
+    }
   }
   return n === undefined ? undefined : (n.s[key & MASK] as T | undefined)
 }
@@ -124,4 +133,23 @@ export function trieValues<T>(t: CowTrie<T>): T[] {
   const out: T[] = []
   trieForEach(t, (_k, v) => out.push(v))
   return out
+}
+
+/** trieFirstInRange - the smallest key in [lo, hi) present in @t, or -1 (walks only overlapping nodes). */
+export function trieFirstInRange<T>(t: CowTrie<T>, lo: number, hi: number): number {
+  const walk = (n: Node<T> | undefined, level: number, base: number): number => {
+    if (n === undefined) return -1
+    const scale = DIV[level]!
+    const first = Math.max(0, Math.floor((lo - base) / scale))
+    const last = Math.min(FANOUT - 1, Math.floor((hi - 1 - base) / scale))
+    for (let i = first; i <= last; i++) {
+      const c = n.s[i]
+      if (c === undefined) continue
+      if (level === 0) return base + i
+      const k = walk(c as Node<T>, level - 1, base + i * scale)
+      if (k >= 0) return k
+    }
+    return -1
+  }
+  return hi <= lo ? -1 : walk(t.root, t.levels - 1, 0)
 }

@@ -24,7 +24,7 @@ let nextEpoch = 1
  * a new immutable state sharing everything untouched with the base.
  */
 export class Txn {
-  readonly epoch = nextEpoch++
+  readonly epoch: number
   tables: CowTrie<ProcTables>
   folios: CowTrie<FolioRec>
   /** sequence number of the event being applied */
@@ -38,7 +38,12 @@ export class Txn {
   private readonly counts: Record<string, number>
   private readonly vmaCache = new Map<Pid, readonly Vma[] | null>()
 
-  constructor(base: MmState) {
+  /**
+   * @base: the state to start from. With @consume the transaction writes @base's own nodes in place
+   * (no copies): use it only when nothing keeps @base — a replay that needs no checkpoint in between.
+   */
+  constructor(base: MmState, consume = false) {
+    this.epoch = consume && base.epoch !== 0 ? base.epoch : nextEpoch++
     this.base = base
     this.tables = base.tables
     this.folios = base.folios
