@@ -6,7 +6,9 @@ import { UserError } from './userError.ts'
  * Exit codes: 0 ok, 1 violations/damage/differences found (set by the command), 2 usage or input errors.
  */
 export async function runMain(program: Command, argv: string[]): Promise<void> {
-  program.exitOverride()
+  // subcommands copy settings when created, so set the override on every command, not only the root
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
+  for (const c of all(program)) c.exitOverride()
   try {
     await program.parseAsync(argv)
   } catch (err) {
