@@ -1,0 +1,71 @@
+import { isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
+import type { AnyStrategy } from './strategy.ts'
+
+/** StrategyLoadError - a `--strategy` argument that names no scheme or a module that is not one. */
+export class StrategyLoadError extends Error {}
+
+const METHODS = [
+  'init', 'apply', 'snapshot', 'restore', 'folioMapcount', 'pageMapcount', 'entireMapcount', 'nrPagesMapped', 'mappedShared',
+  'anonExclusive', 'partiallyMapped', 'kpagecount', 'pagemapExclusive', 'costs', 'freeViolations',
+] as const
+
+/** checkStrategy - @x if it has the Strategy shape, else a StrategyLoadError naming what is missing. */
+export function checkStrategy(x: unknown, from: string): AnyStrategy {
+  const o = x as Record<string, unknown> | null
+  if (o === null || typeof o !== 'object') throw new StrategyLoadError(`${from}: the export is not an object`)
+  const missing: string[] = []
+  if (typeof o.id !== 'string' || o.id === '') missing.push('id')
+  if (!(o.handles instanceof Set)) missing.push('handles (a Set of event types)')
+  if (typeof o.description !== 'object' || o.description === null) missing.push('description')
+  const p = o.precision as Record<string, unknown> | undefined
+  if (p === undefined || typeof p.mappedShared !== 'string' || typeof p.partiallyMapped !== 'string') missing.push('precision')
+  for (const m of METHODS) if (typeof o[m] !== 'function') missing.push(`${m}()`)
+  if (missing.length > 0) throw new StrategyLoadError(`${from}: not a strategy, missing ${missing.join(', ')}`)
+  return x as AnyStrategy
+}
+
+/**
+ * loadPlugin - import a user's scheme from @path (a .js/.mjs module, or .ts under tsx) exporting a strategy
+ * as `default`, `strategy`, or an array `strategies`.
+ */
+export async function loadPlugin(path: string, cwd = process.cwd()): Promise<AnyStrategy[]> {
+  const abs = isAbsolute(path) ? path : resolve(cwd, path)
+  let mod: Record<string, unknown>
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>
+  } catch (err) {
+    throw new StrategyLoadError(`cannot load strategy plugin ${path}: ${String(err)}`)
+  }
+  if (Array.isArray(mod.strategies)) return mod.strategies.map((s, i) => checkStrategy(s, `${path} strategies[${i}]`))
+  const one = mod.default ?? mod.strategy
+  if (one === undefined) throw new StrategyLoadError(`${path}: exports no strategy (default, strategy or strategies)`)
+  return [checkStrategy(one, path)]
+}
+
+const isPath = (s: string): boolean => s.startsWith('.') || s.startsWith('/') || /\.(m?js|ts)$/.test(s)
+
+/**
+ * loadStrategies - resolve a `--strategy` value: `all`, a comma-separated list of built-in ids, and/or
+ * paths of plugin modules. Duplicate ids are an error.
+ */
+export async function loadStrategies(spec: string, cwd = process.cwd()): Promise<AnyStrategy[]> {
+  const out: AnyStrategy[] = []
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (part === 'all') out.push(...STRATEGIES)
+    else if (isPath(part)) out.push(...(await loadPlugin(part, cwd)))
+    else {
+      const s = strategyById(part)
+      if (s === undefined) throw new StrategyLoadError(`unknown strategy '${part}' (known: ${STRATEGY_IDS.join(', ')}, all, or ./plugin.js)`)
+      out.push(s)
+    }
+  }
+  if (out.length === 0) throw new StrategyLoadError('no strategy named')
+  const seen = new Set<string>()
+  for (const s of out) {
+    if (seen.has(s.id)) throw new StrategyLoadError(`strategy '${s.id}' named twice`)
+    seen.add(s.id)
+  }
+  return out
+}
