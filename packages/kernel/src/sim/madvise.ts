@@ -2,12 +2,12 @@ import type { MadviseStatement } from '../scenario/statements.ts'
 import { collapseOp } from './collapse.ts'
 import { hugetlbZap } from './hugetlb.ts'
 import { dropFromCache } from './pageCache.ts'
-import { punchFile } from './punch.ts'
+import { punchFile, unmapFolio } from './punch.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitAnonFolio } from './splitFolio.ts'
 import { touchOp } from './touch.ts'
 import { fullyCovered, isHugetlb, rangeVpns, vmaPieces } from './vmaOps.ts'
-import { reclaimEmptyTables, splitPmd, splitPmdsAt, zapRange } from './zap.ts'
+import { reclaimEmptyTables, splitPmdsAt, zapRange } from './zap.ts'
 
 /**
  * madviseOp - `madvise RANGE ADVICE`. ENOMEM when part of the range has no VMA (the kernel still
@@ -98,43 +98,67 @@ function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): vo
 }
 
 /**
- * pageoutRange - MADV_PAGEOUT (reclaim) or MADV_COLD (deactivate) of [vpn, vpn + nr) without swap:
- * a large anon folio partly inside the range is split to order 0 (pages stay mapped); anon pages
- * cannot be swapped out and stay; page-cache folios mapped only here are unmapped, and clean ext4
- * pages are dropped from the cache (shmem and dirty pages stay cached).
+ * pageoutRange - MADV_PAGEOUT (reclaim) or MADV_COLD (deactivate) of [vpn, vpn + nr), without swap.
+ * Walk: a PMD-mapped or PTE-mapped large folio only partly inside the range is split (unless it may be
+ * mapped shared); folios mapped shared, or not fully mapped once, are left alone. Pageout then reclaims
+ * the isolated folios: anon memory cannot go to swap, so a large anon folio is split to order 0 (its
+ * zero-filled pages become zero-page mappings) and its pages stay mapped; a page-cache folio is unmapped,
+ * and a clean ext4 one dropped from the cache (shmem and dirty pages stay cached).
  * @see madvise_cold_or_pageout_pte_range(), reclaim_pages(), shrink_folio_list() — mm/madvise.c, mm/vmscan.c
  */
 export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: number, pageout: boolean): void {
-  splitPartial(ctx, pid, vpn, nr)
-  if (!pageout) return
-  const heads = new Set<number>()
-  for (let v = vpn; v < vpn + nr; v++) {
-    const pfn = ctx.entry(pid, v)
-    if (pfn < 0) continue
-    const f = ctx.folioAt(pfn)!
-    if (f.kind === 'file' || f.kind === 'shmem') heads.add(f.pfn)
-  }
-  for (const h of heads) {
-    const f = ctx.folio(h)
-    if (f.owners.length !== 2 || f.owners[0] !== pid) continue
-    if (ctx.pmdLeaf(pid, vpn) === h) splitPmd(ctx, pid, vpn)
-    zapFolioIn(ctx, pid, h)
-    let dirty = false
-    for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(h + i)
-    if (f.kind === 'file' && !dirty) dropFromCache(ctx, h)
-  }
-}
-
-function zapFolioIn(ctx: SimContext, pid: number, head: number): number {
-  let n = 0
-  for (const v of ctx.tx.vmas(pid) ?? []) {
-    for (let a = v.start; a < v.end; a++) {
-      const pfn = ctx.entry(pid, a)
-      if (pfn >= 0 && ctx.folioAt(pfn)?.pfn === head) {
-        zapRange(ctx, pid, a, 1)
-        n++
+  const end = vpn + nr
+  const reclaim = new Set<number>()
+  for (let k = Math.floor(vpn / 512); k * 512 < end; k++) {
+    const lo = Math.max(vpn, k * 512)
+    const hi = Math.min(end, k * 512 + 512)
+    const head = ctx.pmdLeaf(pid, lo)
+    if (head >= 0) {
+      const f = ctx.folio(head)
+      if (f.kind === 'hugezero' || ctx.mmIds.mappedShared(f)) continue
+      if (lo === k * 512 && hi === k * 512 + 512) {
+        if (pageout) reclaim.add(head)
+        continue
       }
+      if (f.kind !== 'anon') continue
+      splitAnonFolio(ctx, head)
+    }
+    let v = lo
+    while (v < hi) {
+      const pfn = ctx.entry(pid, v)
+      const f = pfn < 0 ? undefined : ctx.folioAt(pfn)
+      if (f === undefined || f.kind === 'zero') {
+        v++
+        continue
+      }
+      const size = 2 ** f.order
+      let n = 1
+      while (v + n < hi && pfn + n < f.pfn + size && ctx.entry(pid, v + n) === pfn + n) n++
+      if (size > 1 && n < size) {
+        if (ctx.mmIds.mappedShared(f) || f.kind !== 'anon') {
+          v += n
+          continue
+        }
+        splitAnonFolio(ctx, f.pfn)
+        continue
+      }
+      if (f.ptes + f.entire === size && pageout) reclaim.add(f.pfn)
+      v += n
     }
   }
-  return n
+  for (const h of reclaim) reclaimFolio(ctx, h)
+}
+
+/** reclaimFolio - shrink_folio_list() on one isolated folio, without swap. */
+function reclaimFolio(ctx: SimContext, head: number): void {
+  const f = ctx.tx.folio(head)
+  if (f === undefined) return
+  if (f.kind === 'anon') {
+    if (f.order > 0) splitAnonFolio(ctx, head)
+    return
+  }
+  unmapFolio(ctx, f.file, head)
+  let dirty = false
+  for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(head + i)
+  if (f.kind === 'file' && !dirty) dropFromCache(ctx, head)
 }
