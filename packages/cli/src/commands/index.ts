@@ -5,6 +5,7 @@ import { register as registerInfo } from './info.ts'
 import { register as registerReplay } from './replay.ts'
 import { register as registerObserve } from './observe.ts'
 import { register as registerKernel } from './kernel.ts'
+import { register as registerStrategies } from './strategies.ts'
 import { register as registerRecord } from './record.ts'
 import { register as registerVerify } from './verify.ts'
 
@@ -16,6 +17,7 @@ export function registerAll(program: Command): void {
   registerReplay(program)
   registerObserve(program)
   registerKernel(program)
+  registerStrategies(program)
   registerRecord(program)
   registerVerify(program)
 }

@@ -1,0 +1,41 @@
+import type { Command } from 'commander'
+import { DEFAULT_STRATEGY_ID, loadStrategies, STRATEGIES, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { UserError } from '../userError.ts'
+
+/** strategies - `mmsim strategies`: the mapcount schemes, their kernels, what they write and their HugeTLB rules. */
+export function register(program: Command): void {
+  program
+    .command('strategies')
+    .description('list the mapcount schemes (strategy ids for --strategy) with their kernel versions and the struct page words they write')
+    .option('--json', 'print as JSON')
+    .option('--plugin <path>', 'also describe the strategy plugin module at <path>')
+    .action(async (o: { json?: boolean; plugin?: string }) => {
+      let list: AnyStrategy[] = [...STRATEGIES]
+      if (o.plugin !== undefined) {
+        try {
+          list = list.concat(await loadStrategies(o.plugin))
+        } catch (err) {
+          if (err instanceof StrategyLoadError) throw new UserError(err.message)
+          throw err
+        }
+      }
+      if (o.json) {
+        const doc = list.map((s) => ({ id: s.id, ...s.description, precision: s.precision, default: s.id === DEFAULT_STRATEGY_ID }))
+        process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+        return
+      }
+      const w = Math.max(...list.map((s) => s.id.length)) + 2
+      const out: string[] = []
+      for (const s of list) {
+        const d = s.description
+        out.push(`${s.id.padEnd(w)}${d.kernels}${s.id === DEFAULT_STRATEGY_ID ? '   (this machine: 6.18)' : ''}`)
+        out.push(`${''.padEnd(w)}${d.summary}`)
+        for (const [where, words] of Object.entries(d.words)) out.push(`${''.padEnd(w)}  ${where}: ${words}`)
+        out.push(`${''.padEnd(w)}  HugeTLB: ${d.hugetlb}`)
+        out.push(`${''.padEnd(w)}  mapped-shared answer: ${s.precision.mappedShared}; deferred-split answer: ${s.precision.partiallyMapped}`)
+      }
+      out.push('')
+      out.push('use: mmsim replay TRACE --strategy all | <id>[,<id>…] | ./my-scheme.js')
+      process.stdout.write(out.join('\n') + '\n')
+    })
+}
