@@ -1,18 +1,70 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { replayTrace } from '@mmsim/analysis'
+import {
+  compareObservations, liveKernelProblem, observeLive, printScenario, scenarioHash, type ObservationDocument,
+} from '@mmsim/kernel'
 import { formatReplay, replayReport } from '@mmsim/report'
+import { TraceWriter } from '@mmsim/trace'
+import { readParsedScenario, simulate } from './scenarioInput.ts'
+import { storedPath, verdictLines } from './verify.ts'
 
-const DEMO = fileURLToPath(new URL('../../../../traces/fork-cow-pmd-thp.mmtrace', import.meta.url))
+const SCENARIO = fileURLToPath(new URL('../../../../traces/scenarios/fork-cow-pmd-thp.scenario', import.meta.url))
+/** LIVE_BUDGET_MS - how long the demo waits for the live kernel before using the stored observation. */
+const LIVE_BUDGET_MS = 5000
 
-/** demo - `mmsim demo`: replay the bundled trace of a fork + COW of a PMD-mapped THP and print its report. */
+async function kernelObservation(s: ReturnType<typeof readParsedScenario>): Promise<{ doc: ObservationDocument; against: string }> {
+  const stored = (why: string): { doc: ObservationDocument; against: string } => ({
+    doc: JSON.parse(readFileSync(storedPath(SCENARIO), 'utf8')) as ObservationDocument,
+    against: `stored observation (${why})`,
+  })
+  const problem = liveKernelProblem()
+  if (problem) return stored(problem)
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), LIVE_BUDGET_MS)))
+  try {
+    const doc = await Promise.race([observeLive(s), timeout])
+    return doc === null ? stored(`the live kernel did not answer within ${LIVE_BUDGET_MS / 1000} s`) : { doc, against: `live kernel ${doc.detail}` }
+  } catch (e) {
+    return stored(`live kernel: ${(e as Error).message}`)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * register - `mmsim demo`: record the bundled scenario traces/scenarios/fork-cow-pmd-thp.scenario on the
+ * simulated Linux 6.18 kernel, replay the recorded trace and print its report, then verify the model's
+ * observation against the live kernel when this machine can run it (else against the stored
+ * observation) and print the verdict.
+ */
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('replay the bundled trace traces/fork-cow-pmd-thp.mmtrace and print its report')
+    .description('record a bundled scenario on the simulated kernel, replay it, and verify it against the live kernel (or its stored observation)')
     .action(async () => {
-      const r = await replayTrace(DEMO)
-      process.stdout.write(formatReplay(replayReport({ ...r, file: 'traces/fork-cow-pmd-thp.mmtrace' })) + '\n')
-      if ((r.state?.violationCount ?? 0) > 0 || r.damage.length > 0) process.exitCode = 1
+      const s = readParsedScenario(SCENARIO)
+      const r = simulate(s)
+      const dir = mkdtempSync(join(tmpdir(), 'mmsim-demo-'))
+      const trace = join(dir, `${s.name}.mmtrace`)
+      try {
+        const w = new TraceWriter(trace, { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: r.observation.detail })
+        for (const e of r.events) w.write(e)
+        w.close()
+        const rep = await replayTrace(trace)
+        process.stdout.write(`recorded ${s.name}: ${r.events.length} events from traces/scenarios/${s.name}.scenario\n\n`)
+        process.stdout.write(formatReplay(replayReport({ ...rep, file: `${s.name}.mmtrace` })) + '\n\n')
+        const k = await kernelObservation(s)
+        const c = compareObservations(r.observation, k.doc)
+        process.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, k.against).join('\n') + '\n')
+        process.exitCode = c.agree && (rep.state?.violationCount ?? 0) === 0 && rep.damage.length === 0 ? 0 : 1
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+      // a live run abandoned at the time budget is cleaned up (knobs restored) by its exit handler
+      process.exit(process.exitCode ?? 0)
     })
 }
