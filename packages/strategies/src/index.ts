@@ -19,3 +19,5 @@ export { checkStrategy, loadPlugin, loadStrategies, StrategyLoadError } from './
 export { corpusEvents } from './corpusEvents.ts'
 export type { CorpusStream } from './corpusEvents.ts'
 export { costOf } from './costOf.ts'
+export { observeAll, observePage } from './pageObservation.ts'
+export type { ObservedPage, PageView } from './pageObservation.ts'

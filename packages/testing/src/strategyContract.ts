@@ -54,9 +54,9 @@ export class ContractFailure extends Error {}
 /**
  * checkStream - run @events through the ground truth and strategy @st, checking the contract after every
  * event (on the folios the event touched) and on every live folio at the end. Throws {@link ContractFailure}.
- * Events that break a precondition are skipped by both sides.
+ * Events that break a precondition are skipped by both sides, or with @requireValid are a failure.
  */
-export function checkStream<S>(st: ContractStrategy<S>, events: readonly MmEvent[], name = 'stream'): S {
+export function checkStream<S>(st: ContractStrategy<S>, events: readonly MmEvent[], name = 'stream', requireValid = false): S {
   let s = st.init()
   const tainted = new Set<number>()
   const tx = new Txn(emptyState())
@@ -64,7 +64,10 @@ export function checkStream<S>(st: ContractStrategy<S>, events: readonly MmEvent
     const pfns = touched(e, tx)
     const before = tx.violationTotal
     applyEvent(tx, e)
-    if (tx.violationTotal !== before) return
+    if (tx.violationTotal !== before) {
+      if (requireValid) throw new ContractFailure(`${name}: event #${idx} ${e.type} (${e.cause}) breaks a precondition; the stream must be valid`)
+      return
+    }
     if (st.handles.has(e.type)) st.apply(s, e, tx)
     const where = `${st.id} on ${name}, after event #${idx} ${e.type} (${e.cause})`
     trackTaint(e, pfns, tainted)
@@ -210,7 +213,7 @@ export function describeStrategyContract<S>(factory: () => ContractStrategy<S>, 
       test('exact queries equal the ground truth after every event of every corpus scenario', async (ctx) => {
         const cases = await load()
         if (cases === null) return ctx.skip()
-        for (const c of cases) checkStream(st, c.events, c.name)
+        for (const c of cases) checkStream(st, c.events, c.name, true)
       })
     }
   })
