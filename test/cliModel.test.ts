@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { mmsim } from './cliRun.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-model-'))
+const SC = 'traces/scenarios/fork-cow-pmd-thp.scenario'
+
+describe('mmsim record / observe / verify (simulated kernel)', () => {
+  it('record writes a trace whose replay has no violations and one check mark per check', () => {
+    const out = join(dir, 'x.mmtrace')
+    const r = mmsim('record', SC, '-o', out)
+    expect(r.status).toBe(0)
+    const rep = JSON.parse(mmsim('replay', out, '--json').stdout) as { violations: { count: number } }
+    expect(rep.violations.count).toBe(0)
+    const info = JSON.parse(mmsim('info', out, '--json').stdout) as { eventsByType: Record<string, number>; source: { kind: string; name: string } }
+    expect(info.eventsByType['check/marked']).toBe(3)
+    expect(info.source).toMatchObject({ kind: 'scenario', name: 'fork-cow-pmd-thp' })
+  })
+
+  it('observe prints the model document (source model)', () => {
+    const r = mmsim('observe', SC)
+    expect(r.status).toBe(0)
+    const doc = JSON.parse(r.stdout) as { source: string; checks: unknown[] }
+    expect(doc.source).toBe('model')
+    expect(doc.checks).toHaveLength(3)
+  })
+
+  it('verify --stored: Agree line and exit 0', () => {
+    const r = mmsim('verify', '--stored', SC)
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^Test fork-cow-pmd-thp Agree \(3 checks, 2560 pages vs stored\) Hash=[0-9a-f]{8}\n$/)
+  })
+
+  it('verify --stored on a doctored observation: Differ, one line per difference, exit 1', () => {
+    const sc = join(dir, 'tiny.scenario')
+    writeFileSync(sc, 'p0 mmap A 8K anon private\np0 write A\ncheck\n')
+    const doc = JSON.parse(mmsim('observe', sc).stdout) as { checks: { procs: { p0: { A: { mapcount: number }[] } } }[] }
+    doc.checks[0]!.procs.p0.A[1]!.mapcount = 7
+    writeFileSync(join(dir, 'tiny.kernel.json'), JSON.stringify(doc))
+    const r = mmsim('verify', '--stored', sc)
+    expect(r.status).toBe(1)
+    expect(r.stdout.split('\n')[1]).toBe('  line 3 p0 A +0x1000 mapcount: model 1 kernel 7')
+  })
+
+  it('usage and input errors exit 2 with one line', () => {
+    const bad = join(dir, 'bad.scenario')
+    writeFileSync(bad, 'p0 mmap A 3K anon private\n')
+    const r = mmsim('verify', '--stored', bad)
+    expect(r.status).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toContain('bad.scenario:1:')
+    expect(mmsim('verify', '--stored', join(dir, 'missing.scenario')).status).toBe(2)
+    expect(readFileSync(SC, 'utf8')).toContain('fork')
+  })
+})
