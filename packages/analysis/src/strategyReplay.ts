@@ -58,7 +58,6 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
   const onUnknown = (acc: Acc) => (name: string): void => {
     acc.unknown[name] = (acc.unknown[name] ?? 0) + 1
   }
-  const runs = set.runs
   const step = (acc: Acc, item: TraceItem): Acc => {
     switch (item.kind) {
       case 'header':
@@ -86,10 +85,7 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
               }
               return false
             }
-            for (let i = 0; i < runs.length; i++) {
-              const r = runs[i]!
-              if (r.strategy.handles.has(e.type)) r.strategy.apply(r.state, e, tx)
-            }
+            set.apply(e, tx)
             return false
           },
           onUnknown(acc),
@@ -117,7 +113,7 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
   return {
     file, header: acc.header!, state: acc.state, events: acc.events, frames: acc.frames, damage: acc.damage, unknown: acc.unknown,
     structureProblems: acc.structureProblems, complete: acc.complete, stoppedAtViolation: acc.stoppedAtViolation,
-    strategies: runs.map((r) => ({
+    strategies: set.runs.map((r) => ({
       id: r.strategy.id,
       description: r.strategy.description,
       costs: r.strategy.costs(r.state),

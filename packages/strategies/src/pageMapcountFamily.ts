@@ -21,12 +21,13 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   /** PTE-level add of pages [i, i + n) of a large folio: per-page `_mapcount`, then `_nr_pages_mapped`; pages newly accounted */
   protected mapPtes(f: FolioState, i: number, n: number): number {
+    const m = this.m
     const mc = f.mcs()
     let nr = 0
     for (let k = i; k < i + n; k++) {
-      this.rmw(f, k)
+      m.rmw(f, k)
       if (++mc[k]! === 0) {
-        this.rmw(f, 1)
+        m.rmw(f, 1)
         if (++f.mapped < ENTIRELY_MAPPED) nr++
       }
     }
@@ -35,12 +36,13 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   /** PTE-level remove; pages newly unaccounted */
   protected unmapPtes(f: FolioState, i: number, n: number): number {
+    const m = this.m
     const mc = f.mcs()
     let nr = 0
     for (let k = i; k < i + n; k++) {
-      this.rmw(f, k)
+      m.rmw(f, k)
       if (--mc[k]! < 0) {
-        this.rmw(f, 1)
+        m.rmw(f, 1)
         if (--f.mapped < ENTIRELY_MAPPED) nr++
       }
     }
@@ -52,43 +54,43 @@ export abstract class PageMapcountFamily extends SchemeBase {
    * (v6.10–v6.11 rule by default: queue when partially mapped and not yet queued).
    */
   protected deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
+    const m = this.m
     if (nr === 0 || !f.anon || !f.isLarge || f.order <= 1) return
     const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
     if (partially && !f.deferred) {
       f.deferred = true
-      this.store(f, 2) // _deferred_list
+      m.store(f, 2) // _deferred_list
     }
   }
 
   // ---- rmap calls ----------------------------------------------------------------------------
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
+    const m = this.m
     if (!f.isLarge) {
       f.mcs()[0] = 0
-      this.store(f, 0)
+      m.store(f, 0)
       return
     }
     if (level === 'pte') {
-      const mc = f.mcs()
-      for (let k = 0; k < f.n; k++) {
-        mc[k] = 0
-        this.store(f, k)
-      }
+      f.mcs().fill(0)
+      m.touchRange(f, 0, f.n)
       f.mapped = f.n
-      this.store(f, 1)
+      m.store(f, 1)
       this.setLarge(f, f.n, mm)
     } else {
       f.entire = 0
       f.mapped = ENTIRELY_MAPPED
-      this.store(f, 1)
+      m.store(f, 1)
       this.setLarge(f, 1, mm)
     }
   }
 
   protected add(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        this.rmw(f, 0)
+        m.rmw(f, 0)
         f.mcs()[0]!++
         return
       }
@@ -96,18 +98,19 @@ export abstract class PageMapcountFamily extends SchemeBase {
       this.largeAdd(f, n, mm)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     if (++f.entire === 0) {
-      this.rmw(f, 1)
+      m.rmw(f, 1)
       f.mapped += ENTIRELY_MAPPED
     }
     this.largeAdd(f, 1, mm)
   }
 
   protected remove(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        this.rmw(f, 0)
+        m.rmw(f, 0)
         f.mcs()[0]!--
         return
       }
@@ -117,11 +120,11 @@ export abstract class PageMapcountFamily extends SchemeBase {
       return
     }
     this.largeSub(f, 1, mm)
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     let nr = 0
     let nrPmdmapped = 0
     if (--f.entire < 0) {
-      this.rmw(f, 1)
+      m.rmw(f, 1)
       const v = (f.mapped -= ENTIRELY_MAPPED)
       if (v < ENTIRELY_MAPPED) {
         if (level === 'pmd') nrPmdmapped = f.n
@@ -132,16 +135,15 @@ export abstract class PageMapcountFamily extends SchemeBase {
   }
 
   protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       const mc = f.mcs()
-      for (let k = i; k < i + n; k++) {
-        this.rmw(f, k)
-        mc[k]!++
-      }
+      for (let k = i; k < i + n; k++) mc[k]!++
+      m.rmwRange(f, i, n)
       if (f.isLarge) this.largeAdd(f, n, mm)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     f.entire++
     this.largeAdd(f, 1, mm)
   }

@@ -1,13 +1,13 @@
 import { EVENT_TYPES, type EventType, type FolioKind, type Level, type MmEvent, type Pfn } from '@mmsim/core'
-import { costRow, emptyCostRow, type CostRow, type CostTable } from './costs.ts'
-import { FolioState, HVO_KEPT_STRUCT_PAGES } from './folioState.ts'
+import { emptyCostRow, type CostTable } from './costs.ts'
+import { EventOp, fillEventOp } from './eventOp.ts'
+import { CostMeter } from './costMeter.ts'
+import { FolioState } from './folioState.ts'
 import { SchemeState } from './schemeState.ts'
 import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
 
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
 export const mmIdOf = (pid: number): number => pid + 1
-
-const STAMP_SIZE = 2 ** 18
 
 /**
  * SchemeBase - what every built-in scheme shares: the event dispatch (one event = one kernel rmap call,
@@ -22,13 +22,12 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   abstract readonly id: string
   abstract readonly description: StrategyDescription
   abstract readonly precision: StrategyPrecision
-  readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => !t.startsWith('vma/') && t !== 'check/marked' && t !== 'process/created' && t !== 'process/forked' && t !== 'process/exited' && t !== 'collapse/completed'))
+  readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => !t.startsWith('vma/') && t !== 'check/marked' && t !== 'process/created' && t !== 'process/forked' && t !== 'process/exited' && t !== 'collapse/completed' && !t.startsWith('zeropage/')))
   /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
   protected abstract readonly hugetlbLarge: boolean
 
-  private row: CostRow = emptyCostRow()
-  private readonly stamp = new Int32Array(STAMP_SIZE)
-  private gen = 0
+  /** the cost accounting (one monomorphic object; see CostMeter) */
+  protected readonly m = new CostMeter()
 
   init(): SchemeState {
     return new SchemeState()
@@ -50,52 +49,6 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     return s.badFrees
   }
 
-  // ---- cost accounting -------------------------------------------------------------------------
-
-  /** touch - struct page @line of @f is written (one cache line per struct page) */
-  protected touch(f: FolioState, line: number): void {
-    if (this.stamp[line] === this.gen) return
-    this.stamp[line] = this.gen
-    this.row.cacheLines++
-    if (f.hvo && line >= HVO_KEPT_STRUCT_PAGES) this.row.hvoConflicts++
-  }
-
-  /** rmw - one mapcount-family atomic read-modify-write on a word of struct page @line */
-  protected rmw(f: FolioState, line: number): void {
-    this.row.atomics++
-    this.touch(f, line)
-  }
-
-  /** store - a plain store (atomic_set / WRITE_ONCE) to a word of struct page @line */
-  protected store(f: FolioState, line: number): void {
-    this.touch(f, line)
-  }
-
-  /** bitLock - the v6.15 `_mm_ids` bit-spinlock on page[1]: one RMW to take it, a release store to drop it */
-  protected bitLock(f: FolioState): void {
-    this.row.atomics++
-    this.row.bitLocks++
-    this.touch(f, 1)
-  }
-
-  private paeSet(f: FolioState, i: number, v: 0 | 1): void {
-    const a = f.paes()
-    this.row.paeBitops++
-    this.touch(f, i)
-    a[i] = v
-  }
-
-  /** setPae - PageAnonExclusive on pages [i, i + n) (SetPageAnonExclusive, one set_bit each) */
-  protected setPae(f: FolioState, i: number, n: number): void {
-    for (let k = i; k < i + n; k++) this.paeSet(f, k, 1)
-  }
-
-  /** clearPaeIfSet - try_dup / try_share: clear_bit only on pages that have it */
-  protected clearPaeIfSet(f: FolioState, i: number, n: number): void {
-    if (f.pae === null) return
-    for (let k = i; k < i + n; k++) if (f.pae[k] === 1) this.paeSet(f, k, 0)
-  }
-
   // ---- the rmap calls a scheme implements (counters only; PAE is handled here) ------------------
 
   /** folio_add_new_anon_rmap() / page_add_new_anon_rmap(): @level 'pte' maps the whole folio by PTEs */
@@ -108,8 +61,9 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   protected abstract dup(f: FolioState, i: number, n: number, level: Level, mm: number): void
   /** __split_huge_pmd_locked(): by default the v6.8+ batched form: add 512 PTEs, remove the PMD */
   protected remap(f: FolioState, mm: number, exclusive: boolean): void {
+    const m = this.m
     this.add(f, 0, f.n, 'pte', mm)
-    if (exclusive) this.setPae(f, 0, f.n)
+    if (exclusive) m.setPae(f, 0, f.n)
     this.remove(f, 0, f.n, 'pmd', mm)
   }
 
@@ -128,40 +82,52 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   // ---- HugeTLB (one "entire" mapping per entry; v6.10+ also `_large_mapcount`) -------------------
 
   protected hugetlbAdd(f: FolioState, mode: 'newAnon' | 'anon' | 'file'): void {
+    const m = this.m
     if (mode === 'newAnon') {
       f.entire = 0
-      this.store(f, 1)
+      m.store(f, 1)
       if (this.hugetlbLarge) f.large = 0
-      this.store(f, 0) // anon mapping, index
+      m.store(f, 0) // anon mapping, index
       return
     }
     f.entire++
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     if (this.hugetlbLarge) {
       f.large++
-      this.rmw(f, 1)
+      m.rmw(f, 1)
     }
   }
 
   protected hugetlbRemove(f: FolioState): void {
+    const m = this.m
     f.entire--
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     if (this.hugetlbLarge) {
       f.large--
-      this.rmw(f, 1)
+      m.rmw(f, 1)
     }
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
 
+  private readonly op = new EventOp()
+
   apply(s: SchemeState, e: MmEvent, truth: TruthView): void {
-    this.row = costRow(s.costs, e.type)
-    this.row.events++
-    if (++this.gen === 0x7fffffff) {
-      this.gen = 1
-      this.stamp.fill(0)
+    this.applyOp(s, fillEventOp(this.op, e), truth)
+  }
+
+  /** applyOp - {@link apply} of an event already copied into an {@link EventOp} (the drivers' fast path) */
+  applyOp(s: SchemeState, e: EventOp, truth: TruthView): void {
+    const m = this.m
+    const type = e.type
+    let row = s.costs.get(type)
+    if (row === undefined) {
+      row = emptyCostRow()
+      s.costs.set(type, row)
     }
-    switch (e.type) {
+    row.events++
+    this.m.begin(row)
+    switch (type) {
       case 'folio/allocated':
         s.folios.set(e.folio, new FolioState(e.kind, e.order))
         return
@@ -193,62 +159,83 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       case 'hvo/optimized':
       case 'hvo/restored': {
         const f = s.folios.get(e.folio)
-        if (f !== undefined) f.hvo = e.type === 'hvo/optimized'
+        if (f !== undefined) f.hvo = type === 'hvo/optimized'
+        return
+      }
+      case 'rmap/newAnonAdded': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        m.store(f, 0) // folio->mapping, index
+        this.newAnon(f, e.level, mmIdOf(e.pid))
+        if (e.level === 'pte') m.setPae(f, 0, f.n)
+        else m.setPae(f, 0, 1)
+        return
+      }
+      case 'rmap/anonAdded': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        if (e.exclusive) m.setPae(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+        return
+      }
+      case 'rmap/fileAdded': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        return
+      }
+      case 'rmap/removed': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+        return
+      }
+      case 'rmap/anonDuplicated': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        m.clearPaeIfSet(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+        this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
+        return
+      }
+      case 'rmap/fileDuplicated': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
+        return
+      }
+      case 'rmap/anonShared': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) m.clearPaeIfSet(f, e.page - e.folio, e.nrPages)
+        return
+      }
+      case 'rmap/anonReused': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) m.setPae(f, e.page - e.folio, e.nrPages)
+        return
+      }
+      case 'pmd/remapped': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
+        return
+      }
+      case 'hugetlb/rmapAdded': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        this.hugetlbAdd(f, e.mode)
+        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) m.setPae(f, 0, 1)
+        return
+      }
+      case 'hugetlb/rmapRemoved': {
+        const f = s.folios.get(e.folio)
+        if (f !== undefined) this.hugetlbRemove(f)
+        return
+      }
+      case 'hugetlb/anonDuplicated': {
+        const f = s.folios.get(e.folio)
+        if (f === undefined) return
+        m.clearPaeIfSet(f, 0, 1)
+        this.hugetlbAdd(f, 'file')
         return
       }
       default:
-        break
-    }
-    if (e.type === 'zeropage/mapped' || e.type === 'zeropage/unmapped') return // special entries: no rmap
-    if (!('folio' in e)) return
-    const f = s.folios.get(e.folio)
-    if (f === undefined) return
-    switch (e.type) {
-      case 'rmap/newAnonAdded':
-        this.store(f, 0) // folio->mapping, index
-        this.newAnon(f, e.level, mmIdOf(e.pid))
-        if (e.level === 'pte') this.setPae(f, 0, f.n)
-        else this.setPae(f, 0, 1)
-        return
-      case 'rmap/anonAdded':
-        this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        if (e.exclusive) this.setPae(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
-        return
-      case 'rmap/fileAdded':
-        this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        return
-      case 'rmap/removed':
-        this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        return
-      case 'rmap/anonDuplicated':
-        this.clearPaeIfSet(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
-        this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
-        return
-      case 'rmap/fileDuplicated':
-        this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
-        return
-      case 'rmap/anonShared':
-        this.clearPaeIfSet(f, e.page - e.folio, e.nrPages)
-        return
-      case 'rmap/anonReused':
-        this.setPae(f, e.page - e.folio, e.nrPages)
-        return
-      case 'pmd/remapped':
-        this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
-        return
-      case 'hugetlb/rmapAdded':
-        this.hugetlbAdd(f, e.mode)
-        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) this.setPae(f, 0, 1)
-        return
-      case 'hugetlb/rmapRemoved':
-        this.hugetlbRemove(f)
-        return
-      case 'hugetlb/anonDuplicated':
-        this.clearPaeIfSet(f, 0, 1)
-        this.hugetlbAdd(f, 'file')
-        return
-      default:
-        return
+        return // zero pages: special entries without rmap; process, VMA and marker events: nothing
     }
   }
 
@@ -262,8 +249,8 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     const old = s.folios.get(folio)
     if (old === undefined) return
     s.folios.delete(folio)
-    const saved = this.row
-    this.row = emptyCostRow()
+    const saved = this.m.row
+    this.m.begin(emptyCostRow())
     const n = 2 ** newOrder
     for (let j = 0; j < old.n / n; j++) {
       const head = folio + j * n
@@ -280,12 +267,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
           while (page < n && counts[page] === 0) page++
           if (page >= n) break
           counts[page]!--
-          this.gen++
           this.add(nf, page, 1, 'pte', mm)
         }
       }
     }
-    this.row = saved
+    this.m.begin(saved)
   }
 
   // ---- queries -------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { EventType, FolioRec, Level, MmEvent, Pfn } from '@mmsim/core'
 import type { CostTable } from './costs.ts'
+import type { EventOp } from './eventOp.ts'
 
 /**
  * Precision - how far a query's answer may be trusted.
@@ -54,6 +55,8 @@ export interface Strategy<S = unknown> {
   readonly precision: StrategyPrecision
   init(): S
   apply(s: S, e: MmEvent, truth: TruthView): void
+  /** optional fast path: @apply of an event already copied into a fixed-shape {@link EventOp} */
+  applyOp?(s: S, op: EventOp, truth: TruthView): void
   snapshot(s: S): S
   restore(snap: S): S
 

@@ -1,5 +1,6 @@
 import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
+import { EventOp, fillEventOp } from './eventOp.ts'
 import type { AnyStrategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
@@ -22,9 +23,24 @@ export class StrategySet {
     this.runs = strategies.map((strategy) => ({ strategy, state: strategy.init() }))
   }
 
-  /** apply - feed @e to every strategy; @truth is the ground truth after @e */
+  private readonly op = new EventOp()
+
+  /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
-    for (const r of this.runs) if (r.strategy.handles.has(e.type)) r.strategy.apply(r.state, e, truth)
+    let filled = false
+    for (let i = 0; i < this.runs.length; i++) {
+      const r = this.runs[i]!
+      const st = r.strategy
+      if (!st.handles.has(e.type)) continue
+      if (st.applyOp === undefined) st.apply(r.state, e, truth)
+      else {
+        if (!filled) {
+          fillEventOp(this.op, e)
+          filled = true
+        }
+        st.applyOp(r.state, this.op, truth)
+      }
+    }
   }
 
   /** applyWith - apply @e to the ground truth @tx, then to the strategies if it broke no precondition */

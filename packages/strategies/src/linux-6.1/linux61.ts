@@ -33,33 +33,33 @@ export class Linux61 extends SchemeBase {
   }
 
   private queueDeferred(f: FolioState): void {
+    const m = this.m
     if (f.deferred) return // deferred_split_huge_page(): already on the list
     f.deferred = true
-    this.store(f, 2)
+    m.store(f, 2)
   }
 
   protected newAnon(f: FolioState, level: Level): void {
+    const m = this.m
     if (level !== 'pte') {
       f.entire = 0 // compound_mapcount := 0, compound_pincount := 0
-      this.store(f, 1)
+      m.store(f, 1)
       return
     }
-    const mc = f.mcs()
-    for (let k = 0; k < f.n; k++) {
-      mc[k] = 0
-      this.store(f, k)
-    }
+    f.mcs().fill(0)
+    m.touchRange(f, 0, f.n)
   }
 
   protected add(f: FolioState, i: number, n: number, level: Level): void {
+    const m = this.m
     const mc = f.mcs()
     if (level === 'pte') {
       for (let k = i; k < i + n; k++) {
         if (f.isLarge && this.fileLike(f)) {
-          this.rmw(f, 1) // SetPageDoubleMap(compound_head(page))
+          m.rmw(f, 1) // SetPageDoubleMap(compound_head(page))
           f.doubleMap = true
         }
-        this.rmw(f, k)
+        m.rmw(f, k)
         mc[k]!++
       }
       return
@@ -67,46 +67,47 @@ export class Linux61 extends SchemeBase {
     if (this.fileLike(f)) {
       let nr = 0
       for (let k = 0; k < f.n; k++) {
-        this.rmw(f, k)
+        m.rmw(f, k)
         if (++mc[k]! === 0) nr++
       }
-      this.rmw(f, 1)
+      m.rmw(f, 1)
       if (++f.entire === 0 && nr === f.n && f.doubleMap) {
-        this.rmw(f, 1) // ClearPageDoubleMap
+        m.rmw(f, 1) // ClearPageDoubleMap
         f.doubleMap = false
       }
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     f.entire++
   }
 
   protected remove(f: FolioState, i: number, n: number, level: Level): void {
+    const m = this.m
     const mc = f.mcs()
     if (level === 'pte') {
       for (let k = i; k < i + n; k++) {
-        this.rmw(f, k)
+        m.rmw(f, k)
         if (--mc[k]! < 0 && f.anon && f.isLarge) this.queueDeferred(f)
       }
       return
     }
     if (this.fileLike(f)) {
       for (let k = 0; k < f.n; k++) {
-        this.rmw(f, k)
+        m.rmw(f, k)
         mc[k]!--
       }
-      this.rmw(f, 1)
+      m.rmw(f, 1)
       f.entire--
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     if (--f.entire >= 0) return
-    this.rmw(f, 1) // TestClearPageDoubleMap
+    m.rmw(f, 1) // TestClearPageDoubleMap
     if (!f.doubleMap) return
     f.doubleMap = false
     let nr = 0
     for (let k = 0; k < f.n; k++) {
-      this.rmw(f, k)
+      m.rmw(f, k)
       if (--mc[k]! < 0) nr++
     }
     if (nr > 0 && nr < f.n) this.queueDeferred(f)
@@ -118,46 +119,46 @@ export class Linux61 extends SchemeBase {
    * fault: page_add_file_rmap(compound), which keeps the file THP rule (every PMD in every subpage).
    */
   protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level !== 'pte' && this.fileLike(f)) return this.add(f, i, n, level)
     void mm
     if (level === 'pte') {
       const mc = f.mcs()
-      for (let k = i; k < i + n; k++) {
-        this.rmw(f, k)
-        mc[k]!++
-      }
+      for (let k = i; k < i + n; k++) mc[k]!++
+      m.rmwRange(f, i, n)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     f.entire++
   }
 
   /** __split_huge_pmd_locked() of 6.1: raw increments, the DoubleMap offset, then the compound decrement */
   protected override remap(f: FolioState, mm: number, exclusive: boolean): void {
+    const m = this.m
     if (!f.anon) return super.remap(f, mm, exclusive) // file THP: the PMD is zapped, PTEs fault back in
     const mc = f.mcs()
     for (let k = 0; k < f.n; k++) {
-      if (exclusive) this.setPae(f, k, 1)
-      this.rmw(f, k)
+      if (exclusive) m.setPae(f, k, 1)
+      m.rmw(f, k)
       mc[k]!++
     }
     if (f.entire + 1 > 1) {
-      this.rmw(f, 1) // TestSetPageDoubleMap
+      m.rmw(f, 1) // TestSetPageDoubleMap
       if (!f.doubleMap) {
         f.doubleMap = true
         for (let k = 0; k < f.n; k++) {
-          this.rmw(f, k)
+          m.rmw(f, k)
           mc[k]!++
         }
       }
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     if (--f.entire < 0) {
-      this.rmw(f, 1) // TestClearPageDoubleMap
+      m.rmw(f, 1) // TestClearPageDoubleMap
       if (f.doubleMap) {
         f.doubleMap = false
         for (let k = 0; k < f.n; k++) {
-          this.rmw(f, k)
+          m.rmw(f, k)
           mc[k]!--
         }
       }

@@ -23,37 +23,36 @@ export class Linux612 extends Linux610 {
   }
 
   protected override mapPtes(f: FolioState, i: number, n: number): number {
+    const m = this.m
     const mc = f.mcs()
     let first = 0
-    for (let k = i; k < i + n; k++) {
-      this.rmw(f, k)
-      if (++mc[k]! === 0) first++
-    }
+    for (let k = i; k < i + n; k++) if (++mc[k]! === 0) first++
+    m.rmwRange(f, i, n)
     if (first === 0) return 0
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     return (f.mapped += first) < ENTIRELY_MAPPED ? first : 0
   }
 
   protected override unmapPtes(f: FolioState, i: number, n: number): number {
+    const m = this.m
     const mc = f.mcs()
     let last = 0
-    for (let k = i; k < i + n; k++) {
-      this.rmw(f, k)
-      if (--mc[k]! < 0) last++
-    }
+    for (let k = i; k < i + n; k++) if (--mc[k]! < 0) last++
+    m.rmwRange(f, i, n)
     if (last === 0) return 0
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     return (f.mapped -= last) < ENTIRELY_MAPPED ? last : 0
   }
 
   /** deferred_split_folio(folio, true) sets PG_partially_mapped in page[1].flags and queues on page[2] */
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
+    const m = this.m
     if (nr === 0 || !f.anon || f.order <= 1) return
     const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
     if (partially && !f.deferred) {
       f.deferred = true
-      this.store(f, 1)
-      this.store(f, 2)
+      m.store(f, 1)
+      m.store(f, 2)
     }
   }
 

@@ -33,74 +33,79 @@ export class Linux615NoPageMapcount extends SchemeBase {
   protected readonly hugetlbLarge = true
 
   private deferredSplit(f: FolioState, partially: boolean): void {
+    const m = this.m
     if (partially && f.anon && f.order > 1 && !f.deferred) {
       f.deferred = true
-      this.store(f, 1)
-      this.store(f, 2)
+      m.store(f, 1)
+      m.store(f, 2)
     }
   }
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
+    const m = this.m
     if (!f.isLarge) {
       f.mcs()[0] = 0
-      this.store(f, 0)
+      m.store(f, 0)
       return
     }
     if (level !== 'pte') f.entire = 0
     setLargeMapcount(f, level === 'pte' ? f.n : 1, mm)
-    this.store(f, 1)
+    m.store(f, 1)
   }
 
   protected add(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        this.rmw(f, 0)
+        m.rmw(f, 0)
         f.mcs()[0]!++
         return
       }
-      this.bitLock(f)
+      m.bitLock(f)
       addReturnLargeMapcount(f, n, mm)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     f.entire++
-    this.bitLock(f)
+    m.bitLock(f)
     addReturnLargeMapcount(f, 1, mm)
   }
 
   protected remove(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        this.rmw(f, 0)
+        m.rmw(f, 0)
         f.mcs()[0]!--
         return
       }
-      this.bitLock(f)
-      const m = subReturnLargeMapcount(f, n, mm)
-      if (m !== 0) this.deferredSplit(f, m < f.n && f.entire + 1 === 0)
+      m.bitLock(f)
+      const left = subReturnLargeMapcount(f, n, mm)
+      if (left !== 0) this.deferredSplit(f, left < f.n && f.entire + 1 === 0)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     const last = --f.entire < 0
-    this.bitLock(f)
-    const m = subReturnLargeMapcount(f, 1, mm)
-    if (m !== 0) this.deferredSplit(f, last && m < f.n)
+    m.bitLock(f)
+    const left = subReturnLargeMapcount(f, 1, mm)
+    if (left !== 0) this.deferredSplit(f, last && left < f.n)
   }
 
   protected dup(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
+    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        this.rmw(f, 0)
+        m.rmw(f, 0)
         f.mcs()[0]!++
         return
       }
-      this.bitLock(f)
+      m.bitLock(f)
       addReturnLargeMapcount(f, n, mm)
       return
     }
-    this.rmw(f, 1)
+    m.rmw(f, 1)
     f.entire++
-    this.bitLock(f)
+    m.bitLock(f)
     addReturnLargeMapcount(f, 1, mm)
   }
 

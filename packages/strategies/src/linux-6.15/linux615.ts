@@ -30,18 +30,21 @@ export class Linux615 extends Linux612 {
   override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe' }
 
   protected override largeAdd(f: FolioState, d: number, mm: number): void {
-    this.bitLock(f)
+    const m = this.m
+    m.bitLock(f)
     addReturnLargeMapcount(f, d, mm)
   }
 
   protected override largeSub(f: FolioState, d: number, mm: number): void {
-    this.bitLock(f)
+    const m = this.m
+    m.bitLock(f)
     subReturnLargeMapcount(f, d, mm)
   }
 
-  protected override setLarge(f: FolioState, m: number, mm: number): void {
-    setLargeMapcount(f, m, mm)
-    this.store(f, 1)
+  protected override setLarge(f: FolioState, count: number, mm: number): void {
+    const m = this.m
+    setLargeMapcount(f, count, mm)
+    m.store(f, 1)
   }
 
   protected override mappedSharedOf(f: FolioState): boolean {
