@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
+import { boostKhugepaged, journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
 /**
@@ -21,6 +21,7 @@ export function kernelRestoreHandler(): void {
   }
   if (alive) throw new UserError(`live-kernel run ${j.pid} is still running; it restores its own knobs`)
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('restoring kernel knobs needs root')
+  boostKhugepaged(false) // a run killed while settling khugepaged may have left it at nice 0
   const failed = restoreJournal(j)
   if (failed.length) throw new UserError(`could not restore: ${failed.join('; ')}`, 1)
   process.stdout.write(`restored ${j.entries.length} knobs left by run ${j.pid}\n`)

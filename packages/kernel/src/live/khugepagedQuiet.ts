@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { setPriority } from 'node:os'
 
-function khugepagedPid(): number | null {
+/** khugepagedPid - pid of the khugepaged kthread, or null when it is not running (THP off). */
+export function khugepagedPid(): number | null {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue
     try {
@@ -60,7 +62,7 @@ export function khugepagedActivity(): string {
 /**
  * settleKhugepaged - force khugepaged into its long timed sleep before a scenario starts.
  * Precondition: scan_sleep_millisecs is already @sleepMs and the runner's anchor THP is registered
- * (the scan list is non-empty). khugepaged runs at nice 19 and may wait seconds for a CPU. Re-writing scan_sleep_millisecs makes khugepaged run one pass now
+ * (the scan list is non-empty). khugepaged is boosted to nice 0 meanwhile (see boostKhugepaged()). Re-writing scan_sleep_millisecs makes khugepaged run one pass now
  * (over the anchor only: nothing to collapse) and then sleep @sleepMs; without this, the first PMD
  * split of the scenario was seen to wake it for a pass in the middle of the run.
  * @returns false when it could not be seen finishing that pass.
@@ -70,7 +72,27 @@ export async function settleKhugepaged(sleepMs: string): Promise<boolean> {
   const dir = '/sys/kernel/mm/transparent_hugepage/khugepaged'
   const before = khugepagedActivity()
   writeFileSync(`${dir}/scan_sleep_millisecs`, sleepMs)
-  const deadline = Date.now() + 5000
-  while (khugepagedActivity() === before && Date.now() < deadline) await sleep(2)
-  return (await waitKhugepagedAsleep()) && khugepagedActivity() !== before
+  // khugepaged runs at nice 19: on a busy machine its pass can wait seconds for a CPU
+  boostKhugepaged(true)
+  try {
+    const deadline = Date.now() + 1000
+    while (khugepagedActivity() === before && Date.now() < deadline) await sleep(2)
+    return (await waitKhugepagedAsleep()) && khugepagedActivity() !== before
+  } finally {
+    boostKhugepaged(false)
+  }
+}
+
+/**
+ * boostKhugepaged - run khugepaged at nice 0 (@on) or back at its own nice 19 (the value the kernel
+ * gives the thread at start, so restoring it is always right). Ignores a vanished thread.
+ */
+export function boostKhugepaged(on: boolean): void {
+  const pid = khugepagedPid()
+  if (pid === null) return
+  try {
+    setPriority(pid, on ? 0 : 19)
+  } catch {
+    /* thread gone or not allowed */
+  }
 }

@@ -9,7 +9,7 @@ import { LiveKernelError } from './liveKernelError.ts'
 import type { ObservationDocument } from './observation.ts'
 import { InvalidObservation, readVmemmapPages } from './observeCheck.ts'
 import { runAttempt } from './runAttempt.ts'
-import { khugepagedActivity, settleKhugepaged } from './khugepagedQuiet.ts'
+import { boostKhugepaged, khugepagedActivity, settleKhugepaged } from './khugepagedQuiet.ts'
 
 class KhugepagedInterfered extends Error {}
 import { RunnerClient } from './runnerClient.ts'
@@ -43,6 +43,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
   const runners: RunnerClient[] = []
   const tmp = mkdtempSync(join(tmpdir(), 'mmsim-kernel-'))
   const cleanup = (): string[] => {
+    boostKhugepaged(false)
     for (const r of runners) r.killWorkersSync()
     runners.length = 0
     rmSync(tmp, { recursive: true, force: true })

@@ -55,7 +55,10 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
     }
   }
 
+  // test hook: slow the run down so that tests can interrupt it mid-way
+  const stepDelay = Number(process.env['MMSIM_LIVE_STEP_DELAY_MS'] ?? 0)
   for (const st of s.statements) {
+    if (stepDelay > 0) await new Promise((r) => setTimeout(r, stepDelay))
     switch (st.op) {
       case 'scenario':
       case 'set':

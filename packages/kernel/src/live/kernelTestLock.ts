@@ -1,0 +1,55 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { journalPath } from './knobJournal.ts'
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function lockDir(): string {
+  return join(dirname(journalPath()), 'kernel-tests.lock')
+}
+
+/**
+ * acquireKernelTestLock - serialize the live-kernel test files (vitest runs files in parallel): a
+ * test that inspects knobs between runs must not interleave with another file's runs. A lock left
+ * by a dead process is taken over. Waits up to @timeoutMs.
+ */
+export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> {
+  const dir = lockDir()
+  mkdirSync(dirname(dir), { recursive: true })
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'pid'), String(process.pid))
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    let owner = NaN
+    try {
+      owner = Number(readFileSync(join(dir, 'pid'), 'utf8'))
+    } catch {
+      /* being created */
+    }
+    let alive = true
+    if (Number.isInteger(owner) && owner > 0) {
+      try {
+        process.kill(owner, 0)
+      } catch {
+        alive = false
+      }
+    }
+    if (!alive) rmSync(dir, { recursive: true, force: true })
+    else if (Date.now() > deadline) throw new Error(`live-kernel tests of pid ${owner} hold ${dir}`)
+    else await sleep(100)
+  }
+}
+
+/** releaseKernelTestLock - release the lock if this process holds it. */
+export function releaseKernelTestLock(): void {
+  try {
+    if (Number(readFileSync(join(lockDir(), 'pid'), 'utf8')) === process.pid) rmSync(lockDir(), { recursive: true, force: true })
+  } catch {
+    /* not held */
+  }
+}

@@ -1,0 +1,132 @@
+// Knobs are restored on success, error, SIGINT, SIGTERM, and by `mmsim kernel restore` after SIGKILL.
+// Needs the live kernel (root, /proc/kpagecount, built runner); skipped with the reason otherwise.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { effectiveKnobs } from '../scenario/knobSettings.ts'
+import { acquireKnobLock, journalPath, readJournal, releaseKnobLock } from './knobJournal.ts'
+import { knobPlan, readKnob, THP_DIR } from './knobs.ts'
+import { liveKernelProblem } from './liveEnvironment.ts'
+import { acquireKernelTestLock, releaseKernelTestLock } from './kernelTestLock.ts'
+
+const problem = liveKernelProblem()
+if (problem) console.log(`knobRestore.kernel.test: skipped: ${problem}`)
+const ROOT = join(import.meta.dirname, '../../../..')
+const MAIN = join(ROOT, 'packages/cli/src/main.ts')
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-knobtest-'))
+
+// Every knob a run may touch (the plan for the default settings covers every path).
+const PATHS = knobPlan(effectiveKnobs([])).map((w) => w.path)
+const snapshot = (): Record<string, string> => Object.fromEntries(PATHS.map((p) => [p, readKnob(p)]))
+
+/** The machine's knobs while no live run holds them (taken under the live-kernel lock). */
+async function quietSnapshot(): Promise<Record<string, string>> {
+  await acquireKnobLock()
+  try {
+    return snapshot()
+  } finally {
+    releaseKnobLock()
+  }
+}
+
+// Changes many knobs (THP, mTHP, shmem, HVO, a HugeTLB pool) and is slow enough to interrupt.
+const SLOW = `scenario knob-test
+set thp=always
+set thp.64K=always
+set shmem_thp=advise
+set shmem_thp.64K=always
+set hvo=on
+set hugetlb.2M=2
+p0 mmap A 2M hugetlb2M private
+p0 write A
+p0 mmap B 2M anon private
+p0 write B
+${Array.from({ length: 40 }, () => 'check').join('\n')}
+`
+const slowFile = join(dir, 'slow.scenario')
+writeFileSync(slowFile, SLOW)
+const badPoolFile = join(dir, 'badpool.scenario')
+writeFileSync(badPoolFile, 'set thp=never\nset hugetlb.2M=100000000\np0 mmap A 4K anon private\ncheck\n')
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function exited(child: ReturnType<typeof cli>): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> {
+  let stderr = ''
+  let stdout = ''
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })))
+}
+
+/** Resolve once the child's run has applied its knobs (journal owned by it, thp=always in force). */
+async function knobsApplied(pid: number): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const j = readJournal()
+    if (j?.pid === pid && j.entries.length > 0 && readKnob(`${THP_DIR}/enabled`) === 'always') return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error('the child never applied its knobs')
+}
+
+describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem})` : ''}`, () => {
+  beforeAll(() => acquireKernelTestLock(), 600_000)
+  afterAll(() => releaseKernelTestLock())
+  it('restores every knob after a successful run', async () => {
+    const before = await quietSnapshot()
+    const r = await exited(cli(['observe', '--kernel', slowFile]))
+    expect(r.stderr).not.toMatch(/error/i) // notes (khugepaged settling, retries) may appear
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).checks).toHaveLength(40)
+    expect(await quietSnapshot()).toEqual(before)
+  })
+
+  it('restores every knob when the run fails after changing them (pool cannot be allocated)', async () => {
+    const before = await quietSnapshot()
+    const r = await exited(cli(['observe', '--kernel', badPoolFile]))
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split('\n')).toHaveLength(1)
+    expect(r.stderr).toMatch(/allocated only \d+ of 100000000 huge pages/)
+    expect(await quietSnapshot()).toEqual(before)
+  })
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('restores every knob on %s', async (sig, code) => {
+    const before = await quietSnapshot()
+    const child = cli(['observe', '--kernel', slowFile], { MMSIM_LIVE_STEP_DELAY_MS: '100' })
+    const done = exited(child)
+    await knobsApplied(child.pid!)
+    expect(snapshot()).not.toEqual(before)
+    child.kill(sig)
+    const r = await done
+    expect(r.code).toBe(code)
+    expect(existsSync(journalPath()) && readJournal()?.pid === child.pid).toBe(false)
+    expect(await quietSnapshot()).toEqual(before)
+  })
+
+  it('after SIGKILL the journal remains and `mmsim kernel restore` puts every knob back', async () => {
+    const before = await quietSnapshot()
+    const child = cli(['observe', '--kernel', slowFile], { MMSIM_LIVE_STEP_DELAY_MS: '100' })
+    const done = exited(child)
+    await knobsApplied(child.pid!)
+    child.kill('SIGKILL')
+    const r = await done
+    expect(r.signal).toBe('SIGKILL')
+    expect(readJournal()?.pid).toBe(child.pid)
+    expect(snapshot()).not.toEqual(before)
+    // the runner dies with its parent; its workers notice within a second
+    await new Promise((res) => setTimeout(res, 1500))
+    const restore = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'kernel', 'restore'], { cwd: ROOT, encoding: 'utf8' })
+    expect(restore.stderr).toBe('')
+    expect(restore.stdout).toMatch(/^restored \d+ knobs left by run \d+\n$/)
+    expect(restore.status).toBe(0)
+    expect(readJournal()).toBeNull()
+    expect(await quietSnapshot()).toEqual(before)
+  })
+})

@@ -1,0 +1,38 @@
+// Re-runs every traces/scenarios/NAME.scenario on the live kernel and compares the observation with
+// the stored NAME.kernel.json (kernel-behaviour drift). Skips, saying why, without a live kernel.
+// Re-record with: pnpm exec tsx tools/kernel-runner/recordCorpus.ts --write
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { canonicalJson, liveKernelProblem, observeLive, parseScenario } from '@mmsim/kernel'
+import { acquireKernelTestLock, releaseKernelTestLock } from '../packages/kernel/src/live/kernelTestLock.ts'
+
+const dir = join(import.meta.dirname, '../traces/scenarios')
+const names = readdirSync(dir)
+  .filter((f) => f.endsWith('.scenario'))
+  .map((f) => f.slice(0, -'.scenario'.length))
+  .sort()
+const problem = liveKernelProblem()
+if (problem) console.log(`kernelCorpus.kernel.test: skipped: ${problem}`)
+
+describe('scenario corpus', () => {
+  it('has at least 60 scenarios, each with a stored kernel observation', () => {
+    expect(names.length).toBeGreaterThanOrEqual(60)
+    for (const n of names) expect(existsSync(join(dir, `${n}.kernel.json`)), `${n}.kernel.json`).toBe(true)
+  })
+
+  it.each(names)('%s parses', (n) => {
+    expect(() => parseScenario(readFileSync(join(dir, `${n}.scenario`), 'utf8'), `${n}.scenario`)).not.toThrow()
+  })
+})
+
+describe.skipIf(problem !== null)(`live kernel agrees with the stored observations${problem ? ` (skipped: ${problem})` : ''}`, () => {
+  beforeAll(() => acquireKernelTestLock(), 600_000)
+  afterAll(() => releaseKernelTestLock())
+  it.each(names)('%s', async (n) => {
+    const parsed = parseScenario(readFileSync(join(dir, `${n}.scenario`), 'utf8'), `${n}.scenario`)
+    const stored = readFileSync(join(dir, `${n}.kernel.json`), 'utf8')
+    const live = canonicalJson(await observeLive(parsed, { note: (m) => console.log(`${n}: ${m}`) }))
+    expect(live).toBe(stored)
+  })
+})
