@@ -1,5 +1,6 @@
 import type { Vma } from '@mmsim/core'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
+import { pmdTableFor, pmdUnshare } from './pmdShare.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 
 const LEVEL = (hpages: number): 'pmd' | 'pud' => (hpages === 512 ? 'pmd' : 'pud')
@@ -14,12 +15,14 @@ interface Reservations {
   priv: Map<string, Set<number>>
   /** shared files: file -> reserved file huge-page indices */
   shared: Map<number, Set<number>>
+  /** private VMAs (`pid:name`) whose page the reservation owner took (HPAGE_RESV_UNMAPPED) */
+  unmapped: Set<string>
 }
 
 const resvOf = new WeakMap<SimContext, Reservations>()
 function resv(ctx: SimContext): Reservations {
   let r = resvOf.get(ctx)
-  if (r === undefined) resvOf.set(ctx, (r = { count: new Map(), priv: new Map(), shared: new Map() }))
+  if (r === undefined) resvOf.set(ctx, (r = { count: new Map(), priv: new Map(), shared: new Map(), unmapped: new Set() }))
   return r
 }
 
@@ -121,6 +124,7 @@ export function hugetlbZap(ctx: SimContext, pid: number, vpn: number, nr: number
   const v = ctx.vma(pid, vpn)
   const hp = v !== undefined && v.kind === 'hugetlb' ? hpagesOf(ctx, pid, vpn) : 512
   for (let a = vpn - (vpn % hp); a < vpn + nr; a += hp) {
+    if (hp === 512 && pmdUnshare(ctx, pid, a)) continue
     const pfn = ctx.entry(pid, a)
     if (pfn < 0) continue
     ctx.emit('hugetlb/rmapRemoved', { pid, vpn: a, folio: pfn, level: LEVEL(hp) })
@@ -166,7 +170,15 @@ export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: b
       return
     }
     const pfn = allocHuge(ctx, order, false)
-    if (pfn < 0) throw new Refusal('SIGBUS')
+    if (pfn < 0) {
+      if (!resv(ctx).priv.has(`${pid}:${m.name}`) || !anon) throw new Refusal('SIGBUS')
+      // the reservation owner steals the page: unmap_ref_private() takes it from the other mms, whose
+      // later faults in that VMA get SIGBUS (HPAGE_RESV_UNMAPPED); then the page is reused
+      stealFromOthers(ctx, pid, m, cur)
+      ctx.emit('hugetlb/rmapRemoved', { pid, vpn: base, folio: cur, level })
+      ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: cur, level, mode: 'anon', exclusive: true })
+      return
+    }
     ctx.emit('hugetlb/rmapRemoved', { pid, vpn: base, folio: cur, level })
     ctx.hugetlbAnon.add(pfn)
     ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: pfn, level, mode: 'newAnon', exclusive: true })
@@ -177,6 +189,8 @@ export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: b
   const pc = ctx.files.get(m.file)!
   const r = resv(ctx)
   if (m.shared) {
+    const others = level === 'pmd' ? pmdTableFor(ctx, pid, base, m, vma) : []
+    if (ctx.entry(pid, base) >= 0) return // the shared PMD table already maps it
     let pfn = pc.cache.get(idx) ?? -1
     if (pfn < 0) {
       const set = r.shared.get(m.file)
@@ -186,9 +200,13 @@ export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: b
       pc.cache.set(idx, pfn)
     }
     ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: pfn, level, mode: 'file', exclusive: false })
+    for (const [p, off] of others) {
+      if (ctx.entry(p, base + off) < 0) ctx.emit('hugetlb/rmapAdded', { pid: p, vpn: base + off, folio: pfn, level, mode: 'file', exclusive: false })
+    }
     return
   }
   m.anonVma = true
+  if (resv(ctx).unmapped.has(`${pid}:${m.name}`)) throw new Refusal('SIGBUS')
   const cachedPfn = pc.cache.get(idx)
   if (!write && cachedPfn !== undefined) {
     ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: cachedPfn, level, mode: 'file', exclusive: false })
@@ -199,6 +217,22 @@ export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: b
   if (pfn < 0) throw new Refusal('SIGBUS')
   ctx.hugetlbAnon.add(pfn)
   ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: pfn, level, mode: 'newAnon', exclusive: true })
+}
+
+/** stealFromOthers - unmap_ref_private(): unmap HugeTLB page @cur from every other mm's private mapping of @m's file. */
+function stealFromOthers(ctx: SimContext, pid: number, m: MapRec, cur: number): void {
+  for (const [proc, t] of ctx.procs) {
+    const other = Number(proc.slice(1))
+    if (other === pid) continue
+    for (const mm of t.values()) {
+      if (mm.file !== m.file || mm.shared) continue
+      for (let v = mm.start; v < mm.start + mm.nrPages; v += mm.hpages) {
+        if (ctx.entry(other, v) !== cur) continue
+        ctx.emit('hugetlb/rmapRemoved', { pid: other, vpn: v, folio: cur, level: LEVEL(mm.hpages) })
+        resv(ctx).unmapped.add(`${other}:${mm.name}`)
+      }
+    }
+  }
 }
 
 /**

@@ -100,7 +100,7 @@ function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): vo
 /**
  * pageoutRange - MADV_PAGEOUT (reclaim) or MADV_COLD (deactivate) of [vpn, vpn + nr), without swap.
  * Walk: a PMD-mapped or PTE-mapped large folio only partly inside the range is split (unless it may be
- * mapped shared); folios mapped shared, or not fully mapped once, are left alone. Pageout then reclaims
+ * mapped shared; a page-cache folio is left unmapped everywhere by its split); folios mapped shared, or not fully mapped once, are left alone. Pageout then reclaims
  * the isolated folios: anon memory cannot go to swap, so a large anon folio is split to order 0 (its
  * zero-filled pages become zero-page mappings) and its pages stay mapped; a page-cache folio is unmapped,
  * and a clean ext4 one dropped from the cache (shmem and dirty pages stay cached).
@@ -120,8 +120,8 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
         if (pageout) reclaim.add(head)
         continue
       }
+      splitLarge(ctx, head)
       if (f.kind !== 'anon') continue
-      splitAnonFolio(ctx, head)
     }
     let v = lo
     while (v < hi) {
@@ -135,11 +135,12 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
       let n = 1
       while (v + n < hi && pfn + n < f.pfn + size && ctx.entry(pid, v + n) === pfn + n) n++
       if (size > 1 && n < size) {
-        if (ctx.mmIds.mappedShared(f) || f.kind !== 'anon') {
+        if (ctx.mmIds.mappedShared(f)) {
           v += n
           continue
         }
-        splitAnonFolio(ctx, f.pfn)
+        splitLarge(ctx, f.pfn)
+        if (f.kind !== 'anon') v += n
         continue
       }
       if (f.ptes + f.entire === size && pageout) reclaim.add(f.pfn)
@@ -147,6 +148,19 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
     }
   }
   for (const h of reclaim) reclaimFolio(ctx, h)
+}
+
+/**
+ * splitLarge - split_folio() of a large folio: anon folios are remapped page by page; a page-cache folio
+ * is unmapped from every mm and not remapped (its pages stay cached as order-0 folios).
+ */
+function splitLarge(ctx: SimContext, head: number): void {
+  const f = ctx.folio(head)
+  if (f.kind === 'anon') return splitAnonFolio(ctx, head)
+  unmapFolio(ctx, f.file, head)
+  ctx.emit('folio/split', { folio: head, newOrder: 0 })
+  const pc = ctx.files.get(f.file)
+  for (let i = 0; i < 2 ** f.order; i++) if (pc?.cache.get(f.index + i) === head) pc.cache.set(f.index + i, head + i)
 }
 
 /** reclaimFolio - shrink_folio_list() on one isolated folio, without swap. */

@@ -21,6 +21,7 @@ import { pidOf, type SimContext } from './simContext.ts'
  */
 export function modelCheck(ctx: SimContext, scope: ScenarioScope, line: number): CheckObservation {
   const labels = new Map<number, number>()
+  const hugeCounts = new Map<number, number>()
   const procs: CheckObservation['procs'] = {}
   for (const proc of scope.liveProcs()) {
     const pid = pidOf(proc)
@@ -31,7 +32,7 @@ export function modelCheck(ctx: SimContext, scope: ScenarioScope, line: number):
       const info = table.get(name)!
       const start = mappingVpn(info)
       const pages: PageObservation[] = []
-      for (let i = 0; i < info.size / PAGE_SIZE; i++) pages.push(page(ctx, pid, start + i, i * PAGE_SIZE, labels))
+      for (let i = 0; i < info.size / PAGE_SIZE; i++) pages.push(page(ctx, pid, start + i, i * PAGE_SIZE, labels, hugeCounts))
       out[name] = pages
     }
     procs[proc] = out
@@ -39,7 +40,7 @@ export function modelCheck(ctx: SimContext, scope: ScenarioScope, line: number):
   return { line, procs }
 }
 
-function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Map<number, number>): PageObservation {
+function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Map<number, number>, hugeCounts: Map<number, number>): PageObservation {
   const pfn = ctx.entry(pid, vpn)
   if (pfn < 0) return { off, present: false }
   const f = ctx.folioAt(pfn)!
@@ -51,9 +52,10 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
   let label = labels.get(f.pfn)
   if (label === undefined) labels.set(f.pfn, (label = labels.size))
   if (f.kind === 'hugetlb') {
-    const mapcount = f.entire
+    let mapcount = hugeCounts.get(f.pfn)
+    if (mapcount === undefined) hugeCounts.set(f.pfn, (mapcount = hugetlbTables(ctx, f.pfn)))
     return {
-      ...base, folio: label, order: f.order, mapcount, exclusive: mapcount <= 1,
+      ...base, folio: label, order: f.order, mapcount, exclusive: mapcount <= 1 && !ctx.pmdShare.isShared(pid, vpn),
       anon: ctx.hugetlbAnon.has(f.pfn), thp: false, hugetlb: true, zero: false,
     }
   }
@@ -61,4 +63,22 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
   const mapcount = ctx.pageMapcount(pfn)
   const exclusive = (leaf ? ctx.pageMapcount(f.pfn) : mapcount) === 1
   return { ...base, folio: label, order: f.order, mapcount, exclusive, anon: f.kind === 'anon', thp: f.order > 0, hugetlb: false, zero: false }
+}
+
+/**
+ * hugetlbTables - the kernel's mapcount of HugeTLB folio @head: its entries counted once per page
+ * table, since an entry in a PMD table shared by several mms is one mapping (huge_pmd_share()).
+ */
+function hugetlbTables(ctx: SimContext, head: number): number {
+  const f = ctx.folio(head)
+  const tables = new Set<string>()
+  for (let i = 0; i < f.owners.length; i += 2) {
+    const pid = f.owners[i]!
+    for (const v of ctx.tx.vmas(pid) ?? []) {
+      if (v.kind !== 'hugetlb') continue
+      const step = 2 ** f.order
+      for (let a = v.start - (v.start % step); a < v.end; a += step) if (ctx.entry(pid, a) === head) tables.add(ctx.pmdShare.tableId(pid, a) + `@${a % 262144}`)
+    }
+  }
+  return tables.size
 }

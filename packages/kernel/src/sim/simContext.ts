@@ -7,6 +7,7 @@ import type { KnobSettings } from '../scenario/knobSettings.ts'
 import type { MappingKind } from '../scenario/statements.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
+import { PmdShareState } from './pmdShare.ts'
 
 /**
  * MapRec - one scenario mapping name of one process, as the simulated kernel placed it.
@@ -68,6 +69,8 @@ export class SimContext {
   readonly poolSize = new Map<number, number>()
   /** HugeTLB folios that are anonymous (private faults and COW copies) */
   readonly hugetlbAnon = new Set<number>()
+  /** HugeTLB PMD tables shared between mms */
+  readonly pmdShare = new PmdShareState()
   vmemmapDelta = 0
   zeroPfn = -1
   hugeZeroPfn = -1

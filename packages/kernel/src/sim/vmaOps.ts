@@ -4,6 +4,7 @@ import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
 import { mappingVpn } from './placement.ts'
+import { pmdTablesFreed } from './pmdShare.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitPmdsAt, zapRange } from './zap.ts'
 
@@ -63,6 +64,7 @@ export function munmapOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange):
   if (isHugetlb(m)) {
     hugetlbZap(ctx, pid, vpn, nr)
     hugetlbUnreserve(ctx, pid, m, vpn, nr)
+    pmdTablesFreed(ctx, pid, vpn, nr)
   } else {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
     zapRange(ctx, pid, vpn, nr)
@@ -143,17 +145,19 @@ export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
 }
 
 /**
- * mremapOp - `mremap RANGE B`: the range moves to B's slot with its entries (MREMAP_MAYMOVE|FIXED).
+ * mremapOp - `mremap RANGE B`: the range moves to B's slot with its entries (MREMAP_MAYMOVE|FIXED, same
+ * length): every VMA in the range moves, the gaps between them kept (EFAULT if the range starts in a gap).
  * PMD leaves at the range's ends are split; inside, a PMD moves whole when source and destination have
  * the same offset in their PMDs, else it is split first.
- * @see move_vma(), move_page_tables(), move_pgt_entry() — mm/mremap.c
+ * @see remap_move(), move_vma(), move_page_tables(), move_pgt_entry() — mm/mremap.c
  */
 export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, r: ByteRange, target: MappingInfo): void {
   const [vpn, nr] = rangeVpns(m, r)
   const newVpn = mappingVpn(target)
   const t: MapRec = { ...m, name: target.name, start: newVpn, nrPages: nr, pgoff: m.pgoff + r.offset / PAGE_SIZE }
   ctx.mappings(proc).set(target.name, t) // the name exists even when the kernel refuses (contract rule 1)
-  if (!inOneVma(ctx, pid, vpn, nr)) throw new Refusal('EFAULT')
+  // 6.17+ moves every VMA of the range, keeping the gaps between them; only a gap at the start is EFAULT
+  if (ctx.vma(pid, vpn) === undefined) throw new Refusal('EFAULT')
   checkHugeAligned(m, vpn, nr)
   if (!isHugetlb(m)) {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
@@ -171,7 +175,10 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
 export function exitOp(ctx: SimContext, proc: string, pid: number): void {
   const touched = new Set<number>()
   for (const v of ctx.tx.vmas(pid) ?? []) {
-    if (v.kind === 'hugetlb') hugetlbZap(ctx, pid, v.start, v.end - v.start)
+    if (v.kind === 'hugetlb') {
+      hugetlbZap(ctx, pid, v.start, v.end - v.start)
+      pmdTablesFreed(ctx, pid, v.start, v.end - v.start)
+    }
     else zapRange(ctx, pid, v.start, v.end - v.start, { touched })
   }
   for (const m of ctx.mappings(proc).values()) if (isHugetlb(m)) hugetlbUnreserve(ctx, pid, m, m.start, m.nrPages)
