@@ -27,10 +27,13 @@ describe('mmsim record / observe / verify (simulated kernel)', () => {
     expect(doc.checks).toHaveLength(3)
   })
 
-  it('verify --stored: Agree line and exit 0', () => {
-    const r = mmsim('verify', '--stored', SC)
+  it('verify --stored: Agree line with checks, pages and hash, exit 0', () => {
+    const sc = join(dir, 'same.scenario')
+    writeFileSync(sc, 'scenario same\np0 mmap A 8K anon private\np0 write A\np0 fork p1\ncheck\n')
+    writeFileSync(join(dir, 'same.kernel.json'), mmsim('observe', sc).stdout)
+    const r = mmsim('verify', '--stored', sc)
     expect(r.status).toBe(0)
-    expect(r.stdout).toMatch(/^Test fork-cow-pmd-thp Agree \(3 checks, 2560 pages vs stored\) Hash=[0-9a-f]{8}\n$/)
+    expect(r.stdout).toMatch(/^Test same Agree \(1 checks, 4 pages vs stored\) Hash=[0-9a-f]{8}\n$/)
   })
 
   it('verify --stored on a doctored observation: Differ, one line per difference, exit 1', () => {
