@@ -1,4 +1,4 @@
-import type { FolioKind, Level, MmEvent } from '@mmsim/core'
+import { EVENT_TYPES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * EventOp - one event's fields in a single fixed-shape record. Decoded trace events are per-type scratch
@@ -23,93 +23,107 @@ export class EventOp {
   order = 0
 }
 
+const CANONICAL = new Map<string, MmEvent['type']>(EVENT_TYPES.map((t) => [t, t]))
+
+/**
+ * canonicalType - the event type string as the interned literal of EVENT_TYPES. A decoder builds its type
+ * names at run time; comparing those against literals (switch, Map keys) compares characters, the
+ * canonical ones compare by pointer.
+ */
+export function canonicalType(t: string): MmEvent['type'] {
+  return CANONICAL.get(t) ?? (t as MmEvent['type'])
+}
+
 /** fillEventOp - copy event @e into @op (every field an event type has; the others are left as they were). */
 export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
-  op.type = e.type
-  switch (e.type) {
+  const type = canonicalType(e.type)
+  op.type = type
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const x = e as unknown as Record<string, any>
+  switch (type) {
     case 'folio/allocated':
-      op.folio = e.folio
-      op.order = e.order
-      op.kind = e.kind
+      op.folio = x.folio
+      op.order = x.order
+      op.kind = x.kind
       break
     case 'hugetlb/poolGrown':
-      op.folio = e.folio
-      op.order = e.order
+      op.folio = x.folio
+      op.order = x.order
       break
     case 'folio/freed':
     case 'hugetlb/poolShrunk':
     case 'hvo/optimized':
     case 'hvo/restored':
-      op.folio = e.folio
+      op.folio = x.folio
       break
     case 'folio/migrated':
-      op.folio = e.folio
-      op.newFolio = e.newFolio
+      op.folio = x.folio
+      op.newFolio = x.newFolio
       break
     case 'folio/split':
-      op.folio = e.folio
-      op.newOrder = e.newOrder
+      op.folio = x.folio
+      op.newOrder = x.newOrder
       break
     case 'rmap/newAnonAdded':
     case 'rmap/fileAdded':
     case 'rmap/removed':
-      op.pid = e.pid
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.page = e.page
-      op.nrPages = e.nrPages
-      op.level = e.level
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.page = x.page
+      op.nrPages = x.nrPages
+      op.level = x.level
       break
     case 'rmap/anonAdded':
-      op.pid = e.pid
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.page = e.page
-      op.nrPages = e.nrPages
-      op.level = e.level
-      op.exclusive = e.exclusive
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.page = x.page
+      op.nrPages = x.nrPages
+      op.level = x.level
+      op.exclusive = x.exclusive
       break
     case 'rmap/anonDuplicated':
     case 'rmap/fileDuplicated':
-      op.pid = e.pid
-      op.child = e.child
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.page = e.page
-      op.nrPages = e.nrPages
-      op.level = e.level
+      op.pid = x.pid
+      op.child = x.child
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.page = x.page
+      op.nrPages = x.nrPages
+      op.level = x.level
       break
     case 'rmap/anonShared':
     case 'rmap/anonReused':
-      op.folio = e.folio
-      op.page = e.page
-      op.nrPages = e.nrPages
+      op.folio = x.folio
+      op.page = x.page
+      op.nrPages = x.nrPages
       break
     case 'pmd/remapped':
-      op.pid = e.pid
-      op.vpn = e.vpn
-      op.folio = e.folio
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
       break
     case 'hugetlb/rmapAdded':
-      op.pid = e.pid
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.level = e.level
-      op.mode = e.mode
-      op.exclusive = e.exclusive
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.level = x.level
+      op.mode = x.mode
+      op.exclusive = x.exclusive
       break
     case 'hugetlb/rmapRemoved':
-      op.pid = e.pid
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.level = e.level
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.level = x.level
       break
     case 'hugetlb/anonDuplicated':
-      op.pid = e.pid
-      op.child = e.child
-      op.vpn = e.vpn
-      op.folio = e.folio
-      op.level = e.level
+      op.pid = x.pid
+      op.child = x.child
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.level = x.level
       break
     default:
       break

@@ -28,6 +28,8 @@ export class FolioState {
   readonly n: number
   mc: Int32Array | null = null
   pae: Uint8Array | null = null
+  /** pages with PageAnonExclusive set (lets fork skip the clear loop) */
+  paeSet = 0
   entire = -1
   mapped = 0
   large = -1

@@ -24,13 +24,16 @@ export abstract class PageMapcountFamily extends SchemeBase {
     const m = this.m
     const mc = f.mcs()
     let nr = 0
+    let first = 0
     for (let k = i; k < i + n; k++) {
-      m.rmw(f, k)
       if (++mc[k]! === 0) {
-        m.rmw(f, 1)
+        first++ // atomic_inc_return(&_nr_pages_mapped) for this page
         if (++f.mapped < ENTIRELY_MAPPED) nr++
       }
     }
+    m.rmwRange(f, i, n)
+    if (first > 0) m.rmwRange(f, 1, 1)
+    m.row.atomics += first > 0 ? first - 1 : 0
     return nr
   }
 
@@ -39,13 +42,16 @@ export abstract class PageMapcountFamily extends SchemeBase {
     const m = this.m
     const mc = f.mcs()
     let nr = 0
+    let last = 0
     for (let k = i; k < i + n; k++) {
-      m.rmw(f, k)
       if (--mc[k]! < 0) {
-        m.rmw(f, 1)
+        last++ // atomic_dec_return(&_nr_pages_mapped) for this page
         if (--f.mapped < ENTIRELY_MAPPED) nr++
       }
     }
+    m.rmwRange(f, i, n)
+    if (last > 0) m.rmwRange(f, 1, 1)
+    m.row.atomics += last > 0 ? last - 1 : 0
     return nr
   }
 

@@ -149,6 +149,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         s.folios.delete(e.folio)
         const nf = new FolioState(f.kind, f.order)
         nf.pae = f.pae === null ? null : f.pae.slice()
+        nf.paeSet = f.paeSet
         nf.hvo = f.hvo
         s.folios.set(e.newFolio, nf)
         return
@@ -258,7 +259,10 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       s.folios.set(head, nf)
       const rec = truth.folio(head)
       if (rec === undefined) continue
-      if (rec.exclusive !== null) nf.pae = rec.exclusive.slice()
+      if (rec.exclusive !== null) {
+        nf.pae = rec.exclusive.slice()
+        nf.paeSet = nf.pae.reduce((a, b) => a + b, 0)
+      }
       const counts = rec.pageMaps === null ? new Int32Array(n) : rec.pageMaps.slice()
       let page = 0
       for (let o = 0; o < rec.owners.length; o += 2) {

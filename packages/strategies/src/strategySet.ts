@@ -1,6 +1,6 @@
 import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
-import { EventOp, fillEventOp } from './eventOp.ts'
+import { canonicalType, EventOp, fillEventOp } from './eventOp.ts'
 import type { AnyStrategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
@@ -28,10 +28,11 @@ export class StrategySet {
   /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
     let filled = false
+    const type = canonicalType(e.type)
     for (let i = 0; i < this.runs.length; i++) {
       const r = this.runs[i]!
       const st = r.strategy
-      if (!st.handles.has(e.type)) continue
+      if (!st.handles.has(type)) continue
       if (st.applyOp === undefined) st.apply(r.state, e, truth)
       else {
         if (!filled) {

@@ -54,22 +54,20 @@ export class Linux61 extends SchemeBase {
     const m = this.m
     const mc = f.mcs()
     if (level === 'pte') {
-      for (let k = i; k < i + n; k++) {
-        if (f.isLarge && this.fileLike(f)) {
-          m.rmw(f, 1) // SetPageDoubleMap(compound_head(page))
-          f.doubleMap = true
-        }
-        m.rmw(f, k)
-        mc[k]!++
+      for (let k = i; k < i + n; k++) mc[k]!++
+      m.rmwRange(f, i, n)
+      if (f.isLarge && this.fileLike(f)) {
+        // SetPageDoubleMap(compound_head(page)) on every PTE map of a file THP page
+        f.doubleMap = true
+        m.rmwRange(f, 1, 1)
+        m.row.atomics += n - 1
       }
       return
     }
     if (this.fileLike(f)) {
       let nr = 0
-      for (let k = 0; k < f.n; k++) {
-        m.rmw(f, k)
-        if (++mc[k]! === 0) nr++
-      }
+      for (let k = 0; k < f.n; k++) if (++mc[k]! === 0) nr++
+      m.rmwRange(f, 0, f.n)
       m.rmw(f, 1)
       if (++f.entire === 0 && nr === f.n && f.doubleMap) {
         m.rmw(f, 1) // ClearPageDoubleMap
@@ -85,17 +83,15 @@ export class Linux61 extends SchemeBase {
     const m = this.m
     const mc = f.mcs()
     if (level === 'pte') {
-      for (let k = i; k < i + n; k++) {
-        m.rmw(f, k)
-        if (--mc[k]! < 0 && f.anon && f.isLarge) this.queueDeferred(f)
-      }
+      let last = 0
+      for (let k = i; k < i + n; k++) if (--mc[k]! < 0) last++
+      m.rmwRange(f, i, n)
+      if (last > 0 && f.anon && f.isLarge) this.queueDeferred(f)
       return
     }
     if (this.fileLike(f)) {
-      for (let k = 0; k < f.n; k++) {
-        m.rmw(f, k)
-        mc[k]!--
-      }
+      for (let k = 0; k < f.n; k++) mc[k]!--
+      m.rmwRange(f, 0, f.n)
       m.rmw(f, 1)
       f.entire--
       return
@@ -106,10 +102,8 @@ export class Linux61 extends SchemeBase {
     if (!f.doubleMap) return
     f.doubleMap = false
     let nr = 0
-    for (let k = 0; k < f.n; k++) {
-      m.rmw(f, k)
-      if (--mc[k]! < 0) nr++
-    }
+    for (let k = 0; k < f.n; k++) if (--mc[k]! < 0) nr++
+    m.rmwRange(f, 0, f.n)
     if (nr > 0 && nr < f.n) this.queueDeferred(f)
   }
 
@@ -137,19 +131,15 @@ export class Linux61 extends SchemeBase {
     const m = this.m
     if (!f.anon) return super.remap(f, mm, exclusive) // file THP: the PMD is zapped, PTEs fault back in
     const mc = f.mcs()
-    for (let k = 0; k < f.n; k++) {
-      if (exclusive) m.setPae(f, k, 1)
-      m.rmw(f, k)
-      mc[k]!++
-    }
+    if (exclusive) m.setPae(f, 0, f.n)
+    for (let k = 0; k < f.n; k++) mc[k]!++
+    m.rmwRange(f, 0, f.n)
     if (f.entire + 1 > 1) {
       m.rmw(f, 1) // TestSetPageDoubleMap
       if (!f.doubleMap) {
         f.doubleMap = true
-        for (let k = 0; k < f.n; k++) {
-          m.rmw(f, k)
-          mc[k]!++
-        }
+        for (let k = 0; k < f.n; k++) mc[k]!++
+        m.rmwRange(f, 0, f.n)
       }
     }
     m.rmw(f, 1)
@@ -157,10 +147,8 @@ export class Linux61 extends SchemeBase {
       m.rmw(f, 1) // TestClearPageDoubleMap
       if (f.doubleMap) {
         f.doubleMap = false
-        for (let k = 0; k < f.n; k++) {
-          m.rmw(f, k)
-          mc[k]!--
-        }
+        for (let k = 0; k < f.n; k++) mc[k]!--
+        m.rmwRange(f, 0, f.n)
       }
     }
   }
