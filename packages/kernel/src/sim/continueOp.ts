@@ -1,3 +1,4 @@
+import type { Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { fileIndex } from './fileFault.ts'
@@ -60,10 +61,15 @@ function populate(ctx: SimContext, m: MapRec, first: number, nr: number): void {
     }
     return
   }
-  for (let v = first; v < first + nr; v++) {
-    const idx = m.pgoff + (v - m.start)
+  // the alias VMA: shmem_get_unmapped_area() aligns it to the file's PMD offset when it can hold a
+  // PMD; otherwise its address is arbitrary, modelled as one that fits no large folio
+  const idx0 = m.pgoff + (first - m.start)
+  const start = (1 << 30) + idx0 + (nr >= 512 ? 0 : 1)
+  const alias: Vma = { start, end: start + nr, kind: 'shmem', shared: true, writable: true, file: m.file, pgoff: idx0, thp: 'default', dontfork: false }
+  for (let i = 0; i < nr; i++) {
+    const idx = idx0 + i
     if (cached(ctx, m.file, idx) >= 0) continue
-    const pfn = pc.kind === 'shmem' ? shmemGetPage(ctx, m.file, idx, undefined, v) : addToCache(ctx, m.file, idx, 0)
+    const pfn = pc.kind === 'shmem' ? shmemGetPage(ctx, m.file, idx, alias, start + i) : addToCache(ctx, m.file, idx, 0)
     ctx.data.add(pfn)
   }
 }

@@ -82,7 +82,11 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
   }
 }
 
-/** splitPartial - split every anon large folio mapped in [vpn, vpn + nr) that the range does not cover whole. */
+/**
+ * splitPartial - MADV_FREE's walk: split every anon large folio mapped in [vpn, vpn + nr) that the range
+ * does not cover whole, unless it may be mapped shared.
+ * @see madvise_free_huge_pmd(), madvise_free_pte_range() — mm/huge_memory.c, mm/madvise.c
+ */
 function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): void {
   const seen = new Set<number>()
   for (let v = vpn; v < vpn + nr; v++) {
@@ -91,6 +95,7 @@ function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): vo
     const f = ctx.folioAt(pfn)!
     if (f.order === 0 || f.kind !== 'anon' || seen.has(f.pfn)) continue
     seen.add(f.pfn)
+    if (ctx.mmIds.mappedShared(f)) continue
     const first = v - (pfn - f.pfn)
     if (first >= vpn && first + 2 ** f.order <= vpn + nr) continue
     splitAnonFolio(ctx, f.pfn)
