@@ -7,17 +7,24 @@ import { compareObservations, parseScenario, simulateScenario, type ObservationD
 
 // The suite's main test: the simulated kernel's observation of every corpus scenario equals the
 // observation the live Linux 6.18 kernel produced for it (traces/scenarios/NAME.kernel.json).
-const dir = fileURLToPath(new URL('../traces/scenarios/', import.meta.url))
-const names = readdirSync(dir)
-  .filter((f) => f.endsWith('.scenario') && existsSync(join(dir, f.replace(/\.scenario$/, '.kernel.json'))))
-  .sort()
+// The probes of packages/kernel/src/sim/probes (recorded once on this machine) are checked the same way.
+const dirs = [fileURLToPath(new URL('../traces/scenarios/', import.meta.url)), fileURLToPath(new URL('../packages/kernel/src/sim/probes/', import.meta.url))]
+const list = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.scenario') && existsSync(join(dir, f.replace(/\.scenario$/, '.kernel.json'))))
+    .sort()
+    .map((f) => join(dir, f))
+const corpus = list(dirs[0]!)
+const probes = list(dirs[1]!)
 
-describe('model vs stored live-kernel observations', () => {
-  it('has a corpus to compare with', () => {
-    expect(names.length).toBeGreaterThan(0)
+describe.each([
+  ['corpus', corpus],
+  ['probes', probes],
+])('model vs stored live-kernel observations: %s', (_what, files) => {
+  it('has scenarios to compare with', () => {
+    expect(files.length).toBeGreaterThan(0)
   })
-  it.each(names)('%s', (f) => {
-    const file = join(dir, f)
+  it.each(files.map((f) => [f.slice(f.lastIndexOf('/') + 1), f]))('%s', (_name, file) => {
     const s = parseScenario(readFileSync(file, 'utf8'), file)
     const r = simulateScenario(s)
     expect(r.state.violations.map((v) => v.message)).toEqual([])

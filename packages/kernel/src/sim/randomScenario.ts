@@ -38,7 +38,9 @@ export function randomScenario(header: number[][], body: number[][]): Statement[
     const len = (1 + ((c * 7 + d) % Math.max(pages - off / unit, 1))) * unit
     const range = m ? { mapping: m.name, offset: off, length: len } : null
     let st: Statement
-    switch (a % 11) {
+    // mostly touches and advice; an mmap first when the process has no mapping yet
+    const op = m === null ? 0 : [0, 0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 8, 9, 4, 5][a % 16]!
+    switch (op) {
       case 0: {
         const kind = KINDS[c % KINDS.length]!
         const size = kind === 'hugetlb2M' ? 2 * M * (1 + (d % 2)) : SIZES[d % SIZES.length]!

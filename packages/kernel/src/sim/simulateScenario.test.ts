@@ -153,4 +153,25 @@ describe('HugeTLB and HVO', () => {
     expect(o.checks[0]!.vmemmapPagesDelta).toBe(-28)
     expect(o.checks[0]!.procs.p0!.A![5]).toMatchObject({ order: 9, mapcount: 1, exclusive: true, anon: false, hugetlb: true, thp: false })
   })
+
+  it('PMD sharing: a second mm faulting a 1G-aligned shared mapping reuses the PMD table (mapcount 1, not exclusive); unsharing drops the whole table', () => {
+    const o = run(`
+      set hugetlb.2M=520
+      p0 mmap A 1G hugetlb2M shared
+      p0 write A[0+4M]
+      p0 fork p1
+      p1 read A[0+4K]
+      check
+      p1 madvise A[0+2M] dontneed
+      check`)
+    const [c1, c2] = o.checks
+    for (const proc of ['p0', 'p1']) {
+      const a = c1!.procs[proc]!.A!
+      expect(a[0]).toMatchObject({ present: true, mapcount: 1, exclusive: false, hugetlb: true })
+      expect(a[512]).toMatchObject({ present: true, mapcount: 1, exclusive: false })
+      expect(a[1024]).toEqual({ off: 1024 * 4096, present: false })
+    }
+    expect(c2!.procs.p1!.A!.filter((p) => p.present)).toHaveLength(0)
+    expect(c2!.procs.p0!.A![512]).toMatchObject({ present: true, mapcount: 1, exclusive: true })
+  })
 })
