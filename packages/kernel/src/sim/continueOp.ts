@@ -2,7 +2,8 @@ import type { Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { fileIndex } from './fileFault.ts'
-import { addToCache, cached, shmemGetPage } from './pageCache.ts'
+import { hugetlbAliasPopulate } from './hugetlb.ts'
+import { cached, fileGetPage, shmemGetPage } from './pageCache.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { inOneVma, isHugetlb } from './vmaOps.ts'
 
@@ -53,12 +54,8 @@ function populate(ctx: SimContext, m: MapRec, first: number, nr: number): void {
   const pc = ctx.files.get(m.file)!
   if (isHugetlb(m)) {
     const hp = m.hpages
-    for (let v = first - (first % hp); v < first + nr; v += hp) {
-      const idx = (m.pgoff + (v - m.start)) / hp
-      if (pc.cache.has(idx)) continue
-      const pfn = (ctx.pool.get(hp === 512 ? 9 : 18) ?? []).shift()
-      if (pfn !== undefined) pc.cache.set(idx, pfn)
-    }
+    if ((m.pgoff + (first - m.start)) % hp !== 0 || nr % hp !== 0) throw new Refusal('EINVAL')
+    hugetlbAliasPopulate(ctx, m.file, (m.pgoff + (first - m.start)) / hp, nr / hp, hp)
     return
   }
   // the alias VMA: shmem_get_unmapped_area() aligns it to the file's PMD offset when it can hold a
@@ -69,7 +66,7 @@ function populate(ctx: SimContext, m: MapRec, first: number, nr: number): void {
   for (let i = 0; i < nr; i++) {
     const idx = idx0 + i
     if (cached(ctx, m.file, idx) >= 0) continue
-    const pfn = pc.kind === 'shmem' ? shmemGetPage(ctx, m.file, idx, alias, start + i) : addToCache(ctx, m.file, idx, 0)
+    const pfn = pc.kind === 'shmem' ? shmemGetPage(ctx, m.file, idx, alias, start + i) : fileGetPage(ctx, m.file, idx)
     ctx.data.add(pfn)
   }
 }

@@ -236,6 +236,31 @@ function stealFromOthers(ctx: SimContext, pid: number, m: MapRec, cur: number): 
 }
 
 /**
+ * hugetlbAliasPopulate - the runner's temporary MAP_SHARED alias of HugeTLB file pages [first, first + n)
+ * (huge-page indices): its mmap reserves the pages neither cached nor reserved (ENOMEM when the pool
+ * cannot), then a read of each page allocates it into the page cache.
+ * @see hugetlb_reserve_pages(), hugetlb_no_page() — mm/hugetlb.c
+ */
+export function hugetlbAliasPopulate(ctx: SimContext, file: number, first: number, n: number, hp: number): void {
+  const order = ORDER(hp)
+  const r = resv(ctx)
+  const pc = ctx.files.get(file)!
+  const set = r.shared.get(file) ?? new Set<number>()
+  r.shared.set(file, set)
+  const want: number[] = []
+  for (let i = first; i < first + n; i++) if (!set.has(i) && !pc.cache.has(i)) want.push(i)
+  if (available(ctx, order) < want.length) throw new Refusal('ENOMEM')
+  for (const i of want) set.add(i)
+  r.count.set(order, (r.count.get(order) ?? 0) + want.length)
+  for (let i = first; i < first + n; i++) {
+    if (pc.cache.has(i)) continue
+    const pfn = allocHuge(ctx, order, set.delete(i))
+    if (pfn < 0) throw new Refusal('SIGBUS')
+    pc.cache.set(i, pfn)
+  }
+}
+
+/**
  * hugetlbFork - copy_hugetlb_page_range() for a private HugeTLB VMA [lo, hi): anon pages are shared
  * with the child (hugetlb_try_dup_anon_rmap(): anon-exclusive cleared), page-cache pages get a file rmap.
  * @see copy_hugetlb_page_range() — mm/hugetlb.c
