@@ -9,15 +9,19 @@ const MAX_ORDER = 18
 
 /** overlapping - a live folio overlapping [pfn, pfn + 2^order), if any (folios are naturally aligned). */
 export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | undefined {
+  const census = tx.folioOrders
   let prev = -1
+  let smaller = false
   for (let o = 0; o <= MAX_ORDER; o++) {
+    if (census[o] === 0) continue
+    if (o < order) smaller = true
     const head = pfn - (pfn % 2 ** o)
     if (head === prev) continue
     prev = head
     const f = trieGet(tx.folios, head)
     if (f !== undefined && head + 2 ** f.order > pfn) return f
   }
-  if (order === 0) return undefined
+  if (order === 0 || !smaller) return undefined
   // folios that start inside the range
   const k = trieFirstInRange(tx.folios, pfn + 1, pfn + 2 ** order)
   return k < 0 ? undefined : trieGet(tx.folios, k)

@@ -99,6 +99,8 @@ export interface MmState {
   readonly violations: readonly Violation[]
   readonly violationCount: number
   readonly eventCounts: Readonly<Record<string, number>>
+  /** live folios per order (0..18): lets overlap checks skip orders no folio has */
+  readonly folioOrders: readonly number[]
 }
 
 /** Key widths of the tries: pids below 2^24, vpns below 2^36 (48-bit virtual addresses), pfns below 2^40. */
@@ -117,5 +119,6 @@ export function emptyState(): MmState {
     violations: [],
     violationCount: 0,
     eventCounts: {},
+    folioOrders: new Array<number>(19).fill(0),
   }
 }

@@ -35,7 +35,9 @@ export class Txn {
   private procsDraft: Draft<Record<number, Proc>> | null = null
   private violations: Violation[] | null = null
   private violationCount: number
-  private readonly counts: Record<string, number>
+  private readonly counts: Map<string, number>
+  /** live folios per order, writable copy */
+  readonly folioOrders: number[]
   private readonly vmaCache = new Map<Pid, readonly Vma[] | null>()
 
   /**
@@ -49,7 +51,8 @@ export class Txn {
     this.folios = base.folios
     this.index = base.applied
     this.violationCount = base.violationCount
-    this.counts = { ...base.eventCounts }
+    this.counts = new Map(Object.entries(base.eventCounts))
+    this.folioOrders = base.folioOrders.slice()
   }
 
   /** violationTotal - violations recorded so far, including the base state's. */
@@ -61,7 +64,7 @@ export class Txn {
   begin(type: string, cause: string): void {
     this.type = type
     this.cause = cause
-    this.counts[type] = (this.counts[type] ?? 0) + 1
+    this.counts.set(type, (this.counts.get(type) ?? 0) + 1)
   }
 
   /** end - the current event is applied. */
@@ -185,8 +188,11 @@ export class Txn {
     return f
   }
 
-  /** putFolio - install or remove (undefined) folio @pfn. */
+  /** putFolio - install or remove (undefined) folio @pfn (keeps the per-order census). */
   putFolio(pfn: Pfn, f: FolioRec | undefined): void {
+    const old = trieGet(this.folios, pfn)
+    if (old !== undefined) this.folioOrders[old.order]!--
+    if (f !== undefined) this.folioOrders[f.order]!++
     this.folios = trieSet(this.folios, this.epoch, pfn, f)
   }
 
@@ -201,7 +207,8 @@ export class Txn {
       folios: this.folios,
       violations: this.violations ?? this.base.violations,
       violationCount: this.violationCount,
-      eventCounts: this.counts,
+      eventCounts: Object.fromEntries(this.counts),
+      folioOrders: this.folioOrders,
     }
   }
 }
