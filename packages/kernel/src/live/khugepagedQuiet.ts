@@ -68,16 +68,26 @@ export function khugepagedActivity(): string {
  * @returns false when it could not be seen finishing that pass.
  */
 export async function settleKhugepaged(sleepMs: string): Promise<boolean> {
-  if (khugepagedPid() === null) return true
+  const pid = khugepagedPid()
+  if (pid === null) return true
   const dir = '/sys/kernel/mm/transparent_hugepage/khugepaged'
-  const before = khugepagedActivity()
+  const switches = (): string => {
+    try {
+      return readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ')[2] ?? ''
+    } catch {
+      return 'gone'
+    }
+  }
+  const before = switches()
   writeFileSync(`${dir}/scan_sleep_millisecs`, sleepMs)
   // khugepaged runs at nice 19: on a busy machine its pass can wait seconds for a CPU
   boostKhugepaged(true)
   try {
-    const deadline = Date.now() + 1000
-    while (khugepagedActivity() === before && Date.now() < deadline) await sleep(2)
-    return (await waitKhugepagedAsleep()) && khugepagedActivity() !== before
+    // it must run at least once after the write (its pass), then sleep in its own wait; a pass
+    // over a long scan list may end on its page budget without moving full_scans
+    const deadline = Date.now() + 2000
+    while (switches() === before && Date.now() < deadline) await sleep(2)
+    return switches() !== before && (await waitKhugepagedAsleep())
   } finally {
     boostKhugepaged(false)
   }
