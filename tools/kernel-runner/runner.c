@@ -9,18 +9,22 @@
 //   w SLOT OP ARGS...      run OP in the worker process serving SLOT (see below)
 //   pm SLOT ADDR NPAGES    one line per page "p PAGEMAP PFN KPAGECOUNT KPAGEFLAGS HEADPFN NRPAGES" for
 //                          present pages (hex PAGEMAP/KPAGEFLAGS, decimal rest; HEADPFN/NRPAGES from the
-//                          compound head/tail flags), "n PAGEMAP" otherwise; then "ok"
+//                          compound head/tail flags), "n PAGEMAP" otherwise; then "ok PID"
 //   quit                   kill the workers and exit (also on EOF)
 // Worker ops (run by the worker itself):
 //   mmap ADDR LEN KIND SHARING FILE   KIND anon|shmem|file|huge2M|huge1G, SHARING private|shared,
 //                                     FILE = file index (a new memfd/file of LEN bytes is created)
 //   munmap ADDR LEN | mprotect ADDR LEN ro|rw | madvise ADDR LEN ADVICE(number)
 //   read ADDR LEN | write ADDR LEN   touch byte 0 of each 4K page; a fault replies "err SIGSEGV|SIGBUS"
-//   mremap OLD LEN NEW | punch FILE OFF LEN | continue ADDR LEN FILE FILEOFF
+//   mremap OLD LEN NEW | punch FILE OFF LEN
+//   continue ADDR LEN FILE FILEOFF HUGE   contract rule 7; FILE -1 (anon) skips the page-cache step,
+//                                     HUGE 1 (hugetlbfs) populates by reading instead of writing
 //   fork SLOT   the worker forks; the child serves SLOT; replies "ok CHILDPID"
 //   exit        replies "ok" and exits; the controller waits until the process is gone
 //   pid         replies "ok PID"
-// Startup prints "ready PID" for slot 0 (process p0).
+// Startup prints "ready PID" for slot 0 (process p0). All processes are pinned to one CPU, and the
+// controller keeps a faulted MADV_HUGEPAGE "anchor" THP so khugepaged's scan list is never empty.
+// The controller dies with its parent (PDEATHSIG); workers exit when the controller is gone.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
