@@ -25,7 +25,7 @@ export const HVO_KEPT_STRUCT_PAGES = 64
  * @hvo: HugeTLB vmemmap optimized
  */
 export class FolioState {
-  readonly n: number
+  n: number
   mc: Int32Array | null = null
   pae: Uint8Array | null = null
   /** pages with PageAnonExclusive set (lets fork skip the clear loop) */
@@ -42,8 +42,30 @@ export class FolioState {
   deferred = false
   hvo = false
 
-  constructor(readonly kind: FolioKind, readonly order: number) {
+  constructor(public kind: FolioKind, public order: number) {
     this.n = 2 ** order
+  }
+
+  /**
+   * reset - back to a fresh folio of @kind (same order), keeping the typed arrays for reuse. @clean: the
+   * per-page `_mapcount`s are known to be all −1 already (a free that passed the free-time check).
+   */
+  reset(kind: FolioKind, clean: boolean): void {
+    this.kind = kind
+    if (!clean && this.mc !== null) this.mc.fill(-1)
+    if (this.pae !== null && this.paeSet !== 0) this.pae.fill(0)
+    this.paeSet = 0
+    this.entire = -1
+    this.mapped = 0
+    this.large = -1
+    this.mmId0 = 0
+    this.mmId1 = 0
+    this.mmCnt0 = -1
+    this.mmCnt1 = -1
+    this.shared = false
+    this.doubleMap = false
+    this.deferred = false
+    this.hvo = false
   }
 
   get anon(): boolean {

@@ -129,7 +129,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     this.m.begin(row)
     switch (type) {
       case 'folio/allocated':
-        s.folios.set(e.folio, new FolioState(e.kind, e.order))
+        s.folios.set(e.folio, s.newFolio(e.kind, e.order))
         return
       case 'hugetlb/poolGrown':
         s.folios.set(e.folio, new FolioState('hugetlb', e.order))
@@ -141,6 +141,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         const bad = this.freeCheckOf(f)
         if (bad !== null) s.badFrees.push(`${this.id}: Bad page state: folio 0x${e.folio.toString(16)} freed with ${bad}`)
         s.folios.delete(e.folio)
+        s.releaseFolio(f, bad === null)
         return
       }
       case 'folio/migrated': {

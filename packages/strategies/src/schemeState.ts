@@ -1,5 +1,6 @@
 import { cloneCostTable, type CostTable } from './costs.ts'
-import type { FolioState } from './folioState.ts'
+import type { FolioKind } from '@mmsim/core'
+import { FolioState } from './folioState.ts'
 
 /**
  * SchemeState - a built-in scheme's whole state: its folios by head PFN, its cost table and its
@@ -9,6 +10,26 @@ export class SchemeState {
   folios = new Map<number, FolioState>()
   costs: CostTable = new Map()
   badFrees: string[] = []
+  /** freed folios kept for reuse, by order (not part of the state: a clone starts without) */
+  private readonly pool = new Map<number, FolioState[]>()
+
+  /** newFolio - a fresh folio of @kind and @order, reusing a freed one's arrays when there is one */
+  newFolio(kind: FolioKind, order: number): FolioState {
+    const f = this.pool.get(order)?.pop()
+    if (f === undefined) return new FolioState(kind, order)
+    f.reset(kind, true)
+    return f
+  }
+
+  /** releaseFolio - @f was freed and is referenced by nothing any more; @clean as for FolioState.reset */
+  releaseFolio(f: FolioState, clean: boolean): void {
+    if (f.order > 9) return
+    let list = this.pool.get(f.order)
+    if (list === undefined) this.pool.set(f.order, (list = []))
+    if (list.length >= 4096) return
+    if (!clean && f.mc !== null) f.mc.fill(-1)
+    list.push(f)
+  }
 
   clone(): SchemeState {
     const c = new SchemeState()
