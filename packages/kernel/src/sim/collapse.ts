@@ -7,8 +7,9 @@ import { zapPtes } from './zap.ts'
 /**
  * collapseOp - MADV_COLLAPSE of [vpn, vpn + nr) of @pid: synchronous khugepaged collapse of every whole
  * aligned PMD range inside, regardless of the THP sysfs policy and of VM_HUGEPAGE.
- * EINVAL: HugeTLB, VM_NOHUGEPAGE, ext4 files, a VMA that cannot hold an aligned PMD, a PMD range with
- * no page to collapse (only none or zero-page PTEs). A range holding no whole PMD does nothing.
+ * EINVAL: HugeTLB, VM_NOHUGEPAGE, ext4 files, an anon VMA without anon_vma, a VMA that cannot hold an
+ * aligned PMD, a PMD range without a PTE table (SCAN_PMD_NULL; the other ranges are still collapsed).
+ * A range holding no whole PMD does nothing.
  * Anon: a new THP is allocated, the present pages copied (holes and zero pages stay zero), this mm's
  * PTEs replaced by one PMD; other mms keep the old pages. Shmem: the file range becomes one THP in
  * the page cache, old mappings are unmapped everywhere and this mm maps the THP by a PMD.
@@ -19,6 +20,7 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
   const vma = ctx.vma(pid, vpn)
   if (vma === undefined) throw new Refusal('ENOMEM')
   if (vma.kind === 'hugetlb' || vma.kind === 'file' || vma.thp === 'nohugepage') throw new Refusal('EINVAL')
+  if (vma.kind === 'anon' && !m.anonVma) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma
   let fits = false
   for (let k = Math.ceil(vma.start / 512); k * 512 + 512 <= vma.end && !fits; k++) fits = suitableOrder(vma, k * 512, PMD_ORDER)
   if (!fits) throw new Refusal('EINVAL')
@@ -33,12 +35,8 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
 }
 
 function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): boolean {
-  let pages = 0
-  for (let i = 0; i < 512; i++) {
-    const pfn = ctx.entry(pid, base + i)
-    if (pfn >= 0 && ctx.folioAt(pfn)!.kind === 'anon') pages++
-  }
-  if (pages === 0) return false
+  // no PTE table: SCAN_PMD_NULL; a table of none and zero-page PTEs collapses into a zero-filled THP
+  if (ctx.pmdNone(pid, base)) return false
   const folio = ctx.allocFolio(PMD_ORDER, 'anon')
   for (let i = 0; i < 512; i++) {
     const pfn = ctx.entry(pid, base + i)
