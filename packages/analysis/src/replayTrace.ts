@@ -1,3 +1,4 @@
+import { setAutoFreeze } from 'immer'
 import { lastValueFrom, reduce, takeWhile } from 'rxjs'
 import { applyEvent, emptyState, Txn, type MmState } from '@mmsim/core'
 import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
@@ -49,6 +50,8 @@ interface Acc extends Omit<ReplayResult, 'header'> {
  * one frame, not by the trace's length.
  */
 export async function replayTrace(file: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
+  // the replay's states are never handed to code that could mutate them; deep-freezing them costs time
+  setAutoFreeze(false)
   const init: Acc = {
     file, header: null, decoder: null, state: opts.decodeOnly ? null : emptyState(), events: 0, frames: 0, damage: [],
     unknown: {}, structureProblems: [], complete: false, stoppedAtViolation: false, fileSize: 0, stop: false,

@@ -66,6 +66,10 @@ export interface WorkloadOptions {
   cause?: string
   /** probability that an operation is a fork (default 0.1) */
   forkRate?: number
+  /** probability that a fault into an empty 2 MiB chunk maps a PMD THP or the huge zero page (default 0.5) */
+  pmdRate?: number
+  /** probability that a PTE fault allocates an mTHP of order 2..4 (default 0.3) */
+  mthpRate?: number
 }
 
 const ZERO = 0
@@ -86,6 +90,8 @@ export class SyntheticWorkload {
   private readonly chunks: number
   private readonly cause: string
   private readonly forkRate: number
+  private readonly pmdRate: number
+  private readonly mthpRate: number
   private started = false
 
   constructor(opts: WorkloadOptions) {
@@ -94,6 +100,8 @@ export class SyntheticWorkload {
     this.chunks = opts.regionChunks ?? 2
     this.cause = opts.cause ?? 'synthetic'
     this.forkRate = opts.forkRate ?? 0.1
+    this.pmdRate = opts.pmdRate ?? 0.5
+    this.mthpRate = opts.mthpRate ?? 0.3
   }
 
   private int(n: number): number {
@@ -188,8 +196,8 @@ export class SyntheticWorkload {
     const chunk = reg.vpn + this.int(reg.nrPages / 512) * 512
     const chunkEmpty = !p.chunks.has(chunk)
     const y = this.r()
-    if (chunkEmpty && y < 0.5) {
-      if (y < 0.05) {
+    if (chunkEmpty && y < this.pmdRate) {
+      if (y < this.pmdRate / 10) {
         put(p, chunk, { folio: HUGE_ZERO, page: HUGE_ZERO, level: 'pmd', zero: true })
         this.ev(out, { type: 'zeropage/mapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
         return
@@ -203,7 +211,7 @@ export class SyntheticWorkload {
     if (p.map.get(chunk)?.level === 'pmd') return
     // PTE faults inside the chunk: an mTHP of order 2..4 where aligned and empty, else 4K, or a zero page
     for (let tries = 0; tries < 8; tries++) {
-      const order = this.r() < 0.3 ? 2 + this.int(3) : 0
+      const order = this.r() < this.mthpRate ? 2 + this.int(3) : 0
       const n = 2 ** order
       const v = chunk + this.int(512 / n) * n
       let empty = true

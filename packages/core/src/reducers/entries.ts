@@ -3,6 +3,7 @@ import { trieGet, trieSet } from '../state/cowTrie.ts'
 import type { FolioRec, ProcTables } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
 import { addOwner } from './owners.ts'
+import { newInt32Block, newUint8Block } from '../state/blocks.ts'
 
 /**
  * Page-table entry installs and clears shared by every mapping reducer. Each one first checks its whole
@@ -110,13 +111,13 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
     }
     pt = tx.procTablesForWrite(pid)
     const fw = tx.folioForWrite(f.pfn)!
-    if (fw.pageMaps === null) fw.pageMaps = new Int32Array(2 ** fw.order)
+    if (fw.pageMaps === null) fw.pageMaps = newInt32Block(2 ** fw.order)
     let off = page - fw.pfn
     let v = vpn
     let left = nr
     while (left > 0) {
       const s = tx.pmdSlotForWrite(pt, Math.floor(v / 512))
-      if (s.ptes === null) s.ptes = new Int32Array(512)
+      if (s.ptes === null) s.ptes = newInt32Block(512)
       const ptes = s.ptes
       let j = v % 512
       const stop = Math.min(512, j + left)
@@ -246,7 +247,7 @@ export function setExclusive(tx: Txn, f: FolioRec, page: number, nr: number, val
   const fw = tx.folioForWrite(f.pfn)!
   if (fw.exclusive === null) {
     if (value === 0) return
-    fw.exclusive = new Uint8Array(2 ** fw.order)
+    fw.exclusive = newUint8Block(2 ** fw.order)
   }
   fw.exclusive.fill(value, page - fw.pfn, page - fw.pfn + nr)
 }

@@ -9,6 +9,7 @@ import type { Txn } from '../state/txn.ts'
 import { checkFolioRange, checkInVma, clearEntries, entryAt, hex, installEntries, ptesMatch, setExclusive } from './entries.ts'
 import { isMapped } from './folio.ts'
 import { addOwner } from './owners.ts'
+import { newInt32Block } from '../state/blocks.ts'
 
 type Kinds = FolioRec['kind'][]
 const ANON: Kinds = ['anon']
@@ -125,8 +126,8 @@ export function pmdRemapped(tx: Txn, e: PmdRemapped): void {
   const pt = tx.procTablesForWrite(e.pid)
   const s = tx.pmdSlotForWrite(pt, e.vpn / 512)
   s.huge = -1
-  const ptes = new Int32Array(512)
-  if (f.pageMaps === null) f.pageMaps = new Int32Array(512)
+  const ptes = s.ptes ?? newInt32Block(512)
+  if (f.pageMaps === null) f.pageMaps = newInt32Block(512)
   for (let i = 0; i < 512; i++) {
     ptes[i] = f.pfn + i + 1
     if (++f.pageMaps[i]! === 1) f.pagesMapped++

@@ -4,6 +4,7 @@ import type { ProcTables, Vma } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
 import { hex } from './entries.ts'
 import { coveredByVmas, cutVmas, insertVma, patchVmas } from './vmaRanges.ts'
+import { newInt32Block } from '../state/blocks.ts'
 
 /** firstPresent - the first vpn in [vpn, vpn + nr) with a present entry in @pt, or -1. */
 export function firstPresent(pt: ProcTables | undefined, vpn: number, nr: number): number {
@@ -33,7 +34,7 @@ function liveVmas(tx: Txn, pid: number): readonly Vma[] | null {
 function setVmas(tx: Txn, pid: number, vmas: Vma[]): void {
   const d = tx.procsForWrite()[pid]!
   d.vmas = vmas
-  tx.invalidateVmas(pid)
+  tx.setVmaCache(pid, vmas)
 }
 
 /** freeEmptyTables - free_pgtables(): drop PTE tables in [vpn, vpn + nr) whose 2 MiB span has no VMA left. */
@@ -158,7 +159,7 @@ export function vmaMoved(tx: Txn, e: VmaMoved): void {
         s.ptes = null
       } else {
         const s = tx.pmdSlotForWrite(pt, Math.floor(to / 512))
-        if (s.ptes === null) s.ptes = new Int32Array(512)
+        if (s.ptes === null) s.ptes = newInt32Block(512)
         s.ptes[to % 512] = m.pfn + 1
         s.present++
       }

@@ -1,6 +1,7 @@
-import { createDraft, finishDraft, current, isDraft, type Draft } from 'immer'
+import { createDraft, finishDraft, type Draft } from 'immer'
 import type { Pfn, Pid } from '../events/common.ts'
 import { emptyTrie, trieGet, trieSet, type CowTrie } from './cowTrie.ts'
+import { cloneInt32Block, cloneUint8Block } from './blocks.ts'
 import {
   MAX_VIOLATIONS_KEPT,
   VPN_BITS,
@@ -89,24 +90,20 @@ export class Txn {
     return this.procsDraft
   }
 
-  /** invalidateVmas - @pid's VMAs changed (drop the read cache). */
-  invalidateVmas(pid: Pid): void {
-    this.vmaCache.delete(pid)
-  }
-
-  /** proc - the live process @pid, read-only, or undefined. */
-  proc(pid: Pid): Proc | undefined {
-    const d = this.procsDraft
-    if (d === null) return this.base.procs[pid]
-    const p = d[pid]
-    return p === undefined ? undefined : isDraft(p) ? current(p) : (p as Proc)
+  /**
+   * setVmaCache - @pid's VMAs are now @vmas (the plain array just written into the draft), or null when
+   * the process is gone. Reads then never have to look through the immer draft.
+   */
+  setVmaCache(pid: Pid, vmas: readonly Vma[] | null): void {
+    this.vmaCache.set(pid, vmas)
   }
 
   /** vmas - the VMAs of @pid sorted by start (plain, cached), or null when @pid is not live. */
   vmas(pid: Pid): readonly Vma[] | null {
     let v = this.vmaCache.get(pid)
     if (v === undefined) {
-      v = this.proc(pid)?.vmas ?? null
+      // not written in this transaction: the base state holds it
+      v = this.base.procs[pid]?.vmas ?? null
       this.vmaCache.set(pid, v)
     }
     return v
@@ -160,7 +157,7 @@ export class Txn {
       s = { e: this.epoch, huge: -1, ptes: null, present: 0 }
       pt.pmds = trieSet(pt.pmds, this.epoch, key, s)
     } else if (s.e !== this.epoch) {
-      s = { e: this.epoch, huge: s.huge, ptes: s.ptes === null ? null : s.ptes.slice(), present: s.present }
+      s = { e: this.epoch, huge: s.huge, ptes: s.ptes === null ? null : cloneInt32Block(s.ptes), present: s.present }
       pt.pmds = trieSet(pt.pmds, this.epoch, key, s)
     }
     return s
@@ -180,8 +177,8 @@ export class Txn {
     f = {
       ...f,
       e: this.epoch,
-      pageMaps: f.pageMaps === null ? null : f.pageMaps.slice(),
-      exclusive: f.exclusive === null ? null : f.exclusive.slice(),
+      pageMaps: f.pageMaps === null ? null : cloneInt32Block(f.pageMaps),
+      exclusive: f.exclusive === null ? null : cloneUint8Block(f.exclusive),
       owners: f.owners.slice(),
     }
     this.folios = trieSet(this.folios, this.epoch, pfn, f)

@@ -1,0 +1,67 @@
+import { emptyCostRow, totalCost, type AnyStrategy, type CostRow } from '@mmsim/strategies'
+import { QUERY_NAMES, type QueryName } from './answerSides.ts'
+import type { BisectOptions } from './bisectAnswers.ts'
+import { scanTrace } from './bisectAnswers.ts'
+import { DivergenceScanner, type Divergence } from './divergenceScanner.ts'
+
+/** QueryDiff - one query both schemes answer: how many (event, folio/page) points disagree, and the first. */
+export interface QueryDiff {
+  query: QueryName
+  points: number
+  first: Divergence | null
+}
+
+/** CostSideBySide - one event type's cost rows under scheme A and scheme B. */
+export interface CostSideBySide {
+  type: string
+  a: CostRow
+  b: CostRow
+}
+
+/**
+ * DiffResult - `mmsim diff`: @labels [A, B]; @queries per query the disagreeing points (compared after
+ * every event on the folios it touched); @costs per event type then @totals; @words the struct page /
+ * folio words each scheme writes; @same: no query disagrees anywhere.
+ */
+export interface DiffResult {
+  labels: [string, string]
+  events: number
+  skipped: number
+  same: boolean
+  queries: QueryDiff[]
+  costs: CostSideBySide[]
+  totals: { a: CostRow; b: CostRow }
+  words: [Readonly<Record<string, string>>, Readonly<Record<string, string>>]
+}
+
+/** DiffOptions - schemes @a and @b, @queries to compare (all), and progress. */
+export interface DiffOptions {
+  a: AnyStrategy
+  b: AnyStrategy
+  queries?: readonly QueryName[]
+  onProgress?: BisectOptions['onProgress']
+}
+
+/**
+ * diffTrace - replay trace @file once under schemes @a and @b beside the ground truth and compare every
+ * query both answer after every event ({@link DivergenceScanner} with every point counted), and their costs.
+ */
+export async function diffTrace(file: string, opts: DiffOptions): Promise<DiffResult> {
+  const scanner = new DivergenceScanner({ a: opts.a, versus: { b: opts.b }, queries: opts.queries })
+  await scanTrace(file, scanner, true, opts.onProgress)
+  const [ra, rb] = scanner.set.runs as [typeof scanner.set.runs[0], typeof scanner.set.runs[0]]
+  const ca = ra!.strategy.costs(ra!.state)
+  const cb = rb!.strategy.costs(rb!.state)
+  const types = [...new Set([...ca.keys(), ...cb.keys()])].sort()
+  const queries = (opts.queries ?? QUERY_NAMES).map((q) => ({ query: q, points: scanner.counts.get(q) ?? 0, first: scanner.firstByQuery.get(q) ?? null }))
+  return {
+    labels: scanner.labels,
+    events: scanner.events,
+    skipped: scanner.skipped,
+    same: queries.every((q) => q.points === 0),
+    queries,
+    costs: types.map((type) => ({ type, a: ca.get(type) ?? emptyCostRow(), b: cb.get(type) ?? emptyCostRow() })),
+    totals: { a: totalCost(ca), b: totalCost(cb) },
+    words: [opts.a.description.words, opts.b.description.words],
+  }
+}

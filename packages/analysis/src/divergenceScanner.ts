@@ -1,0 +1,189 @@
+import type { FolioRec, MmEvent, Pfn, Txn } from '@mmsim/core'
+import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
+import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type AnswerSide, type QueryName } from './answerSides.ts'
+import { kernelCheckDivergences, type KernelSidecar, type SidecarCheck } from './kernelSidecar.ts'
+
+/**
+ * Divergence - one point where the two sides answer differently: after event @index (0-based) @event
+ * (a copy; its `cause` is the scenario line), query @query on folio @folio (head PFN) or page @page
+ * (null for folio queries): side A said @a, side B said @b. @where names the page for kernel comparisons
+ * ("p1 A +0x3000").
+ */
+export interface Divergence {
+  index: number
+  event: MmEvent
+  query: QueryName
+  folio: Pfn
+  page: Pfn | null
+  a: Answer
+  b: Answer
+  where?: string
+}
+
+/** Versus - what side A is compared with: scheme @b, the ground truth, or the kernel observations embedded by `record --kernel`. */
+export type Versus = { b: AnyStrategy } | { truth: true } | { kernel: KernelSidecar }
+
+/** ScanOptions - side A @a, side B (@versus), and @queries to compare (all of {@link QUERY_NAMES} by default). */
+export interface ScanOptions {
+  a: AnyStrategy
+  versus: Versus
+  queries?: readonly QueryName[]
+}
+
+/** PAGE_SCAN_LIMIT - folios larger than this many pages have only the event's page range compared per event. */
+const PAGE_SCAN_LIMIT = 512
+
+/**
+ * touchedFolios - the head PFNs of live folios whose answers event @e may change, computed BEFORE it is
+ * applied to @tx (a split needs the old order). Only events naming a folio change mapcount state: process
+ * and VMA events require their range to be zapped first.
+ */
+export function touchedFolios(e: MmEvent, tx: Txn): Pfn[] {
+  switch (e.type) {
+    case 'folio/split': {
+      const f = tx.folio(e.folio)
+      if (f === undefined) return []
+      const out: Pfn[] = []
+      for (let p = e.folio; p < e.folio + 2 ** f.order; p += 2 ** e.newOrder) out.push(p)
+      return out
+    }
+    case 'folio/migrated': return [e.newFolio]
+    case 'folio/freed':
+    case 'hugetlb/poolShrunk':
+      return []
+    default:
+      return 'folio' in e && typeof e.folio === 'number' ? [e.folio] : []
+  }
+}
+
+/**
+ * DivergenceScanner - side A and side B fed the same events beside the ground truth, comparing after each
+ * event every answer of the folios it touched ({@link touchedFolios}; every page of folios up to 512 pages,
+ * the event's range of larger ones). Linear in the number of events; memory is the ground truth plus the
+ * schemes' states. @first is the first divergence; @counts the number of disagreeing (event, folio/page)
+ * points per query, @firstByQuery the first of each; @events the events seen; @skipped the events that
+ * broke a ground-truth precondition (not handed to the schemes, not compared).
+ */
+export class DivergenceScanner {
+  readonly set: StrategySet
+  readonly sideA: AnswerSide
+  readonly sideB: AnswerSide | null
+  readonly kernel: ReadonlyMap<number, SidecarCheck> | null
+  readonly queries: readonly QueryName[]
+  readonly tainted = new Set<number>()
+  first: Divergence | null = null
+  readonly counts = new Map<QueryName, number>()
+  readonly firstByQuery = new Map<QueryName, Divergence>()
+  events = 0
+  skipped = 0
+  private readonly folioQs: QueryName[]
+  private readonly pageQs: QueryName[]
+
+  constructor(opts: ScanOptions) {
+    const v = opts.versus
+    this.set = new StrategySet('b' in v ? [opts.a, v.b] : [opts.a])
+    this.sideA = strategySide(this.set.runs[0]!)
+    this.sideB = 'b' in v ? strategySide(this.set.runs[1]!) : 'truth' in v ? truthSide(this.tainted) : null
+    this.kernel = 'kernel' in v ? new Map(v.kernel.checks.map((c) => [c.line, c])) : null
+    this.queries = opts.queries ?? QUERY_NAMES
+    this.folioQs = this.queries.filter((q) => FOLIO_QUERIES.has(q))
+    this.pageQs = this.queries.filter((q) => !FOLIO_QUERIES.has(q))
+  }
+
+  /** labels - the names of side A and side B. */
+  get labels(): [string, string] {
+    return [this.sideA.label, this.sideB?.label ?? 'kernel']
+  }
+
+  /**
+   * step - apply event @e (number @index) to the ground truth @tx and, if it broke no precondition, to the
+   * schemes; then compare. With @all false it stops comparing at the first disagreement of this event
+   * (enough for bisect); with @all true it counts every disagreeing point (diff).
+   * @returns true when this event produced a divergence
+   */
+  step(tx: Txn, e: MmEvent, index: number, all = false): boolean {
+    this.events++
+    const pfns = this.sideB === null ? [] : touchedFolios(e, tx)
+    if (!this.set.applyWith(tx, e)) {
+      this.skipped++
+      return false
+    }
+    if (this.sideB === null) return this.kernelStep(tx, e, index, all)
+    this.taint(e, pfns)
+    let found = false
+    for (const pfn of pfns) {
+      const f = tx.folio(pfn)
+      if (f === undefined) continue
+      if (this.compareFolio(f, e, index, all)) {
+        found = true
+        if (!all) return true
+      }
+    }
+    return found
+  }
+
+  private taint(e: MmEvent, pfns: readonly number[]): void {
+    if (e.type === 'folio/split' || e.type === 'folio/migrated') for (const p of pfns) this.tainted.add(p)
+    else if (e.type === 'rmap/anonAdded') this.tainted.add(e.folio)
+    else if (e.type === 'folio/allocated') this.tainted.delete(e.folio)
+  }
+
+  private compareFolio(f: FolioRec, e: MmEvent, index: number, all: boolean): boolean {
+    const A = this.sideA
+    const B = this.sideB!
+    let found = false
+    for (const q of this.folioQs) {
+      const b = B.folio(q, f)
+      if (b === null) continue
+      const a = A.folio(q, f)
+      if (a === null || a === b) continue
+      found = true
+      this.record({ index, event: e, query: q, folio: f.pfn, page: null, a, b })
+      if (!all) return true
+    }
+    if (this.pageQs.length === 0) return found
+    const nr = 2 ** f.order
+    let lo = 0
+    let hi = nr
+    if (nr > PAGE_SCAN_LIMIT && 'page' in e && 'nrPages' in e) {
+      lo = Math.max(0, e.page - f.pfn)
+      hi = Math.min(nr, e.page + e.nrPages - f.pfn)
+    } else if (nr > PAGE_SCAN_LIMIT) hi = 1
+    for (let i = lo; i < hi; i++) {
+      for (const q of this.pageQs) {
+        const b = B.page(q, f, i)
+        if (b === null) continue
+        const a = A.page(q, f, i)
+        if (a === null || a === b) continue
+        found = true
+        this.record({ index, event: e, query: q, folio: f.pfn, page: f.pfn + i, a, b })
+        if (!all) return true
+      }
+    }
+    return found
+  }
+
+  private kernelStep(tx: Txn, e: MmEvent, index: number, all: boolean): boolean {
+    if (e.type !== 'check/marked') return false
+    const check = this.kernel!.get(e.line)
+    if (check === undefined) return false
+    const run = this.set.runs[0]!
+    let found = false
+    for (const d of kernelCheckDivergences(run.strategy, run.state, tx, check, this.queries)) {
+      found = true
+      this.record({ ...d, index, event: e })
+      if (!all) return true
+    }
+    return found
+  }
+
+  private record(d: Divergence): void {
+    const q = d.query
+    this.counts.set(q, (this.counts.get(q) ?? 0) + 1)
+    if (!this.firstByQuery.has(q) || this.first === null) {
+      const copy = { ...d, event: { ...d.event } as MmEvent }
+      if (!this.firstByQuery.has(q)) this.firstByQuery.set(q, copy)
+      if (this.first === null) this.first = copy
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { FOLIO_QUERIES, QUERY_NAMES, type QueryName } from './answerSides.ts'
+import { formatAnswer, formatEvent } from './formatDivergence.ts'
+import type { InspectedPage, Inspection } from './inspectTrace.ts'
+
+const hex = (n: number): string => '0x' + n.toString(16)
+
+const PAGE_QS = QUERY_NAMES.filter((q) => !FOLIO_QUERIES.has(q))
+const FOLIO_QS = QUERY_NAMES.filter((q) => FOLIO_QUERIES.has(q))
+
+function pageKey(p: InspectedPage, sides: string[]): string {
+  return p.mappings.map((m) => `${m.pid}/${m.level}`).join(',') + '|' + sides.map((s) => PAGE_QS.map((q) => formatAnswer(p.answers[s]?.[q] ?? null)).join(',')).join('|')
+}
+
+function grid(rows: string[][]): string[] {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
+  return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd())
+}
+
+/**
+ * formatInspection - `mmsim inspect` as text: the event, then per folio a table of folio answers (one row
+ * per side) and a table of pages (runs of consecutive pages with the same mappings and answers merged):
+ * the entries mapping them (pid:level@vpn) and each side's page answers.
+ */
+export function formatInspection(r: Inspection): string[] {
+  const out = [`state after event ${r.at}: ${formatEvent(r.event)}`, `${r.folios.length} folio(s); ground-truth violations so far: ${r.violations}`]
+  for (const f of r.folios) {
+    out.push('', `folio ${hex(f.folio)} ${f.kind} order ${f.order}${f.unmappedPages > 0 ? ` (${f.unmappedPages} unmapped pages not shown)` : ''}`)
+    out.push(...grid([['side', ...FOLIO_QS], ...r.sides.map((s) => [s, ...FOLIO_QS.map((q: QueryName) => formatAnswer(f.answers[s]?.[q] ?? null))])]).map((l) => '  ' + l))
+    const rows: string[][] = [['pages', 'mapped by (pid:level@vpn)', ...r.sides.flatMap((s) => PAGE_QS.map((q) => `${s}.${q}`))]]
+    for (let i = 0; i < f.pages.length; ) {
+      const p = f.pages[i]!
+      const k = pageKey(p, r.sides)
+      let j = i + 1
+      while (j < f.pages.length && f.pages[j]!.pfn === f.pages[j - 1]!.pfn + 1 && pageKey(f.pages[j]!, r.sides) === k) j++
+      const last = f.pages[j - 1]!
+      const range = j - i === 1 ? `+${p.pfn - f.folio}` : `+${p.pfn - f.folio}..${last.pfn - f.folio}`
+      const mapped = p.mappings.map((m) => `p${m.pid}:${m.level}@${hex(m.vpn)}`).join(' ') || '-'
+      rows.push([range, j - i === 1 ? mapped : mapped + ' …', ...r.sides.flatMap((s) => PAGE_QS.map((q) => formatAnswer(p.answers[s]?.[q] ?? null)))])
+      i = j
+    }
+    if (rows.length > 1) out.push(...grid(rows).map((l) => '  ' + l))
+  }
+  return out
+}

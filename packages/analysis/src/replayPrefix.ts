@@ -1,0 +1,41 @@
+import { emptyState, Txn, type MmEvent, type MmState } from '@mmsim/core'
+import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
+import { describeDamage, traceItems, type EventDecoder } from '@mmsim/trace'
+
+/** PrefixReplay - the ground truth and the schemes after the first @events events; @last is the last of them (a copy). */
+export interface PrefixReplay {
+  state: MmState
+  set: StrategySet
+  events: number
+  last: MmEvent | null
+}
+
+/**
+ * replayPrefix - replay events [0, @n) of trace @file through the ground truth and @strategies (events that
+ * break a precondition reach the ground truth only, as in every replay). Stops reading after event @n - 1;
+ * @events < @n when the trace is shorter. Throws on a damaged frame.
+ */
+export async function replayPrefix(file: string, n: number, strategies: readonly AnyStrategy[]): Promise<PrefixReplay> {
+  const set = new StrategySet(strategies)
+  let state = emptyState()
+  let events = 0
+  let last: MmEvent | null = null
+  let dec: EventDecoder | null = null
+  for await (const item of traceItems(file)) {
+    if (events >= n) break
+    if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
+    if (item.kind === 'header') dec = item.decoder
+    if (item.kind !== 'frame') continue
+    const tx = new Txn(state, true)
+    dec!.forEach(item.frame, (e) => {
+      set.applyWith(tx, e)
+      if (++events === n) {
+        last = { ...e } as MmEvent
+        return true
+      }
+      return false
+    })
+    state = tx.commit()
+  }
+  return { state, set, events, last }
+}
