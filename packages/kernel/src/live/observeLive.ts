@@ -27,7 +27,8 @@ export interface LiveOptions {
  * applies the scenario's knobs (khugepaged asleep), runs the statements in a fresh kernel-runner, and
  * restores every knob on success, error, SIGINT and SIGTERM (after SIGKILL: `mmsim kernel restore`).
  * An attempt whose observation shows blank struct pages is retried while the previous attempt's
- * processes keep holding their memory, steering the allocator elsewhere.
+ * processes keep holding their memory (steering the allocator elsewhere; not for HugeTLB scenarios);
+ * an attempt during which khugepaged scanned is retried afresh.
  * Throws LiveKernelError for environment problems, missing knobs and refused forks.
  */
 export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Promise<ObservationDocument> {
@@ -72,6 +73,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
         throw new LiveKernelError(`${s.file}: the kernel allocated only ${readKnob(w.path)} of ${w.value} huge pages for ${w.path}`)
     }
     const attempts = opts.attempts ?? 6
+    const usesHugetlb = s.statements.some((st) => st.op === 'mmap' && st.kind.startsWith('hugetlb'))
     for (let a = 1; ; a++) {
       const runner = await RunnerClient.start(mkdtempSync(join(tmp, `attempt${a}-`)))
       runners.push(runner)
@@ -82,8 +84,12 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
         if (khugepagedActivity() !== before) throw new KhugepagedInterfered(`khugepaged scanned during the run (pages_collapsed/full_scans ${before} -> ${khugepagedActivity()})`)
         return { format: 'mmsim-observations/1', scenario: s.name, source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
       } catch (e) {
-        if (!(e instanceof InvalidObservation || e instanceof KhugepagedInterfered) || a >= attempts) throw e
-        if (e instanceof KhugepagedInterfered) {
+        if (e instanceof LiveKernelError) throw e
+        if (!(e instanceof InvalidObservation || e instanceof KhugepagedInterfered)) throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
+        if (a >= attempts) throw new LiveKernelError(`${s.file}: no valid observation in ${attempts} attempts (last: ${e.message})`)
+        // Holding the failed attempt's memory steers the allocator away from blank struct pages,
+        // but held HugeTLB pages would starve the next attempt's pool: those runs start afresh.
+        if (e instanceof KhugepagedInterfered || usesHugetlb) {
           runner.killWorkersSync()
           runners.pop()
           opts.note?.(`attempt ${a}: ${e.message}; rerunning`)
