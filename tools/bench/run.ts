@@ -2,7 +2,7 @@
 // reported next to a baseline measured in the same run (decode-only), never against a fixed number.
 import { execFileSync } from 'node:child_process'
 import { replayTrace, type ReplayOptions } from '@mmsim/analysis'
-import { benchTraces } from './benchTrace.ts'
+import { benchLightTrace, benchTraces } from './benchTrace.ts'
 
 const LONG = Number(process.env.MMSIM_BENCH_EVENTS ?? 10_000_000)
 const SHORT = Math.floor(LONG / 4)
@@ -32,12 +32,16 @@ function rss(file: string): { maxRssMiB: number; events: number } {
 }
 
 const { short, long } = benchTraces(SHORT, LONG, '.bench', log)
+const light = benchLightTrace(LONG, '.bench', log)
 log(`mmsim bench: ${LONG.toLocaleString('en-US')} events (${long}), ${RUNS} runs each, medians`)
 await replayTrace(long, { decodeOnly: true }) // warm up the file cache and the JIT
 const decode = await rate(long, { decodeOnly: true }, 'decode only (read, CRC, columns)')
 const materialize = await rate(long, { decodeOnly: true, materialize: true }, 'decode + build every event object')
 const replay = await rate(long, {}, 'replay with ground truth')
 const withCheckpoints = await rate(short, { checkpointEvery: 1 }, 'replay, immutable checkpoint every frame*')
+log(`light workload (design.md's shape: order-0 folios, one counter per event): ${light}`)
+const lightDecode = await rate(light, { decodeOnly: true }, 'light: decode only')
+const lightReplay = await rate(light, {}, 'light: replay with ground truth')
 const rShort = rss(short)
 const rLong = rss(long)
 const summary = {
@@ -50,6 +54,7 @@ const summary = {
   replayOverMaterialize: +(replay / materialize).toFixed(4),
   peakRssMiB: { [rShort.events]: Math.round(rShort.maxRssMiB), [rLong.events]: Math.round(rLong.maxRssMiB) },
   rssLongOverShort: +(rLong.maxRssMiB / rShort.maxRssMiB).toFixed(3),
+  light: { decodeOnlyEventsPerSec: Math.round(lightDecode), replayEventsPerSec: Math.round(lightReplay), replayOverDecode: +(lightReplay / lightDecode).toFixed(4) },
 }
 log(`  * on the ${SHORT.toLocaleString('en-US')}-event prefix`)
 log(`  replay / decode-only = ${summary.replayOverDecode}; replay / (decode + objects) = ${summary.replayOverMaterialize}`)
