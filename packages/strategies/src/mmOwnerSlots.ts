@@ -64,3 +64,18 @@ export function slotsFreeCheck(f: FolioState): string | null {
   if (f.mmCnt1 !== -1) return 'nonzero mm mapcount 1'
   return null
 }
+
+/**
+ * slotInvariants - §8.3 on the MM slots: Σ occupied slot counts ≤ large + 1; both slots occupied ⇒ shared
+ * bit; large = −1 ⇒ both slots free and the shared bit clear; a free slot holds id 0 and count −1.
+ */
+export function slotInvariants(f: FolioState): string[] {
+  const bad: string[] = []
+  const c0 = f.mmId0 === 0 ? 0 : f.mmCnt0 + 1
+  const c1 = f.mmId1 === 0 ? 0 : f.mmCnt1 + 1
+  if (c0 + c1 > f.large + 1) bad.push(`MM slot counts ${c0} + ${c1} exceed the large mapcount ${f.large + 1}`)
+  if (f.mmId0 !== 0 && f.mmId1 !== 0 && !f.shared) bad.push('both MM slots occupied but the shared bit is clear')
+  if (f.large === -1 && (f.mmId0 !== 0 || f.mmId1 !== 0 || f.shared)) bad.push('unmapped folio with an MM slot or the shared bit')
+  if ((f.mmId0 === 0 && f.mmCnt0 !== -1) || (f.mmId1 === 0 && f.mmCnt1 !== -1)) bad.push('a free MM slot holds a count')
+  return bad
+}

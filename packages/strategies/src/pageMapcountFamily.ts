@@ -193,6 +193,39 @@ export abstract class PageMapcountFamily extends SchemeBase {
     return this.pageMapcountOf(f, level === 'pte' ? i : 0) === 1
   }
 
+  /**
+   * §8.3 for v6.2+ with per-page mapcounts: `mapped & FOLIO_PAGES_MAPPED` counts the pages with
+   * `_mapcount ≥ 0`; `mapped ≥ ENTIRELY_MAPPED` ⇔ `entire ≥ 0`; HugeTLB never touches `mapped`; with
+   * `_large_mapcount` (v6.10+): large + 1 = (entire + 1) + Σ (mc + 1) (HugeTLB: large = entire); PAE set ⇒
+   * the page is mapped at most once.
+   */
+  protected override invariantsOf(f: FolioState): string[] {
+    const bad: string[] = []
+    if (!f.isLarge) return bad
+    if (f.hugetlb) {
+      if (f.mapped !== 0) bad.push(`HugeTLB _nr_pages_mapped ${f.mapped} ≠ 0`)
+      if (this.hugetlbLarge && f.large !== f.entire) bad.push(`HugeTLB _large_mapcount ${f.large} ≠ _entire_mapcount ${f.entire}`)
+      return bad
+    }
+    let ptePages = 0
+    let sum = 0
+    for (let k = 0; k < f.n; k++) {
+      const c = f.mcOf(k)
+      if (c >= 0) ptePages++
+      sum += c + 1
+      if (f.paeOf(k) && (c > 0 || f.entire > 0)) bad.push(`page ${k} is PageAnonExclusive but mapped ${c + 1 + f.entire + 1} times`)
+    }
+    if ((f.mapped & FOLIO_PAGES_MAPPED) !== ptePages) bad.push(`_nr_pages_mapped counts ${f.mapped & FOLIO_PAGES_MAPPED} PTE-mapped pages, ${ptePages} have _mapcount ≥ 0`)
+    if ((f.mapped >= ENTIRELY_MAPPED) !== (f.entire >= 0)) bad.push(`ENTIRELY_MAPPED ${f.mapped >= ENTIRELY_MAPPED} but _entire_mapcount ${f.entire}`)
+    if (this.tracksLarge() && f.large + 1 !== f.entire + 1 + sum) bad.push(`_large_mapcount + 1 = ${f.large + 1} ≠ (entire + 1) + Σ(mc + 1) = ${f.entire + 1 + sum}`)
+    return bad
+  }
+
+  /** does this version keep `_large_mapcount` (v6.10+)? */
+  protected tracksLarge(): boolean {
+    return this.hugetlbLarge
+  }
+
   protected freeCheckOf(f: FolioState): string | null {
     if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'

@@ -76,6 +76,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   protected abstract partiallyMappedOf(f: FolioState): boolean | null
   protected abstract kpagecountOf(f: FolioState, i: number): number
   protected abstract pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean
+  /** invariantsOf - the scheme's broken invariants on @f (§8.3); none by default */
+  protected invariantsOf(_f: FolioState): string[] {
+    return []
+  }
+
   /** the "Bad page state" reason for freeing @f now, or null when every counter is back at its initial value */
   protected abstract freeCheckOf(f: FolioState): string | null
 
@@ -280,6 +285,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   }
 
   // ---- queries -------------------------------------------------------------------------------
+
+  checkInvariants(s: SchemeState, folio: Pfn): string[] {
+    const f = s.folios.get(folio)
+    return f === undefined || f.zero ? [] : this.invariantsOf(f)
+  }
 
   folioMapcount(s: SchemeState, folio: Pfn): number {
     const f = s.folios.get(folio)

@@ -79,6 +79,9 @@ export interface Strategy<S = unknown> {
   /** pagemap bit 56 (PM_MMAP_EXCLUSIVE) for an entry of level @level mapping page @pfn */
   pagemapExclusive(s: S, pfn: Pfn, level: Level): boolean
 
+  /** the scheme's own invariants on folio @folio (mapcount-schemes.md §8.3): broken ones, one line each (optional) */
+  checkInvariants?(s: S, folio: Pfn): string[]
+
   /** cost counters per event type since init */
   costs(s: S): CostTable
   /** "Bad page state" reports: folios freed with a counter not back at its initial value */

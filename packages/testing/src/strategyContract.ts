@@ -28,6 +28,7 @@ export interface ContractStrategy<S> {
   kpagecount(s: S, pfn: number): number
   pagemapExclusive(s: S, pfn: number, level: Level): boolean
   freeViolations(s: S): readonly string[]
+  checkInvariants?(s: S, folio: number): string[]
 }
 
 /** CorpusCase - one named valid event stream (e.g. a corpus scenario run through the simulated kernel). */
@@ -163,6 +164,8 @@ export function checkFolio<S>(
     if (p === 'exact' && ms !== t.mappedShared) fail(w, 'mappedShared', ms, t.mappedShared)
     if (p === 'maybe' && t.mappedShared && !ms) fail(w, 'mappedShared ("maybe": no false negatives)', ms, t.mappedShared)
   }
+  const broken = st.checkInvariants?.(s, f.pfn) ?? []
+  if (broken.length > 0) throw new ContractFailure(`${w}: the scheme's invariants are broken: ${broken.join('; ')}`)
   const pm = st.partiallyMapped(s, f.pfn)
   const pp = st.precision.partiallyMapped
   if (pm !== null && f.kind === 'anon' && !tainted.has(f.pfn)) {
@@ -175,8 +178,8 @@ export function checkFolio<S>(
  * describeStrategyContract - the contract every mapcount scheme must pass (issue 5 item 3): exact queries
  * equal the ground truth after every event of random valid streams (fast-check; anon workload and a mixed
  * file/shmem/HugeTLB/split/migration workload) and of every corpus stream; "maybe" queries have no false
- * negatives; mapcounts are ≥ 0; counters are back at their initial values when a folio is freed; a
- * snapshot restores every answer.
+ * negatives; mapcounts are ≥ 0; the scheme's own invariants hold (when it states them); counters are back
+ * at their initial values when a folio is freed; a snapshot restores every answer.
  */
 export function describeStrategyContract<S>(factory: () => ContractStrategy<S>, opts: ContractOptions = {}): void {
   const st = factory()

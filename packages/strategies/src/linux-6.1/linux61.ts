@@ -193,6 +193,11 @@ export class Linux61 extends SchemeBase {
     return this.pageMapcountOf(f, level === 'pte' && !f.hugetlb ? i : 0) === 1
   }
 
+  /** §8.3 legacy: PG_double_map ⇒ compound_mapcount ≥ 0 (anon THP) */
+  protected override invariantsOf(f: FolioState): string[] {
+    return f.anon && f.doubleMap && f.entire < 0 ? ['PG_double_map set without a PMD mapping'] : []
+  }
+
   protected freeCheckOf(f: FolioState): string | null {
     if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero compound_mapcount'

@@ -1,7 +1,7 @@
 import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import {
-  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotsFreeCheck, subReturnLargeMapcount,
+  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
 } from '../mmOwnerSlots.ts'
 import { SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
@@ -148,6 +148,16 @@ export class Linux615NoPageMapcount extends SchemeBase {
     if (!f.isLarge) return f.mcOf(0) + 1 === 1
     if (f.hugetlb) return f.entire + 1 === 1
     return !maybeMappedShared(f)
+  }
+
+  /** §8.3: HugeTLB large = entire; MM slots (§4.2); tail `_mapcount`s never written */
+  protected override invariantsOf(f: FolioState): string[] {
+    if (!f.isLarge) return []
+    if (f.hugetlb) return f.large === f.entire ? [] : [`HugeTLB _large_mapcount ${f.large} ≠ _entire_mapcount ${f.entire}`]
+    const bad = slotInvariants(f)
+    if (f.mc !== null) bad.push('a per-page _mapcount of a large folio was written')
+    if (f.mapped !== 0) bad.push('_nr_pages_mapped was written')
+    return bad
   }
 
   protected freeCheckOf(f: FolioState): string | null {

@@ -2,7 +2,7 @@ import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { Linux612 } from '../linux-6.12/linux612.ts'
 import {
-  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotsFreeCheck, subReturnLargeMapcount,
+  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
 } from '../mmOwnerSlots.ts'
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
 
@@ -55,6 +55,10 @@ export class Linux615 extends Linux612 {
   protected override pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean {
     if (f.hugetlb) return f.entire + 1 === 1
     return this.pageMapcountOf(f, level === 'pte' ? i : 0) === 1
+  }
+
+  protected override invariantsOf(f: FolioState): string[] {
+    return super.invariantsOf(f).concat(f.isLarge && !f.hugetlb ? slotInvariants(f) : [])
   }
 
   protected override freeCheckOf(f: FolioState): string | null {
