@@ -7,6 +7,10 @@ const hex = (n: number): string => '0x' + n.toString(16)
 const PAGE_QS = QUERY_NAMES.filter((q) => !FOLIO_QUERIES.has(q))
 const FOLIO_QS = QUERY_NAMES.filter((q) => FOLIO_QUERIES.has(q))
 
+function short(a: boolean | number | null): string {
+  return a === null ? '-' : a === true ? 'y' : a === false ? 'n' : String(a)
+}
+
 function pageKey(p: InspectedPage, sides: string[]): string {
   return p.mappings.map((m) => `${m.pid}/${m.level}`).join(',') + '|' + sides.map((s) => PAGE_QS.map((q) => formatAnswer(p.answers[s]?.[q] ?? null)).join(',')).join('|')
 }
@@ -26,7 +30,7 @@ export function formatInspection(r: Inspection): string[] {
   for (const f of r.folios) {
     out.push('', `folio ${hex(f.folio)} ${f.kind} order ${f.order}${f.unmappedPages > 0 ? ` (${f.unmappedPages} unmapped pages not shown)` : ''}`)
     out.push(...grid([['side', ...FOLIO_QS], ...r.sides.map((s) => [s, ...FOLIO_QS.map((q: QueryName) => formatAnswer(f.answers[s]?.[q] ?? null))])]).map((l) => '  ' + l))
-    const rows: string[][] = [['pages', 'mapped by (pid:level@vpn)', ...r.sides.flatMap((s) => PAGE_QS.map((q) => `${s}.${q}`))]]
+    const rows: string[][] = [['pages', 'mapped by (pid:level@vpn)', ...r.sides]]
     for (let i = 0; i < f.pages.length; ) {
       const p = f.pages[i]!
       const k = pageKey(p, r.sides)
@@ -35,9 +39,10 @@ export function formatInspection(r: Inspection): string[] {
       const last = f.pages[j - 1]!
       const range = j - i === 1 ? `+${p.pfn - f.folio}` : `+${p.pfn - f.folio}..${last.pfn - f.folio}`
       const mapped = p.mappings.map((m) => `p${m.pid}:${m.level}@${hex(m.vpn)}`).join(' ') || '-'
-      rows.push([range, j - i === 1 ? mapped : mapped + ' …', ...r.sides.flatMap((s) => PAGE_QS.map((q) => formatAnswer(p.answers[s]?.[q] ?? null)))])
+      rows.push([range, j - i === 1 ? mapped : mapped + ' …', ...r.sides.map((s) => PAGE_QS.map((q) => short(p.answers[s]?.[q] ?? null)).join('/'))])
       i = j
     }
+    if (rows.length > 1) out.push(`  pages: ${PAGE_QS.join('/')} per side (y/n, - = not answered)`)
     if (rows.length > 1) out.push(...grid(rows).map((l) => '  ' + l))
   }
   return out

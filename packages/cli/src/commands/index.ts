@@ -8,6 +8,9 @@ import { register as registerKernel } from './kernel.ts'
 import { register as registerStrategies } from './strategies.ts'
 import { register as registerRecord } from './record.ts'
 import { register as registerVerify } from './verify.ts'
+import { register as registerDiff } from './diff.ts'
+import { register as registerBisect } from './bisect.ts'
+import { register as registerInspect } from './inspect.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -20,4 +23,7 @@ export function registerAll(program: Command): void {
   registerStrategies(program)
   registerRecord(program)
   registerVerify(program)
+  registerDiff(program)
+  registerBisect(program)
+  registerInspect(program)
 }

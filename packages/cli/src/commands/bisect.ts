@@ -1,0 +1,78 @@
+import type { Command } from 'commander'
+import { bisectTrace, formatDivergence, isQueryName, QUERY_NAMES, type QueryName, type Versus } from '@mmsim/analysis'
+import { analysisInput, oneStrategy } from '../analysisInput.ts'
+import { progressReporter } from '../progress.ts'
+import { UserError } from '../userError.ts'
+
+interface BisectFlags {
+  a?: string
+  b?: string
+  truth?: boolean
+  kernel?: boolean
+  query?: string
+  run?: string
+}
+
+/** queriesOf - the query names of a `--query a,b` option (undefined: all); unknown names are a UserError. */
+export function queriesOf(spec: string | undefined): QueryName[] | undefined {
+  if (spec === undefined) return undefined
+  const out = spec.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  for (const q of out) if (!isQueryName(q)) throw new UserError(`unknown query '${q}' (expected one of ${QUERY_NAMES.join(', ')})`)
+  return out as QueryName[]
+}
+
+async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
+  if (o.a === undefined) throw new UserError('bisect needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
+  const against = [o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length
+  if (against !== 1) throw new UserError('bisect compares --a with exactly one of --b ID, --truth, --kernel')
+  const a = await oneStrategy(o.a, '--a')
+  const queries = queriesOf(o.query)
+  const t = await analysisInput(input)
+  try {
+    let versus: Versus
+    if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b') }
+    else if (o.truth) versus = { truth: true }
+    else {
+      if (t.kernel === null) throw new UserError(`${input}: no kernel observations (record the trace with 'mmsim record --kernel', or give a scenario with a stored NAME.kernel.json)`)
+      versus = { kernel: t.kernel }
+    }
+    const progress = progressReporter('bisect')
+    const r = await bisectTrace(t.path, { a, versus, queries, onProgress: progress.update })
+    progress.done()
+    if (r.divergence === null) {
+      process.stdout.write(`no divergence: ${r.labels[0]} and ${r.labels[1]} agree after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}\n`)
+      process.exitCode = 0
+    } else {
+      process.stdout.write(formatDivergence(r.divergence, r.labels, r.context).join('\n') + '\n')
+      process.exitCode = 1
+    }
+  } finally {
+    t.cleanup()
+  }
+}
+
+/**
+ * register - `mmsim bisect TRACE|SCENARIO --a ID (--b ID | --truth | --kernel) [--query NAME]`: the first
+ * event after which the answers differ (exit 1; 0 when none); `mmsim bisect TRACE --run CMD`: the first
+ * event prefix at which CMD turns bad, git bisect run style.
+ */
+export function register(program: Command): void {
+  program
+    .command('bisect')
+    .description('find the first event after which a scheme answers differently from another scheme, the ground truth or the kernel; or (--run) the first prefix at which a command turns bad')
+    .argument('<input>', 'trace (.mmtrace, .jsonl) or scenario (.scenario)')
+    .option('--a <scheme>', 'the scheme under test: an id (see mmsim strategies) or ./plugin.js')
+    .option('--b <scheme>', 'compare with this scheme')
+    .option('--truth', 'compare with the ground truth')
+    .option('--kernel', 'compare with the kernel observations (record --kernel sidecar, or a scenario\'s stored NAME.kernel.json)')
+    .option('--query <names>', `compare only these queries (comma-separated: ${QUERY_NAMES.join(', ')})`)
+    .option('--run <cmd>', 'binary-search the first event prefix at which CMD (run by sh; $MMSIM_PREFIX or the appended argument is the prefix trace) exits bad: 0 good, 1-127 bad, 125 skip, >=128 abort')
+    .addHelpText('after', '\nExit status: 0 no divergence (or --run: found the first bad prefix), 1 divergence found, 2 usage or input errors.')
+    .action(async (input: string, o: BisectFlags) => {
+      if (o.run !== undefined) {
+        const { bisectRunCommand } = await import('./bisectRunCommand.ts')
+        return bisectRunCommand(input, o.run)
+      }
+      return bisectAnswers(input, o)
+    })
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander'
+import { formatInspection, inspectTrace } from '@mmsim/analysis'
+import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { analysisInput } from '../analysisInput.ts'
+import { UserError } from '../userError.ts'
+
+interface InspectFlags {
+  at: string
+  folio?: string
+  strategy?: string
+  json?: boolean
+}
+
+function count(v: string, opt: string): number {
+  const n = Number(v)
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v) || !Number.isSafeInteger(n)) throw new UserError(`${opt} takes a number, got '${v}'`)
+  return n
+}
+
+/**
+ * register - `mmsim inspect TRACE --at N [--folio F] [--strategy IDS]`: the state after event N (0-based):
+ * every folio's pages with their entries per process, the ground truth and each scheme's answers.
+ */
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('show the state after event N: each folio, its pages with their PTE/PMD mappings per process, ground truth and every scheme side by side')
+    .argument('<input>', 'trace (.mmtrace, .jsonl) or scenario (.scenario)')
+    .requiredOption('--at <n>', 'event index (0-based; the state after that event)')
+    .option('--folio <pfn>', 'only the folio containing this PFN (decimal or 0x…), with every page')
+    .option('--strategy <schemes>', "schemes to show: 'all' (default), ids (comma-separated) and/or ./plugin.js")
+    .option('--json', 'print the result as JSON')
+    .action(async (input: string, o: InspectFlags) => {
+      const at = count(o.at, '--at')
+      const folio = o.folio === undefined ? undefined : count(o.folio, '--folio')
+      let strategies: AnyStrategy[]
+      try {
+        strategies = await loadStrategies(o.strategy ?? 'all')
+      } catch (e) {
+        if (e instanceof StrategyLoadError) throw new UserError(e.message)
+        throw e
+      }
+      const t = await analysisInput(input)
+      try {
+        const r = await inspectTrace(t.path, at, { strategies, folio })
+        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+        else process.stdout.write(formatInspection(r).join('\n') + '\n')
+      } catch (e) {
+        if (e instanceof RangeError) throw new UserError(e.message.replace(t.path, input))
+        throw e
+      } finally {
+        t.cleanup()
+      }
+    })
+}
