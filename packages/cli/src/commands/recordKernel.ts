@@ -1,0 +1,30 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { buildKernelSidecar, writeKernelSidecar } from '@mmsim/analysis'
+import { LiveKernelError, observeLive, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
+import { UserError } from '../userError.ts'
+
+/**
+ * embedKernelObservations - `mmsim record --kernel [--stored]`: observe scenario @s (from @file) on the
+ * live kernel, or with @stored take its stored NAME.kernel.json, and write them as the
+ * sidecar of trace @output (`OUTPUT.kernel.json`, read by `bisect --kernel`). Returns the sidecar's path.
+ */
+export async function embedKernelObservations(file: string, s: ParsedScenario, output: string, stored: boolean): Promise<string> {
+  let doc: ObservationDocument
+  if (stored) {
+    const p = file.replace(/\.scenario$/, '') + '.kernel.json'
+    if (!existsSync(p)) throw new UserError(`${file}: no stored kernel observation ${p}`)
+    try {
+      doc = JSON.parse(readFileSync(p, 'utf8')) as ObservationDocument
+    } catch (e) {
+      throw new UserError(`${p}: ${(e as Error).message}`)
+    }
+  } else {
+    try {
+      doc = await observeLive(s, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+    } catch (e) {
+      if (e instanceof LiveKernelError) throw new UserError(`${e.message} (use --stored for the stored observations)`)
+      throw e
+    }
+  }
+  return writeKernelSidecar(output, buildKernelSidecar(s, doc))
+}
