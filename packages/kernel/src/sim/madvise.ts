@@ -1,3 +1,4 @@
+import type { Vma } from '@mmsim/core'
 import type { MadviseStatement } from '../scenario/statements.ts'
 import { collapseOp } from './collapse.ts'
 import { hugetlbZap } from './hugetlb.ts'
@@ -25,6 +26,7 @@ import { reclaimEmptyTables, splitPmdsAt, zapRange } from './zap.ts'
  */
 export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement): void {
   const [vpn, nr] = rangeVpns(m, st.range)
+  if (st.advice === 'populate_read' || st.advice === 'populate_write') return populate(ctx, pid, m, vpn, nr, st.advice === 'populate_write')
   const pieces = vmaPieces(ctx, pid, vpn, nr)
   if (pieces.length === 0) throw new Refusal('ENOMEM')
   for (const [a, b] of pieces) advise(ctx, pid, m, st, a, b - a)
@@ -37,15 +39,23 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
     case 'hugepage':
     case 'nohugepage':
     case 'dontfork':
-    case 'dofork':
-      if (isHugetlb(m) && (st.advice === 'hugepage' || st.advice === 'nohugepage')) break
-      if (!isHugetlb(m)) splitPmdsAt(ctx, pid, vpn, vpn + nr)
-      for (const v of ctx.tx.vmas(pid) ?? []) {
+    case 'dofork': {
+      // madvise_update_vma(): a VMA whose flags do not change is left alone (no split)
+      const advice = st.advice
+      const changes = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn && flagChanges(v, advice))
+      if (changes.length === 0) break
+      if (isHugetlb(m)) {
+        // a HugeTLB VMA splits only at huge-page boundaries (hugetlb_vm_op_split)
+        if (vpn % m.hpages !== 0 || (vpn + nr) % m.hpages !== 0) throw new Refusal('EINVAL')
+        if (advice === 'hugepage' || advice === 'nohugepage') break
+      } else splitPmdsAt(ctx, pid, vpn, vpn + nr)
+      for (const v of changes) {
         const a = Math.max(v.start, vpn)
         const b = Math.min(v.end, vpn + nr)
-        if (a < b) ctx.emit('vma/advised', { pid, vpn: a, nrPages: b - a, advice: st.advice })
+        ctx.emit('vma/advised', { pid, vpn: a, nrPages: b - a, advice })
       }
       break
+    }
     case 'dontneed':
       if (isHugetlb(m)) {
         if (vpn % m.hpages !== 0) throw new Refusal('EINVAL')
@@ -75,10 +85,35 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
       break
     case 'populate_read':
     case 'populate_write':
-      touchOp(ctx, pid, m, { mapping: m.name, offset: (vpn - m.start) * 4096, length: nr * 4096 }, st.advice === 'populate_write')
       break
     case 'split':
       throw new Refusal('EINVAL')
+  }
+}
+
+/** flagChanges - would @advice change the flags of VMA @v? */
+function flagChanges(v: Vma, advice: 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork'): boolean {
+  if (advice === 'dontfork') return !v.dontfork
+  if (advice === 'dofork') return v.dontfork
+  return v.thp !== advice
+}
+
+/**
+ * populate - MADV_POPULATE_READ/WRITE: fault [vpn, vpn + nr) in, page by page, as GUP does: ENOMEM at a
+ * page without VMA, EINVAL for a write to a read-only VMA, EFAULT when a fault fails (SIGBUS).
+ * @see madvise_populate(), faultin_page_range(), check_vma_flags() — mm/madvise.c, mm/gup.c
+ */
+function populate(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: number, write: boolean): void {
+  for (let v = vpn; v < vpn + nr; v++) {
+    const vma = ctx.vma(pid, v)
+    if (vma === undefined) throw new Refusal('ENOMEM')
+    if (write && !vma.writable) throw new Refusal('EINVAL')
+    try {
+      touchOp(ctx, pid, m, { mapping: m.name, offset: (v - m.start) * 4096, length: 4096 }, write)
+    } catch (e) {
+      if (e instanceof Refusal) throw new Refusal(e.errno === 'SIGBUS' ? 'EFAULT' : e.errno)
+      throw e
+    }
   }
 }
 

@@ -2,8 +2,11 @@ import type { Vma } from '@mmsim/core'
 import type { SimContext } from './simContext.ts'
 import { shmemAllowableOrders, suitableOrder } from './thpPolicy.ts'
 
-/** RA_PAGES - the default read-ahead window (read_ahead_kb = 128). */
-export const RA_PAGES = 32
+/**
+ * RA_PAGES - the read-ahead window of the files' block device: /tmp is ext4 on /dev/vda, whose
+ * `queue/read_ahead_kb` is 8192 on this machine (not the 128 KiB default), i.e. 2048 pages.
+ */
+export const RA_PAGES = 2048
 
 /** cached - head PFN of the page-cache folio holding page @index of @file, or -1. */
 export function cached(ctx: SimContext, file: number, index: number): number {

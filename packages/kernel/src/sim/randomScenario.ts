@@ -32,7 +32,7 @@ export function randomScenario(header: number[][], body: number[][]): Statement[
     const proc = procs[b % procs.length]!
     const maps = [...scope.mappings(proc).values()]
     const m = maps.length ? maps[c % maps.length]! : null
-    const unit = m?.kind === 'hugetlb2M' ? 2 * M : K
+    const unit = m?.kind === 'hugetlb2M' && d % 4 !== 0 && m.size % (2 * M) === 0 ? 2 * M : K // HugeTLB ranges are sometimes unaligned
     const pages = m ? m.size / unit : 0
     const off = (d % Math.max(pages, 1)) * unit
     const len = (1 + ((c * 7 + d) % Math.max(pages - off / unit, 1))) * unit
