@@ -8,6 +8,8 @@ import { EVENT_TYPES, type FolioKind, type Level, type MmEvent } from '@mmsim/co
  */
 export class EventOp {
   type: MmEvent['type'] = 'check/marked'
+  /** the type's index in EVENT_TYPES (a number to switch on) */
+  code = 0
   pid = 0
   child = 0
   vpn = 0
@@ -24,6 +26,10 @@ export class EventOp {
 }
 
 const CANONICAL = new Map<string, MmEvent['type']>(EVENT_TYPES.map((t) => [t, t]))
+const CODES = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]))
+
+/** OP - EVENT_TYPES index of each event type (EventOp.code) */
+export const OP = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Readonly<Record<MmEvent['type'], number>>
 
 /**
  * canonicalType - the event type string as the interned literal of EVENT_TYPES. A decoder builds its type
@@ -38,6 +44,7 @@ export function canonicalType(t: string): MmEvent['type'] {
 export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
   const type = canonicalType(e.type)
   op.type = type
+  op.code = CODES.get(type) ?? -1
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const x = e as unknown as Record<string, any>
   switch (type) {

@@ -1,10 +1,31 @@
 import { EVENT_TYPES, type EventType, type FolioKind, type Level, type MmEvent, type Pfn } from '@mmsim/core'
 import { emptyCostRow, type CostTable } from './costs.ts'
-import { EventOp, fillEventOp } from './eventOp.ts'
+import { EventOp, fillEventOp, OP } from './eventOp.ts'
 import { CostMeter } from './costMeter.ts'
 import { FolioState } from './folioState.ts'
 import { SchemeState } from './schemeState.ts'
 import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
+
+const C_folio_allocated = OP['folio/allocated']
+const C_folio_freed = OP['folio/freed']
+const C_folio_migrated = OP['folio/migrated']
+const C_folio_split = OP['folio/split']
+const C_hugetlb_anonDuplicated = OP['hugetlb/anonDuplicated']
+const C_hugetlb_poolGrown = OP['hugetlb/poolGrown']
+const C_hugetlb_poolShrunk = OP['hugetlb/poolShrunk']
+const C_hugetlb_rmapAdded = OP['hugetlb/rmapAdded']
+const C_hugetlb_rmapRemoved = OP['hugetlb/rmapRemoved']
+const C_hvo_optimized = OP['hvo/optimized']
+const C_hvo_restored = OP['hvo/restored']
+const C_pmd_remapped = OP['pmd/remapped']
+const C_rmap_anonAdded = OP['rmap/anonAdded']
+const C_rmap_anonDuplicated = OP['rmap/anonDuplicated']
+const C_rmap_anonReused = OP['rmap/anonReused']
+const C_rmap_anonShared = OP['rmap/anonShared']
+const C_rmap_fileAdded = OP['rmap/fileAdded']
+const C_rmap_fileDuplicated = OP['rmap/fileDuplicated']
+const C_rmap_newAnonAdded = OP['rmap/newAnonAdded']
+const C_rmap_removed = OP['rmap/removed']
 
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
 export const mmIdOf = (pid: number): number => pid + 1
@@ -132,15 +153,15 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     }
     row.events++
     this.m.begin(row)
-    switch (type) {
-      case 'folio/allocated':
+    switch (e.code) {
+      case C_folio_allocated:
         s.folios.set(e.folio, s.newFolio(e.kind, e.order))
         return
-      case 'hugetlb/poolGrown':
+      case C_hugetlb_poolGrown:
         s.folios.set(e.folio, new FolioState('hugetlb', e.order))
         return
-      case 'folio/freed':
-      case 'hugetlb/poolShrunk': {
+      case C_folio_freed:
+      case C_hugetlb_poolShrunk: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         const bad = this.freeCheckOf(f)
@@ -149,7 +170,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         s.releaseFolio(f, bad === null)
         return
       }
-      case 'folio/migrated': {
+      case C_folio_migrated: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         s.folios.delete(e.folio)
@@ -160,16 +181,16 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         s.folios.set(e.newFolio, nf)
         return
       }
-      case 'folio/split':
+      case C_folio_split:
         this.split(s, e.folio, e.newOrder, truth)
         return
-      case 'hvo/optimized':
-      case 'hvo/restored': {
+      case C_hvo_optimized:
+      case C_hvo_restored: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) f.hvo = type === 'hvo/optimized'
         return
       }
-      case 'rmap/newAnonAdded': {
+      case C_rmap_newAnonAdded: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         m.store(f, 0) // folio->mapping, index
@@ -178,63 +199,63 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         else m.setPae(f, 0, 1)
         return
       }
-      case 'rmap/anonAdded': {
+      case C_rmap_anonAdded: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         if (e.exclusive) m.setPae(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
         return
       }
-      case 'rmap/fileAdded': {
+      case C_rmap_fileAdded: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         return
       }
-      case 'rmap/removed': {
+      case C_rmap_removed: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         return
       }
-      case 'rmap/anonDuplicated': {
+      case C_rmap_anonDuplicated: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         m.clearPaeIfSet(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
         this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
         return
       }
-      case 'rmap/fileDuplicated': {
+      case C_rmap_fileDuplicated: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
         return
       }
-      case 'rmap/anonShared': {
+      case C_rmap_anonShared: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) m.clearPaeIfSet(f, e.page - e.folio, e.nrPages)
         return
       }
-      case 'rmap/anonReused': {
+      case C_rmap_anonReused: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) m.setPae(f, e.page - e.folio, e.nrPages)
         return
       }
-      case 'pmd/remapped': {
+      case C_pmd_remapped: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
         return
       }
-      case 'hugetlb/rmapAdded': {
+      case C_hugetlb_rmapAdded: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         this.hugetlbAdd(f, e.mode)
         if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) m.setPae(f, 0, 1)
         return
       }
-      case 'hugetlb/rmapRemoved': {
+      case C_hugetlb_rmapRemoved: {
         const f = s.folios.get(e.folio)
         if (f !== undefined) this.hugetlbRemove(f)
         return
       }
-      case 'hugetlb/anonDuplicated': {
+      case C_hugetlb_anonDuplicated: {
         const f = s.folios.get(e.folio)
         if (f === undefined) return
         m.clearPaeIfSet(f, 0, 1)
