@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { effectiveKnobs } from '../scenario/knobSettings.ts'
 import { acquireKnobLock, journalPath, readJournal, releaseKnobLock } from './knobJournal.ts'
 import { knobPlan, readKnob, THP_DIR } from './knobs.ts'
@@ -47,8 +47,9 @@ ${Array.from({ length: 40 }, () => 'check').join('\n')}
 `
 const slowFile = join(dir, 'slow.scenario')
 writeFileSync(slowFile, SLOW)
-const badPoolFile = join(dir, 'badpool.scenario')
-writeFileSync(badPoolFile, 'set thp=never\nset hugetlb.2M=100000000\np0 mmap A 4K anon private\ncheck\n')
+// Fails after its knobs are applied and the runner started: more forks than the runner has workers.
+const failingFile = join(dir, 'failing.scenario')
+writeFileSync(failingFile, `set thp=always\nset hugetlb.2M=1\n${Array.from({ length: 48 }, (_, i) => `p${i} fork p${i + 1}`).join('\n')}\ncheck\n`)
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -64,7 +65,7 @@ function exited(child: ReturnType<typeof cli>): Promise<{ code: number | null; s
 
 /** Resolve once the child's run has applied its knobs (journal owned by it, thp=always in force). */
 async function knobsApplied(pid: number): Promise<void> {
-  const deadline = Date.now() + 30_000
+  const deadline = Date.now() + 150_000 // a loaded machine (full test suite) starts tsx slowly
   while (Date.now() < deadline) {
     const j = readJournal()
     if (j?.pid === pid && j.entries.length > 0 && readKnob(`${THP_DIR}/enabled`) === 'always') return
@@ -75,6 +76,7 @@ async function knobsApplied(pid: number): Promise<void> {
 
 describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem})` : ''}`, () => {
   beforeAll(() => acquireKernelTestLock(), 600_000)
+  vi.setConfig({ testTimeout: 240_000 })
   afterAll(() => releaseKernelTestLock())
   it('restores every knob after a successful run', async () => {
     const before = await quietSnapshot()
@@ -85,12 +87,11 @@ describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem
     expect(await quietSnapshot()).toEqual(before)
   })
 
-  it('restores every knob when the run fails after changing them (pool cannot be allocated)', async () => {
+  it('restores every knob when the run fails after changing them', async () => {
     const before = await quietSnapshot()
-    const r = await exited(cli(['observe', '--kernel', badPoolFile]))
+    const r = await exited(cli(['observe', '--kernel', failingFile]))
+    expect(r.stderr).toMatch(/^mmsim: \S+failing\.scenario:50: the live runner supports at most 47 forks per scenario\n$/)
     expect(r.code).toBe(2)
-    expect(r.stderr.trim().split('\n')).toHaveLength(1)
-    expect(r.stderr).toMatch(/allocated only \d+ of 100000000 huge pages/)
     expect(await quietSnapshot()).toEqual(before)
   })
 
