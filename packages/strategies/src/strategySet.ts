@@ -25,14 +25,21 @@ export class StrategySet {
 
   private readonly op = new EventOp()
 
+  private readonly byType = new Map<string, StrategyRun[]>()
+
   /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
-    let filled = false
     const type = canonicalType(e.type)
-    for (let i = 0; i < this.runs.length; i++) {
-      const r = this.runs[i]!
+    let runs = this.byType.get(type)
+    if (runs === undefined) {
+      runs = this.runs.filter((r) => r.strategy.handles.has(type))
+      this.byType.set(type, runs)
+    }
+    if (runs.length === 0) return
+    let filled = false
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i]!
       const st = r.strategy
-      if (!st.handles.has(type)) continue
       if (st.applyOp === undefined) st.apply(r.state, e, truth)
       else {
         if (!filled) {
