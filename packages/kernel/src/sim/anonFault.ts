@@ -16,7 +16,7 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   const orders = anonAllowableOrders(ctx.knobs, vma)
   if (orders[0] === PMD_ORDER && ctx.pmdNone(pid, vpn) && suitableOrder(vma, vpn, PMD_ORDER)) {
     const base = vpn - (vpn % 512)
-    m.anonVma = true
+    ctx.prepareAnonVma(pid, vpn)
     if (!write) {
       ctx.emit('zeropage/mapped', { pid, vpn: base, folio: ctx.hugeZeroPfn, level: 'pmd' })
       return
@@ -43,7 +43,7 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   }
   const n = 2 ** order
   const lo = vpn - (vpn % n)
-  m.anonVma = true
+  ctx.prepareAnonVma(pid, vpn)
   const folio = ctx.allocFolio(order, 'anon')
   ctx.emit('rmap/newAnonAdded', { pid, vpn: lo, folio, page: folio, nrPages: n, level: 'pte' })
 }

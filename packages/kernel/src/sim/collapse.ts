@@ -20,7 +20,7 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
   const vma = ctx.vma(pid, vpn)
   if (vma === undefined) throw new Refusal('ENOMEM')
   if (vma.kind === 'hugetlb' || vma.kind === 'file' || vma.thp === 'nohugepage') throw new Refusal('EINVAL')
-  if (vma.kind === 'anon' && !m.anonVma) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma
+  if (vma.kind === 'anon' && !ctx.anonVmas.has(pid, vpn)) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma
   let fits = false
   for (let k = Math.ceil(vma.start / 512); k * 512 + 512 <= vma.end && !fits; k++) fits = suitableOrder(vma, k * 512, PMD_ORDER)
   if (!fits) throw new Refusal('EINVAL')
@@ -44,7 +44,6 @@ function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): bo
   }
   const touched = new Set<number>()
   zapPtes(ctx, pid, base, base + 512, touched)
-  m.anonVma = true
   ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
   for (const h of touched) ctx.freeIfUnused(h)

@@ -39,7 +39,7 @@ export function fileFault(ctx: SimContext, pid: number, vpn: number, write: bool
     finishFault(ctx, pid, vpn, pfn, vma)
     return
   }
-  m.anonVma = true
+  ctx.prepareAnonVma(pid, vpn)
   const folio = ctx.allocFolio(0, 'anon')
   if (ctx.data.has(pfn)) ctx.data.add(folio)
   ctx.emit('rmap/newAnonAdded', { pid, vpn, folio, page: folio, nrPages: 1, level: 'pte' })

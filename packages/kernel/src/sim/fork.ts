@@ -17,6 +17,7 @@ import type { MapRec, SimContext } from './simContext.ts'
  */
 export function fork(ctx: SimContext, parent: string, child: string, pid: number, cpid: number, copyHugetlb: (m: MapRec, lo: number, hi: number) => void): void {
   ctx.emit('process/forked', { pid, child: cpid })
+  ctx.anonVmas.fork(pid, cpid)
   const table = new Map<string, MapRec>()
   for (const [name, m] of ctx.mappings(parent)) table.set(name, { ...m })
   ctx.procs.set(child, table)
@@ -25,7 +26,7 @@ export function fork(ctx: SimContext, parent: string, child: string, pid: number
   for (const v of vmas) {
     if (v.dontfork) continue
     const m = recs.find((r) => r.start <= v.start && v.start < r.start + r.nrPages)
-    if (m === undefined || !m.anonVma) continue
+    if (m === undefined || !ctx.anonVmas.has(pid, v.start)) continue
     if (m.kind === 'hugetlb2M' || m.kind === 'hugetlb1G') {
       copyHugetlb(m, v.start, v.end)
       continue

@@ -205,7 +205,7 @@ export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: b
     }
     return
   }
-  m.anonVma = true
+  ctx.prepareAnonVma(pid, vpn)
   if (resv(ctx).unmapped.has(`${pid}:${m.name}`)) throw new Refusal('SIGBUS')
   const cachedPfn = pc.cache.get(idx)
   if (!write && cachedPfn !== undefined) {

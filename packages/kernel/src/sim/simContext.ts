@@ -5,6 +5,7 @@ import {
 import type { RefusedOp } from '../live/observation.ts'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
 import type { MappingKind } from '../scenario/statements.ts'
+import { AnonVmaMap } from './anonVmaMap.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
 import { PmdShareState } from './pmdShare.ts'
@@ -14,7 +15,6 @@ import { PmdShareState } from './pmdShare.ts'
  * @start: first vpn of the mapping's original extent (1 GiB-aligned slot plus skew)
  * @file: file id behind it (0 for private anonymous memory; MAP_SHARED anon gets a shmem file)
  * @pgoff: file page mapped at @start
- * @anonVma: the VMA has an anon_vma (anon faults, COW faults, huge zero PMD): fork copies its PTEs
  * @hpages: base pages per page-table leaf of a HugeTLB mapping (512, 262144), else 1
  */
 export interface MapRec {
@@ -25,7 +25,6 @@ export interface MapRec {
   shared: boolean
   file: number
   pgoff: number
-  anonVma: boolean
   hpages: number
 }
 
@@ -55,6 +54,7 @@ export class SimContext {
   cause = ''
   readonly alloc = new PageAllocator()
   readonly mmIds = new MmIdTracker()
+  readonly anonVmas = new AnonVmaMap()
   /** PFNs whose contents are not all zero */
   readonly data = new Set<number>()
   readonly files = new Map<number, PageCacheFile>()
@@ -198,6 +198,11 @@ export class SimContext {
     return pfn
   }
 
+  /** prepareAnonVma - vmf_anon_prepare(): the VMA of @pid at @vpn gets an anon_vma. */
+  prepareAnonVma(pid: number, vpn: number): void {
+    this.anonVmas.mark(pid, vpn, this.tx.vmas(pid) ?? [], mergeableVmas)
+  }
+
   /** mappings - the mapping table of process @proc. */
   mappings(proc: string): Map<string, MapRec> {
     let t = this.procs.get(proc)
@@ -216,4 +221,10 @@ export class SimContext {
 /** pidOf - the pid of scenario process @proc (`p3` -> 3). */
 export function pidOf(proc: string): number {
   return Number(proc.slice(1))
+}
+
+/** mergeableVmas - would the kernel merge adjacent VMAs @a and @b (same flags, contiguous file offsets)? */
+export function mergeableVmas(a: Vma, b: Vma): boolean {
+  return a.end === b.start && a.kind === b.kind && a.shared === b.shared && a.writable === b.writable && a.thp === b.thp &&
+    a.dontfork === b.dontfork && a.file === b.file && (a.kind === 'anon' || a.pgoff + (a.end - a.start) === b.pgoff)
 }

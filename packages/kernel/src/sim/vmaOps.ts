@@ -5,7 +5,7 @@ import type { ByteRange } from '../scenario/statements.ts'
 import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
 import { mappingVpn } from './placement.ts'
 import { pmdTablesFreed } from './pmdShare.ts'
-import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { mergeableVmas, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitPmdsAt, zapRange } from './zap.ts'
 
 const HUGE_PAGES = { hugetlb2M: 512, hugetlb1G: 262144 } as const
@@ -41,7 +41,7 @@ export function mmapOp(ctx: SimContext, proc: string, pid: number, info: Mapping
   }
   const m: MapRec = {
     name: info.name, start: mappingVpn(info), nrPages: nr, kind: info.kind === 'anon' && shared ? 'shmem' : info.kind,
-    shared, file, pgoff: info.fileOffset / PAGE_SIZE, anonVma: false, hpages: info.kind === 'anon' || info.kind === 'shmem' || info.kind === 'file' ? 1 : HUGE_PAGES[info.kind],
+    shared, file, pgoff: info.fileOffset / PAGE_SIZE, hpages: info.kind === 'anon' || info.kind === 'shmem' || info.kind === 'file' ? 1 : HUGE_PAGES[info.kind],
   }
   ctx.mappings(proc).set(info.name, m)
   if (isHugetlb(m)) hugetlbReserve(ctx, pid, m)
@@ -99,7 +99,7 @@ export function inOneVma(ctx: SimContext, pid: number, vpn: number, nr: number):
   for (const v of ctx.tx.vmas(pid) ?? []) {
     if (v.end <= at) continue
     if (v.start > at) return false
-    if (prev !== undefined && !mergeable(prev, v)) return false
+    if (prev !== undefined && !mergeableVmas(prev, v)) return false
     prev = v
     at = v.end
     if (at >= vpn + nr) return true
@@ -119,17 +119,13 @@ export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number)
     const a = Math.max(v.start, vpn)
     const b = Math.min(v.end, vpn + nr)
     const last = out[out.length - 1]
-    if (last !== undefined && prev !== undefined && mergeable(prev, v) && last[1] === a) last[1] = b
+    if (last !== undefined && prev !== undefined && mergeableVmas(prev, v) && last[1] === a) last[1] = b
     else out.push([a, b])
     prev = v
   }
   return out
 }
 
-function mergeable(a: Vma, b: Vma): boolean {
-  return a.end === b.start && a.kind === b.kind && a.shared === b.shared && a.writable === b.writable && a.thp === b.thp &&
-    a.dontfork === b.dontfork && a.file === b.file && (a.kind === 'anon' || a.pgoff + (a.end - a.start) === b.pgoff)
-}
 
 /**
  * mprotectOp - `mprotect RANGE ro|rw`: the VMA is split at the range's ends (splitting PMD leaves
@@ -166,6 +162,7 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
   // one event per core VMA piece (the kernel's merged VMA may be several core VMAs)
   const pieces = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)
   for (const [a, b] of pieces) ctx.emit('vma/moved', { pid, vpn: a, nrPages: b - a, newVpn: newVpn + (a - vpn) })
+  ctx.anonVmas.move(pid, vpn, nr, newVpn)
 }
 
 /**
@@ -184,5 +181,6 @@ export function exitOp(ctx: SimContext, proc: string, pid: number): void {
   for (const m of ctx.mappings(proc).values()) if (isHugetlb(m)) hugetlbUnreserve(ctx, pid, m, m.start, m.nrPages)
   for (const h of touched) ctx.freeIfUnused(h)
   ctx.emit('process/exited', { pid })
+  ctx.anonVmas.exit(pid)
   ctx.procs.delete(proc)
 }

@@ -58,7 +58,7 @@ export function wpFault(ctx: SimContext, pid: number, vpn: number, m: MapRec): v
  */
 export function copyPage(ctx: SimContext, pid: number, vpn: number, pfn: number, m: MapRec): void {
   const f = ctx.folioAt(pfn)!
-  m.anonVma = true
+  ctx.prepareAnonVma(pid, vpn)
   if (f.kind === 'zero') ctx.emit('zeropage/unmapped', { pid, vpn, folio: f.pfn, level: 'pte' })
   else ctx.emit('rmap/removed', { pid, vpn, folio: f.pfn, page: pfn, nrPages: 1, level: 'pte' })
   const folio = ctx.allocFolio(0, 'anon')

@@ -1,0 +1,59 @@
+import type { Vma } from '@mmsim/core'
+
+/**
+ * AnonVmaMap - which VMAs have an anon_vma, per process, as address ranges. The kernel attaches an
+ * anon_vma to one VMA when a fault first needs it (vmf_anon_prepare(): anon write faults, COW faults,
+ * the huge zero PMD; not a read fault mapping the 4K zero page); the parts of a split VMA keep it, a
+ * forked child's copy of the VMA gets one (anon_vma_fork()), mremap moves it with the VMA. VMAs split
+ * before any anon_vma existed each get their own later. fork copies page tables only of VMAs with one.
+ * @see __anon_vma_prepare(), anon_vma_fork(), vma_needs_copy() — mm/rmap.c, mm/memory.c
+ */
+export class AnonVmaMap {
+  private readonly ranges = new Map<number, [number, number][]>()
+
+  /** has - does the VMA piece of @pid at @vpn have an anon_vma? */
+  has(pid: number, vpn: number): boolean {
+    return (this.ranges.get(pid) ?? []).some(([a, b]) => a <= vpn && vpn < b)
+  }
+
+  /**
+   * mark - the VMA of @pid containing @vpn gets an anon_vma: the core VMA @vmas holds there, extended over
+   * adjacent core VMAs the kernel would have merged with it (same flags, no anon_vma yet).
+   */
+  mark(pid: number, vpn: number, vmas: readonly Vma[], mergeable: (a: Vma, b: Vma) => boolean): void {
+    if (this.has(pid, vpn)) return
+    const i = vmas.findIndex((v) => v.start <= vpn && vpn < v.end)
+    if (i < 0) return
+    let lo = i
+    let hi = i
+    while (lo > 0 && mergeable(vmas[lo - 1]!, vmas[lo]!) && !this.has(pid, vmas[lo - 1]!.start)) lo--
+    while (hi + 1 < vmas.length && mergeable(vmas[hi]!, vmas[hi + 1]!) && !this.has(pid, vmas[hi + 1]!.start)) hi++
+    this.add(pid, vmas[lo]!.start, vmas[hi]!.end)
+  }
+
+  /** add - [a, b) of @pid has an anon_vma. */
+  add(pid: number, a: number, b: number): void {
+    let r = this.ranges.get(pid)
+    if (r === undefined) this.ranges.set(pid, (r = []))
+    r.push([a, b])
+  }
+
+  /** fork - @child's VMAs have anon_vmas where @pid's do. */
+  fork(pid: number, child: number): void {
+    this.ranges.set(child, (this.ranges.get(pid) ?? []).map(([a, b]) => [a, b]))
+  }
+
+  /** move - mremap moved [vpn, vpn + nr) of @pid to @newVpn: the anon_vma moves with it. */
+  move(pid: number, vpn: number, nr: number, newVpn: number): void {
+    for (const [a, b] of [...(this.ranges.get(pid) ?? [])]) {
+      const lo = Math.max(a, vpn)
+      const hi = Math.min(b, vpn + nr)
+      if (lo < hi) this.add(pid, lo - vpn + newVpn, hi - vpn + newVpn)
+    }
+  }
+
+  /** exit - @pid is gone. */
+  exit(pid: number): void {
+    this.ranges.delete(pid)
+  }
+}
