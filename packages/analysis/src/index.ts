@@ -19,3 +19,5 @@ export type { InspectedFolio, InspectedPage, Inspection, InspectOptions, PageMap
 export { formatAnswer, formatDivergence, formatEvent } from './formatDivergence.ts'
 export { formatDiff } from './formatDiff.ts'
 export { formatInspection } from './formatInspection.ts'
+export { BisectAbortError, bisectRun, verdictOf } from './bisectRun.ts'
+export type { BisectRunOptions, BisectRunResult, RunStep, RunVerdict } from './bisectRun.ts'

@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .option('--kernel', 'compare with the kernel observations (record --kernel sidecar, or a scenario\'s stored NAME.kernel.json)')
     .option('--query <names>', `compare only these queries (comma-separated: ${QUERY_NAMES.join(', ')})`)
     .option('--run <cmd>', 'binary-search the first event prefix at which CMD (run by sh; $MMSIM_PREFIX or the appended argument is the prefix trace) exits bad: 0 good, 1-127 bad, 125 skip, >=128 abort')
-    .addHelpText('after', '\nExit status: 0 no divergence (or --run: found the first bad prefix), 1 divergence found, 2 usage or input errors.')
+    .addHelpText('after', '\nExit status: 0 no divergence (--run: the whole trace tests good), 1 divergence (--run: first bad event) found, 2 usage or input errors (--run: the command exited >= 128).')
     .action(async (input: string, o: BisectFlags) => {
       if (o.run !== undefined) {
         const { bisectRunCommand } = await import('./bisectRunCommand.ts')

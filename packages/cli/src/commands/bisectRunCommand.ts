@@ -1,6 +1,52 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { BisectAbortError, bisectRun, formatEvent, type RunStep } from '@mmsim/analysis'
+import { inputTrace } from '../inputTrace.ts'
 import { UserError } from '../userError.ts'
 
-/** bisectRunCommand - `mmsim bisect TRACE --run CMD` (not yet wired). */
-export async function bisectRunCommand(_input: string, _cmd: string): Promise<void> {
-  throw new UserError('bisect --run: not implemented yet')
+function stepLines(s: RunStep): string {
+  const last = s.event === null ? 'the empty prefix' : `event ${s.events - 1}: ${formatEvent(s.event)}`
+  return `Bisecting: ${s.left} events left to test after this (roughly ${s.steps} steps)\n[${s.digest.slice(0, 12)}] prefix of ${s.events} events, last ${last}\n  ${s.verdict}\n`
+}
+
+/**
+ * bisectRunCommand - `mmsim bisect TRACE --run CMD`: CMD runs under `sh -c` with the prefix trace appended
+ * as its last argument (also in $MMSIM_PREFIX, its length in $MMSIM_PREFIX_EVENTS); its stdout and stderr
+ * go to stderr. Exit 1 when a first bad event is found, 0 when the whole trace tests good; a status ≥ 128
+ * aborts with exit 2.
+ */
+export async function bisectRunCommand(input: string, cmd: string): Promise<void> {
+  const t = await inputTrace(input)
+  const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisect-'))
+  try {
+    const r = await bisectRun(t.path, {
+      prefixFile: join(dir, 'prefix.mmtrace'),
+      test: (file, events) => {
+        const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_PREFIX"`], {
+          stdio: ['ignore', 2, 2], env: { ...process.env, MMSIM_PREFIX: file, MMSIM_PREFIX_EVENTS: String(events) },
+        })
+        return p.status
+      },
+      onStep: (s) => process.stdout.write(stepLines(s)),
+    })
+    if (r.firstBad === null) {
+      process.stdout.write(`the whole trace (${r.total} events) tests good: nothing to bisect\n`)
+      process.exitCode = 0
+      return
+    }
+    if (r.onlySkippedLeft.length > 0) {
+      process.stdout.write(`There are only 'skip'ped prefixes left to test.\nThe first bad event could be any of events ${r.onlySkippedLeft.map((k) => k - 1).join(', ')}, ${r.firstBad - 1}\n`)
+    } else {
+      process.stdout.write(`event ${r.firstBad - 1} is the first bad event\n  ${r.event === null ? '' : formatEvent(r.event)}\n  (the prefix of ${r.firstBad - 1} events tests good, of ${r.firstBad} bad)\n`)
+    }
+    process.exitCode = 1
+  } catch (e) {
+    if (e instanceof BisectAbortError) throw new UserError(e.message)
+    throw e
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    t.cleanup()
+  }
 }
