@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url'
 import { applyEvent, emptyState, folioAt, pageMapcount, Txn, type MmEvent, type MmState } from '@mmsim/core'
 import { describe, expect, test } from 'vitest'
 import { corpusEvents } from './corpusEvents.ts'
+import { observationDivergence } from './observationDivergence.ts'
 import { observeAll, observePage } from './pageObservation.ts'
 import { STRATEGIES, strategyById } from './registry.ts'
 import type { AnyStrategy } from './strategy.ts'
@@ -93,6 +94,22 @@ describe('observe --strategy linux-6.15 on the corpus', () => {
       }
     }
     expect(pages).toBeGreaterThan(1000)
+  })
+})
+
+describe('what the other schemes would show on the corpus (against linux-6.15 = the 6.18 it was recorded on)', () => {
+  test('v6.1–v6.10 show the same kpagecount and bit 56; v6.12 differs in bit 56 only; NO_PAGE_MAPCOUNT in both', async (ctx) => {
+    const c = await corpusEvents(fileURLToPath(new URL('../../../traces/scenarios/', import.meta.url)))
+    if (c.reason !== null) return ctx.skip()
+    const d = new Map(observationDivergence(c.streams, STRATEGIES, strategyById('linux-6.15')!).map((x) => [x.id, x]))
+    for (const id of ['linux-6.1', 'linux-6.2', 'linux-6.8', 'linux-6.10']) expect(d.get(id), id).toMatchObject({ kpagecount: 0, exclusive: 0 })
+    // v6.11–v6.14 decide bit 56 of a PMD entry per page: a COWed page under a parent's PMD reads exclusive
+    expect(d.get('linux-6.12')!.kpagecount).toBe(0)
+    expect(d.get('linux-6.12')!.exclusive).toBeGreaterThan(0)
+    expect(d.get('linux-6.12')!.streams).toContain('fork-cow-pmd-thp.scenario')
+    // averages and the folio-wide "maybe shared"
+    expect(d.get('linux-6.15-no-page-mapcount')!.kpagecount).toBeGreaterThan(0)
+    expect(d.get('linux-6.15-no-page-mapcount')!.exclusive).toBeGreaterThan(0)
   })
 })
 
