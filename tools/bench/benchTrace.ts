@@ -45,7 +45,7 @@ export function benchTraces(short: number, long: number, dir = '.bench', log: (s
   const gen = new SyntheticWorkload(BENCH_WORKLOAD)
   let n = 0
   let shortDone = false
-  const t0 = Date.now()
+  let nextLog = 1_000_000
   while (n < long) {
     for (const e of gen.next()) {
       wl.write(e)
@@ -57,7 +57,10 @@ export function benchTraces(short: number, long: number, dir = '.bench', log: (s
       renameSync(paths.short + '.tmp', paths.short)
       shortDone = true
     }
-    if (n % 1_000_000 < 200 && Date.now() - t0 > 5000) log(`  … ${(n / 1e6).toFixed(1)} M events`)
+    if (n >= nextLog) {
+      log(`  … ${(n / 1e6).toFixed(0)} M events`)
+      nextLog += 1_000_000
+    }
   }
   wl.close()
   renameSync(paths.long + '.tmp', paths.long)
