@@ -11,6 +11,7 @@ import { register as registerVerify } from './verify.ts'
 import { register as registerDiff } from './diff.ts'
 import { register as registerBisect } from './bisect.ts'
 import { register as registerInspect } from './inspect.ts'
+import { register as registerShrink } from './shrink.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -26,4 +27,5 @@ export function registerAll(program: Command): void {
   registerDiff(program)
   registerBisect(program)
   registerInspect(program)
+  registerShrink(program)
 }

@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+import type { Command } from 'commander'
+import {
+  divergenceInteresting, formatDivergence, scenarioDivergence, shrinkScenario, type Interesting, type QueryName, type ScenarioVersus,
+} from '@mmsim/analysis'
+import { LiveKernelError, observeLive, type ParsedScenario } from '@mmsim/kernel'
+import { oneStrategy } from '../analysisInput.ts'
+import { UserError } from '../userError.ts'
+import { queriesOf } from './bisect.ts'
+import { readParsedScenario } from './scenarioInput.ts'
+
+interface ShrinkFlags {
+  output: string
+  a?: string
+  b?: string
+  truth?: boolean
+  kernel?: boolean
+  query?: string
+  run?: string
+}
+
+function runInteresting(cmd: string, file: string, dir: string): Interesting {
+  const path = join(dir, basename(file))
+  return (s: ParsedScenario) => {
+    writeFileSync(path, printed(s))
+    const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_CANDIDATE"`], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, MMSIM_CANDIDATE: path } })
+    return p.status === 0
+  }
+}
+
+let printed: (s: ParsedScenario) => string = () => ''
+
+/**
+ * register - `mmsim shrink SCENARIO --a ID (--b ID | --truth | --kernel) [--query NAME] -o MIN.scenario`:
+ * delta debugging keeping the divergence in the same query (by default the query of the first divergence);
+ * `--run CMD`: keep what CMD finds interesting (exit 0; the candidate is its last argument and $MMSIM_CANDIDATE).
+ */
+export function register(program: Command): void {
+  program
+    .command('shrink')
+    .description('reduce a scenario to a 1-minimal one that still shows a divergence (or that a command finds interesting)')
+    .argument('<scenario>', 'scenario file (.scenario)')
+    .requiredOption('-o, --output <file>', 'where to write the minimal scenario')
+    .option('--a <scheme>', 'the scheme under test: an id or ./plugin.js')
+    .option('--b <scheme>', 'keep a divergence from this scheme')
+    .option('--truth', 'keep a divergence from the ground truth')
+    .option('--kernel', 'keep a divergence from the live kernel (every candidate is run on it)')
+    .option('--query <name>', 'the query that must keep diverging (default: the query of the first divergence)')
+    .option('--run <cmd>', 'interestingness test, C-Reduce style: exit 0 when the candidate (last argument, $MMSIM_CANDIDATE) is interesting')
+    .addHelpText('after', '\nExit status: 0 shrunk, 2 usage or input errors (or the scenario is not interesting to begin with).')
+    .action(async (file: string, o: ShrinkFlags) => {
+      const s = readParsedScenario(file)
+      const { printScenario } = await import('@mmsim/kernel')
+      printed = (c) => printScenario(c.statements)
+      const started = performance.now()
+      let interesting: Interesting
+      let describe: ((m: ParsedScenario) => Promise<string[]>) | null = null
+      const dir = mkdtempSync(join(tmpdir(), 'mmsim-shrink-'))
+      try {
+        if (o.run !== undefined) {
+          if (o.a !== undefined || o.b !== undefined || o.truth || o.kernel) throw new UserError('shrink takes either --run CMD or --a with --b/--truth/--kernel')
+          interesting = runInteresting(o.run, file, dir)
+        } else {
+          if (o.a === undefined) throw new UserError('shrink needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
+          if ([o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length !== 1) throw new UserError('shrink compares --a with exactly one of --b ID, --truth, --kernel')
+          const a = await oneStrategy(o.a, '--a')
+          let versus: ScenarioVersus
+          if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b') }
+          else if (o.truth) versus = { truth: true }
+          else versus = { observe: (c) => observeLive(c) }
+          const qs = queriesOf(o.query)
+          if (qs !== undefined && qs.length !== 1) throw new UserError('--query takes one query name for shrink')
+          let first
+          try {
+            first = await scenarioDivergence(s, a, versus, qs)
+          } catch (e) {
+            if (e instanceof LiveKernelError) throw new UserError(e.message)
+            throw e
+          }
+          if (first.divergence === null) throw new UserError(`${file}: ${first.labels[0]} and ${first.labels[1]} do not diverge${qs ? ` in ${qs[0]}` : ''}: nothing to shrink`)
+          const query: QueryName = first.divergence.query
+          process.stderr.write(`shrink: keeping the divergence in ${query} (${first.labels[0]} vs ${first.labels[1]})\n`)
+          interesting = divergenceInteresting(a, versus, query)
+          describe = async (m) => {
+            const r = await scenarioDivergence(m, a, versus, [query])
+            return r.divergence === null ? [] : formatDivergence(r.divergence, r.labels, r.context)
+          }
+        }
+        let r
+        try {
+          r = await shrinkScenario(s, interesting, {
+            onProgress: (n, tests) => process.stderr.isTTY && process.stderr.write(`\rshrink: ${n} statements after ${tests} tests\x1b[K`),
+          })
+        } catch (e) {
+          if (e instanceof Error && /not interesting/.test(e.message)) throw new UserError(e.message)
+          throw e
+        }
+        if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
+        try {
+          writeFileSync(o.output, r.text)
+        } catch (e) {
+          throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+        }
+        const before = s.statements.filter((x) => x.op !== 'scenario').length
+        const after = r.scenario.statements.filter((x) => x.op !== 'scenario').length
+        const secs = ((performance.now() - started) / 1000).toFixed(1)
+        process.stdout.write(`shrunk ${file}: ${before} -> ${after} statements (${r.tests} tests, ${r.cached} cached, ${secs} s) -> ${o.output}\n`)
+        process.stdout.write(r.text)
+        if (describe !== null) process.stdout.write((await describe({ ...r.scenario, file: o.output })).join('\n') + '\n')
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    })
+}
