@@ -10,6 +10,17 @@ const HVO_PATH = '/proc/sys/vm/hugetlb_optimize_vmemmap'
 /** khugepaged sleeps this long (ms) while a scenario runs. */
 export const KHUGEPAGED_ASLEEP_MS = '86400000'
 
+/** MissingKnob - the `set` statement at @line names a knob this kernel does not have. */
+export class MissingKnob extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'MissingKnob'
+  }
+}
+
 /** KnobWrite - one sysfs/procfs file and the value a run writes to it, in application order. */
 export interface KnobWrite {
   path: string
@@ -46,7 +57,7 @@ function sizeDirs(): number[] {
  * this kernel has), HVO, then the HugeTLB pools (pages enter the pool with the HVO setting in force).
  * Restoring goes in reverse order.
  * @statements: used to name the line of a `set` whose knob this kernel lacks
- * @returns the writes, or throws Error `line N: …` when a `set` names a knob this kernel does not have.
+ * @returns the writes, or throws MissingKnob when a `set` names a knob this kernel does not have.
  */
 export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] = []): KnobWrite[] {
   const sizes = sizeDirs()
@@ -60,7 +71,7 @@ export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] =
           : st.knob === 'hvo'
             ? HVO_PATH
             : `${THP_DIR}/${st.knob === 'thp' ? 'enabled' : 'shmem_enabled'}`
-    if (!existsSync(missing)) throw new Error(`line ${st.line}: this kernel has no knob ${missing} (for set ${st.knob === 'hvo' ? 'hvo' : st.knob.replace('.size', '.' + formatSize('size' in st ? st.size : 0))})`)
+    if (!existsSync(missing)) throw new MissingKnob(st.line, `this kernel has no knob ${missing} (for set ${st.knob === 'hvo' ? 'hvo' : st.knob.replace('.size', '.' + formatSize('size' in st ? st.size : 0))})`)
   }
   const w: KnobWrite[] = [
     { path: `${THP_DIR}/khugepaged/scan_sleep_millisecs`, value: KHUGEPAGED_ASLEEP_MS },

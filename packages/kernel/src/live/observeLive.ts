@@ -3,7 +3,7 @@ import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
-import { KHUGEPAGED_ASLEEP_MS, knobPlan, readKnob, writeKnob } from './knobs.ts'
+import { KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
 import { LiveKernelError } from './liveKernelError.ts'
 import type { ObservationDocument } from './observation.ts'
@@ -38,7 +38,8 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
   try {
     plan = knobPlan(s.knobs, s.statements)
   } catch (e) {
-    throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
+    if (e instanceof MissingKnob) throw new LiveKernelError(`${s.file}:${e.line}: ${e.message}`)
+    throw e
   }
   await acquireKnobLock()
   const runners: RunnerClient[] = []
