@@ -9,11 +9,18 @@ import type { Vma } from '@mmsim/core'
  * @see __anon_vma_prepare(), anon_vma_fork(), vma_needs_copy() — mm/rmap.c, mm/memory.c
  */
 export class AnonVmaMap {
-  private readonly ranges = new Map<number, [number, number][]>()
+  private readonly ranges = new Map<number, [number, number, number][]>()
+  private nextId = 1
 
   /** has - does the VMA piece of @pid at @vpn have an anon_vma? */
   has(pid: number, vpn: number): boolean {
-    return (this.ranges.get(pid) ?? []).some(([a, b]) => a <= vpn && vpn < b)
+    return this.id(pid, vpn) !== 0
+  }
+
+  /** id - which anon_vma the VMA piece of @pid at @vpn has (0: none); split parts share one. */
+  id(pid: number, vpn: number): number {
+    const r = (this.ranges.get(pid) ?? []).find(([a, b]) => a <= vpn && vpn < b)
+    return r === undefined ? 0 : r[2]
   }
 
   /**
@@ -28,27 +35,27 @@ export class AnonVmaMap {
     let hi = i
     while (lo > 0 && mergeable(vmas[lo - 1]!, vmas[lo]!) && !this.has(pid, vmas[lo - 1]!.start)) lo--
     while (hi + 1 < vmas.length && mergeable(vmas[hi]!, vmas[hi + 1]!) && !this.has(pid, vmas[hi + 1]!.start)) hi++
-    this.add(pid, vmas[lo]!.start, vmas[hi]!.end)
+    this.add(pid, vmas[lo]!.start, vmas[hi]!.end, this.nextId++)
   }
 
-  /** add - [a, b) of @pid has an anon_vma. */
-  add(pid: number, a: number, b: number): void {
+  /** add - [a, b) of @pid has anon_vma @id. */
+  add(pid: number, a: number, b: number, id: number): void {
     let r = this.ranges.get(pid)
     if (r === undefined) this.ranges.set(pid, (r = []))
-    r.push([a, b])
+    r.unshift([a, b, id])
   }
 
-  /** fork - @child's VMAs have anon_vmas where @pid's do. */
+  /** fork - @child's VMAs have anon_vmas where @pid's do (new ones: anon_vma_fork() gives each its own). */
   fork(pid: number, child: number): void {
-    this.ranges.set(child, (this.ranges.get(pid) ?? []).map(([a, b]) => [a, b]))
+    this.ranges.set(child, (this.ranges.get(pid) ?? []).map(([a, b]) => [a, b, this.nextId++]))
   }
 
   /** move - mremap moved [vpn, vpn + nr) of @pid to @newVpn: the anon_vma moves with it. */
   move(pid: number, vpn: number, nr: number, newVpn: number): void {
-    for (const [a, b] of [...(this.ranges.get(pid) ?? [])]) {
+    for (const [a, b, id] of [...(this.ranges.get(pid) ?? [])]) {
       const lo = Math.max(a, vpn)
       const hi = Math.min(b, vpn + nr)
-      if (lo < hi) this.add(pid, lo - vpn + newVpn, hi - vpn + newVpn)
+      if (lo < hi) this.add(pid, lo - vpn + newVpn, hi - vpn + newVpn, id)
     }
   }
 

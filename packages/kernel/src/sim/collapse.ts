@@ -2,6 +2,7 @@ import { unmapFolio } from './punch.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fileIndex } from './fileFault.ts'
 import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
+import { kernelVma } from './vmaOps.ts'
 import { zapPtes } from './zap.ts'
 
 /**
@@ -17,7 +18,7 @@ import { zapPtes } from './zap.ts'
  *      collapse_pte_mapped_thp() — mm/khugepaged.c
  */
 export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: number): void {
-  const vma = ctx.vma(pid, vpn)
+  const vma = kernelVma(ctx, pid, vpn)
   if (vma === undefined) throw new Refusal('ENOMEM')
   if (vma.kind === 'hugetlb' || vma.kind === 'file' || vma.thp === 'nohugepage') throw new Refusal('EINVAL')
   if (vma.kind === 'anon' && !ctx.anonVmas.has(pid, vpn)) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma

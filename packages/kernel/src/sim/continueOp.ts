@@ -11,7 +11,8 @@ import { inOneVma, isHugetlb } from './vmaOps.ts'
  * continueOp - `continue RANGE` (contract rule 7): missing page-cache pages of the range are first
  * created through a temporary shared alias (shmem: written, so their contents are not zero; HugeTLB:
  * read), then the range is registered with a minor-mode userfaultfd and one UFFDIO_CONTINUE maps the
- * cached pages with 4K PTEs (HugeTLB: huge entries), stopping with EEXIST at the first present entry.
+ * cached pages with 4K PTEs (HugeTLB: huge entries), stopping at the first present entry: EEXIST if it
+ * is the first page, else EAGAIN (a partial copy: mfill_atomic() returns the bytes mapped).
  * EINVAL when a VMA of the range is neither shmem nor HugeTLB (registration refused); ENOENT when the
  * range does not lie in one VMA (validate_dst_vma()).
  * @see userfaultfd_register(), vma_can_userfault(), mfill_atomic_pte_continue(),
@@ -33,18 +34,18 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
     const hp = m.hpages
     if (first % hp !== 0 || nr % hp !== 0) throw new Refusal('EINVAL')
     for (let v = first; v < first + nr; v += hp) {
-      if (ctx.entry(pid, v) >= 0) throw new Refusal('EEXIST')
+      if (ctx.entry(pid, v) >= 0) throw new Refusal(v > first ? 'EAGAIN' : 'EEXIST')
       const pfn = pc!.cache.get(fileIndex(vma, v) / hp)
-      if (pfn === undefined) throw new Refusal('EFAULT')
+      if (pfn === undefined) throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
       ctx.emit('hugetlb/rmapAdded', { pid, vpn: v, folio: pfn, level: hp === 512 ? 'pmd' : 'pud', mode: 'file', exclusive: false })
     }
     return
   }
   for (let v = first; v < first + nr; v++) {
-    if (ctx.entry(pid, v) >= 0) throw new Refusal('EEXIST')
+    if (ctx.entry(pid, v) >= 0) throw new Refusal(v > first ? 'EAGAIN' : 'EEXIST')
     const idx = fileIndex(vma, v)
     const head = cached(ctx, m.file, idx)
-    if (head < 0) throw new Refusal('EFAULT')
+    if (head < 0) throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (idx - ctx.folio(head).index), nrPages: 1, level: 'pte' })
   }
 }

@@ -4,7 +4,7 @@ import { anonFault } from './anonFault.ts'
 import { fileFault } from './fileFault.ts'
 import { hugetlbTouch } from './hugetlb.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
-import { isHugetlb } from './vmaOps.ts'
+import { isHugetlb, kernelVma } from './vmaOps.ts'
 import { wpFault } from './wpFault.ts'
 
 /**
@@ -16,7 +16,7 @@ import { wpFault } from './wpFault.ts'
 export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, write: boolean): void {
   const first = m.start + r.offset / PAGE_SIZE
   for (let vpn = first; vpn < first + r.length / PAGE_SIZE; vpn++) {
-    const vma = ctx.vma(pid, vpn)
+    const vma = kernelVma(ctx, pid, vpn)
     if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
     if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
     else {

@@ -99,12 +99,33 @@ export function inOneVma(ctx: SimContext, pid: number, vpn: number, nr: number):
   for (const v of ctx.tx.vmas(pid) ?? []) {
     if (v.end <= at) continue
     if (v.start > at) return false
-    if (prev !== undefined && !mergeableVmas(prev, v)) return false
+    if (prev !== undefined && !sameKernelVma(ctx, pid, prev, v)) return false
     prev = v
     at = v.end
     if (at >= vpn + nr) return true
   }
   return false
+}
+
+/** sameKernelVma - would the kernel have adjacent core VMAs @a and @b of @pid as one VMA? */
+export function sameKernelVma(ctx: SimContext, pid: number, a: Vma, b: Vma): boolean {
+  return mergeableVmas(a, b) && ctx.anonVmas.id(pid, a.start) === ctx.anonVmas.id(pid, b.start)
+}
+
+/**
+ * kernelVma - the kernel's VMA of @pid containing @vpn: the core VMA extended over the adjacent core
+ * VMAs the kernel would have kept merged with it (the core splits a VMA at every mprotect/madvise
+ * range, the kernel merges identical neighbours back, vma_merge_existing_range()).
+ */
+export function kernelVma(ctx: SimContext, pid: number, vpn: number): Vma | undefined {
+  const vmas = ctx.tx.vmas(pid) ?? []
+  const i = vmas.findIndex((v) => v.start <= vpn && vpn < v.end)
+  if (i < 0) return undefined
+  let lo = i
+  let hi = i
+  while (lo > 0 && sameKernelVma(ctx, pid, vmas[lo - 1]!, vmas[lo]!)) lo--
+  while (hi + 1 < vmas.length && sameKernelVma(ctx, pid, vmas[hi]!, vmas[hi + 1]!)) hi++
+  return { ...vmas[i]!, start: vmas[lo]!.start, end: vmas[hi]!.end, pgoff: vmas[lo]!.pgoff }
 }
 
 /**
@@ -119,7 +140,7 @@ export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number)
     const a = Math.max(v.start, vpn)
     const b = Math.min(v.end, vpn + nr)
     const last = out[out.length - 1]
-    if (last !== undefined && prev !== undefined && mergeableVmas(prev, v) && last[1] === a) last[1] = b
+    if (last !== undefined && prev !== undefined && sameKernelVma(ctx, pid, prev, v) && last[1] === a) last[1] = b
     else out.push([a, b])
     prev = v
   }
@@ -135,9 +156,16 @@ export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number)
 export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, prot: 'ro' | 'rw'): void {
   const [vpn, nr] = rangeVpns(m, r)
   if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('ENOMEM')
+  // mprotect_fixup(): a VMA whose protection does not change is left alone (no split)
+  const writable = prot === 'rw'
+  const changes = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn && v.writable !== writable)
+  if (changes.length === 0) return
   checkHugeAligned(m, vpn, nr)
   splitPmdsAt(ctx, pid, vpn, vpn + nr)
-  ctx.emit('vma/protected', { pid, vpn, nrPages: nr, writable: prot === 'rw' })
+  for (const v of changes) {
+    const a = Math.max(v.start, vpn)
+    ctx.emit('vma/protected', { pid, vpn: a, nrPages: Math.min(v.end, vpn + nr) - a, writable })
+  }
 }
 
 /**
