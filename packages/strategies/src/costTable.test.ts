@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest'
 import { costOf } from './costOf.ts'
 import { STRATEGIES, strategyById } from './registry.ts'
 import {
-  alloc, anonAdd, anonDup, fileAdd, fork, hugeAdd, hugeRemove, hvo, newAnon, perPte, proc, remap, remove, vma,
+  alloc, anonAdd, anonDup, fileAdd, fork, hugeAdd, hugeDup, hugeRemove, hvo, newAnon, perPte, proc, remap, remove, vma,
 } from './testEvents.ts'
 
 /*
@@ -133,6 +133,24 @@ describe('mapcount-schemes.md §8.2: atomic RMWs per operation on a 2 MiB THP', 
       })
     })
   }
+})
+
+describe('§5 / §1.3.6: HugeTLB rmap calls on a 2 MiB HugeTLB folio', () => {
+  // ≤ v6.9: one RMW on compound/_entire_mapcount per call; v6.10+: + one on _large_mapcount (plain atomics,
+  // no MM slots, also in v6.15+); hugetlb_add_new_anon_rmap(): plain stores
+  const perCall = [1, 1, 1, 2, 2, 2, 2]
+  const h = (): MmEvent[] => [proc(P), vma(P, V, N, 'hugetlb'), alloc(F, 9, 'hugetlb')]
+  IDS.forEach((id, col) => {
+    test(`${id}: new 0, add/remove/fork-dup ${perCall[col]} each; an unmap writes page[1] only`, () => {
+      const st = strategyById(id)!
+      expect(costOf(st, h(), [hugeAdd(P, V, F, 'newAnon')]).atomics).toBe(0)
+      expect(costOf(st, [...h(), hugeAdd(P, V, F, 'newAnon')], [hugeRemove(P, V, F)])).toMatchObject({ atomics: perCall[col], cacheLines: 1 })
+      expect(costOf(st, [...h(), hugeAdd(P, V, F, 'file')], [])).toMatchObject({ atomics: 0 })
+      expect(costOf(st, h(), [hugeAdd(P, V, F, 'file')]).atomics).toBe(perCall[col])
+      const forked = [...h(), hugeAdd(P, V, F, 'newAnon'), fork(P, C)]
+      expect(costOf(st, forked, [hugeDup(P, C, V, F)])).toMatchObject({ atomics: perCall[col], paeBitops: 1 })
+    })
+  })
 })
 
 describe('§8.2 extra atomics and §8.1 write sets (worked out by hand)', () => {

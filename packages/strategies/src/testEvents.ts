@@ -32,6 +32,8 @@ export const hugeAdd = (pid: number, vpn: number, folio: number, mode: 'newAnon'
   ev({ type: 'hugetlb/rmapAdded', pid, vpn, folio, level, mode, exclusive: mode === 'newAnon' })
 export const hugeRemove = (pid: number, vpn: number, folio: number, level: Level = 'pmd'): MmEvent =>
   ev({ type: 'hugetlb/rmapRemoved', pid, vpn, folio, level })
+export const hugeDup = (pid: number, child: number, vpn: number, folio: number, level: Level = 'pmd'): MmEvent =>
+  ev({ type: 'hugetlb/anonDuplicated', pid, child, vpn, folio, level })
 export const hvo = (folio: number, on: boolean): MmEvent => ev({ type: on ? 'hvo/optimized' : 'hvo/restored', folio })
 
 /** perPte - @n single-PTE events made by @mk(i) */
