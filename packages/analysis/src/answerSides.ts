@@ -86,7 +86,7 @@ export function strategySide(run: StrategyRun): AnswerSide {
  * mapcount; PageAnonExclusive is stated for anon pages (for a PMD/PUD-mapped folio only the head's);
  * kpagecount is the page's mapcount; "partially mapped" is only promised for anon folios that no split,
  * migration or non-new anon add touched since allocation (@tainted, kept by the caller); pagemap bit 56
- * is not part of the ground truth (null).
+ * (PM_MMAP_EXCLUSIVE) of a mapped page is true when exactly one entry maps that page (never for zero pages).
  */
 export function truthSide(tainted: ReadonlySet<number>): AnswerSide {
   return {
@@ -113,6 +113,10 @@ export function truthSide(tainted: ReadonlySet<number>): AnswerSide {
         case 'anonExclusive':
           if (f.kind !== 'anon' || (f.entire > 0 && i > 0)) return null
           return f.exclusive?.[i] === 1
+        case 'pagemapExclusive': {
+          const m = (f.pageMaps?.[i] ?? 0) + f.entire
+          return m === 0 ? null : !zero && m === 1
+        }
         default: return null
       }
     },

@@ -188,6 +188,6 @@ export async function shrinkScenario(s: ParsedScenario, interesting: Interesting
     if (printScenario([...header, ...body]) === before) break
   }
   body = await sh.ddmin(body)
-  const text = printScenario([...header, ...body])
+  const text = printScenario([...header, ...body]).replace(/^\n+/, '')
   return { scenario: parseScenario(text, s.file), text, tests: sh.tests, cached: sh.cached, rounds }
 }
