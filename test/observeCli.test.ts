@@ -1,9 +1,9 @@
 // `mmsim observe` / `mmsim kernel` error paths: one line on stderr, exit 2, never a stack trace.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..')
 const MAIN = join(ROOT, 'packages/cli/src/main.ts')
@@ -21,6 +21,7 @@ function mmsim(args: string[], asNobody = false) {
 }
 
 describe('mmsim observe', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
   it('reports a scenario error as file:line: message with exit 2 and runs nothing', () => {
     const r = mmsim(['observe', '--kernel', bad])
     expect(r.status).toBe(2)

@@ -1,5 +1,5 @@
 // The journal logic on plain files standing in for sysfs knobs (no root needed).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -13,6 +13,7 @@ beforeEach(() => {
   process.env['MMSIM_KNOB_JOURNAL'] = join(dir, 'run', 'journal.json')
 })
 afterEach(() => {
+  rmSync(dir, { recursive: true, force: true })
   if (saved === undefined) delete process.env['MMSIM_KNOB_JOURNAL']
   else process.env['MMSIM_KNOB_JOURNAL'] = saved
 })

@@ -10,10 +10,14 @@ export function journalPath(): string {
   return process.env['MMSIM_KNOB_JOURNAL'] ?? '/run/mmsim/knob-journal.json'
 }
 
-/** KnobJournal - the journal file: the owning pid and the old value of every knob it may change. */
+/**
+ * KnobJournal - the journal file: the owning pid, the old value of every knob it may change, and the
+ * run's temporary directory (removed on restore, so a SIGKILLed run leaves nothing behind).
+ */
 export interface KnobJournal {
   pid: number
   entries: KnobWrite[]
+  tmpDir?: string
 }
 
 function pidAlive(pid: number): boolean {
@@ -58,6 +62,7 @@ export function restoreJournal(j: KnobJournal): string[] {
       failed.push(`${e.path}: ${(err as Error).message}`)
     }
   }
+  if (j.tmpDir?.includes('mmsim-kernel-')) rmSync(j.tmpDir, { recursive: true, force: true })
   if (failed.length === 0) rmSync(journalPath(), { force: true })
   return failed
 }
@@ -99,11 +104,11 @@ export async function acquireKnobLock(timeoutMs = 600_000): Promise<void> {
 
 /**
  * recordJournal - atomically replace the journal with @entries (old values) before any of them is
- * changed. Precondition: this process holds the lock.
+ * changed, naming the run's @tmpDir. Precondition: this process holds the lock.
  */
-export function recordJournal(entries: KnobWrite[]): void {
+export function recordJournal(entries: KnobWrite[], tmpDir?: string): void {
   const tmp = `${journalPath()}.${process.pid}.tmp`
-  writeDurable(tmp, JSON.stringify({ pid: process.pid, entries } satisfies KnobJournal, null, 1), false)
+  writeDurable(tmp, JSON.stringify({ pid: process.pid, entries, ...(tmpDir ? { tmpDir } : {}) } satisfies KnobJournal, null, 1), false)
   renameSync(tmp, journalPath())
 }
 

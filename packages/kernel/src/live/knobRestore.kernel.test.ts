@@ -1,7 +1,7 @@
 // Knobs are restored on success, error, SIGINT, SIGTERM, and by `mmsim kernel restore` after SIGKILL.
 // Needs the live kernel (root, /proc/kpagecount, built runner); skipped with the reason otherwise.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -77,7 +77,10 @@ async function knobsApplied(pid: number): Promise<void> {
 describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem})` : ''}`, () => {
   beforeAll(() => acquireKernelTestLock(), 600_000)
   vi.setConfig({ testTimeout: 240_000 })
-  afterAll(() => releaseKernelTestLock())
+  afterAll(() => {
+    releaseKernelTestLock()
+    rmSync(dir, { recursive: true, force: true })
+  })
   it('restores every knob after a successful run', async () => {
     const before = await quietSnapshot()
     const r = await exited(cli(['observe', '--kernel', slowFile]))

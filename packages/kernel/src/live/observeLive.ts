@@ -62,7 +62,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
   process.on('exit', onExit)
   try {
     const vmemmapBase = readVmemmapPages()
-    recordJournal(plan.map((w) => ({ path: w.path, value: readKnob(w.path) })))
+    recordJournal(plan.map((w) => ({ path: w.path, value: readKnob(w.path) })), tmp)
     for (const w of plan) {
       if (readKnob(w.path) === w.value) continue
       try {
