@@ -49,6 +49,8 @@ function pmdMappable(ctx: SimContext, pid: number, vpn: number, vma: Vma, head: 
   const f = ctx.folio(head)
   if (f.order !== PMD_ORDER || !ctx.pmdNone(pid, vpn) || vma.thp === 'nohugepage') return false
   if (!suitableOrder(vma, vpn, PMD_ORDER)) return false
+  const core = ctx.vma(pid, vpn)!
+  if (!suitableOrder(core, vpn, PMD_ORDER)) return false // core cannot map across its VMA pieces
   return fileIndex(vma, vpn - (vpn % 512)) === f.index
 }
 
@@ -67,7 +69,8 @@ function mapRun(ctx: SimContext, pid: number, vma: Vma, head: number, lo: number
       continue
     }
     let n = 1
-    while (i + n <= hi && ctx.entry(pid, v + n) < 0) n++
+    const end = ctx.vma(pid, v)!.end // one event per core VMA piece
+    while (i + n <= hi && v + n < end && ctx.entry(pid, v + n) < 0) n++
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (i - f.index), nrPages: n, level: 'pte' })
     i += n
   }
@@ -124,7 +127,7 @@ export function finishFault(ctx: SimContext, pid: number, vpn: number, pfn: numb
     let none = true
     for (let i = 0; i < n && none; i++) none = ctx.entry(pid, v0 + i) < 0
     if (none) {
-      ctx.emit('rmap/fileAdded', { pid, vpn: v0, folio: f.pfn, page: f.pfn, nrPages: n, level: 'pte' })
+      mapRun(ctx, pid, vma, f.pfn, f.index, f.index + n - 1)
       return
     }
   }

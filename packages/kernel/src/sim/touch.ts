@@ -24,7 +24,7 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
         if (write) wpFault(ctx, pid, vpn, m)
       }
       if (ctx.entry(pid, vpn) < 0) {
-        if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, vma)
+        if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, ctx.vma(pid, vpn)!)
         else fileFault(ctx, pid, vpn, write, m, vma)
         // a write fault on a huge zero PMD or a read-only page-cache page is a second fault
         if (write && ctx.entry(pid, vpn) >= 0) wpFault(ctx, pid, vpn, m)
