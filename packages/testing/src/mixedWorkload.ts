@@ -27,6 +27,8 @@ type Proc = Map<number, Entry>
 const ANON_VMA = 0x100000
 const FILE_VMA = 0x200000
 const HUGE_VMA = 0x300000
+/** a 1 GiB-aligned HugeTLB VMA for PUD mappings of 1 GiB HugeTLB folios */
+const GIGA_VMA = 0x4000000
 const CHUNKS = 8
 
 /** MixedWorkloadOptions - the seed names the workload. */
@@ -110,6 +112,7 @@ export class MixedWorkload {
     this.ev({ type: 'vma/mapped', pid, vpn: ANON_VMA, nrPages: CHUNKS * 512, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0 })
     this.ev({ type: 'vma/mapped', pid, vpn: FILE_VMA, nrPages: CHUNKS * 512, kind: 'file', shared: false, writable: true, file: 1, pgoff: 0 })
     this.ev({ type: 'vma/mapped', pid, vpn: HUGE_VMA, nrPages: 4 * 512, kind: 'hugetlb', shared: true, writable: true, file: 2, pgoff: 0 })
+    this.ev({ type: 'vma/mapped', pid, vpn: GIGA_VMA, nrPages: 262144, kind: 'hugetlb', shared: true, writable: true, file: 3, pgoff: 0 })
   }
 
   private chunkEmpty(p: Proc, chunk: number): boolean {
@@ -179,13 +182,14 @@ export class MixedWorkload {
   }
 
   private hugetlbMap(pid: number): void {
+    if (this.r() < 0.15) return this.gigaMap(pid)
     const p = this.procs.get(pid)!
     const chunk = HUGE_VMA + this.int(4) * 512
     if (p.has(chunk)) {
       this.unmapEntry(pid, chunk)
       return
     }
-    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb')
+    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === 9)
     const shared = pool.filter(([, f]) => f.maps > 0)
     if (shared.length > 0 && this.r() < 0.4) {
       const [h] = shared[this.int(shared.length)]!
@@ -198,6 +202,18 @@ export class MixedWorkload {
     const mode = this.r() < 0.5 ? 'newAnon' : 'file'
     this.ev({ type: 'hugetlb/rmapAdded', pid, vpn: chunk, folio: h, level: 'pmd', mode, exclusive: mode === 'newAnon' })
     this.map(pid, chunk, h, 512, 'pmd')
+  }
+
+  /** gigaMap - map (or unmap) a 1 GiB HugeTLB folio by the PUD of the 1 GiB VMA */
+  private gigaMap(pid: number): void {
+    const p = this.procs.get(pid)!
+    if (p.has(GIGA_VMA)) return this.unmapEntry(pid, GIGA_VMA)
+    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === 18)
+    const h = pool.length > 0 ? pool[this.int(pool.length)]![0] : this.alloc(18, 'hugetlb')
+    const mode = this.folios.get(h)!.maps === 0 && this.r() < 0.5 ? 'newAnon' : 'file'
+    this.ev({ type: 'hugetlb/rmapAdded', pid, vpn: GIGA_VMA, folio: h, level: 'pud', mode, exclusive: mode === 'newAnon' })
+    p.set(GIGA_VMA, { page: h, level: 'pud' })
+    this.folios.get(h)!.maps++
   }
 
   /** runs - the entries of @p in vpn order, PTEs batched into runs of consecutive pages of one folio */
@@ -222,9 +238,12 @@ export class MixedWorkload {
       const head = this.headOf(run.page)
       const f = this.folios.get(head)!
       if (f.kind === 'hugetlb') {
-        if (run.vpn >= HUGE_VMA && this.r() < 0.5) {
-          this.ev({ type: 'hugetlb/anonDuplicated', pid, child, vpn: run.vpn, folio: head, level: 'pmd' })
-          this.map(child, run.vpn, head, 512, 'pmd')
+        if (this.r() < 0.5) {
+          this.ev({ type: 'hugetlb/anonDuplicated', pid, child, vpn: run.vpn, folio: head, level: run.level })
+          if (run.level === 'pud') {
+            this.procs.get(child)!.set(run.vpn, { page: head, level: 'pud' })
+            f.maps++
+          } else this.map(child, run.vpn, head, 512, 'pmd')
         }
         continue // shared HugeTLB mappings are not copied at fork
       }
@@ -266,7 +285,7 @@ export class MixedWorkload {
     const f = this.folios.get(head)!
     p.delete(v)
     f.maps--
-    if (f.kind === 'hugetlb') this.ev({ type: 'hugetlb/rmapRemoved', pid, vpn: v, folio: head, level: 'pmd' })
+    if (f.kind === 'hugetlb') this.ev({ type: 'hugetlb/rmapRemoved', pid, vpn: v, folio: head, level: e.level })
     else this.ev({ type: 'rmap/removed', pid, vpn: v, folio: head, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
     this.release(head)
   }
