@@ -23,9 +23,6 @@ interface Reader {
 export class MmIdTracker {
   private readonly slots = new Map<number, Slots>()
 
-  /** before - hook called before an event is applied (nothing to do yet). */
-  before(_r: Reader, _e: MmEvent): void {}
-
   /** after - update the slots of the folio that event @e changed. */
   after(r: Reader, e: MmEvent): void {
     switch (e.type) {

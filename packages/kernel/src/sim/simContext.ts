@@ -90,7 +90,6 @@ export class SimContext {
   /** emit - build the event @type with @payload and the current cause, apply it, record it. */
   emit<T extends MmEvent['type']>(type: T, payload: Omit<EventOf<T>, 'type' | 'cause'>): void {
     const e = mmEvent(type, payload, this.cause)
-    this.mmIds.before(this, e)
     applyEvent(this.tx, e)
     this.events.push(e)
     this.mmIds.after(this, e)
