@@ -150,22 +150,33 @@ export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number)
 
 /**
  * mprotectOp - `mprotect RANGE ro|rw`: the VMA is split at the range's ends (splitting PMD leaves
- * there); PMD leaves inside stay. ENOMEM when part of the range has no VMA.
+ * there); PMD leaves inside stay. ENOMEM at the first part of the range without VMA (the VMAs before
+ * it are changed).
  * @see mprotect_fixup(), change_protection(), change_huge_pmd() — mm/mprotect.c, mm/huge_memory.c
  */
 export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, prot: 'ro' | 'rw'): void {
-  const [vpn, nr] = rangeVpns(m, r)
-  if (!fullyCovered(ctx, pid, vpn, nr)) throw new Refusal('ENOMEM')
+  const [vpn, range] = rangeVpns(m, r)
+  // do_mprotect_pkey(): VMA by VMA from the start; at the first gap it stops with ENOMEM, keeping what
+  // it changed before the gap
+  let nr = 0
+  for (const v of ctx.tx.vmas(pid) ?? []) {
+    if (v.end <= vpn + nr) continue
+    if (v.start > vpn + nr || vpn + nr >= vpn + range) break
+    nr = Math.min(v.end, vpn + range) - vpn
+  }
+  if (nr === 0) throw new Refusal('ENOMEM')
   // mprotect_fixup(): a VMA whose protection does not change is left alone (no split)
   const writable = prot === 'rw'
   const changes = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn && v.writable !== writable)
-  if (changes.length === 0) return
-  checkHugeAligned(m, vpn, nr)
-  splitPmdsAt(ctx, pid, vpn, vpn + nr)
-  for (const v of changes) {
-    const a = Math.max(v.start, vpn)
-    ctx.emit('vma/protected', { pid, vpn: a, nrPages: Math.min(v.end, vpn + nr) - a, writable })
+  if (changes.length > 0) {
+    checkHugeAligned(m, vpn, nr)
+    splitPmdsAt(ctx, pid, vpn, vpn + nr)
+    for (const v of changes) {
+      const a = Math.max(v.start, vpn)
+      ctx.emit('vma/protected', { pid, vpn: a, nrPages: Math.min(v.end, vpn + nr) - a, writable })
+    }
   }
+  if (nr < range) throw new Refusal('ENOMEM')
 }
 
 /**
