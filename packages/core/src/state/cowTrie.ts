@@ -36,7 +36,8 @@ export function emptyTrie<T>(keyBits: number): CowTrie<T> {
 const DIV = Array.from({ length: 10 }, (_, l) => 2 ** (l * BITS))
 
 function slotOf(key: number, level: number): number {
-  // level counts down from levels-1 (root) to 0 (leaves); keys may exceed 2^32, so divide, not shift
+  // level counts down from levels-1 (root) to 0 (leaves); keys may exceed 2^32: shift only below 2^30
+  if (key < 0x40000000) return level * BITS >= 30 ? 0 : (key >>> (level * BITS)) & MASK
   return Math.floor(key / DIV[level]!) & MASK
 }
 
