@@ -37,6 +37,11 @@ export function checkFolioRange(tx: Txn, f: FolioRec | undefined, folio: number,
   return true
 }
 
+/** writable - @f itself when it already belongs to this transaction, else its copy-on-write copy. */
+function writable(tx: Txn, f: FolioRec): FolioRec {
+  return f.e === tx.epoch ? f : tx.folioForWrite(f.pfn)!
+}
+
 /** hex - a vpn or pfn the way the kernel prints them. */
 export function hex(n: number): string {
   return '0x' + n.toString(16)
@@ -109,8 +114,8 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
       tx.violate(`PTE at vpn ${hex(busy)} of p${pid} is already present`)
       return false
     }
-    pt = tx.procTablesForWrite(pid)
-    const fw = tx.folioForWrite(f.pfn)!
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
+    const fw = writable(tx, f)
     if (fw.pageMaps === null) fw.pageMaps = newInt32Block(2 ** fw.order)
     let off = page - fw.pfn
     let v = vpn
@@ -150,7 +155,7 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
       tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} is not none`)
       return false
     }
-    pt = tx.procTablesForWrite(pid)
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
     const sw = tx.pmdSlotForWrite(pt, vpn / 512)
     sw.huge = f.pfn
     sw.ptes = null // an empty PTE table is freed when a PMD leaf takes its place (collapse)
@@ -166,10 +171,10 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
         return false
       }
     }
-    pt = tx.procTablesForWrite(pid)
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
     pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, f.pfn)
   }
-  const fw = tx.folioForWrite(f.pfn)!
+  const fw = writable(tx, f)
   fw.entire++
   pt.present++
   addOwner(fw, pid, 1)
@@ -193,8 +198,8 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
       tx.violate(`PTE at vpn ${hex(bad)} of p${pid} ${got < 0 ? 'is none' : `maps ${hex(got)}`}, not page ${hex(page + bad - vpn)}`)
       return false
     }
-    pt = tx.procTablesForWrite(pid)
-    const fw = tx.folioForWrite(f.pfn)!
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
+    const fw = writable(tx, f)
     const maps = fw.pageMaps!
     let off = page - fw.pfn
     let v = vpn
@@ -225,17 +230,17 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
       tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
       return false
     }
-    pt = tx.procTablesForWrite(pid)
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
     tx.pmdSlotForWrite(pt, vpn / 512).huge = -1
   } else {
     if (trieGet(pt.puds, vpn / 262144) !== f.pfn) {
       tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
       return false
     }
-    pt = tx.procTablesForWrite(pid)
+    pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
     pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, undefined)
   }
-  const fw = tx.folioForWrite(f.pfn)!
+  const fw = writable(tx, f)
   fw.entire--
   pt.present--
   addOwner(fw, pid, -1)
@@ -244,7 +249,7 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
 
 /** setExclusive - set (1) or clear (0) PageAnonExclusive of pages [page, page + nr) of @f. */
 export function setExclusive(tx: Txn, f: FolioRec, page: number, nr: number, value: 0 | 1): void {
-  const fw = tx.folioForWrite(f.pfn)!
+  const fw = writable(tx, f)
   if (fw.exclusive === null) {
     if (value === 0) return
     fw.exclusive = newUint8Block(2 ** fw.order)
