@@ -1,3 +1,4 @@
+import { setAutoFreeze } from 'immer'
 import { lastValueFrom, reduce, takeWhile } from 'rxjs'
 import { applyEvent, emptyState, Txn, type MmState } from '@mmsim/core'
 import { StrategySet, totalCost, type AnyStrategy, type CostRow, type CostTable, type StrategyDescription } from '@mmsim/strategies'
@@ -23,9 +24,14 @@ export interface StrategyReplayResult extends ReplayResult {
   strategies: StrategyOutcome[]
 }
 
-/** StrategyReplayOptions - {@link ReplayOptions} (decode-only is not supported) and the schemes to run. */
-export interface StrategyReplayOptions extends Omit<ReplayOptions, 'decodeOnly'> {
+/**
+ * StrategyReplayOptions - {@link ReplayOptions} (decode-only is not supported) and the schemes to run.
+ * @onStrategyCheckpoint: at the same frame boundaries as @onCheckpoint, independent snapshots of every
+ *   scheme's state (in @strategies order)
+ */
+export interface StrategyReplayOptions extends Omit<ReplayOptions, 'decodeOnly' | 'materialize'> {
   strategies: readonly AnyStrategy[]
+  onStrategyCheckpoint?: (snapshots: unknown[], events: number) => void
 }
 
 interface Acc {
@@ -45,11 +51,12 @@ interface Acc {
 
 /**
  * replayTraceWithStrategies - {@link replayTrace} with mapcount schemes riding along: each frame is one
- * ground-truth transaction, and every event that breaks no precondition is handed to every scheme with the
+ * ground-truth transaction (checkpoints as in replayTrace, @checkpointEvery), and every event that breaks no precondition is handed to every scheme with the
  * transaction as its post-event truth. The decoder's event object is a reused scratch object; strategies
  * read it during the call only. Same damage/violation semantics and results as replayTrace.
  */
 export async function replayTraceWithStrategies(file: string, opts: StrategyReplayOptions): Promise<StrategyReplayResult> {
+  setAutoFreeze(false) // as replayTrace: the states are never handed to code that could mutate them
   const set = new StrategySet(opts.strategies)
   const init: Acc = {
     header: null, decoder: null, state: emptyState(), events: 0, frames: 0, damage: [], unknown: {}, structureProblems: [],
@@ -67,7 +74,14 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
         acc.fileSize = item.fileSize
         break
       case 'frame': {
-        const tx = new Txn(acc.state)
+        const every = opts.checkpointEvery ?? 0
+        const keep = every > 0 && acc.frames % every === 0
+        if (keep) {
+          opts.onCheckpoint?.(acc.state, acc.events)
+          opts.onStrategyCheckpoint?.(set.snapshot(), acc.events)
+        }
+        // without a checkpoint to keep, the frame's transaction writes the state in place (as replayTrace)
+        const tx = new Txn(acc.state, !keep)
         const first = acc.state.violationCount
         const stopOn = opts.stopOnViolation === true
         let n = 0
