@@ -174,4 +174,18 @@ describe('HugeTLB and HVO', () => {
     expect(c2!.procs.p1!.A!.filter((p) => p.present)).toHaveLength(0)
     expect(c2!.procs.p0!.A![512]).toMatchObject({ present: true, mapcount: 1, exclusive: true })
   })
+
+  it('1G HugeTLB with HVO: 4095 vmemmap pages freed; a shared 1G page is not PMD-shared (mapcount 2 after the child faults)', () => {
+    const o = run(`
+      set hvo=on
+      set hugetlb.1G=1
+      p0 mmap A 1G hugetlb1G shared
+      p0 write A[0+4K]
+      p0 fork p1
+      p1 read A[4K+4K]
+      check vmemmap`)
+    const c = o.checks[0]!
+    expect(c.vmemmapPagesDelta).toBe(-4095)
+    for (const proc of ['p0', 'p1']) expect(c.procs[proc]!.A![262143]).toMatchObject({ order: 18, mapcount: 2, exclusive: false, anon: false, hugetlb: true })
+  })
 })
