@@ -12,17 +12,25 @@ const log = (s: string): void => void process.stderr.write(s + '\n')
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const mps = (n: number): string => (n / 1e6).toFixed(2) + ' M events/s'
 
+const cpuRates: Record<string, number> = {}
+
+/** rate - median wall-clock events/s of RUNS replays; the CPU-time rate (robust on a busy machine) goes to cpuRates. */
 async function rate(file: string, opts: ReplayOptions, label: string): Promise<number> {
   const rates: number[] = []
+  const cpu: number[] = []
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage()
     const t = performance.now()
     const r = await replayTrace(file, opts)
     const s = (performance.now() - t) / 1000
     if ((r.state?.violationCount ?? 0) > 0 || r.damage.length > 0) throw new Error(`${label}: the benchmark trace replays with violations or damage`)
     rates.push(r.events / s)
+    const c = process.cpuUsage(c0)
+    cpu.push(r.events / ((c.user + c.system) / 1e6))
   }
   const m = median(rates)
-  log(`  ${label.padEnd(42)} ${mps(m)}  (runs: ${rates.map((x) => (x / 1e6).toFixed(2)).join(', ')})`)
+  cpuRates[label] = Math.round(median(cpu))
+  log(`  ${label.padEnd(42)} ${mps(m)}  (runs: ${rates.map((x) => (x / 1e6).toFixed(2)).join(', ')}; per CPU-second: ${(median(cpu) / 1e6).toFixed(2)} M)`)
   return m
 }
 
@@ -54,6 +62,8 @@ const summary = {
   replayOverMaterialize: +(replay / materialize).toFixed(4),
   peakRssMiB: { [rShort.events]: Math.round(rShort.maxRssMiB), [rLong.events]: Math.round(rLong.maxRssMiB) },
   rssLongOverShort: +(rLong.maxRssMiB / rShort.maxRssMiB).toFixed(3),
+  cpuTimeEventsPerSec: cpuRates,
+  loadAverage: (await import('node:os')).loadavg().map((x) => +x.toFixed(2)),
   light: { decodeOnlyEventsPerSec: Math.round(lightDecode), replayEventsPerSec: Math.round(lightReplay), replayOverDecode: +(lightReplay / lightDecode).toFixed(4) },
 }
 log(`  * on the ${SHORT.toLocaleString('en-US')}-event prefix`)
