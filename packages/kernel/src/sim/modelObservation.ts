@@ -1,3 +1,4 @@
+import type { FolioRec } from '@mmsim/core'
 import type { CheckObservation, PageObservation } from '../live/observation.ts'
 import type { ScenarioScope } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
@@ -20,6 +21,7 @@ import { pidOf, type SimContext } from './simContext.ts'
  *      — fs/proc/task_mmu.c; stable_page_flags(), kpagecount_read() — fs/proc/page.c
  */
 export function modelCheck(ctx: SimContext, scope: ScenarioScope, line: number): CheckObservation {
+  lastFolio = undefined
   const labels = new Map<number, number>()
   const hugeCounts = new Map<number, number>()
   const procs: CheckObservation['procs'] = {}
@@ -40,14 +42,17 @@ export function modelCheck(ctx: SimContext, scope: ScenarioScope, line: number):
   return { line, procs }
 }
 
+let lastFolio: FolioRec | undefined
+
 function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Map<number, number>, hugeCounts: Map<number, number>): PageObservation {
   const pfn = ctx.entry(pid, vpn)
   if (pfn < 0) return { off, present: false }
-  const f = ctx.folioAt(pfn)!
-  const base = { off, present: true as const }
+  // consecutive pages mostly belong to one folio: skip the lookup then
+  const f = lastFolio !== undefined && pfn >= lastFolio.pfn && pfn < lastFolio.pfn + 2 ** lastFolio.order ? lastFolio : ctx.folioAt(pfn)!
+  lastFolio = f
   if (f.kind === 'zero' || f.kind === 'hugezero') {
     const huge = f.kind === 'hugezero'
-    return { ...base, folio: null, order: huge ? 9 : 0, mapcount: 0, exclusive: false, anon: false, thp: huge, hugetlb: false, zero: true }
+    return { off, present: true, folio: null, order: huge ? 9 : 0, mapcount: 0, exclusive: false, anon: false, thp: huge, hugetlb: false, zero: true }
   }
   let label = labels.get(f.pfn)
   if (label === undefined) labels.set(f.pfn, (label = labels.size))
@@ -55,14 +60,14 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
     let mapcount = hugeCounts.get(f.pfn)
     if (mapcount === undefined) hugeCounts.set(f.pfn, (mapcount = hugetlbTables(ctx, f.pfn)))
     return {
-      ...base, folio: label, order: f.order, mapcount, exclusive: mapcount <= 1 && !ctx.pmdShare.isShared(pid, vpn),
+      off, present: true, folio: label, order: f.order, mapcount, exclusive: mapcount <= 1 && !(ctx.pmdShare.tableOf.size > 0 && ctx.pmdShare.isShared(pid, vpn)),
       anon: ctx.hugetlbAnon.has(f.pfn), thp: false, hugetlb: true, zero: false,
     }
   }
   const leaf = ctx.pmdLeaf(pid, vpn) >= 0
-  const mapcount = ctx.pageMapcount(pfn)
-  const exclusive = (leaf ? ctx.pageMapcount(f.pfn) : mapcount) === 1
-  return { ...base, folio: label, order: f.order, mapcount, exclusive, anon: f.kind === 'anon', thp: f.order > 0, hugetlb: false, zero: false }
+  const mapcount = (f.pageMaps?.[pfn - f.pfn] ?? 0) + f.entire
+  const exclusive = (leaf ? (f.pageMaps?.[0] ?? 0) + f.entire : mapcount) === 1
+  return { off, present: true, folio: label, order: f.order, mapcount, exclusive, anon: f.kind === 'anon', thp: f.order > 0, hugetlb: false, zero: false }
 }
 
 /**
