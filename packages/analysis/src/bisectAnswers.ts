@@ -62,10 +62,15 @@ export function contextOf(before: readonly IndexedEvent[], folio: Pfn, n: number
  * scan stops at the first divergence.
  */
 export function bisectEvents(events: readonly MmEvent[], opts: BisectOptions): BisectResult {
-  const scanner = new DivergenceScanner(opts)
-  const tx = new Txn(emptyState(), true)
-  let i = 0
-  for (; i < events.length; i++) if (scanner.step(tx, events[i]!, i)) break
+  let scanner = new DivergenceScanner(opts)
+  let tx = new Txn(emptyState(), true)
+  for (let i = 0; i < events.length; i++) if (scanner.step(tx, events[i]!, i)) break
+  const missed = scanner.first === null ? scanner.sweep(tx) : -1
+  if (missed >= 0) {
+    scanner = new DivergenceScanner({ ...opts, fullPages: new Set([missed]) })
+    tx = new Txn(emptyState(), true)
+    for (let i = 0; i < events.length; i++) if (scanner.step(tx, events[i]!, i)) break
+  }
   const d = scanner.first
   const context = d === null ? [] : contextOf(events.slice(Math.max(0, d.index - 4096), d.index).map((event, k) => ({ index: Math.max(0, d.index - 4096) + k, event })), d.folio, opts.context ?? 5)
   return { labels: scanner.labels, divergence: d, context, events: scanner.events, skipped: scanner.skipped, state: tx.commit() }
@@ -75,11 +80,17 @@ export function bisectEvents(events: readonly MmEvent[], opts: BisectOptions): B
  * bisectTrace - the first event of trace @file after which side A and side B answer differently (see
  * {@link DivergenceScanner}). One pass, frame by frame, one ground-truth transaction per frame written in
  * place: linear in the trace's length, memory bounded by the state and two frames (the current and the
- * previous one, re-decoded at the end for the context events).
+ * previous one, re-decoded at the end for the context events). When the pass finds nothing but the final
+ * sweep of sampled folios does, a second pass compares that folio's every page to name the exact event.
  */
 export async function bisectTrace(file: string, opts: BisectOptions): Promise<BisectResult> {
-  const scanner = new DivergenceScanner(opts)
-  const r = await scanTrace(file, scanner, false, opts.onProgress)
+  let scanner = new DivergenceScanner(opts)
+  let r = await scanTrace(file, scanner, false, opts.onProgress)
+  const missed = scanner.first === null ? scanner.sweep(new Txn(r.state)) : -1
+  if (missed >= 0) {
+    scanner = new DivergenceScanner({ ...opts, fullPages: new Set([missed]) })
+    r = await scanTrace(file, scanner, false, opts.onProgress)
+  }
   const d = scanner.first
   let context: IndexedEvent[] = []
   if (d !== null && r.decoder !== null) {

@@ -1,5 +1,5 @@
 import type { FolioRec, MmEvent, Pfn, Txn } from '@mmsim/core'
-import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
+import { StrategySet, type AnyStrategy, type TruthView } from '@mmsim/strategies'
 import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type AnswerSide, type QueryName } from './answerSides.ts'
 import { kernelCheckDivergences, type KernelSidecar, type SidecarCheck } from './kernelSidecar.ts'
 
@@ -28,10 +28,12 @@ export interface ScanOptions {
   a: AnyStrategy
   versus: Versus
   queries?: readonly QueryName[]
+  /** folios whose every page is compared after every event touching them (the focused second pass) */
+  fullPages?: ReadonlySet<number>
 }
 
-/** PAGE_SCAN_LIMIT - folios larger than this many pages have only the event's page range compared per event. */
-const PAGE_SCAN_LIMIT = 512
+/** SAMPLE - page ranges longer than this are compared at this many evenly spread pages (first and last included). */
+const SAMPLE = 4
 
 /**
  * touchedFolios - the head PFNs of live folios whose answers event @e may change, computed BEFORE it is
@@ -58,9 +60,11 @@ export function touchedFolios(e: MmEvent, tx: Txn): Pfn[] {
 
 /**
  * DivergenceScanner - side A and side B fed the same events beside the ground truth, comparing after each
- * event every answer of the folios it touched ({@link touchedFolios}; every page of folios up to 512 pages,
- * the event's range of larger ones). Linear in the number of events; memory is the ground truth plus the
- * schemes' states. @first is the first divergence; @counts the number of disagreeing (event, folio/page)
+ * event every answer of the folios it touched ({@link touchedFolios}): the folio queries, and the page
+ * queries on the event's page range (the whole folio for events without one) — at most 4 evenly spread
+ * pages of a longer range, the folio then being remembered in @sampled for a final {@link sweep} (a caller
+ * that finds a folio disagreeing there rescans with it in @fullPages to name the exact event). Linear in the
+ * number of events; memory is the ground truth plus the schemes' states. @first is the first divergence; @counts the number of disagreeing (event, folio/page)
  * points per query, @firstByQuery the first of each; @events the events seen; @skipped the events that
  * broke a ground-truth precondition (not handed to the schemes, not compared).
  */
@@ -76,6 +80,9 @@ export class DivergenceScanner {
   readonly firstByQuery = new Map<QueryName, Divergence>()
   events = 0
   skipped = 0
+  /** folios some event compared at sample pages only (see {@link sweep}) */
+  readonly sampled = new Set<number>()
+  private readonly fullPages: ReadonlySet<number> | undefined
   private readonly folioQs: QueryName[]
   private readonly pageQs: QueryName[]
 
@@ -86,6 +93,7 @@ export class DivergenceScanner {
     this.sideB = 'b' in v ? strategySide(this.set.runs[1]!) : 'truth' in v ? truthSide(this.tainted) : null
     this.kernel = 'kernel' in v ? new Map(v.kernel.checks.map((c) => [c.line, c])) : null
     this.queries = opts.queries ?? QUERY_NAMES
+    this.fullPages = opts.fullPages
     this.folioQs = this.queries.filter((q) => FOLIO_QUERIES.has(q))
     this.pageQs = this.queries.filter((q) => !FOLIO_QUERIES.has(q))
   }
@@ -145,11 +153,20 @@ export class DivergenceScanner {
     const nr = 2 ** f.order
     let lo = 0
     let hi = nr
-    if (nr > PAGE_SCAN_LIMIT && 'page' in e && 'nrPages' in e) {
+    if ('page' in e && 'nrPages' in e && e.folio === f.pfn) {
       lo = Math.max(0, e.page - f.pfn)
       hi = Math.min(nr, e.page + e.nrPages - f.pfn)
-    } else if (nr > PAGE_SCAN_LIMIT) hi = 1
-    for (let i = lo; i < hi; i++) {
+    }
+    const full = this.fullPages?.has(f.pfn) === true
+    if (full) {
+      lo = 0
+      hi = nr
+    }
+    const n = hi - lo
+    const step = full || n <= SAMPLE ? 1 : (n - 1) / (SAMPLE - 1)
+    if (step !== 1) this.sampled.add(f.pfn)
+    for (let k = 0; k < (step === 1 ? n : SAMPLE); k++) {
+      const i = lo + Math.round(k * step)
       for (const q of this.pageQs) {
         const b = B.page(q, f, i)
         if (b === null) continue
@@ -161,6 +178,27 @@ export class DivergenceScanner {
       }
     }
     return found
+  }
+
+  /**
+   * sweep - compare every page of every live folio in @sampled (folios some event compared only at sample
+   * pages) in the ground truth @truth; @returns the head PFN of the first folio that disagrees, or -1.
+   */
+  sweep(truth: TruthView): number {
+    if (this.sideB === null) return -1
+    for (const pfn of this.sampled) {
+      const f = truth.folio(pfn)
+      if (f === undefined) continue
+      for (let i = 0; i < 2 ** f.order; i++) {
+        for (const q of this.pageQs) {
+          const b = this.sideB.page(q, f, i)
+          if (b === null) continue
+          const a = this.sideA.page(q, f, i)
+          if (a !== null && a !== b) return pfn
+        }
+      }
+    }
+    return -1
   }
 
   private kernelStep(tx: Txn, e: MmEvent, index: number, all: boolean): boolean {
