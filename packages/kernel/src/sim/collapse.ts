@@ -26,6 +26,8 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
   for (let k = Math.ceil(vma.start / 512); k * 512 + 512 <= vma.end && !fits; k++) fits = suitableOrder(vma, k * 512, PMD_ORDER)
   if (!fits) throw new Refusal('EINVAL')
   const hstart = Math.ceil(vpn / 512) * 512
+  // a range inside one 2 MiB unit that does not start at its beginning: hend < hstart, EINVAL
+  if (Math.floor((vpn + nr) / 512) * 512 < hstart) throw new Refusal('EINVAL')
   const hend = Math.min(Math.floor((vpn + nr) / 512) * 512, Math.floor(vma.end / 512) * 512)
   let failed = false
   for (let base = hstart; base < hend; base += 512) {

@@ -29,11 +29,35 @@ export function punchFile(ctx: SimContext, m: MapRec, index: number, nr: number)
       dropFromCache(ctx, h)
       continue
     }
-    ctx.emit('folio/split', { folio: h, newOrder: 0 })
-    for (let i = 0; i < n; i++) {
-      pc.cache.set(f.index + i, h + i)
-      if (f.index + i >= index && f.index + i < index + nr) dropFromCache(ctx, h + i)
+    // truncate_inode_partial_folio(): a non-uniform split at the hole's first page, then one at the page
+    // after the hole if that is still inside; the folios then wholly inside the hole are truncated
+    const first = Math.max(index, f.index)
+    buddySplit(ctx, m.file, h + (first - f.index))
+    const after = index + nr
+    if (after < f.index + n) buddySplit(ctx, m.file, h + (after - f.index))
+    for (let i = f.index; i < f.index + n; ) {
+      const head = pc.cache.get(i)!
+      const size = 2 ** ctx.folio(head).order
+      if (i >= index && i + size <= index + nr) dropFromCache(ctx, head)
+      i += size
     }
+  }
+}
+
+/**
+ * buddySplit - folio_split() of the page-cache folio holding page @pfn: the folio is halved repeatedly,
+ * keeping the half without @pfn, until @pfn is an order-0 folio (orders n-1, n-2, …, 1, 0, 0). Modelled
+ * as successive uniform splits into halves (`folio/split`), which reach the same state.
+ * @see folio_split(), __split_unmapped_folio() — mm/huge_memory.c
+ */
+export function buddySplit(ctx: SimContext, file: number, pfn: number): void {
+  const pc = ctx.files.get(file)!
+  for (;;) {
+    const f = ctx.folioAt(pfn)!
+    if (f.order === 0) return
+    ctx.emit('folio/split', { folio: f.pfn, newOrder: f.order - 1 })
+    const half = 2 ** (f.order - 1)
+    for (let i = 0; i < 2 * half; i++) pc.cache.set(f.index + i, f.pfn + (i < half ? 0 : half))
   }
 }
 

@@ -60,7 +60,7 @@ function checkHugeAligned(m: MapRec, vpn: number, nr: number): void {
  */
 export function munmapOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange): void {
   const [vpn, nr] = rangeVpns(m, r)
-  checkHugeAligned(m, vpn, nr)
+  if (coveredPart(ctx, pid, vpn, nr)) checkHugeAligned(m, vpn, nr)
   if (isHugetlb(m)) {
     hugetlbZap(ctx, pid, vpn, nr)
     hugetlbUnreserve(ctx, pid, m, vpn, nr)
