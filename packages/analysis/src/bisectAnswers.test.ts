@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
 import type { MmEvent } from '@mmsim/core'
 import { simulateScenario, type ObservationDocument } from '@mmsim/kernel'
-import { strategyById } from '@mmsim/strategies'
+import { strategyById, type AnyStrategy } from '@mmsim/strategies'
 import { bisectEvents } from './bisectAnswers.ts'
 import { brokenPmdSplit, corpusFile, corpusScenario } from './corpusScenario.testkit.ts'
 import { buildKernelSidecar } from './kernelSidecar.ts'
@@ -75,5 +75,25 @@ describe('bisect: real divergences in corpus scenarios', () => {
     expect(r.divergence).toMatchObject({ query: 'kpagecount', a: 2, b: 1 })
     expect(r.divergence!.event).toMatchObject({ type: 'check/marked', line: 8 })
     expect(r.divergence!.where).toMatch(/^p0 A \+0x/)
+  })
+})
+
+describe('bisect: pages outside the sampled ones', () => {
+  test('a wrong page mapcount on page 5 of a PMD-mapped THP is found at the exact event by the final sweep and a focused rescan', () => {
+    // a scheme that reads page 5 of every THP one too high once it is mapped: the PMD map of line 6 maps it
+    const wrong = Object.create(linux615, {
+      id: { value: 'page5-off-by-one' },
+      pageMapcount: {
+        value: (s: unknown, pfn: number) => {
+          const v = linux615.pageMapcount(s, pfn)
+          return v !== null && v > 0 && pfn % 512 === 5 ? v + 1 : v
+        },
+      },
+    }) as AnyStrategy
+    const { events } = simulateScenario(corpusScenario('fork-cow-pmd-thp'))
+    const want = firstIndex(events, (e) => e.type === 'rmap/newAnonAdded' && e.level === 'pmd')
+    const r = bisectEvents(events, { a: wrong, versus: { truth: true }, queries: ['pageMapcount'] })
+    const head = (events[want] as Extract<MmEvent, { type: 'rmap/newAnonAdded' }>).folio
+    expect(r.divergence).toMatchObject({ index: want, query: 'pageMapcount', folio: head, page: head + 5, a: 2, b: 1 })
   })
 })
