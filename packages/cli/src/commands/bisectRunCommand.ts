@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BisectAbortError, bisectRun, formatEvent, type RunStep } from '@mmsim/analysis'
-import { inputTrace } from '../inputTrace.ts'
+import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
 
 function stepLines(s: RunStep): string {
@@ -18,7 +18,7 @@ function stepLines(s: RunStep): string {
  * aborts with exit 2.
  */
 export async function bisectRunCommand(input: string, cmd: string): Promise<void> {
-  const t = await inputTrace(input)
+  const t = await analysisInput(input)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisect-'))
   try {
     const r = await bisectRun(t.path, {
