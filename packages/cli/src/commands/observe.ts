@@ -7,13 +7,14 @@ import { observeModel as simulatedObservation } from './observeModel.ts'
 /** ObserveOptions - options of `mmsim observe`. */
 export interface ObserveOptions {
   kernel?: boolean
+  strategy?: string
 }
 
 /**
  * observeModel - produce the simulated kernel's observation of a scenario. Replace this hook when the
  * simulated kernel exists (see observeHandler()).
  */
-export let observeModel: ((text: string, file: string) => Promise<ObservationDocument>) | null = simulatedObservation
+export let observeModel: ((text: string, file: string, strategy?: string) => Promise<ObservationDocument>) | null = simulatedObservation
 
 /** setObserveModel - plug in the simulated kernel for `mmsim observe FILE` (without --kernel). */
 export function setObserveModel(fn: (text: string, file: string) => Promise<ObservationDocument>): void {
@@ -35,6 +36,7 @@ function readScenario(file: string): string {
 export async function observeHandler(file: string, opts: ObserveOptions): Promise<void> {
   const text = readScenario(file)
   let doc: ObservationDocument
+  if (opts.kernel && opts.strategy !== undefined) throw new UserError('--strategy applies to the simulated kernel; it cannot be combined with --kernel')
   if (opts.kernel) {
     const parsed = parseScenario(text, file)
     doc = await observeLive(parsed, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
@@ -43,7 +45,7 @@ export async function observeHandler(file: string, opts: ObserveOptions): Promis
       parseScenario(text, file)
       throw new UserError('the simulated kernel is not available yet (use --kernel to observe the live kernel)')
     }
-    doc = await observeModel(text, file)
+    doc = await observeModel(text, file, opts.strategy)
   }
   process.stdout.write(canonicalJson(doc))
 }
@@ -55,5 +57,6 @@ export function register(program: Command): void {
     .description('run a scenario and print its observation JSON (mapcounts, folios) — on the live kernel with --kernel')
     .argument('<file>', 'scenario file (.scenario)')
     .option('--kernel', 'run on the live kernel of this machine (root, /proc/kpagecount)')
+    .option('--strategy <id>', 'report kpagecount and pagemap bit 56 as this mapcount scheme would (an id of `mmsim strategies` or ./plugin.js)')
     .action(observeHandler)
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { FatalScenarioError, parseScenario, simulateScenario, type ParsedScenario, type SimResult } from '@mmsim/kernel'
+import { FatalScenarioError, parseScenario, simulateScenario, type PageObserver, type ParsedScenario, type SimResult } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
 /** readParsedScenario - read and parse scenario @file; unreadable files and parse errors become UserErrors. */
@@ -17,10 +17,10 @@ export function readParsedScenario(file: string): ParsedScenario {
   }
 }
 
-/** simulate - run @s on the simulated kernel; a refused fork becomes a UserError. */
-export function simulate(s: ParsedScenario): SimResult {
+/** simulate - run @s on the simulated kernel (with @observer riding along); a refused fork becomes a UserError. */
+export function simulate(s: ParsedScenario, observer: PageObserver | null = null): SimResult {
   try {
-    return simulateScenario(s)
+    return simulateScenario(s, observer)
   } catch (e) {
     if (e instanceof FatalScenarioError) throw new UserError(e.message)
     throw e

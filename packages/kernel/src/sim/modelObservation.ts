@@ -56,6 +56,18 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
   }
   let label = labels.get(f.pfn)
   if (label === undefined) labels.set(f.pfn, (label = labels.size))
+  const obs = ctx.observer
+  // a scheme riding along answers kpagecount and bit 56; HugeTLB PMD sharing (one entry for all sharers)
+  // is not an event the schemes see, so shared tables keep the model's count
+  if (obs !== null && !(f.kind === 'hugetlb' && ctx.pmdShare.tableOf.size > 0)) {
+    const level = f.kind === 'hugetlb' ? (f.order === 18 ? 'pud' : 'pmd') : ctx.pmdLeaf(pid, vpn) >= 0 ? 'pmd' : 'pte'
+    const { mapcount, exclusive } = obs.page(pfn, level)
+    const hugetlb = f.kind === 'hugetlb'
+    return {
+      off, present: true, folio: label, order: f.order, mapcount, exclusive,
+      anon: hugetlb ? ctx.hugetlbAnon.has(f.pfn) : f.kind === 'anon', thp: !hugetlb && f.order > 0, hugetlb, zero: false,
+    }
+  }
   if (f.kind === 'hugetlb') {
     let mapcount = hugeCounts.get(f.pfn)
     if (mapcount === undefined) hugeCounts.set(f.pfn, (mapcount = hugetlbTables(ctx, f.pfn)))

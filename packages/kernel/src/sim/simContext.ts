@@ -6,6 +6,7 @@ import type { RefusedOp } from '../live/observation.ts'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
 import type { MappingKind } from '../scenario/statements.ts'
 import { AnonVmaMap } from './anonVmaMap.ts'
+import type { PageObserver } from './pageObserver.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
 import { PmdShareState } from './pmdShare.ts'
@@ -87,10 +88,14 @@ export class SimContext {
     return id
   }
 
+  /** observer - a mapcount scheme riding along: sees every event, answers kpagecount/pagemap at checks */
+  observer: PageObserver | null = null
+
   /** emit - build the event @type with @payload and the current cause, apply it, record it. */
   emit<T extends MmEvent['type']>(type: T, payload: Omit<EventOf<T>, 'type' | 'cause'>): void {
     const e = mmEvent(type, payload, this.cause)
     applyEvent(this.tx, e)
+    this.observer?.onEvent(e, this.tx)
     this.events.push(e)
     this.mmIds.after(this, e)
     const x = e as MmEvent

@@ -9,6 +9,7 @@ import { fork } from './fork.ts'
 import { hugetlbFork, initPools } from './hugetlb.ts'
 import { madviseOp } from './madvise.ts'
 import { modelCheck } from './modelObservation.ts'
+import type { PageObserver } from './pageObserver.ts'
 import { punchFile } from './punch.ts'
 import { pidOf, Refusal, SimContext, type MapRec } from './simContext.ts'
 import { touchOp } from './touch.ts'
@@ -37,9 +38,12 @@ export class FatalScenarioError extends Error {}
  * and HVO applied first), then every statement, turning each into the core events the kernel would
  * perform; operations the kernel refuses are recorded with its errno and the run goes on.
  * The zero page and the huge zero folio are allocated once at the start.
+ * @observer: a mapcount scheme riding along (`mmsim observe --strategy`): it sees every event and answers
+ *   the observation's mapcount and exclusive fields instead of the ground-truth shortcut
  */
-export function simulateScenario(s: ParsedScenario): SimResult {
+export function simulateScenario(s: ParsedScenario, observer: PageObserver | null = null): SimResult {
   const ctx = new SimContext(s.knobs)
+  ctx.observer = observer
   const scope = new ScenarioScope()
   const files = new Map<number, number>()
   const fileOf = (scopeFile: number, kind: MapRec['kind'], pages: number): number => {
@@ -70,7 +74,7 @@ export function simulateScenario(s: ParsedScenario): SimResult {
   return {
     events: ctx.events,
     state,
-    observation: { format: 'mmsim-observations/1', scenario: s.name, source: 'model', detail: MODEL_DETAIL, refused: ctx.refused, checks },
+    observation: { format: 'mmsim-observations/1', scenario: s.name, source: 'model', detail: observer?.detail ?? MODEL_DETAIL, refused: ctx.refused, checks },
   }
 }
 

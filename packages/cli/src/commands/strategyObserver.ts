@@ -1,0 +1,29 @@
+import type { PageObserver } from '@mmsim/kernel'
+import { loadStrategies, observePage, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { UserError } from '../userError.ts'
+
+/**
+ * strategyObserver - the simulated kernel's observer for `mmsim observe --strategy @spec`: one mapcount
+ * scheme fed every event, answering what /proc/kpagecount and pagemap bit 56 would show under it.
+ */
+export async function strategyObserver(spec: string): Promise<PageObserver> {
+  let list: AnyStrategy[]
+  try {
+    list = await loadStrategies(spec)
+  } catch (e) {
+    if (e instanceof StrategyLoadError) throw new UserError(e.message)
+    throw e
+  }
+  const st = list[0]
+  if (list.length !== 1 || st === undefined) throw new UserError(`--strategy: observe takes exactly one scheme, got '${spec}'`)
+  const s = st.init()
+  return {
+    detail: `${st.id} (mapcount scheme on the simulated linux-6.18 events)`,
+    onEvent(e, truth) {
+      if (st.handles.has(e.type)) st.apply(s, e, truth)
+    },
+    page(pfn, level) {
+      return observePage(st, s, pfn, level)
+    },
+  }
+}
