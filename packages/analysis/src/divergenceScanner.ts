@@ -33,7 +33,7 @@ export interface ScanOptions {
 }
 
 /** SAMPLE - page ranges longer than this are compared at this many evenly spread pages (first and last included). */
-const SAMPLE = 4
+const SAMPLE = 2
 
 /**
  * touchedFolios - the head PFNs of live folios whose answers event @e may change, computed BEFORE it is
@@ -61,7 +61,7 @@ export function touchedFolios(e: MmEvent, tx: Txn): Pfn[] {
 /**
  * DivergenceScanner - side A and side B fed the same events beside the ground truth, comparing after each
  * event every answer of the folios it touched ({@link touchedFolios}): the folio queries, and the page
- * queries on the event's page range (the whole folio for events without one) — at most 4 evenly spread
+ * queries on the event's page range (the whole folio for events without one) — at most 2 (its first and last)
  * pages of a longer range, the folio then being remembered in @sampled for a final {@link sweep} (a caller
  * that finds a folio disagreeing there rescans with it in @fullPages to name the exact event). Linear in the
  * number of events; memory is the ground truth plus the schemes' states. @first is the first divergence; @counts the number of disagreeing (event, folio/page)
