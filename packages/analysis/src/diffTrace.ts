@@ -45,7 +45,7 @@ export interface DiffOptions {
 /**
  * diffTrace - replay trace @file once under schemes @a and @b beside the ground truth and compare every
  * query both answer after every event ({@link DivergenceScanner} with every point counted: the folios the
- * event touched, and of a long page range 4 spread pages), and their costs.
+ * event touched, and of a long page range its first and last page), and their costs.
  */
 export async function diffTrace(file: string, opts: DiffOptions): Promise<DiffResult> {
   const scanner = new DivergenceScanner({ a: opts.a, versus: { b: opts.b }, queries: opts.queries })
