@@ -41,11 +41,25 @@ export class SchemeState {
 
   /** folioOf - the folio containing page @pfn (folios are naturally aligned) and the page's index in it. */
   folioOf(pfn: number): { f: FolioState; head: number; i: number } | undefined {
+    // consecutive queries mostly hit one folio: try the last one first (still live, still covering pfn)
+    const c = this.lastFolio
+    if (c !== null && pfn >= c.head && pfn < c.head + 2 ** c.f.order && this.folios.get(c.head) === c.f) {
+      return { f: c.f, head: c.head, i: pfn - c.head }
+    }
+    let prev = -1
     for (let o = 0; o <= 18; o++) {
       const head = pfn - (pfn % 2 ** o)
+      if (head === prev) continue
+      prev = head
       const f = this.folios.get(head)
-      if (f !== undefined && f.order >= o) return { f, head, i: pfn - head }
+      if (f !== undefined && f.order >= o) {
+        this.lastFolio = { f, head }
+        return { f, head, i: pfn - head }
+      }
     }
     return undefined
   }
+
+  /** the folio folioOf() found last (a lookup cache, validated on use; not part of the state) */
+  private lastFolio: { f: FolioState; head: number } | null = null
 }
