@@ -4,267 +4,31 @@
  * hgmThpLikeMapcount.js with one bug planted for `mmsim bisect --truth` and `mmsim shrink` to find: when a
  * PMD mapping is split into PTEs (pmd/remapped, __split_huge_pmd_locked()) it adds the 512 PTE mappings but
  * forgets to drop the PMD one, so folio_mapcount() and every page's mapcount stay one too high from that
- * event on (and the folio is "freed while mapped" later). Everything else is the correct scheme.
+ * event on (and the folio is "freed while mapped" later). Everything else is the correct scheme, reused.
  *
  * How to find it:  mmsim bisect traces/scenarios/cow-pte-mapped-thp.scenario --a ./packages/strategies/examples/brokenPmdSplit.js --truth
  * How to shrink:   mmsim shrink traces/scenarios/cow-pte-mapped-thp.scenario --a ./packages/strategies/examples/brokenPmdSplit.js --truth -o min.scenario
  */
+import hgm from './hgmThpLikeMapcount.js'
 
-const HVO_KEPT_STRUCT_PAGES = 64 // 6.18 HVO keeps the first vmemmap page: 4096 / 64 struct pages
-
-/** @typedef {{ kind: string, order: number, n: number, mc: Int32Array, entire: number, ptes: number, pae: Uint8Array, hvo: boolean }} Folio */
-/** @typedef {{ events: number, atomics: number, paeBitops: number, cacheLines: number, bitLocks: number, hvoConflicts: number }} CostRow */
-/** @typedef {{ folios: Map<number, Folio>, costs: Map<string, CostRow>, bad: string[] }} State */
-
-/** @param {string} kind @param {number} order @returns {Folio} */
-function newFolio(kind, order) {
-  const n = 2 ** order
-  return { kind, order, n, mc: new Int32Array(n), entire: 0, ptes: 0, pae: new Uint8Array(n), hvo: false }
-}
-
-/** @param {Folio} f @returns {Folio} */
-function cloneFolio(f) {
-  return { ...f, mc: f.mc.slice(), pae: f.pae.slice() }
-}
-
-/** per-event cost accounting */
-class Meter {
-  /** @param {CostRow} row @param {Folio} f */
-  constructor(row, f) {
-    this.row = row
-    this.f = f
-    /** @type {Set<number>} */
-    this.lines = new Set()
-  }
-  /** @param {number} line */
-  touch(line) {
-    if (this.lines.has(line)) return
-    this.lines.add(line)
-    this.row.cacheLines++
-    if (this.f.hvo && line >= HVO_KEPT_STRUCT_PAGES) this.row.hvoConflicts++
-  }
-  /** @param {number} line */
-  rmw(line) {
-    this.row.atomics++
-    this.touch(line)
-  }
-  /** @param {number} line @param {0|1} v */
-  pae(line, v) {
-    if (this.f.pae[line] === v) return
-    this.f.pae[line] = v
-    this.row.paeBitops++
-    this.touch(line)
-  }
-}
-
-/** @param {Folio} f @param {Meter} m @param {number} i @param {number} n @param {string} level @param {1|-1} d */
-function change(f, m, i, n, level, d) {
-  if (level === 'pte') {
-    for (let k = i; k < i + n; k++) {
-      m.rmw(k)
-      f.mc[k] += d
-    }
-    m.rmw(1) // a folio-wide PTE count in page[1], like _large_mapcount
-    f.ptes += d * n
-    return
-  }
-  m.rmw(1)
-  f.entire += d
-  for (let k = 0; k < f.n; k++) {
-    m.rmw(k)
-    f.mc[k] += d
-  }
-}
-
-const HANDLES = new Set([
-  'folio/allocated', 'folio/freed', 'folio/split', 'folio/migrated', 'rmap/newAnonAdded', 'rmap/anonAdded', 'rmap/fileAdded',
-  'rmap/removed', 'rmap/anonDuplicated', 'rmap/fileDuplicated', 'rmap/anonShared', 'rmap/anonReused', 'pmd/remapped',
-  'hugetlb/rmapAdded', 'hugetlb/rmapRemoved', 'hugetlb/anonDuplicated', 'hugetlb/poolGrown', 'hugetlb/poolShrunk',
-  'hvo/optimized', 'hvo/restored',
-])
-
-/** @param {State} s @param {number} pfn @returns {{ f: Folio, i: number } | undefined} */
-function folioOf(s, pfn) {
-  for (let o = 0; o <= 18; o++) {
-    const head = pfn - (pfn % 2 ** o)
-    const f = s.folios.get(head)
-    if (f !== undefined && f.order >= o) return { f, i: pfn - head }
-  }
-  return undefined
-}
-
-/** @param {Folio} f */
-const isZero = (f) => f.kind === 'zero' || f.kind === 'hugezero'
-
+/** @type {typeof hgm} */
 const strategy = {
+  ...hgm,
   id: 'broken-pmd-split',
   description: {
-    kernels: 'HGM v2 proposal (never merged); file THPs ≤ v6.1',
+    ...hgm.description,
     summary: 'BROKEN example plugin: hgm-thp-like that forgets the PMD decrement when a PMD is split into PTEs',
-    words: { 'page[1]': 'entire and PTE counts', 'every page': '_mapcount on every map/unmap, PMD and HugeTLB included; flags (PAE)' },
-    hugetlb: 'a HugeTLB entry increments all subpage _mapcounts: incompatible with HVO',
   },
-  handles: HANDLES,
-  precision: { mappedShared: 'maybe', partiallyMapped: 'exact' },
-
-  /** @returns {State} */
-  init() {
-    return { folios: new Map(), costs: new Map(), bad: [] }
-  },
-
-  /** @param {State} s @param {any} e @param {{ folio(pfn: number): any }} truth */
   apply(s, e, truth) {
-    let row = s.costs.get(e.type)
-    if (row === undefined) {
-      row = { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0 }
-      s.costs.set(e.type, row)
-    }
-    row.events++
-    switch (e.type) {
-      case 'folio/allocated': s.folios.set(e.folio, newFolio(e.kind, e.order)); return
-      case 'hugetlb/poolGrown': s.folios.set(e.folio, newFolio('hugetlb', e.order)); return
-      case 'folio/freed':
-      case 'hugetlb/poolShrunk': {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined && (f.entire !== 0 || f.ptes !== 0 || f.mc.some((c) => c !== 0))) s.bad.push(`broken-pmd-split: folio ${e.folio} freed while mapped`)
-        s.folios.delete(e.folio)
-        return
-      }
-      case 'folio/migrated': {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        s.folios.delete(e.folio)
-        const nf = newFolio(f.kind, f.order)
-        nf.pae = f.pae.slice()
-        nf.hvo = f.hvo
-        s.folios.set(e.newFolio, nf)
-        return
-      }
-      case 'folio/split': {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        s.folios.delete(e.folio)
-        const n = 2 ** e.newOrder
-        for (let h = e.folio; h < e.folio + f.n; h += n) {
-          const nf = newFolio(f.kind, e.newOrder)
-          const rec = truth.folio(h)
-          if (rec?.pageMaps) nf.mc.set(rec.pageMaps)
-          if (rec?.exclusive) nf.pae.set(rec.exclusive)
-          nf.ptes = nf.mc.reduce((a, b) => a + b, 0)
-          s.folios.set(h, nf)
-        }
-        return
-      }
-      case 'hvo/optimized':
-      case 'hvo/restored': {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) f.hvo = e.type === 'hvo/optimized'
-        return
+    hgm.apply(s, e, truth)
+    if (e.type === 'pmd/remapped') {
+      // BUG (deliberate): the PMD mapping is gone, but its count is put back (the decrement "forgotten")
+      const f = s.folios.get(e.folio)
+      if (f !== undefined) {
+        f.entire++
+        for (let k = 0; k < f.n; k++) f.mc[k]++
       }
     }
-    const f = s.folios.get(e.folio)
-    if (f === undefined) return
-    const m = new Meter(row, f)
-    const i = (e.page ?? e.folio) - e.folio
-    switch (e.type) {
-      case 'rmap/newAnonAdded':
-      case 'rmap/anonAdded':
-      case 'rmap/fileAdded':
-        change(f, m, i, e.nrPages, e.level, 1)
-        if (e.type === 'rmap/newAnonAdded' || e.exclusive) {
-          const last = e.level === 'pte' ? i + e.nrPages : i + 1
-          for (let k = i; k < last; k++) m.pae(k, 1)
-        }
-        return
-      case 'rmap/removed': change(f, m, i, e.nrPages, e.level, -1); return
-      case 'rmap/anonDuplicated':
-      case 'rmap/fileDuplicated':
-        for (let k = i; k < (e.level === 'pte' ? i + e.nrPages : i + 1); k++) m.pae(k, 0)
-        change(f, m, i, e.nrPages, e.level, 1)
-        return
-      case 'rmap/anonShared': for (let k = i; k < i + e.nrPages; k++) m.pae(k, 0); return
-      case 'rmap/anonReused': for (let k = i; k < i + e.nrPages; k++) m.pae(k, 1); return
-      case 'pmd/remapped': {
-        const excl = f.kind === 'anon' && f.pae[0] === 1
-        change(f, m, 0, f.n, 'pte', 1)
-        // BUG (deliberate): the PMD mapping is gone, but its count is not dropped:
-        // change(f, m, 0, f.n, 'pmd', -1)
-        if (excl) for (let k = 0; k < f.n; k++) m.pae(k, 1)
-        return
-      }
-      case 'hugetlb/rmapAdded':
-        change(f, m, 0, f.n, 'pmd', 1)
-        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) m.pae(0, 1)
-        return
-      case 'hugetlb/anonDuplicated': m.pae(0, 0); change(f, m, 0, f.n, 'pmd', 1); return
-      case 'hugetlb/rmapRemoved': change(f, m, 0, f.n, 'pmd', -1); return
-    }
-  },
-
-  /** @param {State} s @returns {State} */
-  snapshot(s) {
-    const folios = new Map()
-    for (const [k, f] of s.folios) folios.set(k, cloneFolio(f))
-    const costs = new Map()
-    for (const [k, r] of s.costs) costs.set(k, { ...r })
-    return { folios, costs, bad: s.bad.slice() }
-  },
-  /** @param {State} snap @returns {State} */
-  restore(snap) {
-    return strategy.snapshot(snap)
-  },
-
-  /** @param {State} s @param {number} folio */
-  folioMapcount(s, folio) {
-    const f = s.folios.get(folio)
-    return f === undefined || isZero(f) ? 0 : f.entire + f.ptes
-  },
-  /** @param {State} s @param {number} pfn */
-  pageMapcount(s, pfn) {
-    const x = folioOf(s, pfn)
-    return x === undefined || isZero(x.f) ? 0 : x.f.mc[x.i]
-  },
-  /** @param {State} s @param {number} folio */
-  entireMapcount(s, folio) {
-    const f = s.folios.get(folio)
-    return f === undefined || isZero(f) || f.order === 0 ? 0 : f.entire
-  },
-  /** @param {State} s @param {number} folio */
-  nrPagesMapped(s, folio) {
-    const f = s.folios.get(folio)
-    return f === undefined || isZero(f) ? 0 : f.mc.reduce((a, c) => a + (c > 0 ? 1 : 0), 0)
-  },
-  /** two or more entries may belong to two processes: a "maybe", never a false negative @param {State} s @param {number} folio */
-  mappedShared(s, folio) {
-    return strategy.folioMapcount(s, folio) > 1
-  },
-  /** @param {State} s @param {number} pfn */
-  anonExclusive(s, pfn) {
-    const x = folioOf(s, pfn)
-    return x !== undefined && x.f.pae[x.i] === 1
-  },
-  /** exact: some but not all pages mapped, no PMD @param {State} s @param {number} folio */
-  partiallyMapped(s, folio) {
-    const f = s.folios.get(folio)
-    if (f === undefined || f.kind !== 'anon' || f.order === 0) return null
-    const mapped = strategy.nrPagesMapped(s, folio)
-    return f.entire === 0 && mapped > 0 && mapped < f.n
-  },
-  /** @param {State} s @param {number} pfn */
-  kpagecount(s, pfn) {
-    return /** @type {number} */ (strategy.pageMapcount(s, pfn))
-  },
-  /** @param {State} s @param {number} pfn @param {string} _level */
-  pagemapExclusive(s, pfn, _level) {
-    return strategy.pageMapcount(s, pfn) === 1
-  },
-  /** @param {State} s */
-  costs(s) {
-    return s.costs
-  },
-  /** @param {State} s */
-  freeViolations(s) {
-    return s.bad
   },
 }
 
