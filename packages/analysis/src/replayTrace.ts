@@ -1,6 +1,6 @@
 import { setAutoFreeze } from 'immer'
 import { lastValueFrom, reduce, takeWhile } from 'rxjs'
-import { applyEvent, emptyState, Txn, type MmState } from '@mmsim/core'
+import { applyEvent, emptyState, Txn, type MmEvent, type MmState } from '@mmsim/core'
 import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
 
 /**
@@ -12,8 +12,11 @@ import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type 
  * @onProgress: called after each frame with the bytes read so far and the file size
  * @checkpointEvery: keep the state at every Nth frame boundary immutable and hand it to @onCheckpoint
  *   (0, the default: no checkpoint is kept, so each frame's transaction writes the state in place)
+ * @onEvent: called after each event that broke no precondition, with the transaction as its post-event
+ *   truth (read-only; the event is the decoder's reused scratch object: copy what you keep)
  */
 export interface ReplayOptions {
+  onEvent?: (e: MmEvent, tx: Txn) => void
   checkpointEvery?: number
   onCheckpoint?: (state: MmState, events: number) => void
   salvage?: boolean
@@ -83,12 +86,18 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           const tx = new Txn(acc.state, !keep)
           const before = acc.state.violationCount
           const stopOn = opts.stopOnViolation === true
+          const onEvent = opts.onEvent
           let n = 0
           dec.forEach(
             item.frame,
             (e) => {
+              const v0 = tx.violationTotal
               applyEvent(tx, e)
               n++
+              if (tx.violationTotal === v0) {
+                onEvent?.(e, tx)
+                return false
+              }
               if (stopOn && tx.violationTotal > before) {
                 acc.stop = true
                 acc.stoppedAtViolation = true
