@@ -1,3 +1,4 @@
+import { pteBatches } from './pteBatch.ts'
 import type { MapRec, SimContext } from './simContext.ts'
 
 /**
@@ -48,24 +49,12 @@ function copyRange(ctx: SimContext, pid: number, cpid: number, lo: number, hi: n
     if (s.present === 0) continue
     const a = Math.max(lo, k * 512)
     const b = Math.min(hi, k * 512 + 512)
-    let v = a
-    while (v < b) {
-      const pfn = ctx.entry(pid, v)
-      if (pfn < 0) {
-        v++
-        continue
+    for (const { vpn: v, pfn, nr: n, folio: f } of pteBatches(ctx, pid, a, b)) {
+      if (f.kind === 'zero') ctx.emit('zeropage/mapped', { pid: cpid, vpn: v, folio: f.pfn, level: 'pte' })
+      else {
+        const type = f.kind === 'anon' ? 'rmap/anonDuplicated' : 'rmap/fileDuplicated'
+        ctx.emit(type, { pid, child: cpid, vpn: v, folio: f.pfn, page: pfn, nrPages: n, level: 'pte' })
       }
-      const f = ctx.folioAt(pfn)!
-      if (f.kind === 'zero') {
-        ctx.emit('zeropage/mapped', { pid: cpid, vpn: v, folio: f.pfn, level: 'pte' })
-        v++
-        continue
-      }
-      let n = 1
-      while (v + n < b && pfn + n < f.pfn + 2 ** f.order && ctx.entry(pid, v + n) === pfn + n) n++
-      const type = f.kind === 'anon' ? 'rmap/anonDuplicated' : 'rmap/fileDuplicated'
-      ctx.emit(type, { pid, child: cpid, vpn: v, folio: f.pfn, page: pfn, nrPages: n, level: 'pte' })
-      v += n
     }
   }
 }

@@ -1,3 +1,4 @@
+import { pteBatches } from './pteBatch.ts'
 import type { SimContext } from './simContext.ts'
 
 /**
@@ -70,24 +71,13 @@ export function zapRange(ctx: SimContext, pid: number, vpn: number, nr: number, 
 
 /** zapPtes - clear the PTEs of @pid in [lo, hi) (one page table), batching runs of one folio. */
 export function zapPtes(ctx: SimContext, pid: number, lo: number, hi: number, touched: Set<number>): void {
-  let v = lo
-  while (v < hi) {
-    const pfn = ctx.entry(pid, v)
-    if (pfn < 0) {
-      v++
-      continue
-    }
-    const f = ctx.folioAt(pfn)!
+  for (const { vpn: v, pfn, nr: n, folio: f } of pteBatches(ctx, pid, lo, hi)) {
     if (f.kind === 'zero') {
       ctx.emit('zeropage/unmapped', { pid, vpn: v, folio: f.pfn, level: 'pte' })
-      v++
       continue
     }
-    let n = 1
-    while (v + n < hi && pfn + n < f.pfn + 2 ** f.order && ctx.entry(pid, v + n) === pfn + n) n++
     ctx.emit('rmap/removed', { pid, vpn: v, folio: f.pfn, page: pfn, nrPages: n, level: 'pte' })
     touched.add(f.pfn)
-    v += n
   }
 }
 
