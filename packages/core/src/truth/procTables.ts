@@ -1,0 +1,99 @@
+/** PTRS_PER_PTE - entries of a PTE table; PTRS_PER_PMD_PAGES - base pages under one PUD entry. */
+export const PTRS_PER_PTE = 512
+export const PUD_PAGES = 262144
+/** PteTable slots: [0, 512) the PTEs (pfn + 1, 0 = none), [512] present PTEs, [513] owning epoch. */
+const PRESENT = 512
+const EPOCH = 513
+
+/** PteTable - one PTE table (2 MiB of virtual memory) as one Int32Array. */
+export type PteTable = Int32Array
+
+export function ptePresent(t: PteTable): number {
+  return t[PRESENT]!
+}
+
+/**
+ * ProcTables - one process's page tables, flat: PTE tables by PMD index (vpn >> 9), PMD leaves by PMD
+ * index (value: the PFN mapped), PUD leaves by PUD index (vpn >> 18). A PMD index may hold a PTE table that
+ * has no present entry (zapped, not freed), but never a PTE table with present entries and a PMD leaf.
+ * @epoch: as for FolioChunk — another epoch's tables (a checkpoint's) are copied before writing; a PTE
+ * table records its own epoch in its slot 513.
+ * @present: present entries at all levels (a PMD or PUD leaf counts 1)
+ */
+export class ProcTables {
+  epoch: number
+  ptes: Map<number, PteTable>
+  pmds: Map<number, number>
+  puds: Map<number, number>
+  present: number
+  private lastKey = -1
+  private last: PteTable | undefined = undefined
+
+  constructor(epoch: number, from?: ProcTables) {
+    this.epoch = epoch
+    this.ptes = from === undefined ? new Map() : new Map(from.ptes)
+    this.pmds = from === undefined ? new Map() : new Map(from.pmds)
+    this.puds = from === undefined ? new Map() : new Map(from.puds)
+    this.present = from === undefined ? 0 : from.present
+  }
+
+  /** table - the PTE table at PMD index @k, read-only, or undefined. */
+  table(k: number): PteTable | undefined {
+    if (k === this.lastKey) return this.last
+    const t = this.ptes.get(k)
+    this.lastKey = k
+    this.last = t
+    return t
+  }
+
+  /** tableForWrite - the PTE table at PMD index @k owned by this epoch (copied, or allocated empty). */
+  tableForWrite(k: number): PteTable {
+    let t = this.table(k)
+    if (t !== undefined && t[EPOCH] === this.epoch) return t
+    if (t === undefined) t = new Int32Array(514)
+    else t = t.slice()
+    t[EPOCH] = this.epoch
+    this.ptes.set(k, t)
+    this.last = t
+    return t
+  }
+
+  /** dropTable - free the PTE table at PMD index @k (free_pgtables, or a PMD leaf taking its place). */
+  dropTable(k: number): void {
+    this.ptes.delete(k)
+    if (k === this.lastKey) this.last = undefined
+  }
+
+  /** pteAt - the PFN the PTE for @vpn maps, or -1 (no table, or none). */
+  pteAt(vpn: number): number {
+    const t = this.table(Math.floor(vpn / PTRS_PER_PTE))
+    return t === undefined ? -1 : t[vpn % PTRS_PER_PTE]! - 1
+  }
+
+  /** entryAt - the PFN mapped at @vpn by any level, or -1. */
+  entryAt(vpn: number): number {
+    if (this.puds.size > 0) {
+      const pud = this.puds.get(Math.floor(vpn / PUD_PAGES))
+      if (pud !== undefined) return pud + (vpn % PUD_PAGES)
+    }
+    const k = Math.floor(vpn / PTRS_PER_PTE)
+    if (this.pmds.size > 0) {
+      const pmd = this.pmds.get(k)
+      if (pmd !== undefined) return pmd + (vpn % PTRS_PER_PTE)
+    }
+    const t = this.table(k)
+    return t === undefined ? -1 : t[vpn % PTRS_PER_PTE]! - 1
+  }
+
+  /** pudLeaf - the PFN mapped by the PUD leaf covering @vpn, or undefined. */
+  pudLeaf(vpn: number): number | undefined {
+    return this.puds.size === 0 ? undefined : this.puds.get(Math.floor(vpn / PUD_PAGES))
+  }
+
+  /** pmdLeaf - the PFN mapped by the PMD leaf at PMD index @k, or undefined. */
+  pmdLeaf(k: number): number | undefined {
+    return this.pmds.size === 0 ? undefined : this.pmds.get(k)
+  }
+
+  static readonly PRESENT = PRESENT
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto'
+import type { Pfn } from '../events/common.ts'
+import type { FolioTruth } from '../groundTruth/folioTruth.ts'
+import type { EntryVisitor } from '../groundTruth/recount.ts'
+import type { TruthSummary } from '../groundTruth/truthSummary.ts'
+import type { FolioRec } from '../state/mmState.ts'
+import { CHUNK_PAGES, KIND_NAMES, MAX_PFN } from './folioStore.ts'
+import { PTRS_PER_PTE, PUD_PAGES, ProcTables } from './procTables.ts'
+import type { TruthCheckpoint, TruthState } from './truthState.ts'
+
+/** Read-only questions to a {@link TruthState} (or a checkpoint of one): the ground truth's answers. */
+
+type TruthLike = Pick<TruthState, 'folios' | 'tables' | 'procs' | 'violationCount'> | TruthCheckpoint
+
+const MASK = CHUNK_PAGES - 1
+const PRESENT = ProcTables.PRESENT
+
+/** truthFolioAt - the head PFN of the live folio containing page @pfn, or -1. */
+export function truthFolioAt(t: TruthLike, pfn: Pfn): number {
+  return pfn >= 0 && pfn <= MAX_PFN ? t.folios.headOf(pfn) : -1
+}
+
+/** truthPageMapcount - entries mapping page @pfn: its PTEs plus the PMD/PUD entries of its folio (0 if not allocated). */
+export function truthPageMapcount(t: TruthLike, pfn: Pfn): number {
+  const head = truthFolioAt(t, pfn)
+  if (head < 0) return 0
+  return t.folios.chunk(pfn)!.maps[pfn & MASK]! + t.folios.chunk(head)!.entire[head & MASK]!
+}
+
+/** truthFolioRec - folio @head (head PFN) as a record, or undefined. Allocates: for rare reads (splits, queries). */
+export function truthFolioRec(t: TruthLike, head: Pfn): FolioRec | undefined {
+  if (!(head >= 0 && head <= MAX_PFN)) return undefined
+  const order = t.folios.headOrder(head)
+  if (order < 0) return undefined
+  const c = t.folios.chunk(head)!
+  const j = head & MASK
+  const n = 2 ** order
+  const pageMaps = new Int32Array(n)
+  const exclusive = new Uint8Array(n)
+  let anyExcl = false
+  for (let i = 0; i < n; i++) {
+    const p = t.folios.chunk(head + i)!
+    pageMaps[i] = p.maps[(head + i) & MASK]!
+    exclusive[i] = p.excl[(head + i) & MASK]!
+    if (exclusive[i] !== 0) anyExcl = true
+  }
+  return {
+    e: 0, pfn: head, order, kind: KIND_NAMES[c.kind[j]!]!, file: c.file[j]!, index: c.index[j]!,
+    entire: c.entire[j]!, ptes: c.ptes[j]!, pagesMapped: c.mapped[j]!,
+    pageMaps, exclusive: anyExcl ? exclusive : null, owners: c.ownerList(j), hvo: c.hvo[j] === 1,
+  }
+}
+
+/** truthFolio - the ground truth of folio @folio (head PFN), or undefined when it is not allocated. */
+export function truthFolio(t: TruthLike, folio: Pfn): FolioTruth | undefined {
+  const f = truthFolioRec(t, folio)
+  if (f === undefined) return undefined
+  const nr = 2 ** f.order
+  const processes: number[] = []
+  for (let i = 0; i < f.owners.length; i += 2) processes.push(f.owners[i]!)
+  const anonExclusive: boolean[] = []
+  for (let i = 0; i < nr; i++) anonExclusive.push(f.exclusive?.[i] === 1)
+  return {
+    folio: f.pfn, order: f.order, kind: f.kind, mapcount: f.entire + f.ptes, entireMapcount: f.entire,
+    pagesMapped: f.entire > 0 ? nr : f.pagesMapped, processes, mappedShared: processes.length > 1,
+    partiallyMapped: f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < nr, anonExclusive, hvo: f.hvo,
+  }
+}
+
+/** sortedPids - the live processes' pids, ascending. */
+function sortedPids(t: TruthLike): number[] {
+  return [...t.procs.keys()].sort((a, b) => a - b)
+}
+
+/** forEachTruthEntry - every present entry, by pid, then PUDs, then PMD indexes in vpn order (PMD leaf or PTEs). */
+export function forEachTruthEntry(t: TruthLike, fn: EntryVisitor): void {
+  for (const pid of sortedPids(t)) {
+    const pt = t.tables.get(pid)
+    if (pt === undefined) continue
+    for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) fn(pid, 'pud', k * PUD_PAGES, pt.puds.get(k)!)
+    const keys = new Set<number>(pt.pmds.keys())
+    for (const [k, tab] of pt.ptes) if (tab[PRESENT]! > 0) keys.add(k)
+    for (const k of [...keys].sort((a, b) => a - b)) {
+      const leaf = pt.pmds.get(k)
+      if (leaf !== undefined) {
+        fn(pid, 'pmd', k * PTRS_PER_PTE, leaf)
+        continue
+      }
+      const tab = pt.ptes.get(k)!
+      for (let j = 0; j < PTRS_PER_PTE; j++) if (tab[j] !== 0) fn(pid, 'pte', k * PTRS_PER_PTE + j, tab[j]! - 1)
+    }
+  }
+}
+
+/** forEachTruthFolio - every live folio in PFN order, as a record (allocates per folio: for reports). */
+export function forEachTruthFolio(t: TruthLike, fn: (f: FolioRec) => void): void {
+  t.folios.forEachHead((pfn) => fn(truthFolioRec(t, pfn)!))
+}
+
+/**
+ * truthDigest - a SHA-256 over a canonical rendering of the state: processes and their VMAs, every present
+ * page-table entry, every folio (order, kind, file place, anon-exclusive bits, HVO) and the violation count.
+ * The rendering is the one core's stateDigest() has always used, so a digest names the same state whichever
+ * implementation computed it. @returns 64 hex digits
+ */
+export function truthDigest(t: TruthLike): string {
+  const h = createHash('sha256')
+  let buf: string[] = []
+  const flush = (): void => {
+    h.update(buf.join('\n'))
+    buf = []
+  }
+  const put = (s: string): void => {
+    buf.push(s)
+    if (buf.length >= 4096) flush()
+  }
+  for (const pid of sortedPids(t)) {
+    const p = t.procs.get(pid)!
+    put(`P ${pid} ${p.parent}`)
+    for (const v of p.vmas) put(`V ${v.start} ${v.end} ${v.kind} ${+v.shared}${+v.writable} ${v.file} ${v.pgoff} ${v.thp} ${+v.dontfork}`)
+  }
+  forEachTruthEntry(t, (pid, level, vpn, pfn) => put(`E ${pid} ${level} ${vpn} ${pfn}`))
+  t.folios.forEachHead((pfn, order, c, j) => {
+    const n = 2 ** order
+    let ex = ''
+    let any = false
+    for (let i = 0; i < n && !any; i++) any = t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK] === 1
+    if (any) {
+      const bytes = Buffer.alloc(n)
+      for (let i = 0; i < n; i++) bytes[i] = t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK]!
+      ex = bytes.toString('hex')
+    }
+    put(`F ${pfn} ${order} ${KIND_NAMES[c.kind[j]!]} ${c.file[j]} ${c.index[j]} ${c.hvo[j]} ${ex}`)
+  })
+  put(`X ${t.violationCount}`)
+  flush()
+  return h.digest('hex')
+}
+
+/** truthSummaryOf - the aggregate ground truth of the state (core's TruthSummary). */
+export function truthSummaryOf(t: TruthLike): TruthSummary {
+  const s: TruthSummary = {
+    processes: 0, vmas: 0, entries: { pte: 0, pmd: 0, pud: 0 }, folios: 0, foliosByKind: {}, mappedFolios: 0,
+    mappedSharedFolios: 0, partiallyMappedFolios: 0, pageMapcountSum: 0, hvoFolios: 0,
+  }
+  for (const p of t.procs.values()) {
+    s.processes++
+    s.vmas += p.vmas.length
+  }
+  t.folios.forEachHead((_pfn, order, c, j) => {
+    const nr = 2 ** order
+    const kind = KIND_NAMES[c.kind[j]!]!
+    const entire = c.entire[j]!
+    const ptes = c.ptes[j]!
+    const mapped = c.mapped[j]!
+    s.folios++
+    s.foliosByKind[kind] = (s.foliosByKind[kind] ?? 0) + 1
+    if (entire + ptes > 0) s.mappedFolios++
+    if (c.owners[j]! > 1) s.mappedSharedFolios++
+    if (entire === 0 && mapped > 0 && mapped < nr) s.partiallyMappedFolios++
+    s.pageMapcountSum += ptes + entire * nr
+    if (c.hvo[j] === 1) s.hvoFolios++
+    if (order === 9) s.entries.pmd += entire
+    else if (order === 18) s.entries.pud += entire
+    s.entries.pte += ptes
+  })
+  return s
+}
