@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '..')
-const MAIN = join(ROOT, 'packages/cli/src/main.ts')
+const MAIN = join(ROOT, 'dist/mmsim.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-cli-'))
 chmodSync(dir, 0o755)
 const bad = join(dir, 'bad.scenario')
@@ -17,7 +17,7 @@ chmodSync(good, 0o644)
 
 function mmsim(args: string[], asNobody = false) {
   const cmd = asNobody ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath] : [process.execPath]
-  return spawnSync(cmd[0]!, [...cmd.slice(1), '--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: dir } })
+  return spawnSync(cmd[0]!, [...cmd.slice(1), MAIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HOME: dir } })
 }
 
 describe('mmsim observe', () => {

@@ -1,12 +1,21 @@
 #!/usr/bin/env node
-import { Command } from 'commander'
-import { registerAll } from './commands/index.ts'
-import { runMain } from './runMain.ts'
+// The mmsim entry. `--version` answers before anything else is loaded (the bundle keeps the command tree
+// in a lazily evaluated module), so `mmsim --version` costs about what `node -e 0` does.
+import { readFileSync } from 'node:fs'
 
-const program = new Command()
-program
-  .name('mmsim')
-  .description('Record, replay, diff and bisect Linux folio/page mapcount schemes on traces of MM operations')
-  .showHelpAfterError('(run mmsim --help for usage)')
-registerAll(program)
-await runMain(program, process.argv)
+declare const __MMSIM_VERSION__: string | undefined
+
+/** version - the root package.json's version: embedded by tools/buildCli.mjs, read from the checkout under tsx. */
+function version(): string {
+  if (typeof __MMSIM_VERSION__ === 'string') return __MMSIM_VERSION__
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+  return pkg.version ?? '0.0.0'
+}
+
+const args = process.argv.slice(2)
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(version() + '\n')
+} else {
+  const { runCli } = await import('./runMain.ts')
+  await runCli(process.argv, version())
+}

@@ -1,5 +1,22 @@
-import { CommanderError, type Command } from 'commander'
+import { Command, CommanderError } from 'commander'
+import { registerAll } from './commands/index.ts'
 import { UserError } from './userError.ts'
+
+/**
+ * runCli - build the mmsim program (every subcommand, `-V, --version`) and run it on @argv.
+ * @version: the string `mmsim --version` prints.
+ * @returns once the command finished; exits the process on errors (see runMain()).
+ */
+export async function runCli(argv: string[], version: string): Promise<void> {
+  const program = new Command()
+  program
+    .name('mmsim')
+    .description('Record, replay, diff and bisect Linux folio/page mapcount schemes on traces of MM operations')
+    .version(version, '-V, --version', 'print the version and exit')
+    .showHelpAfterError('(run mmsim --help for usage)')
+  registerAll(program)
+  await runMain(program, argv)
+}
 
 /**
  * runMain - parse argv and run the chosen command; turn every user error into one line and exit code 2.

@@ -5,7 +5,7 @@ import { STRATEGY_IDS } from '@mmsim/strategies'
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const mmsim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['dist/mmsim.mjs', ...args], { cwd: ROOT, encoding: 'utf8' })
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 const PLUGIN = './packages/strategies/examples/hgmThpLikeMapcount.js'

@@ -14,7 +14,7 @@ import { acquireKernelTestLock, releaseKernelTestLock } from './kernelTestLock.t
 const problem = liveKernelProblem()
 if (problem) console.log(`knobRestore.kernel.test: skipped: ${problem}`)
 const ROOT = join(import.meta.dirname, '../../../..')
-const MAIN = join(ROOT, 'packages/cli/src/main.ts')
+const MAIN = join(ROOT, 'dist/mmsim.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-knobtest-'))
 
 // Every knob a run may touch (the plan for the default settings covers every path).
@@ -52,7 +52,7 @@ const failingFile = join(dir, 'failing.scenario')
 writeFileSync(failingFile, `set thp=always\nset hugetlb.2M=1\n${Array.from({ length: 48 }, (_, i) => `p${i} fork p${i + 1}`).join('\n')}\ncheck\n`)
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function exited(child: ReturnType<typeof cli>): Promise<{ code: number | null; signal: string | null; stderr: string; stdout: string }> {
@@ -126,7 +126,7 @@ describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem
     expect(snapshot()).not.toEqual(before)
     // the runner dies with its parent; its workers notice within a second
     await new Promise((res) => setTimeout(res, 1500))
-    const restore = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'kernel', 'restore'], { cwd: ROOT, encoding: 'utf8' })
+    const restore = spawnSync(process.execPath, [MAIN, 'kernel', 'restore'], { cwd: ROOT, encoding: 'utf8' })
     expect(restore.stderr).toBe('')
     expect(restore.stdout).toMatch(/^restored \d+ knobs left by run \d+\n$/)
     expect(restore.status).toBe(0)
