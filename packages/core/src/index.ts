@@ -34,3 +34,11 @@ export { truthSummary } from './groundTruth/truthSummary.ts'
 export type { EntryVisitor } from './groundTruth/recount.ts'
 export { checkInvariants, forEachEntry } from './groundTruth/recount.ts'
 export { validateEvent } from './events/validateEvent.ts'
+export type { TruthCheckpoint } from './truth/truthState.ts'
+export { TruthState } from './truth/truthState.ts'
+export { CHUNK_PAGES, CHUNK_SHIFT, FolioChunk, FolioStore, KIND, KIND_NAMES, MAX_PFN } from './truth/folioStore.ts'
+export { ProcTables as TruthProcTables, PTRS_PER_PTE, PUD_PAGES } from './truth/procTables.ts'
+export {
+  forEachTruthEntry, forEachTruthFolio, truthDigest, truthFolio, truthFolioAt, truthFolioRec, truthPageMapcount, truthSummaryOf,
+} from './truth/truthQueries.ts'
+export { toMmState } from './truth/toMmState.ts'

@@ -1,10 +1,11 @@
-import type { Pid } from '../events/common.ts'
+import type { Pfn, Pid } from '../events/common.ts'
 import type { MmEvent } from '../events/mmEvent.ts'
 import { EVENT_TYPES } from '../events/schema.ts'
-import { MAX_VIOLATIONS_KEPT, type Proc, type Vma, type Violation } from '../state/mmState.ts'
+import { MAX_VIOLATIONS_KEPT, type FolioRec, type Proc, type Vma, type Violation } from '../state/mmState.ts'
 import { FolioStore } from './folioStore.ts'
 import { ProcTables } from './procTables.ts'
 import { applyTruthEvent } from './truthDispatch.ts'
+import { truthFolioRec } from './truthQueries.ts'
 
 let nextEpoch = 1
 
@@ -110,6 +111,11 @@ export class TruthState {
       this.sharedViolations = false
     }
     this.violations.push({ index: this.index, type: this.type, cause: this.cause, message })
+  }
+
+  /** folio - folio @head (head PFN) as a record, or undefined (allocates: the strategies' TruthView, read at splits). */
+  folio(head: Pfn): FolioRec | undefined {
+    return truthFolioRec(this, head)
   }
 
   /** eventCounts - events applied per type (types with none left out). */
