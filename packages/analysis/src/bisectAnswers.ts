@@ -1,4 +1,4 @@
-import { emptyState, Txn, type MmEvent, type MmState, type Pfn } from '@mmsim/core'
+import { TruthState, type MmEvent, type Pfn } from '@mmsim/core'
 import { describeDamage, traceItems, type ColumnarFrame, type EventDecoder } from '@mmsim/trace'
 import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
 
@@ -21,7 +21,7 @@ export interface BisectResult {
   context: IndexedEvent[]
   events: number
   skipped: number
-  state: MmState
+  state: TruthState
 }
 
 /** BisectOptions - {@link ScanOptions}, the number of @context events to list (5), and a progress callback. */
@@ -63,22 +63,22 @@ export function contextOf(before: readonly IndexedEvent[], folio: Pfn, n: number
  */
 export function bisectEvents(events: readonly MmEvent[], opts: BisectOptions): BisectResult {
   let scanner = new DivergenceScanner(opts)
-  let tx = new Txn(emptyState(), true)
+  let tx = new TruthState()
   for (let i = 0; i < events.length; i++) if (scanner.step(tx, events[i]!, i)) break
   const missed = scanner.first === null ? scanner.sweep(tx) : -1
   if (missed >= 0) {
     scanner = new DivergenceScanner({ ...opts, fullPages: new Set([missed]) })
-    tx = new Txn(emptyState(), true)
+    tx = new TruthState()
     for (let i = 0; i < events.length; i++) if (scanner.step(tx, events[i]!, i)) break
   }
   const d = scanner.first
   const context = d === null ? [] : contextOf(events.slice(Math.max(0, d.index - 4096), d.index).map((event, k) => ({ index: Math.max(0, d.index - 4096) + k, event })), d.folio, opts.context ?? 5)
-  return { labels: scanner.labels, divergence: d, context, events: scanner.events, skipped: scanner.skipped, state: tx.commit() }
+  return { labels: scanner.labels, divergence: d, context, events: scanner.events, skipped: scanner.skipped, state: tx }
 }
 
 /**
  * bisectTrace - the first event of trace @file after which side A and side B answer differently (see
- * {@link DivergenceScanner}). One pass, frame by frame, one ground-truth transaction per frame written in
+ * {@link DivergenceScanner}). One pass, frame by frame, over one flat ground truth written in
  * place: linear in the trace's length, memory bounded by the state and two frames (the current and the
  * previous one, re-decoded at the end for the context events). When the pass finds nothing but the final
  * sweep of sampled folios does, a second pass compares that folio's every page to name the exact event.
@@ -86,7 +86,7 @@ export function bisectEvents(events: readonly MmEvent[], opts: BisectOptions): B
 export async function bisectTrace(file: string, opts: BisectOptions): Promise<BisectResult> {
   let scanner = new DivergenceScanner(opts)
   let r = await scanTrace(file, scanner, false, opts.onProgress)
-  const missed = scanner.first === null ? scanner.sweep(new Txn(r.state)) : -1
+  const missed = scanner.first === null ? scanner.sweep(r.state) : -1
   if (missed >= 0) {
     scanner = new DivergenceScanner({ ...opts, fullPages: new Set([missed]) })
     r = await scanTrace(file, scanner, false, opts.onProgress)
@@ -102,14 +102,13 @@ export async function bisectTrace(file: string, opts: BisectOptions): Promise<Bi
 }
 
 /**
- * scanTrace - feed trace @file to @scanner frame by frame (one ground-truth transaction per frame, written
- * in place); with @all false stop after the frame of the first divergence. Returns the final state, the
+ * scanTrace - feed trace @file to @scanner frame by frame (the ground truth written in place); with @all false stop after the frame of the first divergence. Returns the final state, the
  * decoder and the last two frames (for context).
  */
 export async function scanTrace(
   file: string, scanner: DivergenceScanner, all: boolean, onProgress?: BisectOptions['onProgress'],
-): Promise<{ state: MmState; decoder: EventDecoder | null; recent: Array<{ frame: ColumnarFrame; first: number }> }> {
-  let state = emptyState()
+): Promise<{ state: TruthState; decoder: EventDecoder | null; recent: Array<{ frame: ColumnarFrame; first: number }> }> {
+  const state = new TruthState()
   let decoder: EventDecoder | null = null
   let fileSize = 0
   const recent: Array<{ frame: ColumnarFrame; first: number }> = []
@@ -118,10 +117,8 @@ export async function scanTrace(
       decoder = item.decoder
       fileSize = item.fileSize
     } else if (item.kind === 'frame') {
-      const tx = new Txn(state, true)
       const base = scanner.events
-      decoder!.forEach(item.frame, (e, i) => scanner.step(tx, e, base + i, all) && !all)
-      state = tx.commit()
+      decoder!.forEach(item.frame, (e, i) => scanner.step(state, e, base + i, all) && !all)
       recent.push({ frame: item.frame, first: base })
       if (recent.length > 2) recent.shift()
       onProgress?.(item.offset, fileSize, scanner.events)

@@ -1,4 +1,4 @@
-import { applyEvent, stateDigest, Txn, type MmEvent, type MmState } from '@mmsim/core'
+import { truthDigest, TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
 import { currentStructures, describeDamage, traceItems, TraceWriter, type EventDecoder } from '@mmsim/trace'
 import { replayTrace } from './replayTrace.ts'
 
@@ -62,7 +62,7 @@ export class BisectAbortError extends Error {
 
 interface Checkpoint {
   events: number
-  state: MmState
+  state: TruthCheckpoint
 }
 
 /**
@@ -70,13 +70,13 @@ interface Checkpoint {
  * has this version's event structures, else decoded and re-encoded), and return the ground truth after them,
  * replayed from checkpoint @from (the state after its first `from.events` events, `from.events` ≤ @k).
  */
-async function writePrefix(file: string, out: string, k: number, from: Checkpoint): Promise<{ state: MmState; last: MmEvent | null }> {
+async function writePrefix(file: string, out: string, k: number, from: Checkpoint): Promise<{ state: TruthState; last: MmEvent | null }> {
   let w: TraceWriter | null = null
   let dec: EventDecoder | null = null
   let raw = false
   let seen = 0
   let last: MmEvent | null = null
-  const tx = new Txn(from.state)
+  const tx = new TruthState(from.state)
   const values: number[] = []
   for await (const item of traceItems(file)) {
     if (seen >= k) break
@@ -102,7 +102,7 @@ async function writePrefix(file: string, out: string, k: number, from: Checkpoin
       dec!.forEach(f, (e, i) => {
         if (i >= n) return true
         if (!raw) w!.write(e)
-        if (i >= applyFrom) applyEvent(tx, e)
+        if (i >= applyFrom) tx.apply(e)
         if (seen + i === k - 1) last = { ...e } as MmEvent
         return false
       })
@@ -110,7 +110,7 @@ async function writePrefix(file: string, out: string, k: number, from: Checkpoin
     seen += n
   }
   w?.close()
-  return { state: tx.commit(), last }
+  return { state: tx, last }
 }
 
 /**
@@ -142,7 +142,7 @@ export async function bisectRun(file: string, opts: BisectRunOptions): Promise<B
     const status = await opts.test(opts.prefixFile, k)
     const verdict = verdictOf(status)
     if (verdict === null) throw new BisectAbortError(status, k)
-    const step: RunStep = { events: k, event: last, digest: stateDigest(state), left, steps: Math.ceil(Math.log2(Math.max(1, left))), verdict }
+    const step: RunStep = { events: k, event: last, digest: truthDigest(state), left, steps: Math.ceil(Math.log2(Math.max(1, left))), verdict }
     steps.push(step)
     verdicts.set(k, verdict)
     opts.onStep?.(step)

@@ -1,4 +1,4 @@
-import type { FolioRec, MmEvent, Pfn, Txn } from '@mmsim/core'
+import type { FolioRec, MmEvent, Pfn, TruthState } from '@mmsim/core'
 import { StrategySet, type AnyStrategy, type TruthView } from '@mmsim/strategies'
 import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type AnswerSide, type QueryName } from './answerSides.ts'
 import { kernelCheckDivergences, type KernelSidecar, type SidecarCheck } from './kernelSidecar.ts'
@@ -37,16 +37,16 @@ const SAMPLE = 2
 
 /**
  * touchedFolios - the head PFNs of live folios whose answers event @e may change, computed BEFORE it is
- * applied to @tx (a split needs the old order). Only events naming a folio change mapcount state: process
+ * applied to @truth (a split needs the old order). Only events naming a folio change mapcount state: process
  * and VMA events require their range to be zapped first.
  */
-export function touchedFolios(e: MmEvent, tx: Txn): Pfn[] {
+export function touchedFolios(e: MmEvent, truth: TruthState): Pfn[] {
   switch (e.type) {
     case 'folio/split': {
-      const f = tx.folio(e.folio)
-      if (f === undefined) return []
+      const order = e.folio >= 0 ? truth.folios.headOrder(e.folio) : -1
+      if (order < 0) return []
       const out: Pfn[] = []
-      for (let p = e.folio; p < e.folio + 2 ** f.order; p += 2 ** e.newOrder) out.push(p)
+      for (let p = e.folio; p < e.folio + 2 ** order; p += 2 ** e.newOrder) out.push(p)
       return out
     }
     case 'folio/migrated': return [e.newFolio]
@@ -104,23 +104,24 @@ export class DivergenceScanner {
   }
 
   /**
-   * step - apply event @e (number @index) to the ground truth @tx and, if it broke no precondition, to the
+   * step - apply event @e (number @index) to the ground truth @truth and, if it broke no precondition, to the
    * schemes; then compare. With @all false it stops comparing at the first disagreement of this event
    * (enough for bisect); with @all true it counts every disagreeing point (diff).
    * @returns true when this event produced a divergence
    */
-  step(tx: Txn, e: MmEvent, index: number, all = false): boolean {
+  step(truth: TruthState, e: MmEvent, index: number, all = false): boolean {
     this.events++
-    const pfns = this.sideB === null ? [] : touchedFolios(e, tx)
-    if (!this.set.applyWith(tx, e)) {
+    const pfns = this.sideB === null ? [] : touchedFolios(e, truth)
+    if (!truth.apply(e)) {
       this.skipped++
       return false
     }
-    if (this.sideB === null) return this.kernelStep(tx, e, index, all)
+    this.set.apply(e, truth)
+    if (this.sideB === null) return this.kernelStep(truth, e, index, all)
     this.taint(e, pfns)
     let found = false
     for (const pfn of pfns) {
-      const f = tx.folio(pfn)
+      const f = truth.folio(pfn)
       if (f === undefined) continue
       if (this.compareFolio(f, e, index, all)) {
         found = true
@@ -201,13 +202,13 @@ export class DivergenceScanner {
     return -1
   }
 
-  private kernelStep(tx: Txn, e: MmEvent, index: number, all: boolean): boolean {
+  private kernelStep(truth: TruthState, e: MmEvent, index: number, all: boolean): boolean {
     if (e.type !== 'check/marked') return false
     const check = this.kernel!.get(e.line)
     if (check === undefined) return false
     const run = this.set.runs[0]!
     let found = false
-    for (const d of kernelCheckDivergences(run.strategy, run.state, tx, check, this.queries)) {
+    for (const d of kernelCheckDivergences(run.strategy, run.state, truth, check, this.queries)) {
       found = true
       this.record({ ...d, index, event: e })
       if (!all) return true

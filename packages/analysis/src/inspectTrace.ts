@@ -1,4 +1,4 @@
-import { folioAt, forEachEntry, trieForEach, type Level, type MmEvent, type MmState, type Pfn } from '@mmsim/core'
+import { forEachTruthEntry, forEachTruthFolio, truthFolioAt, type FolioRec, type Level, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
 import type { AnyStrategy, StrategySet } from '@mmsim/strategies'
 import { replayPrefix } from './replayPrefix.ts'
 import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type QueryName } from './answerSides.ts'
@@ -56,10 +56,15 @@ export async function inspectTrace(file: string, at: number, opts: InspectOption
 }
 
 /** inspectState - describe @state (ground truth) and the schemes of @set fed the same events; see {@link inspectTrace}. */
-export function inspectState(state: MmState, set: StrategySet, at: number, event: MmEvent, folio?: Pfn): Inspection {
+export function inspectState(state: TruthState, set: StrategySet, at: number, event: MmEvent, folio?: Pfn): Inspection {
+  const want = folio === undefined ? undefined : truthFolioAt(state, folio)
+  const wantEnd = want === undefined || want < 0 ? 0 : want + 2 ** state.folios.headOrder(want)
   const maps = new Map<Pfn, PageMapping[]>()
-  forEachEntry(state, (pid, level, vpn, pfn) => {
-    const n = level === 'pte' ? 1 : 2 ** (folioAt(state, pfn)?.order ?? 0)
+  forEachTruthEntry(state, (pid, level, vpn, pfn) => {
+    const head = level === 'pte' ? pfn : truthFolioAt(state, pfn)
+    const n = level === 'pte' ? 1 : head < 0 ? 1 : 2 ** state.folios.headOrder(head)
+    // with --folio only that folio's pages are shown: do not index every mapped page of the state
+    if (want !== undefined && (pfn + n <= (want < 0 ? 0 : want) || pfn >= wantEnd)) return
     for (let i = 0; i < n; i++) {
       let l = maps.get(pfn + i)
       if (l === undefined) maps.set(pfn + i, (l = []))
@@ -68,10 +73,8 @@ export function inspectState(state: MmState, set: StrategySet, at: number, event
   })
   const truth = truthSide(new Set())
   const sides = [truth, ...set.runs.map(strategySide)]
-  const want = folio === undefined ? undefined : folioAt(state, folio)?.pfn
   const folios: InspectedFolio[] = []
-  trieForEach(state.folios, (_k, f) => {
-    if (want !== undefined ? f.pfn !== want : folio !== undefined) return
+  const describe = (f: FolioRec): void => {
     const answers: InspectedFolio['answers'] = {}
     for (const s of sides) {
       const row: Partial<Record<QueryName, Answer>> = {}
@@ -92,6 +95,8 @@ export function inspectState(state: MmState, set: StrategySet, at: number, event
       pages.push({ pfn: f.pfn + i, mappings: m, answers: pa })
     }
     folios.push({ folio: f.pfn, kind: f.kind, order: f.order, answers, pages, unmappedPages: nr - pages.length })
-  })
+  }
+  if (want === undefined) forEachTruthFolio(state, describe)
+  else if (want >= 0) describe(state.folio(want)!)
   return { at, event, sides: sides.map((s) => s.label), violations: state.violationCount, folios }
 }

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { entryAt, trieGet, type FolioRec, type Level, type Pfn, type Txn } from '@mmsim/core'
+import { truthFolioAt, type FolioRec, type Level, type Pfn, type TruthState } from '@mmsim/core'
 import { ScenarioScope, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import type { AnyStrategy } from '@mmsim/strategies'
 import type { Answer, QueryName } from './answerSides.ts'
@@ -98,20 +98,16 @@ export function readKernelSidecar(trace: string): KernelSidecar | null {
   return sc
 }
 
-function folioContaining(tx: Txn, pfn: Pfn): FolioRec | undefined {
-  for (let o = 0; o <= 18; o++) {
-    const f = tx.folio(pfn - (pfn % 2 ** o))
-    if (f !== undefined && f.order >= o && f.pfn + 2 ** f.order > pfn) return f
-  }
-  return undefined
+function folioContaining(truth: TruthState, pfn: Pfn): FolioRec | undefined {
+  const head = truthFolioAt(truth, pfn)
+  return head < 0 ? undefined : truth.folio(head)
 }
 
-function levelAt(tx: Txn, pid: number, vpn: number): Level {
-  const pt = tx.procTables(pid)
+function levelAt(truth: TruthState, pid: number, vpn: number): Level {
+  const pt = truth.procTables(pid)
   if (pt === undefined) return 'pte'
-  if (pt.puds.size > 0 && trieGet(pt.puds, Math.floor(vpn / 262144)) !== undefined) return 'pud'
-  const slot = trieGet(pt.pmds, Math.floor(vpn / 512))
-  return slot !== undefined && slot.huge >= 0 ? 'pmd' : 'pte'
+  if (pt.pudLeaf(vpn) !== undefined) return 'pud'
+  return pt.pmdLeaf(Math.floor(vpn / 512)) !== undefined ? 'pmd' : 'pte'
 }
 
 /**
@@ -120,15 +116,15 @@ function levelAt(tx: Txn, pid: number, vpn: number): Level {
  * and the ground truth maps too (pages the model maps differently are the simulator's business, `mmsim verify`).
  */
 export function kernelCheckDivergences(
-  st: AnyStrategy, s: unknown, tx: Txn, check: SidecarCheck, queries: readonly QueryName[],
+  st: AnyStrategy, s: unknown, truth: TruthState, check: SidecarCheck, queries: readonly QueryName[],
 ): Array<{ query: QueryName; folio: Pfn; page: Pfn; a: Answer; b: Answer; where: string }> {
   const out: Array<{ query: QueryName; folio: Pfn; page: Pfn; a: Answer; b: Answer; where: string }> = []
   const wantCount = queries.includes('kpagecount')
   const wantExcl = queries.includes('pagemapExclusive')
   for (const p of check.pages) {
-    const pfn = entryAt(tx.procTables(p.pid), p.vpn)
+    const pfn = truth.procTables(p.pid)?.entryAt(p.vpn) ?? -1
     if (pfn < 0) continue
-    const f = folioContaining(tx, pfn)
+    const f = folioContaining(truth, pfn)
     if (f === undefined) continue
     const where = `${p.proc} ${p.mapping} +0x${p.off.toString(16)}`
     if (wantCount) {
@@ -136,7 +132,7 @@ export function kernelCheckDivergences(
       if (a !== p.mapcount) out.push({ query: 'kpagecount', folio: f.pfn, page: pfn, a, b: p.mapcount, where })
     }
     if (wantExcl) {
-      const a = st.pagemapExclusive(s, pfn, levelAt(tx, p.pid, p.vpn))
+      const a = st.pagemapExclusive(s, pfn, levelAt(truth, p.pid, p.vpn))
       if (a !== p.exclusive) out.push({ query: 'pagemapExclusive', folio: f.pfn, page: pfn, a, b: p.exclusive, where })
     }
   }

@@ -1,10 +1,10 @@
-import { emptyState, Txn, type MmEvent, type MmState } from '@mmsim/core'
+import { TruthState, type MmEvent } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
 import { describeDamage, traceItems, type EventDecoder } from '@mmsim/trace'
 
 /** PrefixReplay - the ground truth and the schemes after the first @events events; @last is the last of them (a copy). */
 export interface PrefixReplay {
-  state: MmState
+  state: TruthState
   set: StrategySet
   events: number
   last: MmEvent | null
@@ -13,11 +13,11 @@ export interface PrefixReplay {
 /**
  * replayPrefix - replay events [0, @n) of trace @file through the ground truth and @strategies (events that
  * break a precondition reach the ground truth only, as in every replay). Stops reading after event @n - 1;
- * @events < @n when the trace is shorter. Throws on a damaged frame.
+ * @events < @n when the trace is shorter. Keeps nothing but the two states. Throws on a damaged frame.
  */
 export async function replayPrefix(file: string, n: number, strategies: readonly AnyStrategy[]): Promise<PrefixReplay> {
   const set = new StrategySet(strategies)
-  let state = emptyState()
+  const truth = new TruthState()
   let events = 0
   let last: MmEvent | null = null
   let dec: EventDecoder | null = null
@@ -26,16 +26,14 @@ export async function replayPrefix(file: string, n: number, strategies: readonly
     if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
     if (item.kind === 'header') dec = item.decoder
     if (item.kind !== 'frame') continue
-    const tx = new Txn(state, true)
     dec!.forEach(item.frame, (e) => {
-      set.applyWith(tx, e)
+      if (truth.apply(e)) set.apply(e, truth)
       if (++events === n) {
         last = { ...e } as MmEvent
         return true
       }
       return false
     })
-    state = tx.commit()
   }
-  return { state, set, events, last }
+  return { state: truth, set, events, last }
 }

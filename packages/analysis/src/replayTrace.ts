@@ -1,6 +1,6 @@
 import { setAutoFreeze } from 'immer'
 import { lastValueFrom, reduce, takeWhile } from 'rxjs'
-import { applyEvent, emptyState, Txn, type MmEvent, type MmState } from '@mmsim/core'
+import { TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
 import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
 
 /**
@@ -10,15 +10,15 @@ import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type 
  * @decodeOnly: read, checksum and decode every frame into its columns, apply nothing (measures the
  *   trace layer alone); with @materialize also build every event object (what a replay decodes)
  * @onProgress: called after each frame with the bytes read so far and the file size
- * @checkpointEvery: keep the state at every Nth frame boundary immutable and hand it to @onCheckpoint
- *   (0, the default: no checkpoint is kept, so each frame's transaction writes the state in place)
- * @onEvent: called after each event that broke no precondition, with the transaction as its post-event
- *   truth (read-only; the event is the decoder's reused scratch object: copy what you keep)
+ * @checkpointEvery: freeze the state at every Nth frame boundary and hand the checkpoint to @onCheckpoint
+ *   (0, the default: none is taken, and the state is written in place)
+ * @onEvent: called after each event that broke no precondition, with the ground truth after it
+ *   (read-only; the event is the decoder's reused scratch object: copy what you keep)
  */
 export interface ReplayOptions {
-  onEvent?: (e: MmEvent, tx: Txn) => void
+  onEvent?: (e: MmEvent, truth: TruthState) => void
   checkpointEvery?: number
-  onCheckpoint?: (state: MmState, events: number) => void
+  onCheckpoint?: (checkpoint: TruthCheckpoint, events: number) => void
   salvage?: boolean
   stopOnViolation?: boolean
   decodeOnly?: boolean
@@ -26,11 +26,11 @@ export interface ReplayOptions {
   onProgress?: (bytesRead: number, fileSize: number, events: number) => void
 }
 
-/** ReplayResult - what a replay found. @state is the final state (null for decode-only). */
+/** ReplayResult - what a replay found. @state is the final ground truth (null for decode-only). */
 export interface ReplayResult {
   file: string
   header: TraceHeader
-  state: MmState | null
+  state: TruthState | null
   events: number
   frames: number
   damage: FrameDamage[]
@@ -48,15 +48,16 @@ interface Acc extends Omit<ReplayResult, 'header'> {
 }
 
 /**
- * replayTrace - stream @file frame by frame through the ground-truth reducers: one transaction per frame,
- * so the state at every frame boundary is an immutable checkpoint. Memory is bounded by the state and
- * one frame, not by the trace's length.
+ * replayTrace - stream @file frame by frame through the flat ground truth ({@link TruthState}), which
+ * allocates nothing per event; a checkpoint at a frame boundary costs O(chunks) and later writes copy
+ * only the chunks and PTE tables they touch. Memory is bounded by the state and one frame, not by the
+ * trace's length.
  */
 export async function replayTrace(file: string, opts: ReplayOptions = {}): Promise<ReplayResult> {
   // the replay's states are never handed to code that could mutate them; deep-freezing them costs time
   setAutoFreeze(false)
   const init: Acc = {
-    file, header: null, decoder: null, state: opts.decodeOnly ? null : emptyState(), events: 0, frames: 0, damage: [],
+    file, header: null, decoder: null, state: opts.decodeOnly ? null : new TruthState(), events: 0, frames: 0, damage: [],
     unknown: {}, structureProblems: [], complete: false, stoppedAtViolation: false, fileSize: 0, stop: false,
   }
   const onUnknown = (acc: Acc) => (name: string): void => {
@@ -81,24 +82,21 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           acc.events += item.frame.count
         } else {
           const every = opts.checkpointEvery ?? 0
-          const keep = every > 0 && acc.frames % every === 0
-          if (keep) opts.onCheckpoint?.(acc.state, acc.events)
-          const tx = new Txn(acc.state, !keep)
-          const before = acc.state.violationCount
+          const truth = acc.state
+          if (every > 0 && acc.frames % every === 0) opts.onCheckpoint?.(truth.checkpoint(), acc.events)
+          const before = truth.violationCount
           const stopOn = opts.stopOnViolation === true
           const onEvent = opts.onEvent
           let n = 0
           dec.forEach(
             item.frame,
             (e) => {
-              const v0 = tx.violationTotal
-              applyEvent(tx, e)
               n++
-              if (tx.violationTotal === v0) {
-                onEvent?.(e, tx)
+              if (truth.apply(e)) {
+                onEvent?.(e, truth)
                 return false
               }
-              if (stopOn && tx.violationTotal > before) {
+              if (stopOn && truth.violationCount > before) {
                 acc.stop = true
                 acc.stoppedAtViolation = true
                 return true
@@ -107,7 +105,6 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
             },
             onUnknown(acc),
           )
-          acc.state = tx.commit()
           acc.events += n
         }
         acc.frames++

@@ -1,4 +1,4 @@
-import { KERNEL_NAMES, isEventType, stateDigest, truthSummary, type TruthSummary, type Violation } from '@mmsim/core'
+import { KERNEL_NAMES, isEventType, truthDigest, truthSummaryOf, type TruthSummary, type Violation } from '@mmsim/core'
 import type { ReplayResult } from '@mmsim/analysis'
 import { describeDamage, type FrameDamage } from '@mmsim/trace'
 
@@ -38,8 +38,8 @@ export function replayReport(r: ReplayResult): ReplayReport {
     damage: r.damage.map((d) => ({ ...d, message: describeDamage(r.file, d) })),
     violations: { count: s?.violationCount ?? 0, shown: (s?.violations ?? []).slice(0, 20) },
     stoppedAtViolation: r.stoppedAtViolation,
-    groundTruth: s === null ? null : truthSummary(s),
-    digest: s === null ? null : stateDigest(s),
+    groundTruth: s === null ? null : truthSummaryOf(s),
+    digest: s === null ? null : truthDigest(s),
   }
 }
 
