@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto'
 import type { Pfn } from '../events/common.ts'
 import type { FolioTruth } from '../groundTruth/folioTruth.ts'
 import type { EntryVisitor } from '../groundTruth/recount.ts'
 import type { TruthSummary } from '../groundTruth/truthSummary.ts'
 import type { FolioRec } from '../state/mmState.ts'
+import { DigestWriter } from './digestWriter.ts'
 import { CHUNK_PAGES, KIND_NAMES, MAX_PFN } from './folioStore.ts'
 import { PTRS_PER_PTE, PUD_PAGES, ProcTables } from './procTables.ts'
 import type { TruthCheckpoint, TruthState } from './truthState.ts'
@@ -104,37 +104,25 @@ export function forEachTruthFolio(t: TruthLike, fn: (f: FolioRec) => void): void
  * implementation computed it. @returns 64 hex digits
  */
 export function truthDigest(t: TruthLike): string {
-  const h = createHash('sha256')
-  let buf: string[] = []
-  const flush = (): void => {
-    h.update(buf.join('\n'))
-    buf = []
-  }
-  const put = (s: string): void => {
-    buf.push(s)
-    if (buf.length >= 4096) flush()
-  }
+  const w = new DigestWriter()
   for (const pid of sortedPids(t)) {
     const p = t.procs.get(pid)!
-    put(`P ${pid} ${p.parent}`)
-    for (const v of p.vmas) put(`V ${v.start} ${v.end} ${v.kind} ${+v.shared}${+v.writable} ${v.file} ${v.pgoff} ${v.thp} ${+v.dontfork}`)
+    w.line().word('P ').int(pid).sp().int(p.parent)
+    for (const v of p.vmas) {
+      w.line().word('V ').int(v.start).sp().int(v.end).sp().word(v.kind).sp().int(+v.shared).int(+v.writable).sp().int(v.file)
+        .sp().int(v.pgoff).sp().word(v.thp).sp().int(+v.dontfork)
+    }
   }
-  forEachTruthEntry(t, (pid, level, vpn, pfn) => put(`E ${pid} ${level} ${vpn} ${pfn}`))
+  forEachTruthEntry(t, (pid, level, vpn, pfn) => void w.line().word('E ').int(pid).sp().word(level).sp().int(vpn).sp().int(pfn))
   t.folios.forEachHead((pfn, order, c, j) => {
     const n = 2 ** order
-    let ex = ''
+    w.line().word('F ').int(pfn).sp().int(order).sp().word(KIND_NAMES[c.kind[j]!]!).sp().int(c.file[j]!).sp().int(c.index[j]!).sp().int(c.hvo[j]!).sp()
     let any = false
     for (let i = 0; i < n && !any; i++) any = t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK] === 1
-    if (any) {
-      const bytes = Buffer.alloc(n)
-      for (let i = 0; i < n; i++) bytes[i] = t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK]!
-      ex = bytes.toString('hex')
-    }
-    put(`F ${pfn} ${order} ${KIND_NAMES[c.kind[j]!]} ${c.file[j]} ${c.index[j]} ${c.hvo[j]} ${ex}`)
+    if (any) w.hexBytes(n, (i) => t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK]!)
   })
-  put(`X ${t.violationCount}`)
-  flush()
-  return h.digest('hex')
+  w.line().word('X ').int(t.violationCount)
+  return w.digest()
 }
 
 /** truthSummaryOf - the aggregate ground truth of the state (core's TruthSummary). */

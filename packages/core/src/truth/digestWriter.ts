@@ -1,0 +1,86 @@
+import { createHash, type Hash } from 'node:crypto'
+
+/** LINES_PER_UPDATE - stateDigest() hashes its lines in batches of this many, joined by '\n' within a batch only. */
+const LINES_PER_UPDATE = 4096
+
+/**
+ * DigestWriter - feeds SHA-256 the canonical state rendering of stateDigest() byte for byte, without
+ * building a string per line: ASCII words and decimal integers are written straight into a reused buffer.
+ * The rendering's one quirk is kept: lines are joined by '\n' inside each batch of 4096 lines and not
+ * between batches (stateDigest() hashes `lines.join('\n')` per batch).
+ */
+export class DigestWriter {
+  private readonly h: Hash = createHash('sha256')
+  private readonly buf = Buffer.allocUnsafe(1 << 20)
+  private at = 0
+  private lines = 0
+
+  /** line - start a new line (the separator rule above). */
+  line(): this {
+    if (this.lines % LINES_PER_UPDATE !== 0) this.byte(10)
+    this.lines++
+    return this
+  }
+
+  /** word - ASCII text @s. */
+  word(s: string): this {
+    if (this.at + s.length > this.buf.length) this.drain()
+    for (let i = 0; i < s.length; i++) this.buf[this.at++] = s.charCodeAt(i)
+    return this
+  }
+
+  /** sp - one space. */
+  sp(): this {
+    return this.byte(32)
+  }
+
+  /** int - @n in decimal as JavaScript prints it (integers of either sign; other numbers through String()). */
+  int(n: number): this {
+    if (!Number.isSafeInteger(n)) return this.word(String(n))
+    if (this.at + 24 > this.buf.length) this.drain()
+    if (n < 0) {
+      this.buf[this.at++] = 45
+      n = -n
+    }
+    if (n === 0) {
+      this.buf[this.at++] = 48
+      return this
+    }
+    let digits = 0
+    for (let m = n; m > 0; m = Math.floor(m / 10)) digits++
+    let p = this.at + digits
+    this.at = p
+    for (let m = n; m > 0; m = Math.floor(m / 10)) this.buf[--p] = 48 + (m % 10)
+    return this
+  }
+
+  /** hexBytes - each of @n bytes read by @at(i) as two lowercase hex digits. */
+  hexBytes(n: number, at: (i: number) => number): this {
+    for (let i = 0; i < n; i++) {
+      if (this.at + 2 > this.buf.length) this.drain()
+      const b = at(i)
+      this.buf[this.at++] = HEX[b >> 4]!
+      this.buf[this.at++] = HEX[b & 15]!
+    }
+    return this
+  }
+
+  /** digest - the SHA-256 of everything written, 64 hex digits. */
+  digest(): string {
+    this.drain()
+    return this.h.digest('hex')
+  }
+
+  private byte(b: number): this {
+    if (this.at >= this.buf.length) this.drain()
+    this.buf[this.at++] = b
+    return this
+  }
+
+  private drain(): void {
+    if (this.at > 0) this.h.update(this.buf.subarray(0, this.at))
+    this.at = 0
+  }
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1')
