@@ -1,7 +1,8 @@
 import type { MmEvent } from '@mmsim/core'
 import type { FrameDamage } from './errors/frameDamage.ts'
 import type { TraceHeader } from './format/traceHeader.ts'
-import { traceItems, type ReadOptions, type TraceIndex } from './traceReader.ts'
+import { traceItems } from './traceReader.ts'
+import type { ReadOptions, TraceIndex } from './readTraceSync.ts'
 
 /** CollectedTrace - a whole trace in memory (small traces: tests, convert, hand-written files). */
 export interface CollectedTrace {
@@ -20,7 +21,7 @@ export async function collectTrace(file: string, opts: ReadOptions = {}): Promis
   const out: Partial<CollectedTrace> & { events: MmEvent[]; damage: FrameDamage[]; unknown: Record<string, number> } = {
     events: [], damage: [], unknown: {}, complete: false, structureProblems: [],
   }
-  let decoder: import('./format/eventCodec.ts').EventDecoder | null = null
+  let decoder: import('./format/eventDecoder.ts').EventDecoder | null = null
   for await (const item of traceItems(file, opts)) {
     if (item.kind === 'header') {
       out.header = item.header

@@ -1,0 +1,102 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
+
+/** default chunk: big enough that a read costs nothing per frame, small enough to stay in memory bounds */
+export const CHUNK_BYTES = 8 * 1024 * 1024
+
+/**
+ * ChunkedFile - synchronous reads of a file through big chunks (one `readSync` per chunk, not per frame).
+ * window() hands out byte ranges as positions in the current chunk; a range that straddles the chunk's end
+ * is moved into the next chunk (only its bytes are copied), placed so that a given offset inside it lands on
+ * an 8-byte boundary (column views need aligned payloads).
+ *
+ * @reuse false (the default): every chunk is a fresh buffer, so the views into a chunk handed out earlier
+ *   stay valid for as long as they are referenced. true: one buffer is recycled, so a view is valid only
+ *   until the next window() call.
+ */
+export class ChunkedFile {
+  readonly size: number
+  /** the current chunk; window() positions index into it */
+  buf: Buffer
+  /** file offset of buf[0] (a virtual position: bytes before `lo` are not loaded) */
+  private base = 0
+  private lo = 0
+  private hi = 0
+  private arena: Buffer
+  private arenaUsed = 0
+
+  constructor(
+    readonly fd: number,
+    private readonly chunkBytes = CHUNK_BYTES,
+    private readonly reuse = false,
+  ) {
+    this.size = fstatSync(fd).size
+    this.buf = Buffer.alloc(0)
+    this.arena = Buffer.alloc(0)
+  }
+
+  /** open - @file opened for reading; throws the fs error as it is. */
+  static open(file: string, chunkBytes?: number, reuse?: boolean): ChunkedFile {
+    const fd = openSync(file, 'r')
+    try {
+      return new ChunkedFile(fd, chunkBytes, reuse)
+    } catch (e) {
+      closeSync(fd)
+      throw e
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+
+  /**
+   * window - make [@pos, @pos + @len) available in buf. Precondition: 0 <= @pos. When it is moved into a new
+   * chunk, @pos + @alignAt lands 8-byte aligned. @returns the index of @pos in buf, or -1 when the file ends
+   * before @pos + @len.
+   */
+  window(pos: number, len: number, alignAt = 0): number {
+    if (pos >= this.lo && pos + len <= this.hi) return pos - this.base
+    if (pos + len > this.size) return -1
+    const lead = (8 - (alignAt & 7)) & 7
+    const cap = Math.max(this.chunkBytes, lead + len)
+    const old = this.buf
+    const next = this.reuse && old.length >= cap ? old : Buffer.allocUnsafeSlow(cap)
+    let from = pos
+    if (pos >= this.lo && pos < this.hi) {
+      // the range's head is already loaded: move just those bytes
+      if (next === old) old.copyWithin(lead, pos - this.base, this.hi - this.base)
+      else old.copy(next, lead, pos - this.base, this.hi - this.base)
+      from = this.hi
+    }
+    const want = Math.min(cap - lead, this.size - pos)
+    let got = from - pos
+    while (got < want) {
+      const n = readSync(this.fd, next, lead + got, want - got, pos + got)
+      if (n === 0) break
+      got += n
+    }
+    this.buf = next
+    this.base = pos - lead
+    this.lo = pos
+    this.hi = pos + got
+    return got >= len ? lead : -1
+  }
+
+  /**
+   * aligned - the @len bytes at buf index @at as a view starting on an 8-byte boundary: in place when
+   * they are, else copied into a side buffer (fresh per chunk's worth of copies, or recycled with @reuse).
+   */
+  aligned(at: number, len: number): Uint8Array {
+    const b = this.buf
+    if (((b.byteOffset + at) & 7) === 0) return new Uint8Array(b.buffer, b.byteOffset + at, len)
+    if (this.reuse) this.arenaUsed = 0
+    if (this.arenaUsed + len > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes, len))
+      this.arenaUsed = 0
+    }
+    const off = this.arenaUsed
+    b.copy(this.arena, off, at, at + len)
+    this.arenaUsed = (off + len + 7) & ~7
+    return new Uint8Array(this.arena.buffer, this.arena.byteOffset + off, len)
+  }
+}

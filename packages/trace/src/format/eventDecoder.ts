@@ -1,0 +1,262 @@
+import { ENUMS, EVENT_FIELDS, EVENT_TYPES, isEventType, type EventType, type MmEvent } from '@mmsim/core'
+import type { Column, ColumnarFrame } from './frameCodec.ts'
+import type { EventStructure } from './traceHeader.ts'
+
+/** WideColumn - one slot's values for the current frame: Int32 unless some value is >= 2^31 (then Float64). */
+export type WideColumn = Int32Array | Float64Array
+
+type Filler = (cols: WideColumn[], i: number, o: Record<string, unknown>) => void
+
+const ident = (s: string): string => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new Error(`bad field name '${s}'`)
+  return s
+}
+
+/** DecodedType - how one of the file's type codes decodes: a type this version knows, or one it skips. */
+export interface DecodedType {
+  name: string
+  known: boolean
+  /** this version's EVENT_TYPES index, or -1 when the type is unknown or its structure is unusable */
+  code: number
+}
+
+/**
+ * WidenedFrame - a frame's columns widened once into fixed-type scratch arrays (owned by the decoder and
+ * overwritten by the next {@link EventDecoder.widen} or forEach: copy what you keep). Entries [0, count)
+ * are valid; the arrays may be longer.
+ * @types: the file's type code of each event (an index into the file's structures and decoder.types)
+ * @codes: this version's EVENT_TYPES index of each event, -1 for a type it does not decode
+ * @causeIdx: index of each event's cause in @causes (the frame's string table)
+ * @slots: slot k = field k of the event's type in the file's structure. An Int32Array when every value of
+ *   the column is below 2^31 (always the case for PFNs and VPNs below 8 TiB), else a Float64Array (@float[k]
+ *   is then 1); an absent column is a shared all-zero Int32Array. Booleans are 0/1, enums are codes into the
+ *   file's enum lists (equal to this version's when decoder.sameLayout).
+ * @allInt: no slot needed the Float64 fallback in this frame
+ */
+export interface WidenedFrame {
+  count: number
+  types: Int32Array
+  codes: Int32Array
+  causeIdx: Int32Array
+  causes: string[]
+  slots: WideColumn[]
+  float: Uint8Array
+  allInt: boolean
+}
+
+class Scratch implements WidenedFrame {
+  count = 0
+  types: Int32Array
+  codes: Int32Array
+  causeIdx: Int32Array
+  causes: string[] = []
+  slots: WideColumn[]
+  float: Uint8Array
+  allInt = true
+  private ints: Int32Array[]
+  private floats: (Float64Array | null)[]
+  private zeros: Int32Array
+
+  constructor(private capacity: number, nSlots: number) {
+    this.types = new Int32Array(capacity)
+    this.codes = new Int32Array(capacity)
+    this.causeIdx = new Int32Array(capacity)
+    this.zeros = new Int32Array(capacity)
+    this.ints = Array.from({ length: nSlots }, () => new Int32Array(capacity))
+    this.floats = this.ints.map(() => null)
+    this.slots = this.ints.map(() => this.zeros)
+    this.float = new Uint8Array(nSlots)
+  }
+
+  private wide(k: number, col: Column, n: number): void {
+    if (col instanceof Float64Array) return this.toFloat(k, col)
+    const a = this.ints[k]!
+    a.set(col)
+    if (col instanceof Uint32Array) {
+      // the Int32 conversion wraps values >= 2^31 to negatives: keep such a column exact in Float64
+      for (let i = 0; i < n; i++) if (a[i]! < 0) return this.toFloat(k, col)
+    }
+    this.slots[k] = a
+    this.float[k] = 0
+  }
+
+  private toFloat(k: number, col: Column): void {
+    let f = this.floats[k]
+    if (f === null || f === undefined) this.floats[k] = f = new Float64Array(this.capacity)
+    f.set(col)
+    this.slots[k] = f
+    this.float[k] = 1
+    this.allInt = false
+  }
+
+  /** load - widen every column of @frame into this scratch; slots beyond the frame's columns read as 0. */
+  load(frame: ColumnarFrame): void {
+    const n = frame.count
+    if (n > this.capacity || frame.slots.length > this.ints.length) {
+      // a frame bigger than any before (or with more slots): reallocate once
+      const fresh = new Scratch(Math.max(n, this.capacity), Math.max(frame.slots.length, this.ints.length))
+      Object.assign(this, fresh)
+    }
+    this.count = n
+    this.allInt = true
+    this.causes = frame.causes
+    this.types.set(frame.types)
+    if (frame.causeIdx === null) this.causeIdx.fill(0, 0, n)
+    else this.causeIdx.set(frame.causeIdx)
+    const cols = frame.slots
+    for (let k = 0; k < this.slots.length; k++) {
+      const c = cols[k]
+      if (c === null || c === undefined) {
+        this.slots[k] = this.zeros
+        this.float[k] = 0
+      } else this.wide(k, c, n)
+    }
+  }
+}
+
+const sameList = (a: readonly string[] | undefined, b: readonly string[]): boolean =>
+  a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
+
+/**
+ * EventDecoder - decodes frames written with a file's own structures (from its header). Fields are
+ * matched by name, so files from other versions decode as long as every field this version needs is there;
+ * types this version does not know are counted by name and skipped, never silently dropped.
+ *
+ * Each frame's columns are widened once into fixed-type scratch arrays ({@link WidenedFrame}); the
+ * per-event fill then reads only Int32Arrays (one element kind per load: monomorphic), or, in a frame
+ * where some column needed the Float64 fallback, a second copy of the fill compiled for mixed columns.
+ */
+export class EventDecoder {
+  readonly types: DecodedType[]
+  /** problems found in the file's structures (each makes its type undecodable) */
+  readonly structureProblems: string[] = []
+  /**
+   * true when every type this version decodes has exactly this version's fields in this version's order
+   * and every enum lists this version's values: widened slot k of an event is then field k of
+   * EVENT_FIELDS[type], enum codes are indices into ENUMS, and {@link WidenedFrame.codes} can drive a
+   * reducer over integers directly. When false, use forEach (fields matched by name).
+   */
+  readonly sameLayout: boolean
+  private readonly fillInt: (Filler | null)[] = []
+  private readonly fillMixed: (Filler | null)[] = []
+  private readonly scratch: Record<string, unknown>[] = []
+  private readonly localCode: Int32Array
+  private readonly nSlots: number
+  /** forEach's columns, and widen()'s (separate, so widen() may be called from a forEach callback) */
+  private readonly walkCols: Scratch
+  private wideCols: Scratch | null = null
+  private walking = false
+  private sameFields = true
+
+  constructor(structures: readonly EventStructure[], enums: Record<string, readonly string[]>) {
+    this.nSlots = structures.reduce((m, s) => Math.max(m, s.fields.length), 0)
+    this.localCode = new Int32Array(structures.length)
+    this.types = structures.map((s, code) => this.build(s, enums, code))
+    this.types.forEach((t, code) => (this.localCode[code] = t.code))
+    this.sameLayout = this.sameFields && Object.entries(ENUMS).every(([kind, values]) => sameList(enums[kind], values))
+    this.walkCols = new Scratch(4096, this.nSlots)
+  }
+
+  private build(s: EventStructure, enums: Record<string, readonly string[]>, code: number): DecodedType {
+    const skip = (): DecodedType => {
+      this.fillInt[code] = this.fillMixed[code] = null
+      this.scratch[code] = {}
+      return { name: s.type, known: false, code: -1 }
+    }
+    if (!isEventType(s.type)) return skip()
+    const local = EVENT_FIELDS[s.type as EventType]
+    const lines: string[] = []
+    const scratch: Record<string, unknown> = { type: s.type }
+    for (const [j, lf] of local.entries()) {
+      const k = s.fields.findIndex((f) => f.name === lf.name)
+      const ff = s.fields[k]
+      if (ff === undefined || ff.kind !== lf.kind) {
+        this.structureProblems.push(`event type '${s.type}' in this file ${ff === undefined ? 'lacks' : 'has another kind for'} field '${lf.name}'`)
+        return skip()
+      }
+      if (k !== j) this.sameFields = false
+      const name = ident(lf.name)
+      if (lf.kind === 'uint') {
+        lines.push(`o.${name} = s[${k}][i];`)
+        scratch[lf.name] = 0
+      } else if (lf.kind === 'bool') {
+        lines.push(`o.${name} = s[${k}][i] === 1;`)
+        scratch[lf.name] = false
+      } else {
+        const values = enums[lf.kind]
+        if (values === undefined) {
+          this.structureProblems.push(`the file does not list the values of '${lf.kind}'`)
+          return skip()
+        }
+        lines.push(`o.${name} = V.${ident(lf.kind)}[s[${k}][i]];`)
+        scratch[lf.name] = values[0]
+      }
+    }
+    if (s.fields.length !== local.length) this.sameFields = false
+    scratch.cause = ''
+    // two separately compiled copies: the Int32 one never sees a Float64Array, so its loads stay monomorphic
+    const src = `return function fill(s, i, o) {\n${lines.join('\n')}\n}`
+    this.fillInt[code] = new Function('V', src)(enums) as Filler
+    this.fillMixed[code] = new Function('V', src)(enums) as Filler
+    this.scratch[code] = scratch
+    return { name: s.type, known: true, code: EVENT_TYPES.indexOf(s.type as EventType) }
+  }
+
+  /**
+   * widen - @frame's columns widened into the decoder's scratch arrays, with this version's type code of
+   * every event. The result is overwritten by the next widen(): read it before widening another frame.
+   * @returns the {@link WidenedFrame}.
+   */
+  widen(frame: ColumnarFrame): WidenedFrame {
+    const w = (this.wideCols ??= new Scratch(Math.max(frame.count, 1), this.nSlots))
+    w.load(frame)
+    const { types, codes } = w
+    const local = this.localCode
+    for (let i = 0; i < w.count; i++) {
+      const t = types[i]!
+      codes[i] = t >= 0 && t < local.length ? local[t]! : -1
+    }
+    return w
+  }
+
+  /**
+   * forEach - call @fn for every event of @frame this version knows, in order; @onUnknown for others.
+   * The event object passed to @fn is a scratch object reused for every event of its type: copy it to keep it.
+   * When @fn returns true the walk stops. @returns the number of event slots walked.
+   */
+  forEach(frame: ColumnarFrame, fn: (e: MmEvent, i: number) => boolean | void, onUnknown?: (name: string, i: number) => void): number {
+    // a nested walk (forEach called from @fn) gets its own columns: the outer walk is still reading these
+    const outer = !this.walking
+    const w = outer ? this.walkCols : new Scratch(frame.count, this.nSlots)
+    this.walking = true
+    try {
+      w.load(frame)
+      const { types, causeIdx, causes, slots } = w
+      const fills = w.allInt ? this.fillInt : this.fillMixed
+      const scratch = this.scratch
+      const n = w.count
+      for (let i = 0; i < n; i++) {
+        const t = types[i]!
+        const fill = fills[t]
+        if (fill === null || fill === undefined) {
+          onUnknown?.(this.types[t]?.name ?? `#${frame.types[i]}`, i)
+          continue
+        }
+        const o = scratch[t]!
+        fill(slots, i, o)
+        o.cause = causes[causeIdx[i]!] ?? ''
+        if (fn(o as unknown as MmEvent, i) === true) return i + 1
+      }
+      return n
+    } finally {
+      if (outer) this.walking = false
+    }
+  }
+
+  /** toEvents - the frame's known events as fresh objects. */
+  toEvents(frame: ColumnarFrame, onUnknown?: (name: string, i: number) => void): MmEvent[] {
+    const out: MmEvent[] = []
+    this.forEach(frame, (e) => void out.push({ ...e }), onUnknown)
+    return out
+  }
+}
