@@ -46,6 +46,15 @@ export class DigestWriter {
       this.buf[this.at++] = 48
       return this
     }
+    if (n <= 0x7fffffff) {
+      // int32 fast path: integer division by | 0
+      let digits = 1
+      for (let m = (n / 10) | 0; m > 0; m = (m / 10) | 0) digits++
+      let p = this.at + digits
+      this.at = p
+      for (let m = n; m > 0; m = (m / 10) | 0) this.buf[--p] = 48 + (m % 10)
+      return this
+    }
     let digits = 0
     for (let m = n; m > 0; m = Math.floor(m / 10)) digits++
     let p = this.at + digits

@@ -199,6 +199,7 @@ export class FolioStore {
 
   /** orderAt - the order of the live folio covering page @pfn, or -1. */
   orderAt(pfn: number): number {
+    if (!(pfn >= 0 && pfn <= MAX_PFN)) return -1
     const c = this.chunk(pfn)
     return c === undefined ? -1 : c.ord[pfn & CHUNK_MASK]! - 1
   }
@@ -206,13 +207,13 @@ export class FolioStore {
   /** headOf - the head PFN of the live folio covering page @pfn, or -1 (folios are naturally aligned). */
   headOf(pfn: number): number {
     const o = this.orderAt(pfn)
-    return o < 0 ? -1 : pfn - (pfn % 2 ** o)
+    return o < 0 ? -1 : pfn & ~((1 << o) - 1)
   }
 
   /** isHead - is @pfn the head of a live folio? @returns its order, or -1. */
   headOrder(pfn: number): number {
     const o = this.orderAt(pfn)
-    return o >= 0 && pfn % 2 ** o === 0 ? o : -1
+    return o >= 0 && (pfn & ((1 << o) - 1)) === 0 ? o : -1
   }
 
   /** firstCovered - the first page in [lo, hi) covered by a live folio, or -1. */
@@ -231,6 +232,16 @@ export class FolioStore {
 
   /** setOrderRange - mark pages [pfn, pfn + n) as covered by a folio of order @order (-1: not covered). */
   setOrderRange(pfn: number, n: number, order: number): void {
+    if (n === 1) {
+      // the order-0 fast path
+      const c = this.chunkForWrite(pfn)
+      const j = pfn & CHUNK_MASK
+      const before = c.ord[j] !== 0
+      c.ord[j] = order + 1
+      if (order >= 0 && !before) c.pages++
+      else if (order < 0 && before) c.pages--
+      return
+    }
     let p = pfn
     const end = pfn + n
     while (p < end) {
@@ -269,8 +280,8 @@ export class FolioStore {
         const o = c.ord[j]! - 1
         if (o < 0) continue
         const pfn = base + j
-        if (pfn % 2 ** o === 0) fn(pfn, o, c, j)
-        if (o > 0) j += Math.min(2 ** o - ((base + j) % 2 ** o), CHUNK_PAGES) - 1
+        if ((pfn & ((1 << o) - 1)) === 0) fn(pfn, o, c, j)
+        if (o > 0) j += Math.min((1 << o) - (pfn & ((1 << o) - 1)), CHUNK_PAGES) - 1
       }
     }
   }

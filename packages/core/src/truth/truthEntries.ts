@@ -61,7 +61,7 @@ export function checkFolioRange(t: TruthState, folio: number, page: number, nr: 
     t.violate(`folio ${hex(folio)} is not allocated`)
     return -1
   }
-  if (nr <= 0 || page < folio || page + nr > folio + 2 ** order) {
+  if (nr <= 0 || page < folio || page + nr > folio + (1 << order)) {
     t.violate(`pages [${hex(page)}, ${hex(page + nr)}) are not inside folio ${hex(folio)} of order ${order}`)
     return -1
   }
@@ -105,7 +105,7 @@ function leafCheck(t: TruthState, level: Level, vpn: number, folio: number, orde
     t.violate(`${level} entry at unaligned vpn ${hex(vpn)}`)
     return false
   }
-  if (2 ** order !== n) {
+  if (1 << order !== n) {
     t.violate(`folio ${hex(folio)} of order ${order} cannot be mapped by one ${level} entry`)
     return false
   }
@@ -165,7 +165,7 @@ export function installEntries(t: TruthState, pid: Pid, vpn: number, head: numbe
     return true
   }
   if (!leafCheck(t, level, vpn, head, order)) return false
-  if (page !== head || nr !== 2 ** order) {
+  if (page !== head || nr !== 1 << order) {
     t.violate(`a ${level} entry maps the whole folio ${hex(head)}, not [${hex(page)}, ${hex(page + nr)})`)
     return false
   }

@@ -18,13 +18,13 @@ export const MAX_ORDER = 18
 function overlapping(t: TruthState, pfn: number, order: number): number {
   const h = t.folios.headOf(pfn)
   if (h >= 0) return h
-  return order === 0 ? -1 : t.folios.firstCovered(pfn + 1, pfn + 2 ** order)
+  return order === 0 ? -1 : t.folios.firstCovered(pfn + 1, pfn + (1 << order))
 }
 
 /** putFolio - install a fresh, unmapped folio at @pfn (the range is known to be free). */
 function putFolio(t: TruthState, pfn: number, order: number, kind: number, file: number, index: number): FolioChunk {
   const fs = t.folios
-  fs.setOrderRange(pfn, 2 ** order, order)
+  fs.setOrderRange(pfn, 1 << order, order)
   const c = fs.chunkForWrite(pfn)
   const j = pfn & MASK
   c.kind[j] = kind
@@ -43,13 +43,23 @@ function dropFolio(t: TruthState, pfn: number, order: number): void {
   const fs = t.folios
   const c = fs.chunkForWrite(pfn)
   c.clearOwners(pfn & MASK)
-  const n = 2 ** order
+  const n = 1 << order
+  fs.census[order]!--
+  if (n === 1) {
+    // the order-0 fast path: one page of one chunk
+    const j = pfn & MASK
+    c.maps[j] = 0
+    c.excl[j] = 0
+    c.ord[j] = 0
+    c.pages--
+    fs.dropIfEmpty(c, pfn)
+    return
+  }
   fs.forEachPiece(pfn, n, (p, j0, j1) => {
     p.maps.fill(0, j0, j1)
     p.excl.fill(0, j0, j1)
   })
   fs.setOrderRange(pfn, n, -1)
-  fs.census[order]!--
   let p = pfn
   while (p < pfn + n) {
     const ch = fs.chunk(p)
@@ -61,8 +71,9 @@ function dropFolio(t: TruthState, pfn: number, order: number): void {
 /** allocate - shared by folio/allocated and hugetlb/poolGrown. */
 function allocate(t: TruthState, pfn: number, order: number, kind: number, file: number, index: number): void {
   if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) return t.violate(`folio order ${order} is out of range`)
-  if (pfn % 2 ** order !== 0) return t.violate(`folio ${hex(pfn)} is not aligned to its order ${order}`)
-  if (!(pfn >= 0 && pfn + 2 ** order - 1 <= MAX_PFN)) return t.violate(`folio ${hex(pfn)} of order ${order} lies beyond the largest PFN ${hex(MAX_PFN)}`)
+  const n = 1 << order
+  if (pfn % n !== 0) return t.violate(`folio ${hex(pfn)} is not aligned to its order ${order}`)
+  if (!(pfn >= 0 && pfn + n - 1 <= MAX_PFN)) return t.violate(`folio ${hex(pfn)} of order ${order} lies beyond the largest PFN ${hex(MAX_PFN)}`)
   const o = overlapping(t, pfn, order)
   if (o >= 0) return t.violate(`folio ${hex(pfn)} of order ${order} overlaps live folio ${hex(o)} of order ${t.folios.orderAt(o)}`)
   putFolio(t, pfn, order, kind, file, index)

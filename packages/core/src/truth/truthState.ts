@@ -50,6 +50,11 @@ export class TruthState {
   private sharedProcs = false
   private sharedViolations = false
   private sharedTables = false
+  /** lookup caches (not state): the last process whose page tables / VMA were asked for */
+  private ptPid = -1
+  private ptLast: ProcTables | undefined = undefined
+  private vmaPid = -1
+  private vmaLast: Vma | undefined = undefined
 
   constructor(from?: TruthCheckpoint) {
     this.epoch = nextEpoch++
@@ -137,6 +142,8 @@ export class TruthState {
 
   /** vmaAt - the VMA of @pid containing @vpn, or undefined. */
   vmaAt(pid: Pid, vpn: number): Vma | undefined {
+    const c = this.vmaLast
+    if (pid === this.vmaPid && c !== undefined && vpn >= c.start && vpn < c.end) return c
     const vmas = this.procs.get(pid)?.vmas
     if (vmas === undefined) return undefined
     let lo = 0
@@ -146,7 +153,11 @@ export class TruthState {
       const v = vmas[mid]!
       if (vpn < v.start) hi = mid - 1
       else if (vpn >= v.end) lo = mid + 1
-      else return v
+      else {
+        this.vmaPid = pid
+        this.vmaLast = v
+        return v
+      }
     }
     return undefined
   }
@@ -157,6 +168,7 @@ export class TruthState {
       this.procs = new Map(this.procs)
       this.sharedProcs = false
     }
+    if (pid === this.vmaPid) this.vmaPid = -1
     if (p === undefined) this.procs.delete(pid)
     else this.procs.set(pid, p)
   }
@@ -165,21 +177,27 @@ export class TruthState {
 
   /** procTables - @pid's page tables, read-only. */
   procTables(pid: Pid): ProcTables | undefined {
-    return this.tables.get(pid)
+    if (pid === this.ptPid) return this.ptLast
+    const t = this.tables.get(pid)
+    this.ptPid = pid
+    this.ptLast = t
+    return t
   }
 
   /** procTablesForWrite - @pid's page tables for writing (created empty when absent, copied when shared). */
   procTablesForWrite(pid: Pid): ProcTables {
-    let t = this.tables.get(pid)
+    let t = this.procTables(pid)
     if (t !== undefined && t.epoch === this.epoch) return t
     t = new ProcTables(this.epoch, t)
     this.ownTables().set(pid, t)
+    this.ptLast = t
     return t
   }
 
   /** dropProcTables - @pid's page tables are gone. */
   dropProcTables(pid: Pid): void {
     if (this.tables.has(pid)) this.ownTables().delete(pid)
+    if (pid === this.ptPid) this.ptPid = -1
   }
 
   private ownTables(): Map<Pid, ProcTables> {
