@@ -16,6 +16,9 @@ export interface CostRow {
   hvoConflicts: number
 }
 
+/** COST_FIELDS - the counters of a CostRow, in the order the schemes' integer cost rows store them. */
+export const COST_FIELDS = ['events', 'atomics', 'paeBitops', 'cacheLines', 'bitLocks', 'hvoConflicts'] as const satisfies readonly (keyof CostRow)[]
+
 /** CostTable - event type -> its cost row. */
 export type CostTable = Map<string, CostRow>
 

@@ -21,37 +21,41 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   /** PTE-level add of pages [i, i + n) of a large folio: per-page `_mapcount`, then `_nr_pages_mapped`; pages newly accounted */
   protected mapPtes(f: FolioState, i: number, n: number): number {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     let nr = 0
     let first = 0
-    for (let k = i; k < i + n; k++) {
+    let mapped = f.mapped
+    for (let k = o + i; k < o + i + n; k++) {
       if (++mc[k]! === 0) {
         first++ // atomic_inc_return(&_nr_pages_mapped) for this page
-        if (++f.mapped < ENTIRELY_MAPPED) nr++
+        if (++mapped < ENTIRELY_MAPPED) nr++
       }
     }
-    m.rmwRange(f, i, n)
-    if (first > 0) m.rmwRange(f, 1, 1)
-    m.row.atomics += first > 0 ? first - 1 : 0
+    f.mapped = mapped
+    f.rmwRange(i, n)
+    if (first > 0) f.rmwRange(1, 1)
+    f.atomics += first > 0 ? first - 1 : 0
     return nr
   }
 
   /** PTE-level remove; pages newly unaccounted */
   protected unmapPtes(f: FolioState, i: number, n: number): number {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     let nr = 0
     let last = 0
-    for (let k = i; k < i + n; k++) {
+    let mapped = f.mapped
+    for (let k = o + i; k < o + i + n; k++) {
       if (--mc[k]! < 0) {
         last++ // atomic_dec_return(&_nr_pages_mapped) for this page
-        if (--f.mapped < ENTIRELY_MAPPED) nr++
+        if (--mapped < ENTIRELY_MAPPED) nr++
       }
     }
-    m.rmwRange(f, i, n)
-    if (last > 0) m.rmwRange(f, 1, 1)
-    m.row.atomics += last > 0 ? last - 1 : 0
+    f.mapped = mapped
+    f.rmwRange(i, n)
+    if (last > 0) f.rmwRange(1, 1)
+    f.atomics += last > 0 ? last - 1 : 0
     return nr
   }
 
@@ -60,64 +64,60 @@ export abstract class PageMapcountFamily extends SchemeBase {
    * (v6.10–v6.11 rule by default: queue when partially mapped and not yet queued).
    */
   protected deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    const m = this.m
     if (nr === 0 || !f.anon || !f.isLarge || f.order <= 1) return
     const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
     if (partially && !f.deferred) {
       f.deferred = true
-      m.store(f, 2) // _deferred_list
+      f.store(2) // _deferred_list
     }
   }
 
   // ---- rmap calls ----------------------------------------------------------------------------
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
-    const m = this.m
     if (!f.isLarge) {
-      f.mcs()[0] = 0
-      m.store(f, 0)
+      f.mc[f.j] = 0
+      f.store(0)
       return
     }
     if (level === 'pte') {
-      f.mcs().fill(0)
-      m.touchRange(f, 0, f.n)
+      f.mc.fill(0, f.j, f.j + f.n)
+      f.touchRange(0, f.n)
       f.mapped = f.n
-      m.store(f, 1)
+      f.store(1)
       this.setLarge(f, f.n, mm)
     } else {
       f.entire = 0
       f.mapped = ENTIRELY_MAPPED
-      m.store(f, 1)
+      f.store(1)
       this.setLarge(f, 1, mm)
     }
   }
 
   protected add(f: FolioState, i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        m.rmw(f, 0)
-        f.mcs()[0]!++
+        f.rmw(0)
+        f.mc[f.j]!++
         return
       }
       this.mapPtes(f, i, n)
       this.largeAdd(f, n, mm)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     if (++f.entire === 0) {
-      m.rmw(f, 1)
+      f.rmw(1)
       f.mapped += ENTIRELY_MAPPED
     }
     this.largeAdd(f, 1, mm)
   }
 
   protected remove(f: FolioState, i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        m.rmw(f, 0)
-        f.mcs()[0]!--
+        f.rmw(0)
+        f.mc[f.j]!--
         return
       }
       this.largeSub(f, n, mm)
@@ -126,11 +126,11 @@ export abstract class PageMapcountFamily extends SchemeBase {
       return
     }
     this.largeSub(f, 1, mm)
-    m.rmw(f, 1)
+    f.rmw(1)
     let nr = 0
     let nrPmdmapped = 0
     if (--f.entire < 0) {
-      m.rmw(f, 1)
+      f.rmw(1)
       const v = (f.mapped -= ENTIRELY_MAPPED)
       if (v < ENTIRELY_MAPPED) {
         if (level === 'pmd') nrPmdmapped = f.n
@@ -141,15 +141,15 @@ export abstract class PageMapcountFamily extends SchemeBase {
   }
 
   protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
-      const mc = f.mcs()
-      for (let k = i; k < i + n; k++) mc[k]!++
-      m.rmwRange(f, i, n)
+      const mc = f.mc
+      const o = f.j
+      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      f.rmwRange(i, n)
       if (f.isLarge) this.largeAdd(f, n, mm)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     f.entire++
     this.largeAdd(f, 1, mm)
   }
@@ -159,7 +159,7 @@ export abstract class PageMapcountFamily extends SchemeBase {
   /** folio_total_mapcount() (≤ v6.9): O(N) */
   protected totalMapcount(f: FolioState): number {
     let m = f.entire + 1
-    if ((f.mapped & FOLIO_PAGES_MAPPED) !== 0 && f.mc !== null) for (let k = 0; k < f.n; k++) m += f.mc[k]! + 1
+    if ((f.mapped & FOLIO_PAGES_MAPPED) !== 0) for (let k = f.j; k < f.j + f.n; k++) m += f.mc[k]! + 1
     return m
   }
 
@@ -227,7 +227,7 @@ export abstract class PageMapcountFamily extends SchemeBase {
   }
 
   protected freeCheckOf(f: FolioState): string | null {
-    if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
+    for (let k = 0; k < f.n; k++) if (f.mcOf(k) !== -1) return `nonzero mapcount (page ${k}: ${f.mcOf(k) + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'
     if (f.mapped !== 0) return 'nonzero nr_pages_mapped'
     if (f.large !== -1) return 'nonzero large_mapcount'

@@ -1,7 +1,6 @@
-import { EVENT_TYPES, type EventType, type FolioKind, type Level, type MmEvent, type Pfn } from '@mmsim/core'
-import { emptyCostRow, type CostTable } from './costs.ts'
+import { EVENT_TYPES, type EventType, type Level, type MmEvent, type Pfn } from '@mmsim/core'
+import type { CostTable } from './costs.ts'
 import { EventOp, fillEventOp, OP } from './eventOp.ts'
-import { CostMeter } from './costMeter.ts'
 import { FolioState } from './folioState.ts'
 import { SchemeState } from './schemeState.ts'
 import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
@@ -35,9 +34,12 @@ export const mmIdOf = (pid: number): number => pid + 1
  * `nrPages` its batch), PageAnonExclusive, folio life cycle (allocation, free-time checks, split, migration),
  * HugeTLB and the cost accounting. A scheme supplies the rmap calls and the query formulas of its kernels.
  *
- * Cost accounting: the rmap calls report every mapcount-family RMW with {@link rmw}, plain stores with
- * {@link store}, bit-spinlock acquisitions with {@link bitLock}; each names the struct page (= cache line)
- * it writes, so distinct lines per event and HVO conflicts are derived here.
+ * State: a {@link SchemeState} of flat per-PFN chunks; the rmap calls and queries work on a
+ * {@link FolioState} cursor pointed at one folio (no object per folio, no Map per event but the chunk
+ * lookup). Cost accounting: the rmap calls report every mapcount-family RMW with `f.rmw`, plain stores with
+ * `f.store`, bit-spinlock acquisitions with `f.bitLock`; each names the struct page (= cache line) it
+ * writes, so distinct lines per event and HVO conflicts follow. The cursor gathers one event's counters
+ * and they are added to the integer cost row of the event's type.
  */
 export abstract class SchemeBase implements Strategy<SchemeState> {
   abstract readonly id: string
@@ -47,8 +49,10 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
   protected abstract readonly hugetlbLarge: boolean
 
-  /** the cost accounting (one monomorphic object; see CostMeter) */
-  protected readonly m = new CostMeter()
+  /** the cursor the rmap calls work on (one object, pointed at the event's folio; it also gathers the event's costs) */
+  protected readonly cur = new FolioState()
+  /** the cursor of the queries */
+  private readonly q = new FolioState()
 
   init(): SchemeState {
     return new SchemeState()
@@ -63,7 +67,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   }
 
   costs(s: SchemeState): CostTable {
-    return s.costs
+    return s.costTable()
   }
 
   freeViolations(s: SchemeState): readonly string[] {
@@ -82,9 +86,8 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   protected abstract dup(f: FolioState, i: number, n: number, level: Level, mm: number): void
   /** __split_huge_pmd_locked(): by default the v6.8+ batched form: add 512 PTEs, remove the PMD */
   protected remap(f: FolioState, mm: number, exclusive: boolean): void {
-    const m = this.m
     this.add(f, 0, f.n, 'pte', mm)
-    if (exclusive) m.setPae(f, 0, f.n)
+    if (exclusive) f.setPae(0, f.n)
     this.remove(f, 0, f.n, 'pmd', mm)
   }
 
@@ -108,29 +111,27 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   // ---- HugeTLB (one "entire" mapping per entry; v6.10+ also `_large_mapcount`) -------------------
 
   protected hugetlbAdd(f: FolioState, mode: 'newAnon' | 'anon' | 'file'): void {
-    const m = this.m
     if (mode === 'newAnon') {
       f.entire = 0
-      m.store(f, 1)
+      f.store(1)
       if (this.hugetlbLarge) f.large = 0
-      m.store(f, 0) // anon mapping, index
+      f.store(0) // anon mapping, index
       return
     }
     f.entire++
-    m.rmw(f, 1)
+    f.rmw(1)
     if (this.hugetlbLarge) {
       f.large++
-      m.rmw(f, 1)
+      f.rmw(1)
     }
   }
 
   protected hugetlbRemove(f: FolioState): void {
-    const m = this.m
     f.entire--
-    m.rmw(f, 1)
+    f.rmw(1)
     if (this.hugetlbLarge) {
       f.large--
-      m.rmw(f, 1)
+      f.rmw(1)
     }
   }
 
@@ -144,127 +145,113 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
 
   /** applyOp - {@link apply} of an event already copied into an {@link EventOp} (the drivers' fast path) */
   applyOp(s: SchemeState, e: EventOp, truth: TruthView): void {
-    const m = this.m
-    const type = e.type
-    let row = s.costs.get(type)
-    if (row === undefined) {
-      row = emptyCostRow()
-      s.costs.set(type, row)
+    const code = e.code
+    if (code < 0) {
+      s.countOther(e.type)
+      return
     }
-    row.events++
-    this.m.begin(row)
-    switch (e.code) {
+    const row = s.countEvent(code)
+    const f = this.cur
+    f.begin()
+    this.dispatch(s, e, code, f, truth)
+    s.flush(row, f)
+  }
+
+  private dispatch(s: SchemeState, e: EventOp, code: number, f: FolioState, truth: TruthView): void {
+    switch (code) {
       case C_folio_allocated:
-        s.folios.set(e.folio, s.newFolio(e.kind, e.order))
+        s.install(e.folio, e.order, e.kind, f)
         return
       case C_hugetlb_poolGrown:
-        s.folios.set(e.folio, new FolioState('hugetlb', e.order))
+        s.install(e.folio, e.order, 'hugetlb', f)
         return
       case C_folio_freed:
       case C_hugetlb_poolShrunk: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
+        if (!s.loadHeadForWrite(e.folio, f)) return
         const bad = this.freeCheckOf(f)
         if (bad !== null) s.badFrees.push(`${this.id}: Bad page state: folio 0x${e.folio.toString(16)} freed with ${bad}`)
-        s.folios.delete(e.folio)
-        s.releaseFolio(f, bad === null)
+        s.remove(e.folio, f)
         return
       }
-      case C_folio_migrated: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        s.folios.delete(e.folio)
-        const nf = new FolioState(f.kind, f.order)
-        nf.pae = f.pae === null ? null : f.pae.slice()
-        nf.paeSet = f.paeSet
-        nf.hvo = f.hvo
-        s.folios.set(e.newFolio, nf)
+      case C_folio_migrated:
+        this.migrate(s, e.folio, e.newFolio, f)
         return
-      }
       case C_folio_split:
-        this.split(s, e.folio, e.newOrder, truth)
+        this.split(s, e.folio, e.newOrder, truth, f)
         return
       case C_hvo_optimized:
-      case C_hvo_restored: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) f.hvo = type === 'hvo/optimized'
+      case C_hvo_restored:
+        if (s.loadHeadForWrite(e.folio, f)) f.hvo = code === C_hvo_optimized
         return
-      }
-      case C_rmap_newAnonAdded: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        m.store(f, 0) // folio->mapping, index
+      case C_rmap_newAnonAdded:
+        if (!s.loadHeadForWrite(e.folio, f)) return
+        f.store(0) // folio->mapping, index
         this.newAnon(f, e.level, mmIdOf(e.pid))
-        if (e.level === 'pte') m.setPae(f, 0, f.n)
-        else m.setPae(f, 0, 1)
+        if (e.level === 'pte') f.setPae(0, f.n)
+        else f.setPae(0, 1)
         return
-      }
-      case C_rmap_anonAdded: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
+      case C_rmap_anonAdded:
+        if (!s.loadHeadForWrite(e.folio, f)) return
         this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        if (e.exclusive) m.setPae(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+        if (e.exclusive) f.setPae(e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
         return
-      }
-      case C_rmap_fileAdded: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+      case C_rmap_fileAdded:
+        if (s.loadHeadForWrite(e.folio, f)) this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         return
-      }
-      case C_rmap_removed: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
+      case C_rmap_removed:
+        if (s.loadHeadForWrite(e.folio, f)) this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         return
-      }
-      case C_rmap_anonDuplicated: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        m.clearPaeIfSet(f, e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
+      case C_rmap_anonDuplicated:
+        if (!s.loadHeadForWrite(e.folio, f)) return
+        f.clearPaeIfSet(e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
         this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
         return
-      }
-      case C_rmap_fileDuplicated: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
+      case C_rmap_fileDuplicated:
+        if (s.loadHeadForWrite(e.folio, f)) this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
         return
-      }
-      case C_rmap_anonShared: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) m.clearPaeIfSet(f, e.page - e.folio, e.nrPages)
+      case C_rmap_anonShared:
+        if (s.loadHeadForWrite(e.folio, f)) f.clearPaeIfSet(e.page - e.folio, e.nrPages)
         return
-      }
-      case C_rmap_anonReused: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) m.setPae(f, e.page - e.folio, e.nrPages)
+      case C_rmap_anonReused:
+        if (s.loadHeadForWrite(e.folio, f)) f.setPae(e.page - e.folio, e.nrPages)
         return
-      }
-      case C_pmd_remapped: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
+      case C_pmd_remapped:
+        if (s.loadHeadForWrite(e.folio, f)) this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
         return
-      }
-      case C_hugetlb_rmapAdded: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
+      case C_hugetlb_rmapAdded:
+        if (!s.loadHeadForWrite(e.folio, f)) return
         this.hugetlbAdd(f, e.mode)
-        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) m.setPae(f, 0, 1)
+        if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) f.setPae(0, 1)
         return
-      }
-      case C_hugetlb_rmapRemoved: {
-        const f = s.folios.get(e.folio)
-        if (f !== undefined) this.hugetlbRemove(f)
+      case C_hugetlb_rmapRemoved:
+        if (s.loadHeadForWrite(e.folio, f)) this.hugetlbRemove(f)
         return
-      }
-      case C_hugetlb_anonDuplicated: {
-        const f = s.folios.get(e.folio)
-        if (f === undefined) return
-        m.clearPaeIfSet(f, 0, 1)
+      case C_hugetlb_anonDuplicated:
+        if (!s.loadHeadForWrite(e.folio, f)) return
+        f.clearPaeIfSet(0, 1)
         this.hugetlbAdd(f, 'file')
         return
-      }
       default:
         return // zero pages: special entries without rmap; process, VMA and marker events: nothing
     }
+  }
+
+  /** migrate - folio/migrated: the new folio starts clean with the old one's PAE bits and HVO bit (no free-time check of the old one) */
+  private migrate(s: SchemeState, folio: Pfn, newFolio: Pfn, f: FolioState): void {
+    if (!s.loadHeadForWrite(folio, f)) return
+    const { kind, order, n } = f
+    const hvo = f.hvo
+    const paeSet = f.paeSet
+    // the old folio's PAE bits, read before anything moves (the chunks of both folios may be one)
+    let oldPae: Uint8Array | null = null
+    if (paeSet !== 0) oldPae = f.pae.slice(f.j, f.j + n)
+    s.remove(folio, f)
+    s.install(newFolio, order, kind, f)
+    if (oldPae !== null) {
+      f.pae.set(oldPae, f.j)
+      f.paeSet = paeSet
+    }
+    f.hvo = hvo
   }
 
   /**
@@ -273,22 +260,25 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
    * from the ground truth: its per-page PTE counts, its (pid, entries) owners and its PAE bits. The cost of
    * the unmap/restore is not charged (the row counts the event only).
    */
-  private split(s: SchemeState, folio: Pfn, newOrder: number, truth: TruthView): void {
-    const old = s.folios.get(folio)
-    if (old === undefined) return
-    s.folios.delete(folio)
-    const saved = this.m.row
-    this.m.begin(emptyCostRow())
+  private split(s: SchemeState, folio: Pfn, newOrder: number, truth: TruthView, f: FolioState): void {
+    if (!s.loadHeadForWrite(folio, f)) return
+    const kind = f.kind
+    const oldN = f.n
+    s.remove(folio, f)
     const n = 2 ** newOrder
-    for (let j = 0; j < old.n / n; j++) {
+    for (let j = 0; j < oldN / n; j++) {
       const head = folio + j * n
-      const nf = new FolioState(old.kind as FolioKind, newOrder)
-      s.folios.set(head, nf)
+      s.install(head, newOrder, kind, f)
       const rec = truth.folio(head)
       if (rec === undefined) continue
       if (rec.exclusive !== null) {
-        nf.pae = rec.exclusive.slice()
-        nf.paeSet = nf.pae.reduce((a, b) => a + b, 0)
+        let set = 0
+        for (let k = 0; k < n; k++) {
+          const b = rec.exclusive[k]!
+          f.pae[f.j + k] = b
+          set += b
+        }
+        f.paeSet = set
       }
       const counts = rec.pageMaps === null ? new Int32Array(n) : rec.pageMaps.slice()
       let page = 0
@@ -298,71 +288,75 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
           while (page < n && counts[page] === 0) page++
           if (page >= n) break
           counts[page]!--
-          this.add(nf, page, 1, 'pte', mm)
+          this.add(f, page, 1, 'pte', mm)
         }
       }
     }
-    this.m.begin(saved)
+    f.begin() // the restore is not charged
   }
 
   // ---- queries -------------------------------------------------------------------------------
 
   checkInvariants(s: SchemeState, folio: Pfn): string[] {
-    const f = s.folios.get(folio)
-    return f === undefined || f.zero ? [] : this.invariantsOf(f)
+    const f = this.q
+    return !s.loadHead(folio, f) || f.zero ? [] : this.invariantsOf(f)
   }
 
   folioMapcount(s: SchemeState, folio: Pfn): number {
-    const f = s.folios.get(folio)
-    return f === undefined || f.zero ? 0 : this.folioMapcountOf(f)
+    const f = this.q
+    return !s.loadHead(folio, f) || f.zero ? 0 : this.folioMapcountOf(f)
   }
 
   pageMapcount(s: SchemeState, pfn: Pfn): number | null {
-    const x = s.folioOf(pfn)
-    if (x === undefined || x.f.zero) return 0
-    return this.pageMapcountOf(x.f, x.i)
+    const f = this.q
+    const i = s.loadPage(pfn, f)
+    if (i < 0 || f.zero) return 0
+    return this.pageMapcountOf(f, i)
   }
 
   entireMapcount(s: SchemeState, folio: Pfn): number {
-    const f = s.folios.get(folio)
-    return f === undefined || f.zero || !f.isLarge ? 0 : f.entire + 1
+    const f = this.q
+    return !s.loadHead(folio, f) || f.zero || !f.isLarge ? 0 : f.entire + 1
   }
 
   nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
-    const f = s.folios.get(folio)
-    if (f === undefined || f.zero) return 0
+    const f = this.q
+    if (!s.loadHead(folio, f) || f.zero) return 0
     if (f.hugetlb) return f.entire >= 0 ? f.n : 0
     if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
     return this.nrPagesMappedOf(f)
   }
 
   mappedShared(s: SchemeState, folio: Pfn): boolean {
-    const f = s.folios.get(folio)
-    if (f === undefined || f.zero) return false
+    const f = this.q
+    if (!s.loadHead(folio, f) || f.zero) return false
     if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
     return this.mappedSharedOf(f)
   }
 
   anonExclusive(s: SchemeState, pfn: Pfn): boolean {
-    const x = s.folioOf(pfn)
-    return x !== undefined && x.f.paeOf(x.i)
+    const f = this.q
+    const i = s.loadPage(pfn, f)
+    return i >= 0 && f.paeOf(i)
   }
 
   partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
-    const f = s.folios.get(folio)
-    if (f === undefined || !f.anon || !f.isLarge) return null
+    const f = this.q
+    if (!s.loadHead(folio, f) || !f.anon || !f.isLarge) return null
     return this.partiallyMappedOf(f)
   }
 
   kpagecount(s: SchemeState, pfn: Pfn): number {
-    const x = s.folioOf(pfn)
-    if (x === undefined || x.f.zero) return 0
-    return this.kpagecountOf(x.f, x.i)
+    const f = this.q
+    const i = s.loadPage(pfn, f)
+    if (i < 0 || f.zero) return 0
+    return this.kpagecountOf(f, i)
   }
 
   pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
-    const x = s.folioOf(pfn)
-    if (x === undefined || x.f.zero) return false
-    return this.pagemapExclusiveOf(x.f, x.i, level)
+    const f = this.q
+    const i = s.loadPage(pfn, f)
+    if (i < 0 || f.zero) return false
+    return this.pagemapExclusiveOf(f, i, level)
   }
 }

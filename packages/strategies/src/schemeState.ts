@@ -1,65 +1,248 @@
-import { cloneCostTable, type CostTable } from './costs.ts'
-import type { FolioKind } from '@mmsim/core'
-import { FolioState } from './folioState.ts'
+import { EVENT_TYPES, KIND, type FolioKind } from '@mmsim/core'
+import { COST_FIELDS, emptyCostRow, type CostRow, type CostTable } from './costs.ts'
+import type { FolioState } from './folioState.ts'
+import { SCHEME_CHUNK_MASK, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_SHIFT, SchemeChunk } from './schemeChunk.ts'
+
+let nextEpoch = 1
+
+/** cost counter offsets in a row of SchemeState.costs (COST_FIELDS order) */
+export const COST_EVENTS = 0
+export const COST_ATOMICS = 1
+export const COST_PAE_BITOPS = 2
+export const COST_CACHE_LINES = 3
+export const COST_BIT_LOCKS = 4
+export const COST_HVO_CONFLICTS = 5
+const NF = COST_FIELDS.length
 
 /**
- * SchemeState - a built-in scheme's whole state: its folios by head PFN, its cost table and its
- * "Bad page state" reports. Mutable (style.md §3.6 opt-out of immer); {@link clone} is the snapshot.
+ * SchemeState - a built-in scheme's whole state as struct-of-arrays: its folios' words in chunks of 4096
+ * PFNs ({@link SchemeChunk}) found through a Map with a last-chunk cache (chunks are dropped when their last
+ * folio goes, so memory follows the live folios), folios bigger than a chunk in @giants, the cost table as
+ * integer counters in one Float64Array indexed by event-type code × counter, and its "Bad page state"
+ * reports. Mutable (style.md §3.6 opt-out of immer). Copy-on-write per chunk by epoch: {@link clone} (the
+ * snapshot) is O(chunks); the first later write to a shared chunk copies it.
  */
 export class SchemeState {
-  folios = new Map<number, FolioState>()
-  costs: CostTable = new Map()
-  badFrees: string[] = []
-  /** freed folios kept for reuse, by order (not part of the state: a clone starts without) */
-  private readonly pool = new Map<number, FolioState[]>()
+  epoch: number
+  chunks: Map<number, SchemeChunk>
+  /** folios of order > 12 (a chunk of their own each), by head PFN */
+  giants: Map<number, SchemeChunk>
+  /** cost rows: [EVENT_TYPES index * COST_FIELDS.length + COST_*] */
+  costs: Float64Array
+  /** EVENT_TYPES indexes in the order their first event came (the CostTable's row order) */
+  costOrder: number[]
+  /** rows of event types outside EVENT_TYPES (none from the built-in drivers) */
+  otherCosts: CostTable
+  badFrees: string[]
+  private lastKey = -1
+  private last: SchemeChunk | undefined = undefined
 
-  /** newFolio - a fresh folio of @kind and @order, reusing a freed one's arrays when there is one */
-  newFolio(kind: FolioKind, order: number): FolioState {
-    const f = this.pool.get(order)?.pop()
-    if (f === undefined) return new FolioState(kind, order)
-    f.reset(kind, true)
-    return f
+  constructor(from?: SchemeState) {
+    this.epoch = nextEpoch++
+    if (from === undefined) {
+      this.chunks = new Map()
+      this.giants = new Map()
+      this.costs = new Float64Array(EVENT_TYPES.length * NF)
+      this.costOrder = []
+      this.otherCosts = new Map()
+      this.badFrees = []
+      return
+    }
+    this.chunks = new Map(from.chunks)
+    this.giants = new Map(from.giants)
+    this.costs = from.costs.slice()
+    this.costOrder = from.costOrder.slice()
+    this.otherCosts = new Map([...from.otherCosts].map(([k, r]) => [k, { ...r }]))
+    this.badFrees = from.badFrees.slice()
   }
 
-  /** releaseFolio - @f was freed and is referenced by nothing any more; @clean as for FolioState.reset */
-  releaseFolio(f: FolioState, clean: boolean): void {
-    if (f.order > 9) return
-    let list = this.pool.get(f.order)
-    if (list === undefined) this.pool.set(f.order, (list = []))
-    if (list.length >= 4096) return
-    if (!clean && f.mc !== null) f.mc.fill(-1)
-    list.push(f)
-  }
-
+  /** clone - an independent copy sharing every chunk; both sides copy a chunk before their next write to it. */
   clone(): SchemeState {
-    const c = new SchemeState()
-    for (const [k, f] of this.folios) c.folios.set(k, f.clone())
-    c.costs = cloneCostTable(this.costs)
-    c.badFrees = this.badFrees.slice()
+    const c = new SchemeState(this)
+    this.epoch = nextEpoch++
     return c
   }
 
-  /** folioOf - the folio containing page @pfn (folios are naturally aligned) and the page's index in it. */
-  folioOf(pfn: number): { f: FolioState; head: number; i: number } | undefined {
-    // consecutive queries mostly hit one folio: try the last one first (still live, still covering pfn)
-    const c = this.lastFolio
-    if (c !== null && pfn >= c.head && pfn < c.head + 2 ** c.f.order && this.folios.get(c.head) === c.f) {
-      return { f: c.f, head: c.head, i: pfn - c.head }
-    }
-    let prev = -1
-    for (let o = 0; o <= 18; o++) {
-      const head = pfn - (pfn % 2 ** o)
-      if (head === prev) continue
-      prev = head
-      const f = this.folios.get(head)
-      if (f !== undefined && f.order >= o) {
-        this.lastFolio = { f, head }
-        return { f, head, i: pfn - head }
-      }
-    }
-    return undefined
+  // ---- cost rows ----
+
+  /** countEvent - one more event of EVENT_TYPES index @code; @returns the offset of its cost row */
+  countEvent(code: number): number {
+    const b = code * NF
+    const c = this.costs
+    const k = c[b]!
+    c[b] = k + 1
+    if (k === 0) this.costOrder.push(code)
+    return b
   }
 
-  /** the folio folioOf() found last (a lookup cache, validated on use; not part of the state) */
-  private lastFolio: { f: FolioState; head: number } | null = null
+  /** countOther - one more event of @type, a type outside EVENT_TYPES */
+  countOther(type: string): void {
+    let r = this.otherCosts.get(type)
+    if (r === undefined) {
+      r = emptyCostRow()
+      this.otherCosts.set(type, r)
+      this.costOrder.push(-1 - (this.otherCosts.size - 1))
+    }
+    r.events++
+  }
+
+  /** flush - add the cost counters @f gathered for one event to the row at offset @b */
+  flush(b: number, f: FolioState): void {
+    const c = this.costs
+    if (f.atomics !== 0) c[b + COST_ATOMICS]! += f.atomics
+    if (f.paeBitops !== 0) c[b + COST_PAE_BITOPS]! += f.paeBitops
+    if (f.cacheLines !== 0) c[b + COST_CACHE_LINES]! += f.cacheLines
+    if (f.bitLocks !== 0) c[b + COST_BIT_LOCKS]! += f.bitLocks
+    if (f.hvoConflicts !== 0) c[b + COST_HVO_CONFLICTS]! += f.hvoConflicts
+  }
+
+  /** costTable - the cost rows as a CostTable (a fresh Map; rows in first-event order) */
+  costTable(): CostTable {
+    const t: CostTable = new Map()
+    const others = [...this.otherCosts]
+    for (const code of this.costOrder) {
+      if (code < 0) {
+        const [k, r] = others[-1 - code]!
+        t.set(k, { ...r })
+        continue
+      }
+      const b = code * NF
+      const c = this.costs
+      const row: CostRow = {
+        events: c[b + COST_EVENTS]!, atomics: c[b + COST_ATOMICS]!, paeBitops: c[b + COST_PAE_BITOPS]!,
+        cacheLines: c[b + COST_CACHE_LINES]!, bitLocks: c[b + COST_BIT_LOCKS]!, hvoConflicts: c[b + COST_HVO_CONFLICTS]!,
+      }
+      t.set(EVENT_TYPES[code]!, row)
+    }
+    return t
+  }
+
+  // ---- chunks ----
+
+  /** chunk - the chunk holding page @pfn, read-only, or undefined */
+  chunk(pfn: number): SchemeChunk | undefined {
+    const k = pfn >>> SCHEME_CHUNK_SHIFT
+    if (k === this.lastKey) return this.last
+    const c = this.chunks.get(k)
+    this.lastKey = k
+    this.last = c
+    return c
+  }
+
+  private chunkForWrite(pfn: number): SchemeChunk {
+    let c = this.chunk(pfn)
+    if (c !== undefined && c.epoch === this.epoch) return c
+    c = c === undefined ? new SchemeChunk(this.epoch, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_PAGES) : new SchemeChunk(this.epoch, 0, 0, c)
+    this.chunks.set(pfn >>> SCHEME_CHUNK_SHIFT, c)
+    this.last = c
+    return c
+  }
+
+  private giantForWrite(head: number, g: SchemeChunk): SchemeChunk {
+    if (g.epoch === this.epoch) return g
+    const c = new SchemeChunk(this.epoch, 0, 0, g)
+    this.giants.set(head, c)
+    return c
+  }
+
+  /** orderOfHead - the order of the live folio headed at @head, or −1 when @head heads none */
+  private orderOfHead(head: number): number {
+    const c = this.chunk(head)
+    if (c !== undefined) {
+      const o = c.ord[head & SCHEME_CHUNK_MASK]! - 1
+      if (o === 0) return 0
+      if (o > 0) return head % 2 ** o === 0 ? o : -1
+    }
+    if (this.giants.size === 0) return -1
+    const g = this.giants.get(head)
+    return g === undefined ? -1 : g.ord[0]! - 1
+  }
+
+  /** loadHead - point @f at the folio headed at @head (read-only); false when there is none */
+  loadHead(head: number, f: FolioState): boolean {
+    const o = this.orderOfHead(head)
+    if (o < 0) return false
+    if (o > SCHEME_CHUNK_SHIFT) f.load(this.giants.get(head)!, 0, o)
+    else f.load(this.chunk(head)!, head & SCHEME_CHUNK_MASK, o)
+    return true
+  }
+
+  /** loadHeadForWrite - as {@link loadHead}, with the folio's chunk owned by this state */
+  loadHeadForWrite(head: number, f: FolioState): boolean {
+    const o = this.orderOfHead(head)
+    if (o < 0) return false
+    if (o > SCHEME_CHUNK_SHIFT) f.load(this.giantForWrite(head, this.giants.get(head)!), 0, o)
+    else f.load(this.chunkForWrite(head), head & SCHEME_CHUNK_MASK, o)
+    return true
+  }
+
+  /**
+   * loadPage - point @f at the live folio covering page @pfn (read-only); @returns the page's index in
+   * it, or −1 when no folio covers it (folios are naturally aligned).
+   */
+  loadPage(pfn: number, f: FolioState): number {
+    const c = this.chunk(pfn)
+    if (c !== undefined) {
+      const o = c.ord[pfn & SCHEME_CHUNK_MASK]! - 1
+      if (o >= 0) {
+        const i = pfn % 2 ** o
+        f.load(c, (pfn - i) & SCHEME_CHUNK_MASK, o)
+        return i
+      }
+    }
+    if (this.giants.size === 0) return -1
+    for (let o = SCHEME_CHUNK_SHIFT + 1; o <= 30; o++) {
+      const head = pfn - (pfn % 2 ** o)
+      const g = this.giants.get(head)
+      if (g !== undefined && g.ord[0]! - 1 >= o) {
+        f.load(g, 0, g.ord[0]! - 1)
+        return pfn - head
+      }
+    }
+    return -1
+  }
+
+  /**
+   * install - a fresh folio of @kind and @order headed at @head (every counter at its initial value);
+   * @f is pointed at it. The pages must be covered by no live folio.
+   */
+  install(head: number, order: number, kind: FolioKind, f: FolioState): void {
+    const n = 2 ** order
+    if (order > SCHEME_CHUNK_SHIFT) {
+      const g = new SchemeChunk(this.epoch, n, 1)
+      g.ord[0] = order + 1
+      g.initHead(0, KIND[kind])
+      g.live = n
+      this.giants.set(head, g)
+      f.load(g, 0, order)
+      return
+    }
+    const c = this.chunkForWrite(head)
+    const j = head & SCHEME_CHUNK_MASK
+    if (n === 1) c.ord[j] = 1
+    else c.ord.fill(order + 1, j, j + n)
+    c.live += n
+    c.initHead(j, KIND[kind])
+    f.load(c, j, order)
+  }
+
+  /** remove - the folio @f points at (loaded for write, headed at @head) is gone: its pages back to unused */
+  remove(head: number, f: FolioState): void {
+    const c = f.c
+    if (f.order > SCHEME_CHUNK_SHIFT) {
+      this.giants.delete(head)
+      return
+    }
+    const j = f.j
+    const n = f.n
+    c.clearPages(j, n, f.paeSet)
+    if (n === 1) c.ord[j] = 0
+    else c.ord.fill(0, j, j + n)
+    c.live -= n
+    if (c.live === 0) {
+      this.chunks.delete(head >>> SCHEME_CHUNK_SHIFT)
+      this.lastKey = -1
+      this.last = undefined
+    }
+  }
 }

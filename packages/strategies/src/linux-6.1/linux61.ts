@@ -28,82 +28,76 @@ export class Linux61 extends SchemeBase {
   readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
   protected readonly hugetlbLarge = false
 
-  private fileLike(f: FolioState): boolean {
-    return f.kind === 'file' || f.kind === 'shmem'
-  }
-
   private queueDeferred(f: FolioState): void {
-    const m = this.m
     if (f.deferred) return // deferred_split_huge_page(): already on the list
     f.deferred = true
-    m.store(f, 2)
+    f.store(2)
   }
 
   protected newAnon(f: FolioState, level: Level): void {
-    const m = this.m
     if (level !== 'pte') {
       f.entire = 0 // compound_mapcount := 0, compound_pincount := 0
-      m.store(f, 1)
+      f.store(1)
       return
     }
-    f.mcs().fill(0)
-    m.touchRange(f, 0, f.n)
+    f.mc.fill(0, f.j, f.j + f.n)
+    f.touchRange(0, f.n)
   }
 
   protected add(f: FolioState, i: number, n: number, level: Level): void {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     if (level === 'pte') {
-      for (let k = i; k < i + n; k++) mc[k]!++
-      m.rmwRange(f, i, n)
-      if (f.isLarge && this.fileLike(f)) {
+      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      f.rmwRange(i, n)
+      if (f.isLarge && f.fileLike) {
         // SetPageDoubleMap(compound_head(page)) on every PTE map of a file THP page
         f.doubleMap = true
-        m.rmwRange(f, 1, 1)
-        m.row.atomics += n - 1
+        f.rmwRange(1, 1)
+        f.atomics += n - 1
       }
       return
     }
-    if (this.fileLike(f)) {
+    if (f.fileLike) {
       let nr = 0
-      for (let k = 0; k < f.n; k++) if (++mc[k]! === 0) nr++
-      m.rmwRange(f, 0, f.n)
-      m.rmw(f, 1)
+      for (let k = o; k < o + f.n; k++) if (++mc[k]! === 0) nr++
+      f.rmwRange(0, f.n)
+      f.rmw(1)
       if (++f.entire === 0 && nr === f.n && f.doubleMap) {
-        m.rmw(f, 1) // ClearPageDoubleMap
+        f.rmw(1) // ClearPageDoubleMap
         f.doubleMap = false
       }
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     f.entire++
   }
 
   protected remove(f: FolioState, i: number, n: number, level: Level): void {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     if (level === 'pte') {
       let last = 0
-      for (let k = i; k < i + n; k++) if (--mc[k]! < 0) last++
-      m.rmwRange(f, i, n)
+      for (let k = o + i; k < o + i + n; k++) if (--mc[k]! < 0) last++
+      f.rmwRange(i, n)
       if (last > 0 && f.anon && f.isLarge) this.queueDeferred(f)
       return
     }
-    if (this.fileLike(f)) {
-      for (let k = 0; k < f.n; k++) mc[k]!--
-      m.rmwRange(f, 0, f.n)
-      m.rmw(f, 1)
+    if (f.fileLike) {
+      for (let k = o; k < o + f.n; k++) mc[k]!--
+      f.rmwRange(0, f.n)
+      f.rmw(1)
       f.entire--
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     if (--f.entire >= 0) return
-    m.rmw(f, 1) // TestClearPageDoubleMap
+    f.rmw(1) // TestClearPageDoubleMap
     if (!f.doubleMap) return
     f.doubleMap = false
     let nr = 0
-    for (let k = 0; k < f.n; k++) if (--mc[k]! < 0) nr++
-    m.rmwRange(f, 0, f.n)
+    for (let k = o; k < o + f.n; k++) if (--mc[k]! < 0) nr++
+    f.rmwRange(0, f.n)
     if (nr > 0 && nr < f.n) this.queueDeferred(f)
   }
 
@@ -113,42 +107,43 @@ export class Linux61 extends SchemeBase {
    * fault: page_add_file_rmap(compound), which keeps the file THP rule (every PMD in every subpage).
    */
   protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
-    if (level !== 'pte' && this.fileLike(f)) return this.add(f, i, n, level)
+    if (level !== 'pte' && f.fileLike) return this.add(f, i, n, level)
     void mm
     if (level === 'pte') {
-      const mc = f.mcs()
-      for (let k = i; k < i + n; k++) mc[k]!++
-      m.rmwRange(f, i, n)
+      const mc = f.mc
+      const o = f.j
+      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      f.rmwRange(i, n)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     f.entire++
   }
 
   /** __split_huge_pmd_locked() of 6.1: raw increments, the DoubleMap offset, then the compound decrement */
   protected override remap(f: FolioState, mm: number, exclusive: boolean): void {
-    const m = this.m
     if (!f.anon) return super.remap(f, mm, exclusive) // file THP: the PMD is zapped, PTEs fault back in
-    const mc = f.mcs()
-    if (exclusive) m.setPae(f, 0, f.n)
-    for (let k = 0; k < f.n; k++) mc[k]!++
-    m.rmwRange(f, 0, f.n)
+    const mc = f.mc
+    const o = f.j
+    const end = o + f.n
+    if (exclusive) f.setPae(0, f.n)
+    for (let k = o; k < end; k++) mc[k]!++
+    f.rmwRange(0, f.n)
     if (f.entire + 1 > 1) {
-      m.rmw(f, 1) // TestSetPageDoubleMap
+      f.rmw(1) // TestSetPageDoubleMap
       if (!f.doubleMap) {
         f.doubleMap = true
-        for (let k = 0; k < f.n; k++) mc[k]!++
-        m.rmwRange(f, 0, f.n)
+        for (let k = o; k < end; k++) mc[k]!++
+        f.rmwRange(0, f.n)
       }
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     if (--f.entire < 0) {
-      m.rmw(f, 1) // TestClearPageDoubleMap
+      f.rmw(1) // TestClearPageDoubleMap
       if (f.doubleMap) {
         f.doubleMap = false
-        for (let k = 0; k < f.n; k++) mc[k]!--
-        m.rmwRange(f, 0, f.n)
+        for (let k = o; k < end; k++) mc[k]!--
+        f.rmwRange(0, f.n)
       }
     }
   }
@@ -159,14 +154,14 @@ export class Linux61 extends SchemeBase {
     if (!f.isLarge) return f.mcOf(0) + 1
     if (f.hugetlb) return f.entire + 1
     let sum = 0
-    if (f.mc !== null) for (let k = 0; k < f.n; k++) sum += f.mc[k]! + 1
-    if (this.fileLike(f)) return f.entire + 1 + sum - (f.entire + 1) * f.n
+    for (let k = f.j; k < f.j + f.n; k++) sum += f.mc[k]! + 1
+    if (f.fileLike) return f.entire + 1 + sum - (f.entire + 1) * f.n
     return f.entire + 1 + sum - (f.doubleMap ? f.n : 0)
   }
 
   protected pageMapcountOf(f: FolioState, i: number): number {
     const own = f.mcOf(i) + 1
-    if (!f.isLarge || this.fileLike(f)) return own
+    if (!f.isLarge || f.fileLike) return own
     return own + f.entire + 1 - (f.doubleMap ? 1 : 0)
   }
 
@@ -199,7 +194,7 @@ export class Linux61 extends SchemeBase {
   }
 
   protected freeCheckOf(f: FolioState): string | null {
-    if (f.mc !== null) for (let k = 0; k < f.n; k++) if (f.mc[k] !== -1) return `nonzero mapcount (page ${k}: ${f.mc[k]! + 1})`
+    for (let k = 0; k < f.n; k++) if (f.mcOf(k) !== -1) return `nonzero mapcount (page ${k}: ${f.mcOf(k) + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero compound_mapcount'
     return null
   }

@@ -26,21 +26,18 @@ export class Linux610 extends PageMapcountFamily {
   protected readonly hugetlbLarge: boolean = true
 
   protected override largeAdd(f: FolioState, d: number, _mm: number): void {
-    const m = this.m
-    m.rmw(f, 1)
+    f.rmw(1)
     f.large += d
   }
 
   protected override largeSub(f: FolioState, d: number, _mm: number): void {
-    const m = this.m
-    m.rmw(f, 1)
+    f.rmw(1)
     f.large -= d
   }
 
   protected override setLarge(f: FolioState, count: number, _mm: number): void {
-    const m = this.m
     f.large = count - 1
-    m.store(f, 1)
+    f.store(1)
   }
 
   protected override folioMapcountOf(f: FolioState): number {

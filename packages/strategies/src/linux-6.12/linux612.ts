@@ -23,36 +23,35 @@ export class Linux612 extends Linux610 {
   }
 
   protected override mapPtes(f: FolioState, i: number, n: number): number {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     let first = 0
-    for (let k = i; k < i + n; k++) if (++mc[k]! === 0) first++
-    m.rmwRange(f, i, n)
+    for (let k = o + i; k < o + i + n; k++) if (++mc[k]! === 0) first++
+    f.rmwRange(i, n)
     if (first === 0) return 0
-    m.rmw(f, 1)
+    f.rmw(1)
     return (f.mapped += first) < ENTIRELY_MAPPED ? first : 0
   }
 
   protected override unmapPtes(f: FolioState, i: number, n: number): number {
-    const m = this.m
-    const mc = f.mcs()
+    const mc = f.mc
+    const o = f.j
     let last = 0
-    for (let k = i; k < i + n; k++) if (--mc[k]! < 0) last++
-    m.rmwRange(f, i, n)
+    for (let k = o + i; k < o + i + n; k++) if (--mc[k]! < 0) last++
+    f.rmwRange(i, n)
     if (last === 0) return 0
-    m.rmw(f, 1)
+    f.rmw(1)
     return (f.mapped -= last) < ENTIRELY_MAPPED ? last : 0
   }
 
   /** deferred_split_folio(folio, true) sets PG_partially_mapped in page[1].flags and queues on page[2] */
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    const m = this.m
     if (nr === 0 || !f.anon || f.order <= 1) return
     const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
     if (partially && !f.deferred) {
       f.deferred = true
-      m.store(f, 1)
-      m.store(f, 2)
+      f.store(1)
+      f.store(2)
     }
   }
 

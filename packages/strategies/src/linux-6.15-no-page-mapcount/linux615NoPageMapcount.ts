@@ -33,79 +33,74 @@ export class Linux615NoPageMapcount extends SchemeBase {
   protected readonly hugetlbLarge = true
 
   private deferredSplit(f: FolioState, partially: boolean): void {
-    const m = this.m
     if (partially && f.anon && f.order > 1 && !f.deferred) {
       f.deferred = true
-      m.store(f, 1)
-      m.store(f, 2)
+      f.store(1)
+      f.store(2)
     }
   }
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
-    const m = this.m
     if (!f.isLarge) {
-      f.mcs()[0] = 0
-      m.store(f, 0)
+      f.mc[f.j] = 0
+      f.store(0)
       return
     }
     if (level !== 'pte') f.entire = 0
     setLargeMapcount(f, level === 'pte' ? f.n : 1, mm)
-    m.store(f, 1)
+    f.store(1)
   }
 
   protected add(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        m.rmw(f, 0)
-        f.mcs()[0]!++
+        f.rmw(0)
+        f.mc[f.j]!++
         return
       }
-      m.bitLock(f)
+      f.bitLock()
       addReturnLargeMapcount(f, n, mm)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     f.entire++
-    m.bitLock(f)
+    f.bitLock()
     addReturnLargeMapcount(f, 1, mm)
   }
 
   protected remove(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        m.rmw(f, 0)
-        f.mcs()[0]!--
+        f.rmw(0)
+        f.mc[f.j]!--
         return
       }
-      m.bitLock(f)
+      f.bitLock()
       const left = subReturnLargeMapcount(f, n, mm)
       if (left !== 0) this.deferredSplit(f, left < f.n && f.entire + 1 === 0)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     const last = --f.entire < 0
-    m.bitLock(f)
+    f.bitLock()
     const left = subReturnLargeMapcount(f, 1, mm)
     if (left !== 0) this.deferredSplit(f, last && left < f.n)
   }
 
   protected dup(f: FolioState, _i: number, n: number, level: Level, mm: number): void {
-    const m = this.m
     if (level === 'pte') {
       if (!f.isLarge) {
-        m.rmw(f, 0)
-        f.mcs()[0]!++
+        f.rmw(0)
+        f.mc[f.j]!++
         return
       }
-      m.bitLock(f)
+      f.bitLock()
       addReturnLargeMapcount(f, n, mm)
       return
     }
-    m.rmw(f, 1)
+    f.rmw(1)
     f.entire++
-    m.bitLock(f)
+    f.bitLock()
     addReturnLargeMapcount(f, 1, mm)
   }
 
@@ -155,7 +150,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
     if (!f.isLarge) return []
     if (f.hugetlb) return f.large === f.entire ? [] : [`HugeTLB _large_mapcount ${f.large} ≠ _entire_mapcount ${f.entire}`]
     const bad = slotInvariants(f)
-    if (f.mc !== null) bad.push('a per-page _mapcount of a large folio was written')
+    if (f.anyPageMapcount()) bad.push('a per-page _mapcount of a large folio was written')
     if (f.mapped !== 0) bad.push('_nr_pages_mapped was written')
     return bad
   }

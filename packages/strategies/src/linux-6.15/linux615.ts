@@ -30,21 +30,18 @@ export class Linux615 extends Linux612 {
   override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe' }
 
   protected override largeAdd(f: FolioState, d: number, mm: number): void {
-    const m = this.m
-    m.bitLock(f)
+    f.bitLock()
     addReturnLargeMapcount(f, d, mm)
   }
 
   protected override largeSub(f: FolioState, d: number, mm: number): void {
-    const m = this.m
-    m.bitLock(f)
+    f.bitLock()
     subReturnLargeMapcount(f, d, mm)
   }
 
   protected override setLarge(f: FolioState, count: number, mm: number): void {
-    const m = this.m
     setLargeMapcount(f, count, mm)
-    m.store(f, 1)
+    f.store(1)
   }
 
   protected override mappedSharedOf(f: FolioState): boolean {

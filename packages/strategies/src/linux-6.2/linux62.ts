@@ -29,11 +29,10 @@ export class Linux62 extends PageMapcountFamily {
 
   /** v6.2–v6.7: queue a PMD-mappable anon folio when a PTE removal unmapped pages, or a PMD removal left some mapped */
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    const m = this.m
     if (nr === 0 || !f.anon || f.order !== 9) return
     if ((level === 'pte' || nr < nrPmdmapped) && !f.deferred) {
       f.deferred = true
-      m.store(f, 2)
+      f.store(2)
     }
   }
 

@@ -27,11 +27,10 @@ export class Linux68 extends PageMapcountFamily {
   protected readonly hugetlbLarge: boolean = false
 
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    const m = this.m
     if (nr === 0 || !f.anon || f.order <= 1) return
     if ((level === 'pte' || nr < nrPmdmapped) && !f.deferred) {
       f.deferred = true
-      m.store(f, 2)
+      f.store(2)
     }
   }
 
