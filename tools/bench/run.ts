@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { memAvailableBytes, observeKernel, withLiveKernel } from './liveKernel.ts'
 import { snapshotOf } from './snapshot.ts'
 import { killActive, measure, median, repeat, type Measured, type Run } from './measure.ts'
-import { cachedPaths, cyclesScenario, scaleScenario, writePrefix, writtenBytes } from './workloads.ts'
+import { cachedPaths, contentHash, cyclesScenario, scaleScenario, writePrefix, writtenBytes } from './workloads.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '')
 const DIR = join(ROOT, '.bench')
@@ -27,7 +27,7 @@ const TIMEOUT = process.env.MMSIM_BENCH_TIMEOUT ? num('MMSIM_BENCH_TIMEOUT', 0) 
 const RECORD_TIMEOUT = num('MMSIM_BENCH_RECORD_TIMEOUT', 240)
 const KERNEL = process.env.MMSIM_BENCH_KERNEL !== '0'
 const RSS = process.env.MMSIM_BENCH_RSS !== '0'
-const LOCK_WAIT = num('MMSIM_BENCH_LOCK_WAIT', 60)
+const LOCK_WAIT = num('MMSIM_BENCH_LOCK_WAIT', 120)
 const SMALL = join(ROOT, 'traces/scenarios/fork-cow-pmd-thp.scenario')
 const STORM = join(ROOT, 'tools/bench/scenarios/fork-storm.scenario')
 
@@ -91,17 +91,28 @@ stormText = scaleScenario(stormText, SCALE)
 const storm = cachedPaths(DIR, SCALE === 1 ? 'fork-storm' : `fork-storm-x${SCALE}`, stormText)
 
 /** recordCached - the trace of @paths, recorded by the CLI when missing; @returns the measured run when it recorded now. */
-async function recordCached(paths: { scenario: string; trace: string }, what: string, retryBigHeap: boolean): Promise<{ run: Run | null; trace: string | null; note?: string }> {
+async function recordCached(paths: { scenario: string; trace: string }, what: string, retryBigHeap: boolean, timeoutS = RECORD_TIMEOUT): Promise<{ run: Run | null; trace: string | null; note?: string }> {
   if (existsSync(paths.trace)) return { run: null, trace: paths.trace }
+  // a recording that failed with this very CLI build is not tried again (delete the .failed file to retry)
+  const failed = `${paths.trace}.failed.json`
+  const build = contentHash(readFileSync(CLI, 'utf8'))
+  if (existsSync(failed)) {
+    const f = JSON.parse(readFileSync(failed, 'utf8')) as { build: string; run: Run }
+    if (f.build === build) {
+      log(`not recording ${what} again: it failed with this CLI build (${f.run.outcome}; delete ${failed} to retry)`)
+      return { run: { ...f.run, outcome: `${f.run.outcome} (cached failure of this CLI build)` }, trace: null }
+    }
+  }
   log(`recording ${what} into ${paths.trace} (once; cached by scenario content hash) …`)
   const tmp = `${paths.trace}.tmp.mmtrace`
-  const run = await measure(mmsim('record', paths.scenario, '-o', tmp), { timeoutS: RECORD_TIMEOUT })
+  const run = await measure(mmsim('record', paths.scenario, '-o', tmp), { timeoutS })
   log(`  record: ${run.outcome}, ${f1(run.wallS)} s wall, ${f1(run.cpuS)} s CPU, ${mib(run.maxRssMiB)} MiB`)
   if (run.outcome === 'ok') {
     spawnSync('mv', [tmp, paths.trace])
     return { run, trace: paths.trace }
   }
   rmSync(tmp, { force: true })
+  writeFileSync(failed, JSON.stringify({ build, run: { ...run, stdoutHead: '', stderrTail: run.stderrTail.slice(-800) } }))
   if (!retryBigHeap) return { run, trace: null }
   log('  recording again with an 8 GiB heap, only to get the trace for the other rows …')
   const again = await measure(mmsim('record', paths.scenario, '-o', tmp), { timeoutS: RECORD_TIMEOUT * 2, env: { NODE_OPTIONS: '--max-old-space-size=8192' } })
@@ -111,6 +122,7 @@ async function recordCached(paths: { scenario: string; trace: string }, what: st
     return { run, trace: null }
   }
   spawnSync('mv', [tmp, paths.trace])
+  rmSync(failed, { force: true })
   return { run, trace: paths.trace, note: `the cached trace needed --max-old-space-size=8192 (${f1(again.wallS)} s, ${mib(again.maxRssMiB)} MiB)` }
 }
 
@@ -182,8 +194,10 @@ const small = merged(cheap.small!.runs)
 const sub = (m: Measured): { cpu: number; wall: number } => ({ cpu: Math.max(1e-3, m.cpuS - startup.cpuS), wall: Math.max(1e-3, m.wallS - startup.wallS) })
 const decodeCpu = sub(decode).cpu
 const truthCpu = sub(truth).cpu
-// the single-run heavy rows: killed past this (they fail their target long before)
-const heavyTimeout = TIMEOUT ?? Math.min(150, Math.max(30, 10 * truth.wallS))
+// the single-run heavy rows are killed past these: a row with a ratio target (all, bisect) fails it long
+// before 6× a replay; a "completes" row (diff, inspect, the RSS replays) gets 10× (capped to keep the run short)
+const ratioTimeout = TIMEOUT ?? Math.min(60, Math.max(30, 6 * truth.wallS))
+const completesTimeout = TIMEOUT ?? Math.min(90, Math.max(30, 10 * truth.wallS))
 
 function rowOf(id: string, label: string, command: string, m: Measured | null, target: string, pass: boolean | null, extra: Partial<Row> = {}): Row {
   return {
@@ -212,22 +226,22 @@ rows.push(traceRow('decode', 'decode only (baseline)', ['replay', '--decode-only
 rows.push(traceRow('truth', 'ground-truth replay', ['replay', T], truth, '≥ 10 M ev/s', 10e6))
 
 // ----------------------------------------------------------------------- heavy rows, one run each
-async function heavy(args: string[], okStatus: number[], runs = 1): Promise<Measured> {
+async function heavy(args: string[], okStatus: number[], runs = 1, timeoutS = completesTimeout): Promise<Measured> {
   const argv = mmsim(...args.map((a) => (a === T ? TRACE : a)))
-  log(`  mmsim ${args.join(' ')} (timeout ${Math.round(heavyTimeout)} s) …`)
-  const m = await repeat(argv, runs, { okStatus, timeoutS: heavyTimeout, longS: 20 })
+  log(`  mmsim ${args.join(' ')} (timeout ${Math.round(timeoutS)} s) …`)
+  const m = await repeat(argv, runs, { okStatus, timeoutS, longS: 20 })
   if (m.runs.every((r) => r.outcome !== 'ok')) Object.assign(m, { wallS: m.runs[0]!.wallS, cpuS: m.runs[0]!.cpuS, maxRssMiB: m.runs[0]!.maxRssMiB })
   log(`    ${m.outcome}, ${f1(m.wallS)} s wall, ${f1(m.cpuS)} s CPU, ${mib(m.maxRssMiB)} MiB`)
   return m
 }
 log('measuring the heavy rows (one run each unless fast) …')
 const oneArgs = ['replay', '--strategy', 'linux-6.15', T]
-rows.push(traceRow('one', 'one scheme (`replay --strategy linux-6.15`)', oneArgs, await heavy(oneArgs, [0], RUNS), '— (for reference)', null))
+rows.push(traceRow('one', 'one scheme (`replay --strategy linux-6.15`)', oneArgs, await heavy(oneArgs, [0], RUNS, completesTimeout), '— (for reference)', null))
 const allArgs = ['replay', '--strategy', 'all', T]
-rows.push(traceRow('all', '`replay --strategy all` (7 schemes)', allArgs, await heavy(allArgs, [0]), '≥ 3 M ev/s, completes', 3e6))
+rows.push(traceRow('all', '`replay --strategy all` (7 schemes)', allArgs, await heavy(allArgs, [0], 1, ratioTimeout), '≥ 3 M ev/s, completes', 3e6))
 
 const bisArgs = ['bisect', '--a', 'linux-6.1', '--b', 'linux-6.15', T]
-const bis = await heavy(bisArgs, [0, 1])
+const bis = await heavy(bisArgs, [0, 1], 1, ratioTimeout)
 {
   const r = sub(bis).cpu / truthCpu
   const diverged = bis.runs[0]?.status === 1
@@ -357,7 +371,7 @@ if (RSS) {
       points.push({ label, events: ev, m: await heavy(['replay', file], [0]) })
     }
   } else points.push({ label: '1 M / 10 M', events: NaN, m: null, why: `record: ${midRec.run?.outcome}` })
-  const longRec = await recordCached(long, 'the ~50 M-event cycles scenario', false)
+  const longRec = await recordCached(long, 'the ~50 M-event cycles scenario', false, Math.min(RECORD_TIMEOUT, 120))
   if (longRec.trace !== null) {
     const ev = (JSON.parse(spawnSync(NODE, [CLI, 'info', '--json', longRec.trace], { encoding: 'utf8' }).stdout) as { events: number }).events
     points.push({ label: '50 M', events: ev, m: await heavy(['replay', longRec.trace], [0]) })
@@ -367,7 +381,7 @@ if (RSS) {
   const tenM = points.find((p) => p.label === '10 M')?.m
   const fifty = points.find((p) => p.label === '50 M')?.m
   const flat = tenM?.outcome === 'ok' && fifty?.outcome === 'ok' ? fifty.maxRssMiB / tenM.maxRssMiB : NaN
-  const desc = points.map((p) => `${p.label}${Number.isFinite(p.events) ? ` (${(p.events / 1e6).toFixed(1)} M ev)` : ''}: ${p.m === null ? `not recorded (${p.why})` : p.m.outcome === 'ok' ? `${mib(p.m.maxRssMiB)} MiB, ${f1(p.m.wallS)} s` : p.m.outcome}`).join('; ')
+  const desc = points.map((p) => `${Number.isFinite(p.events) ? `${(p.events / 1e6).toFixed(2)} M events` : p.label}: ${p.m === null ? `not recorded (${p.why})` : p.m.outcome === 'ok' ? `${mib(p.m.maxRssMiB)} MiB, ${f1(p.m.wallS)} s` : p.m.outcome}`).join('; ')
   const all = points.length === 3 && ok.length === 3
   rows.push({
     ...rowOf('rss', 'peak RSS, ground-truth replay, trace 1 M → 10 M → 50 M events', 'mmsim replay <cycles prefix|cycles-6|cycles-31>', null, '≤ 300 MiB, flat in trace length', all && peak <= 300 && flat <= 1.15),
