@@ -7,7 +7,7 @@ export const CHUNK_BYTES = 8 * 1024 * 1024
  * ChunkedFile - synchronous reads of a file through big chunks (one `readSync` per chunk, not per frame).
  * window() hands out byte ranges as positions in the current chunk; a range that straddles the chunk's end
  * is moved into the next chunk (only its bytes are copied), placed so that a given offset inside it lands on
- * an 8-byte boundary (column views need aligned payloads).
+ * an 8-byte boundary (column views need aligned payloads; realign() copies one that is not).
  *
  * @reuse false (the default): every chunk is a fresh buffer, so the views into a chunk handed out earlier
  *   stay valid for as long as they are referenced. true: one buffer is recycled, so a view is valid only
@@ -82,20 +82,24 @@ export class ChunkedFile {
     return got >= len ? lead : -1
   }
 
+  /** bytes - the @len bytes at buf index @at, viewed in place. */
+  bytes(at: number, len: number): Uint8Array {
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, len)
+  }
+
   /**
-   * aligned - the @len bytes at buf index @at as a view starting on an 8-byte boundary: in place when
-   * they are, else copied into a side buffer (fresh per chunk's worth of copies, or recycled with @reuse).
+   * realign - a copy of @v starting on an 8-byte boundary, in a side buffer (a fresh one per chunk's worth of
+   * copies; with reuse, one recycled buffer: the copy is valid until the next realign()).
    */
-  aligned(at: number, len: number): Uint8Array {
-    const b = this.buf
-    if (((b.byteOffset + at) & 7) === 0) return new Uint8Array(b.buffer, b.byteOffset + at, len)
+  readonly realign = (v: Uint8Array): Uint8Array => {
+    const len = v.length
     if (this.reuse) this.arenaUsed = 0
     if (this.arenaUsed + len > this.arena.length) {
-      this.arena = Buffer.allocUnsafeSlow(Math.max(this.chunkBytes, len))
+      this.arena = Buffer.allocUnsafeSlow(Math.max(this.reuse ? 0 : this.chunkBytes, len))
       this.arenaUsed = 0
     }
     const off = this.arenaUsed
-    b.copy(this.arena, off, at, at + len)
+    this.arena.set(v, off)
     this.arenaUsed = (off + len + 7) & ~7
     return new Uint8Array(this.arena.buffer, this.arena.byteOffset + off, len)
   }

@@ -134,8 +134,8 @@ const magicAt = (b: Buffer, at: number, m: string): boolean =>
 /**
  * readTraceSync - read @file frame by frame with synchronous 8 MiB chunk reads: the header, every readable
  * frame, every damage found, then an end record (the same items, in the same order, as {@link readTrace}).
- * A frame's payload is checksummed and viewed in place (copied only when it straddles a chunk or sits off
- * an 8-byte boundary); memory is bounded by a chunk and the largest frame.
+ * A frame's payload is checksummed and its columns viewed in place (copied only when it straddles a chunk,
+ * or when a float64 column sits off an 8-byte boundary); memory is bounded by a chunk and the largest frame.
  *
  * Throws a TraceError (one line) when the file cannot be opened, is not a trace or its header is unusable;
  * damage after the header is yielded as a FrameDamage (with its byte offset), not thrown. With @salvage a
@@ -206,10 +206,12 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         at = f.window(pos, FRAME_PREFIX + len, FRAME_PREFIX)
         b = f.buf
         const p = at + FRAME_PREFIX
-        if (at < 0 || z(b.subarray(p, p + len), z(b.subarray(at + 12, at + 20))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
+        const v = at < 0 ? null : f.bytes(p, len)
+        if (v === null || z(v, z(b.subarray(at + 12, at + 20))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
         else {
           try {
-            frame = decodeFrame(f.aligned(p, len), count)
+            // frames of one chunk sit 4 mod 8 apart (20-byte prefixes): only float64 columns need a copy
+            frame = decodeFrame((p & 3) === 0 ? v : f.realign(v), count, f.realign)
           } catch (e) {
             problem = `undecodable frame (${(e as Error).message})`
           }

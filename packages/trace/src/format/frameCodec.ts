@@ -151,11 +151,13 @@ export class FrameBuilder {
 }
 
 /**
- * decodeFrame - the columns of frame payload @buf (which must start at an 8-byte aligned address: read it
- * into its own buffer). Throws a plain Error with a short reason when the payload is malformed.
+ * decodeFrame - the columns of frame payload @buf, viewed in place (no copy). @buf must start at a 4-byte
+ * aligned address, and at an 8-byte aligned one when the frame has a float64 column: @realign, when given,
+ * is then asked for an 8-aligned copy of @buf to view instead (without it, or reading it into its own
+ * buffer, such a payload is an error). Throws a plain Error with a short reason when the payload is malformed.
  */
-export function decodeFrame(buf: Uint8Array, expectedCount: number): ColumnarFrame {
-  if ((buf.byteOffset & 7) !== 0) throw new Error('frame payload is not 8-byte aligned')
+export function decodeFrame(buf: Uint8Array, expectedCount: number, realign?: (buf: Uint8Array) => Uint8Array): ColumnarFrame {
+  if ((buf.byteOffset & 3) !== 0) throw new Error('frame payload is not 4-byte aligned')
   if (buf.length < 4) throw new Error('frame payload shorter than its metadata length')
   const metaLen = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true)
   if (4 + metaLen > buf.length) throw new Error('frame metadata runs past the payload')
@@ -163,6 +165,10 @@ export function decodeFrame(buf: Uint8Array, expectedCount: number): ColumnarFra
   if (typeof meta?.n !== 'number' || !Array.isArray(meta.w) || !Array.isArray(meta.s)) throw new Error('frame metadata is malformed')
   const n = meta.n
   if (n !== expectedCount) throw new Error(`frame metadata says ${n} events, its header ${expectedCount}`)
+  if ((buf.byteOffset & 7) !== 0 && meta.w.includes(4)) {
+    if (realign === undefined) throw new Error('frame payload is not 8-byte aligned')
+    return decodeFrame(realign(buf), expectedCount)
+  }
   let off = align8(4 + metaLen)
   const cols: (Column | null)[] = []
   for (const code of meta.w) {
