@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs'
-import { readTraceSync, type ReadOptions, type TraceItem } from './readTraceSync.ts'
+import { readTraceSync, type SyncReadOptions, type TraceItem } from './readTraceSync.ts'
 
 export type { ReadOptions, TraceIndex, TraceItem } from './readTraceSync.ts'
 
@@ -10,26 +10,27 @@ const SLICE_MS = 20
  * traceItems - read @file frame by frame: the header, every readable frame, every damage found, then an end
  * record; {@link readTraceSync} behind an async iterator (the reads themselves are synchronous 8 MiB chunks).
  * Throws a TraceError (one line) when the file is not a trace or its header is unusable; damage after the
- * header is yielded, not thrown. Frames stay valid after the next item is read.
+ * header is yielded, not thrown. Frames stay valid after the next item is read, unless @opts.reuseBuffers.
  */
-export async function* traceItems(file: string, opts: ReadOptions = {}): AsyncGenerator<TraceItem> {
-  yield* readTraceSync(file, { salvage: opts.salvage ?? false })
+export async function* traceItems(file: string, opts: SyncReadOptions = {}): AsyncGenerator<TraceItem> {
+  yield* readTraceSync(file, opts)
 }
 
 /**
  * readTrace - @file as an rxjs stream of {@link TraceItem}s, one frame at a time, read by
  * {@link readTraceSync}. Emission starts asynchronously after subscribe() and hands the event loop back
  * every ~20 ms; unsubscribing (take, takeWhile, ...) stops the reading and closes the file. A header
- * error arrives as the stream's error.
+ * error arrives as the stream's error. With @opts.reuseBuffers a frame is valid only while its item is being
+ * handled (synchronous operators such as reduce/scan/takeWhile are fine; buffering operators are not).
  */
-export function readTrace(file: string, opts: ReadOptions = {}): Observable<TraceItem> {
+export function readTrace(file: string, opts: SyncReadOptions = {}): Observable<TraceItem> {
   return new Observable<TraceItem>((sub) => {
     let it: Generator<TraceItem, void, undefined> | null = null
     let timer: NodeJS.Immediate | null = null
     const run = (): void => {
       timer = null
       try {
-        it ??= readTraceSync(file, { salvage: opts.salvage ?? false })
+        it ??= readTraceSync(file, opts)
         const until = performance.now() + SLICE_MS
         while (!sub.closed) {
           const r = it.next()

@@ -84,6 +84,18 @@ describe('EventDecoder column widening', () => {
     const forked: MmEvent = { type: 'process/forked', pid: 2, child: 9, cause: '' }
     const f = frameOf([forked], structures)
     expect(d.toEvents(f)).toEqual([forked])
+    // an event of the unknown type: counted (with its name and index) without building any event
+    const b = new FrameBuilder(3, MAX_FIELDS)
+    const enc = new EventEncoder(structures)
+    enc.add(b, forked)
+    b.add(structures.length - 1, 'later.c:1', [7])
+    enc.add(b, forked)
+    const own = new Uint8Array(b.encode())
+    const mixed = decodeFrame(own, 3)
+    const seen: [string, number][] = []
+    expect(d.countUnknown(mixed, (name, i) => seen.push([name, i]))).toBe(1)
+    expect(seen).toEqual([['future/thing', 1]])
+    expect(d.widen(mixed).codes.subarray(0, 3)).toEqual(Int32Array.of(EVENT_TYPES.indexOf('process/forked'), -1, EVENT_TYPES.indexOf('process/forked')))
   })
 })
 

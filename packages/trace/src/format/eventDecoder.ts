@@ -220,6 +220,25 @@ export class EventDecoder {
   }
 
   /**
+   * countUnknown - the number of events of @frame whose type this version does not decode (what forEach
+   * would hand to @onUnknown, which is called for each with the type's name and the event's index). Reads
+   * only the type column: for decode-only passes that build no events.
+   */
+  countUnknown(frame: ColumnarFrame, onUnknown?: (name: string, i: number) => void): number {
+    const fills = this.fillInt
+    const t = frame.types
+    let unknown = 0
+    for (let i = 0; i < frame.count; i++) {
+      const f = fills[t[i]!]
+      if (f === null || f === undefined) {
+        unknown++
+        onUnknown?.(this.types[t[i]!]?.name ?? `#${t[i]}`, i)
+      }
+    }
+    return unknown
+  }
+
+  /**
    * forEach - call @fn for every event of @frame this version knows, in order; @onUnknown for others.
    * The event object passed to @fn is a scratch object reused for every event of its type: copy it to keep it.
    * When @fn returns true the walk stops. @returns the number of event slots walked.
