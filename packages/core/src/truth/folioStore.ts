@@ -57,7 +57,7 @@ export class FolioChunk {
       this.mapped = new Int32Array(CHUNK_PAGES)
       this.owners = new Int32Array(CHUNK_PAGES)
       this.own = new Int32Array(CHUNK_PAGES)
-      this.pool = new Int32Array(3 * 64)
+      this.pool = new Int32Array(3 * 1024)
       return
     }
     this.pages = from.pages
@@ -76,6 +76,19 @@ export class FolioChunk {
     this.pool = from.pool.slice()
     this.poolTop = from.poolTop
     this.poolFree = from.poolFree
+  }
+
+  /**
+   * reuse - this chunk was dropped empty (every page uncovered, its maps and PAE bits cleared, its owner
+   * lists empty) and now serves epoch @epoch for another PFN range. Per-folio words of its slots are stale
+   * but only read for heads, which folio allocation rewrites.
+   */
+  reuse(epoch: number): FolioChunk {
+    this.epoch = epoch
+    this.pages = 0
+    this.poolTop = 3
+    this.poolFree = 0
+    return this
   }
 
   /** addOwner - @pid maps @n more entries of the folio headed at slot @j (drops the pair at 0). */
@@ -149,6 +162,10 @@ export class FolioChunk {
   }
 }
 
+/** empty chunks dropped by a live state, for reuse (a fork-heavy trace allocates at ever new PFNs) */
+const FREE_CHUNKS_KEPT = 16
+const freeChunks: FolioChunk[] = []
+
 /**
  * FolioStore - every live folio of a state, in chunks of 4096 PFNs found through a Map with a last-chunk
  * cache. A chunk whose last folio is freed is dropped, so memory follows the live folios, not the PFNs
@@ -162,6 +179,8 @@ export class FolioStore {
   readonly census: Float64Array
   private lastKey = -1
   private last: FolioChunk | undefined = undefined
+  private lastKey2 = -1
+  private last2: FolioChunk | undefined = undefined
 
   constructor(epoch: number, from?: FolioStore) {
     this.epoch = epoch
@@ -173,7 +192,10 @@ export class FolioStore {
   chunk(pfn: number): FolioChunk | undefined {
     const k = pfn >>> CHUNK_SHIFT
     if (k === this.lastKey) return this.last
-    const c = this.chunks.get(k)
+    // two entries: COW and fork alternate between the old folio's chunk and the new one's
+    const c = k === this.lastKey2 ? this.last2 : this.chunks.get(k)
+    this.lastKey2 = this.lastKey
+    this.last2 = this.last
     this.lastKey = k
     this.last = c
     return c
@@ -183,7 +205,7 @@ export class FolioStore {
   chunkForWrite(pfn: number): FolioChunk {
     let c = this.chunk(pfn)
     if (c !== undefined && c.epoch === this.epoch) return c
-    c = new FolioChunk(this.epoch, c)
+    c = c === undefined ? (freeChunks.pop()?.reuse(this.epoch) ?? new FolioChunk(this.epoch)) : new FolioChunk(this.epoch, c)
     this.chunks.set(pfn >>> CHUNK_SHIFT, c)
     this.last = c
     return c
@@ -193,8 +215,12 @@ export class FolioStore {
   dropIfEmpty(c: FolioChunk, pfn: number): void {
     if (c.pages !== 0) return
     this.chunks.delete(pfn >>> CHUNK_SHIFT)
+    // a chunk of this epoch is held by no checkpoint (a checkpoint bumps the epoch): keep it for reuse
+    if (c.epoch === this.epoch && freeChunks.length < FREE_CHUNKS_KEPT) freeChunks.push(c)
     this.lastKey = -1
     this.last = undefined
+    this.lastKey2 = -1
+    this.last2 = undefined
   }
 
   /** orderAt - the order of the live folio covering page @pfn, or -1. */

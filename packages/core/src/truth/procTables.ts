@@ -13,6 +13,35 @@ export function ptePresent(t: PteTable): number {
 }
 
 /**
+ * PTE tables come from slabs of TABLES_PER_SLAB (one ArrayBuffer each, not one per table: V8 allocates,
+ * zeroes and accounts every buffer separately) and go back to a free list when a live state frees one it
+ * owns alone (its epoch: no checkpoint holds it). A slab lives while any of its tables does.
+ */
+const TABLES_PER_SLAB = 64
+const TABLE_WORDS = 514
+const FREE_TABLES_KEPT = 4096
+let slab: Int32Array | null = null
+let slabNext = 0
+const freeTables: PteTable[] = []
+
+function newTable(): PteTable {
+  const t = freeTables.pop()
+  if (t !== undefined) return t
+  if (slab === null || slabNext === TABLES_PER_SLAB) {
+    slab = new Int32Array(TABLE_WORDS * TABLES_PER_SLAB)
+    slabNext = 0
+  }
+  return slab.subarray(TABLE_WORDS * slabNext, TABLE_WORDS * ++slabNext)
+}
+
+/** releaseTable - @t is referenced by nothing any more: zero it and keep it for reuse. */
+function releaseTable(t: PteTable): void {
+  if (freeTables.length >= FREE_TABLES_KEPT) return
+  t.fill(0)
+  freeTables.push(t)
+}
+
+/**
  * ProcTables - one process's page tables, flat: PTE tables by PMD index (vpn >> 9), PMD leaves by PMD
  * index (value: the PFN mapped), PUD leaves by PUD index (vpn >> 18). A PMD index may hold a PTE table that
  * has no present entry (zapped, not freed), but never a PTE table with present entries and a PMD leaf.
@@ -50,8 +79,9 @@ export class ProcTables {
   tableForWrite(k: number): PteTable {
     let t = this.table(k)
     if (t !== undefined && t[EPOCH] === this.epoch) return t
-    if (t === undefined) t = new Int32Array(514)
-    else t = t.slice()
+    const fresh = newTable()
+    if (t !== undefined) fresh.set(t)
+    t = fresh
     t[EPOCH] = this.epoch
     this.ptes.set(k, t)
     this.last = t
@@ -60,7 +90,10 @@ export class ProcTables {
 
   /** dropTable - free the PTE table at PMD index @k (free_pgtables, or a PMD leaf taking its place). */
   dropTable(k: number): void {
+    const t = this.ptes.get(k)
+    if (t === undefined) return
     this.ptes.delete(k)
+    if (t[EPOCH] === this.epoch) releaseTable(t)
     if (k === this.lastKey) this.last = undefined
   }
 
@@ -93,6 +126,14 @@ export class ProcTables {
   /** pmdLeaf - the PFN mapped by the PMD leaf at PMD index @k, or undefined. */
   pmdLeaf(k: number): number | undefined {
     return this.pmds.size === 0 ? undefined : this.pmds.get(k)
+  }
+
+  /** release - this process's page tables are gone: tables it owns alone go back to the free list. */
+  release(): void {
+    for (const t of this.ptes.values()) if (t[EPOCH] === this.epoch) releaseTable(t)
+    this.ptes.clear()
+    this.last = undefined
+    this.lastKey = -1
   }
 
   static readonly PRESENT = PRESENT

@@ -78,16 +78,24 @@ export function kindName(k: number): string {
  * @page = -1 asks for PTEs that are none. Walks PTE tables, not pages.
  */
 export function ptesMatch(pt: ProcTables | undefined, vpn: number, page: number, nr: number): number {
+  if (nr === 1) {
+    // one PTE (order-0 folios: most events)
+    const ptes = pt === undefined ? undefined : pt.table(Math.floor(vpn / PTRS_PER_PTE))
+    if (pt !== undefined && (pt.pudLeaf(vpn) !== undefined || (ptes === undefined && pt.pmdLeaf(Math.floor(vpn / PTRS_PER_PTE)) !== undefined))) return vpn
+    if (page < 0) return ptes === undefined || ptes[vpn % PTRS_PER_PTE] === 0 ? -1 : vpn
+    return ptes !== undefined && ptes[vpn % PTRS_PER_PTE] === page + 1 ? -1 : vpn
+  }
   let v = vpn
   const end = vpn + nr
   while (v < end) {
     const k = Math.floor(v / PTRS_PER_PTE)
     const stop = Math.min(end, k * PTRS_PER_PTE + PTRS_PER_PTE)
+    const ptes = pt === undefined ? undefined : pt.table(k)
     if (pt !== undefined) {
       if (pt.pudLeaf(v) !== undefined) return v
-      if (pt.pmdLeaf(k) !== undefined) return v
+      // a PMD leaf never shares its PMD index with a PTE table (installing one frees the table)
+      if (ptes === undefined && pt.pmdLeaf(k) !== undefined) return v
     }
-    const ptes = pt === undefined ? undefined : pt.table(k)
     if (page < 0) {
       if (ptes !== undefined && ptes[PRESENT]! > 0) for (let x = v; x < stop; x++) if (ptes[x % PTRS_PER_PTE] !== 0) return x
     } else {
@@ -115,6 +123,19 @@ function leafCheck(t: TruthState, level: Level, vpn: number, folio: number, orde
 /** addPtes - PTEs [vpn, vpn + nr) of @pt now map pages [page, page + nr) of folio @head (no checks). */
 function writePtes(t: TruthState, pt: ProcTables, vpn: number, head: number, page: number, nr: number, delta: 1 | -1): void {
   const folios = t.folios
+  if (nr === 1 && page === head) {
+    // an order-0 folio, or the head page: one PTE, one chunk
+    const tab = pt.tableForWrite(Math.floor(vpn / PTRS_PER_PTE))
+    const c = folios.chunkForWrite(head)
+    const j = head & MASK
+    tab[vpn % PTRS_PER_PTE] = delta > 0 ? head + 1 : 0
+    tab[PRESENT]! += delta
+    const m = (c.maps[j]! += delta)
+    if (delta > 0 ? m === 1 : m === 0) c.mapped[j]! += delta
+    c.ptes[j]! += delta
+    pt.present += delta
+    return
+  }
   const hc = folios.chunkForWrite(head)
   const hj = head & MASK
   let p = page

@@ -53,6 +53,9 @@ export class TruthState {
   /** lookup caches (not state): the last process whose page tables / VMA were asked for */
   private ptPid = -1
   private ptLast: ProcTables | undefined = undefined
+  /** the one asked for before (fork's events alternate between the parent's and the child's tables) */
+  private ptPid2 = -1
+  private ptLast2: ProcTables | undefined = undefined
   private vmaPid = -1
   private vmaLast: Vma | undefined = undefined
 
@@ -178,7 +181,9 @@ export class TruthState {
   /** procTables - @pid's page tables, read-only. */
   procTables(pid: Pid): ProcTables | undefined {
     if (pid === this.ptPid) return this.ptLast
-    const t = this.tables.get(pid)
+    const t = pid === this.ptPid2 ? this.ptLast2 : this.tables.get(pid)
+    this.ptPid2 = this.ptPid
+    this.ptLast2 = this.ptLast
     this.ptPid = pid
     this.ptLast = t
     return t
@@ -196,8 +201,13 @@ export class TruthState {
 
   /** dropProcTables - @pid's page tables are gone. */
   dropProcTables(pid: Pid): void {
-    if (this.tables.has(pid)) this.ownTables().delete(pid)
+    const pt = this.tables.get(pid)
+    if (pt === undefined) return
+    // tables of this epoch's ProcTables are held by no checkpoint (a checkpoint bumps the epoch)
+    if (pt.epoch === this.epoch) pt.release()
+    this.ownTables().delete(pid)
     if (pid === this.ptPid) this.ptPid = -1
+    if (pid === this.ptPid2) this.ptPid2 = -1
   }
 
   private ownTables(): Map<Pid, ProcTables> {
