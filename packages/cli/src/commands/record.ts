@@ -1,13 +1,23 @@
+import { renameSync, rmSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import type { Command } from 'commander'
-import { printScenario } from '@mmsim/kernel'
-import { TraceWriter } from '@mmsim/trace'
+import { printScenario, simDetail, type SimRun } from '@mmsim/kernel'
+import { TraceWriter, type TraceSource } from '@mmsim/trace'
 import { UserError } from '../userError.ts'
-import { readParsedScenario, simulate } from './scenarioInput.ts'
+import { readParsedScenario, simulateTo } from './scenarioInput.ts'
 import { embedKernelObservations } from './recordKernel.ts'
+
+const ioError = (output: string, e: unknown): UserError =>
+  new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
 
 /**
  * register - `mmsim record FILE.scenario -o OUT.mmtrace`: run the scenario on the simulated Linux 6.18
  * kernel and write its events (causes `file:line`, `check/marked` marks at the checks) to a trace.
+ *
+ * The events are streamed: each goes into the frame being filled as the simulator emits it, and full frames
+ * are written at once, so memory follows the simulated state, not the trace. The trace is written to a
+ * temporary file beside OUT (header first: its `source.detail` is known before the run) and renamed onto OUT
+ * when complete; a failed run removes it, so OUT is never half-written.
  */
 export function register(program: Command): void {
   program
@@ -19,21 +29,43 @@ export function register(program: Command): void {
     .option('--stored', 'with --kernel: embed the stored NAME.kernel.json beside the scenario instead of observing the live kernel')
     .action(async (file: string, o: { output: string; kernel?: boolean; stored?: boolean }) => {
       const s = readParsedScenario(file)
-      const r = simulate(s)
-      let w: TraceWriter
-      try {
-        w = new TraceWriter(o.output, { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: r.observation.detail })
-      } catch (e) {
-        throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-      }
-      for (const e of r.events) w.write(e)
-      w.close()
+      const r = recordScenario(s, o.output)
       if (o.kernel) process.stderr.write(`${s.name}: kernel observations -> ${await embedKernelObservations(file, s, o.output, o.stored === true)}\n`)
       const refused = r.observation.refused.map((x) => `${x.op}@${x.line}=${x.errno}`).join(' ')
-      process.stderr.write(`${s.name}: ${r.events.length} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
-      if (r.state.violationCount > 0) {
-        process.stderr.write(`${s.name}: the model broke ${r.state.violationCount} event preconditions (a simulator bug): ${r.state.violations[0]?.message}\n`)
+      process.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
+      if (r.truth.violationCount > 0) {
+        process.stderr.write(`${s.name}: the model broke ${r.truth.violationCount} event preconditions (a simulator bug): ${r.truth.violations[0]?.message}\n`)
         process.exitCode = 1
       }
     })
+}
+
+/**
+ * recordScenario - simulate @s and stream its events into trace @output (through a temporary file beside
+ * it, renamed into place at the end; removed if anything fails). @returns the run
+ */
+export function recordScenario(s: Parameters<typeof simulateTo>[0], output: string): SimRun {
+  const source: TraceSource = { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: simDetail() }
+  const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`)
+  let w: TraceWriter
+  try {
+    w = new TraceWriter(tmp, source)
+  } catch (e) {
+    throw ioError(output, e)
+  }
+  try {
+    const r = simulateTo(s, (e) => w.write(e))
+    if (r.observation.detail !== source.detail) throw new Error(`model bug: the header's detail '${source.detail}' is not the run's '${r.observation.detail}'`)
+    w.close()
+    try {
+      renameSync(tmp, output)
+    } catch (e) {
+      throw ioError(output, e)
+    }
+    return r
+  } catch (e) {
+    w.abort()
+    rmSync(tmp, { force: true })
+    throw e
+  }
 }

@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { FatalScenarioError, parseScenario, simulateScenario, type PageObserver, type ParsedScenario, type SimResult } from '@mmsim/kernel'
+import {
+  FatalScenarioError, parseScenario, runScenario, simulateScenario,
+  type EventSink, type PageObserver, type ParsedScenario, type SimResult, type SimRun,
+} from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
 /** readParsedScenario - read and parse scenario @file; unreadable files and parse errors become UserErrors. */
@@ -21,6 +24,16 @@ export function readParsedScenario(file: string): ParsedScenario {
 export function simulate(s: ParsedScenario, observer: PageObserver | null = null): SimResult {
   try {
     return simulateScenario(s, observer)
+  } catch (e) {
+    if (e instanceof FatalScenarioError) throw new UserError(e.message)
+    throw e
+  }
+}
+
+/** simulateTo - run @s on the simulated kernel, handing each event to @sink as it is emitted (none kept); a refused fork becomes a UserError. */
+export function simulateTo(s: ParsedScenario, sink: EventSink, observer: PageObserver | null = null): SimRun {
+  try {
+    return runScenario(s, sink, observer)
   } catch (e) {
     if (e instanceof FatalScenarioError) throw new UserError(e.message)
     throw e

@@ -13,24 +13,26 @@ import { anonAllowableOrders, PMD_ORDER, suitableOrder } from './thpPolicy.ts'
  * @see do_huge_pmd_anonymous_page(), do_anonymous_page(), alloc_anon_folio() — mm/huge_memory.c, mm/memory.c
  */
 export function anonFault(ctx: SimContext, pid: number, vpn: number, write: boolean, m: MapRec, vma: Vma): void {
-  const orders = anonAllowableOrders(ctx.knobs, vma)
+  let orders = ctx.anonOrders.get(vma.thp)
+  if (orders === undefined) ctx.anonOrders.set(vma.thp, (orders = anonAllowableOrders(ctx.knobs, vma)))
   if (orders[0] === PMD_ORDER && ctx.pmdNone(pid, vpn) && suitableOrder(vma, vpn, PMD_ORDER)) {
     const base = vpn - (vpn % 512)
     ctx.prepareAnonVma(pid, vpn)
     if (!write) {
-      ctx.emit('zeropage/mapped', { pid, vpn: base, folio: ctx.hugeZeroPfn, level: 'pmd' })
+      ctx.emitZero('zeropage/mapped', pid, base, ctx.hugeZeroPfn, 'pmd')
       return
     }
     const folio = ctx.allocFolio(PMD_ORDER, 'anon')
-    ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
+    ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, 512, 'pmd')
     return
   }
   if (!write) {
-    ctx.emit('zeropage/mapped', { pid, vpn, folio: ctx.zeroPfn, level: 'pte' })
+    ctx.emitZero('zeropage/mapped', pid, vpn, ctx.zeroPfn, 'pte')
     return
   }
   let order = 0
-  for (const o of orders) {
+  for (let x = 0; x < orders.length; x++) {
+    const o = orders[x]!
     if (o === PMD_ORDER || !suitableOrder(vma, vpn, o)) continue
     const n = 2 ** o
     const lo = vpn - (vpn % n)
@@ -45,5 +47,5 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   const lo = vpn - (vpn % n)
   ctx.prepareAnonVma(pid, vpn)
   const folio = ctx.allocFolio(order, 'anon')
-  ctx.emit('rmap/newAnonAdded', { pid, vpn: lo, folio, page: folio, nrPages: n, level: 'pte' })
+  ctx.emitPteRmap('rmap/newAnonAdded', pid, lo, folio, folio, n, 'pte')
 }

@@ -11,6 +11,8 @@ import type { Vma } from '@mmsim/core'
 export class AnonVmaMap {
   private readonly ranges = new Map<number, [number, number, number][]>()
   private nextId = 1
+  /** bumped on every change (callers cache answers derived from the map) */
+  version = 0
 
   /** has - does the VMA piece of @pid at @vpn have an anon_vma? */
   has(pid: number, vpn: number): boolean {
@@ -19,8 +21,13 @@ export class AnonVmaMap {
 
   /** id - which anon_vma the VMA piece of @pid at @vpn has (0: none); split parts share one. */
   id(pid: number, vpn: number): number {
-    const r = (this.ranges.get(pid) ?? []).find(([a, b]) => a <= vpn && vpn < b)
-    return r === undefined ? 0 : r[2]
+    const rs = this.ranges.get(pid)
+    if (rs === undefined) return 0
+    for (let i = 0; i < rs.length; i++) {
+      const r = rs[i]!
+      if (r[0] <= vpn && vpn < r[1]) return r[2]
+    }
+    return 0
   }
 
   /**
@@ -43,11 +50,13 @@ export class AnonVmaMap {
     let r = this.ranges.get(pid)
     if (r === undefined) this.ranges.set(pid, (r = []))
     r.unshift([a, b, id])
+    this.version++
   }
 
   /** fork - @child's VMAs have anon_vmas where @pid's do (new ones: anon_vma_fork() gives each its own). */
   fork(pid: number, child: number): void {
     this.ranges.set(child, (this.ranges.get(pid) ?? []).map(([a, b]) => [a, b, this.nextId++]))
+    this.version++
   }
 
   /** move - mremap moved [vpn, vpn + nr) of @pid to @newVpn: the anon_vma moves with it. */
@@ -62,5 +71,6 @@ export class AnonVmaMap {
   /** exit - @pid is gone. */
   exit(pid: number): void {
     this.ranges.delete(pid)
+    this.version++
   }
 }

@@ -3,7 +3,8 @@ import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fileIndex } from './fileFault.ts'
 import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
 import { kernelVma } from './vmaOps.ts'
-import { zapPtes } from './zap.ts'
+import { FolioList } from './pfnBits.ts'
+import { freeTouched, zapPtes } from './zap.ts'
 
 /**
  * collapseOp - MADV_COLLAPSE of [vpn, vpn + nr) of @pid: synchronous khugepaged collapse of every whole
@@ -45,11 +46,11 @@ function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): bo
     const pfn = ctx.entry(pid, base + i)
     if (pfn >= 0 && ctx.data.has(pfn)) ctx.data.add(folio + i)
   }
-  const touched = new Set<number>()
+  const touched = new FolioList()
   zapPtes(ctx, pid, base, base + 512, touched)
   ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
-  for (const h of touched) ctx.freeIfUnused(h)
+  freeTouched(ctx, touched)
   return true
 }
 

@@ -25,7 +25,7 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   // 1. the alias: missing page-cache pages of the file range are created
   if (pc !== undefined) populate(ctx, m, first, nr)
   // 2. UFFDIO_REGISTER (minor): every VMA in the range must be shmem or HugeTLB
-  const vmas = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < first + nr && v.end > first)
+  const vmas = ctx.vmas(pid).filter((v) => v.start < first + nr && v.end > first)
   if (vmas.length === 0 || vmas.some((v) => v.kind !== 'shmem' && v.kind !== 'hugetlb')) throw new Refusal('EINVAL')
   // 3. UFFDIO_CONTINUE: the whole range must lie in the VMA at its start (ENOENT)
   const vma = ctx.vma(pid, first)

@@ -1,5 +1,5 @@
-import { pteBatches } from './pteBatch.ts'
-import type { MapRec, SimContext } from './simContext.ts'
+import { forEachPteBatch } from './pteBatch.ts'
+import { K_ANON, K_HUGEZERO, K_ZERO, type MapRec, type SimContext } from './simContext.ts'
 
 /**
  * fork - @parent forks @child: the child gets every VMA but VM_DONTCOPY ones and copies of the
@@ -22,7 +22,7 @@ export function fork(ctx: SimContext, parent: string, child: string, pid: number
   const table = new Map<string, MapRec>()
   for (const [name, m] of ctx.mappings(parent)) table.set(name, { ...m })
   ctx.procs.set(child, table)
-  const vmas = ctx.tx.vmas(pid) ?? []
+  const vmas = ctx.vmas(pid)
   const recs = [...ctx.mappings(parent).values()]
   for (const v of vmas) {
     if (v.dontfork) continue
@@ -37,24 +37,22 @@ export function fork(ctx: SimContext, parent: string, child: string, pid: number
 }
 
 function copyRange(ctx: SimContext, pid: number, cpid: number, lo: number, hi: number): void {
+  const copy = (v: number, pfn: number, n: number, head: number, kind: number): void => {
+    if (kind === K_ZERO) ctx.emitZero('zeropage/mapped', cpid, v, head, 'pte')
+    else ctx.emitDup(kind === K_ANON ? 'rmap/anonDuplicated' : 'rmap/fileDuplicated', pid, cpid, v, head, pfn, n, 'pte')
+  }
   for (let k = Math.floor(lo / 512); k * 512 < hi; k++) {
-    const s = ctx.pmdSlot(pid, k * 512)
-    if (s === undefined) continue
-    if (s.huge >= 0) {
-      const f = ctx.folio(s.huge)
-      if (f.kind === 'anon') ctx.emit('rmap/anonDuplicated', { pid, child: cpid, vpn: k * 512, folio: f.pfn, page: f.pfn, nrPages: 512, level: 'pmd' })
-      else if (f.kind === 'hugezero') ctx.emit('zeropage/mapped', { pid: cpid, vpn: k * 512, folio: f.pfn, level: 'pmd' })
+    const leaf = ctx.pmdLeaf(pid, k * 512)
+    if (leaf >= 0) {
+      const kind = ctx.kindOf(leaf)
+      if (kind === K_ANON) ctx.emitDup('rmap/anonDuplicated', pid, cpid, k * 512, leaf, leaf, 512, 'pmd')
+      else if (kind === K_HUGEZERO) ctx.emitZero('zeropage/mapped', cpid, k * 512, leaf, 'pmd')
       continue
     }
-    if (s.present === 0) continue
+    const tab = ctx.pteTable(pid, k * 512)
+    if (tab === undefined || tab[512] === 0) continue
     const a = Math.max(lo, k * 512)
     const b = Math.min(hi, k * 512 + 512)
-    for (const { vpn: v, pfn, nr: n, folio: f } of pteBatches(ctx, pid, a, b)) {
-      if (f.kind === 'zero') ctx.emit('zeropage/mapped', { pid: cpid, vpn: v, folio: f.pfn, level: 'pte' })
-      else {
-        const type = f.kind === 'anon' ? 'rmap/anonDuplicated' : 'rmap/fileDuplicated'
-        ctx.emit(type, { pid, child: cpid, vpn: v, folio: f.pfn, page: pfn, nrPages: n, level: 'pte' })
-      }
-    }
+    forEachPteBatch(ctx, pid, a, b, copy)
   }
 }

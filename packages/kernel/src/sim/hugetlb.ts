@@ -136,7 +136,7 @@ function hpagesOf(ctx: SimContext, pid: number, vpn: number): number {
   for (const t of ctx.procs.values()) {
     for (const m of t.values()) if (m.hpages > 1 && m.start <= vpn && vpn < m.start + m.nrPages) return m.hpages
   }
-  const pt = ctx.tx.procTables(pid)
+  const pt = ctx.tables(pid)
   return pt !== undefined && pt.puds.size > 0 ? 262144 : 512
 }
 

@@ -4,12 +4,15 @@
  * API summary:
  * - simulateScenario(parsed): SimResult {events, observation, state} — throws FatalScenarioError on a
  *   refused fork; refusals are in observation.refused.
+ * - runScenario(parsed, sink): SimRun {events (count), observation, truth} — the same run, each event handed
+ *   to sink as it is emitted (a scratch object) and none kept; simDetail(observer) is its observation's detail.
  * - compareObservations(model, kernel, ignore?): Comparison {agree, checks, pages, differences}.
  * - scenarioHash(statements): hash of the normalised scenario (printScenario text).
  * - MODEL_DETAIL: the `detail` of model observation documents.
  */
-export { simulateScenario, FatalScenarioError, MODEL_DETAIL } from './simulateScenario.ts'
-export type { SimResult } from './simulateScenario.ts'
+export { runScenario, simDetail, simulateScenario, FatalScenarioError, MODEL_DETAIL } from './simulateScenario.ts'
+export type { SimResult, SimRun } from './simulateScenario.ts'
+export type { EventSink } from './simContext.ts'
 export { compareObservations } from './compareObservations.ts'
 export type { Comparison, ObservationDifference } from './compareObservations.ts'
 export { scenarioHash } from './scenarioHash.ts'

@@ -42,7 +42,7 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
     case 'dofork': {
       // madvise_update_vma(): a VMA whose flags do not change is left alone (no split)
       const advice = st.advice
-      const changes = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn && flagChanges(v, advice))
+      const changes = ctx.vmas(pid).filter((v) => v.start < vpn + nr && v.end > vpn && flagChanges(v, advice))
       if (changes.length === 0) break
       if (isHugetlb(m)) {
         // a HugeTLB VMA splits only at huge-page boundaries (hugetlb_vm_op_split)
@@ -205,7 +205,7 @@ function splitLarge(ctx: SimContext, head: number): void {
 
 /** reclaimFolio - shrink_folio_list() on one isolated folio, without swap. */
 function reclaimFolio(ctx: SimContext, head: number): void {
-  const f = ctx.tx.folio(head)
+  const f = ctx.truth.folio(head)
   if (f === undefined) return
   if (f.kind === 'anon') {
     if (f.order > 0) splitAnonFolio(ctx, head)

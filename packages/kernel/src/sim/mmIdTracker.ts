@@ -1,4 +1,4 @@
-import type { FolioRec, MmEvent } from '@mmsim/core'
+import { CHUNK_PAGES, KIND, type MmEvent, type TruthState } from '@mmsim/core'
 
 interface Slots {
   ids: [number, number]
@@ -8,9 +8,11 @@ interface Slots {
 
 const NONE = -1
 
-/** Reader - what the tracker needs of the simulator's state. */
+const MASK = CHUNK_PAGES - 1
+
+/** Reader - what the tracker needs of the simulator's state: the ground truth after the event. */
 interface Reader {
-  tx: { folio(pfn: number): FolioRec | undefined }
+  truth: TruthState
 }
 
 /**
@@ -46,23 +48,30 @@ export class MmIdTracker {
     }
   }
 
-  /** mappedShared - folio_maybe_mapped_shared() of @f. */
-  mappedShared(f: FolioRec): boolean {
+  /** mappedShared - folio_maybe_mapped_shared() of the live folio @f ({order, kind, ptes, entire}, head @pfn). */
+  mappedShared(f: { pfn: number; order: number; kind: string; ptes: number; entire: number }): boolean {
     const total = f.ptes + f.entire
     if (f.order === 0 || f.kind === 'hugetlb') return total > 1
     if (total <= 1) return false
     return this.slots.get(f.pfn)?.shared ?? false
   }
 
-  /** sharedBit - the raw FOLIO_MM_IDS_SHARED bit of large folio @f. */
-  sharedBit(f: FolioRec): boolean {
-    return this.slots.get(f.pfn)?.shared ?? false
+  /** sharedBit - the raw FOLIO_MM_IDS_SHARED bit of large folio @head. */
+  sharedBit(head: number): boolean {
+    if (this.slots.size === 0) return false
+    return this.slots.get(head)?.shared ?? false
   }
 
-  private tracked(r: Reader, pfn: number): FolioRec | undefined {
-    const f = r.tx.folio(pfn)
-    if (f === undefined || f.order === 0 || f.kind === 'hugetlb' || f.kind === 'zero' || f.kind === 'hugezero') return undefined
-    return f
+  /** tracked - the folio_mapcount() of folio @pfn if it is a large folio with MM-ID slots, else -1. */
+  private tracked(r: Reader, pfn: number): number {
+    const folios = r.truth.folios
+    const order = folios.headOrder(pfn)
+    if (order <= 0) return -1
+    const c = folios.chunk(pfn)!
+    const j = pfn & MASK
+    const kind = c.kind[j]!
+    if (kind === KIND.hugetlb || kind === KIND.zero || kind === KIND.hugezero) return -1
+    return c.ptes[j]! + c.entire[j]!
   }
 
   private get(pfn: number): Slots {
@@ -72,10 +81,9 @@ export class MmIdTracker {
   }
 
   private add(r: Reader, pfn: number, mm: number, diff: number): void {
-    const f = this.tracked(r, pfn)
-    if (f === undefined) return
+    const total = this.tracked(r, pfn)
+    if (total < 0) return
     const s = this.get(pfn)
-    const total = f.ptes + f.entire
     if (s.ids[0] === mm) s.counts[0] += diff
     else if (s.ids[1] === mm) s.counts[1] += diff
     else if (s.ids[0] === NONE) {
@@ -90,14 +98,13 @@ export class MmIdTracker {
   }
 
   private sub(r: Reader, pfn: number, mm: number, diff: number): void {
-    const f = this.tracked(r, pfn)
-    if (f === undefined) return
+    const total = this.tracked(r, pfn)
+    if (total < 0) return
     const s = this.get(pfn)
-    const total = f.ptes + f.entire
-    for (const i of [0, 1] as const) {
+    for (let i = 0; i < 2; i++) {
       if (s.ids[i] !== mm) continue
-      s.counts[i] -= diff
-      if (s.counts[i] > 0) return
+      s.counts[i]! -= diff
+      if (s.counts[i]! > 0) return
       s.ids[i] = NONE
       s.counts[i] = 0
       break
@@ -109,18 +116,18 @@ export class MmIdTracker {
     const old = this.slots.get(pfn)
     this.slots.delete(pfn)
     if (newOrder === 0 || old === undefined) return
-    const f0 = r.tx.folio(pfn)
-    if (f0 === undefined) return
+    const folios = r.truth.folios
+    if (folios.headOrder(pfn) < 0) return
     // the split unmapped and remapped every page: rebuild each new folio's slots from its owners
     for (let p = pfn; ; p += 2 ** newOrder) {
-      const f = r.tx.folio(p)
-      if (f === undefined || f.order !== newOrder) break
+      if (folios.headOrder(p) !== newOrder) break
+      const owners = folios.chunk(p)!.ownerList(p & MASK)
       const s = this.get(p)
-      for (let i = 0; i < f.owners.length && i < 4; i += 2) {
-        s.ids[i / 2] = f.owners[i]!
-        s.counts[i / 2] = f.owners[i + 1]!
+      for (let i = 0; i < owners.length && i < 4; i += 2) {
+        s.ids[i / 2] = owners[i]!
+        s.counts[i / 2] = owners[i + 1]!
       }
-      s.shared = f.owners.length > 2
+      s.shared = owners.length > 2
     }
   }
 }

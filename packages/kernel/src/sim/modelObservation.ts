@@ -91,7 +91,7 @@ function hugetlbTables(ctx: SimContext, head: number): number {
   const tables = new Set<string>()
   for (let i = 0; i < f.owners.length; i += 2) {
     const pid = f.owners[i]!
-    for (const v of ctx.tx.vmas(pid) ?? []) {
+    for (const v of ctx.vmas(pid)) {
       if (v.kind !== 'hugetlb') continue
       const step = 2 ** f.order
       for (let a = v.start - (v.start % step); a < v.end; a += step) if (ctx.entry(pid, a) === head) tables.add(ctx.pmdShare.tableId(pid, a) + `@${a % 262144}`)

@@ -1,12 +1,13 @@
-import type { MmEvent, Txn } from '@mmsim/core'
+import type { MmEvent, TruthState } from '@mmsim/core'
 
 /**
  * PageObserver - what `mmsim observe --strategy ID` plugs into the simulated kernel: @onEvent sees every
- * event right after the ground truth applied it (@truth: the transaction, read-only); @page answers what
+ * event right after the ground truth applied it (@truth: the flat ground truth, read-only; @e may be a scratch
+ * object reused for the next event of its type: copy it to keep it); @page answers what
  * /proc/kpagecount and pagemap bit 56 show for present page @pfn mapped at @level under that scheme.
  */
 export interface PageObserver {
   detail: string
-  onEvent(e: MmEvent, truth: Txn): void
+  onEvent(e: MmEvent, truth: TruthState): void
   page(pfn: number, level: 'pte' | 'pmd' | 'pud'): { mapcount: number; exclusive: boolean }
 }

@@ -1,31 +1,43 @@
-import type { FolioRec } from '@mmsim/core'
-import type { SimContext } from './simContext.ts'
-
-/** PteBatch - @nr consecutive present PTEs of one process from @vpn mapping consecutive pages from @pfn of @folio. */
-export interface PteBatch {
-  vpn: number
-  pfn: number
-  nr: number
-  folio: FolioRec
-}
+import { K_ZERO, type SimContext } from './simContext.ts'
 
 /**
- * pteBatches - the present PTEs of @pid in [lo, hi) (inside one page table), batched the way the kernel's
- * folio_pte_batch() does: runs of consecutive pages of one folio. A zero-page PTE is a batch of one.
+ * PteBatchFn - @nr consecutive present PTEs from @vpn mapping consecutive pages from @pfn of the folio with
+ * head @head (kind code @kind, see K_ANON ...).
+ */
+export type PteBatchFn = (vpn: number, pfn: number, nr: number, head: number, kind: number) => void
+
+/**
+ * forEachPteBatch - the present PTEs of @pid in [lo, hi) (inside one page table), batched the way the
+ * kernel's folio_pte_batch() does: runs of consecutive pages of one folio. A zero-page PTE is a batch of one.
+ * @fn may change the entries of the batch it is given (zap, fork): the walk reads each entry after the
+ * previous batch was handled, as the kernel's loop does. Allocates nothing.
  * @see folio_pte_batch() — mm/internal.h
  */
-export function* pteBatches(ctx: SimContext, pid: number, lo: number, hi: number): Generator<PteBatch> {
+export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: number, fn: PteBatchFn): void {
+  const k = Math.floor(lo / 512)
+  const folios = ctx.truth.folios
   let v = lo
   while (v < hi) {
-    const pfn = ctx.entry(pid, v)
+    const pt = ctx.truth.procTables(pid)
+    if (pt === undefined) return
+    const direct = pt.pmdLeaf(k) === undefined && pt.pudLeaf(v) === undefined
+    const tab = pt.table(k)
+    if (direct && tab === undefined) return
+    const pfn = direct ? tab![v - k * 512]! - 1 : pt.entryAt(v)
     if (pfn < 0) {
       v++
       continue
     }
-    const f = ctx.folioAt(pfn)!
+    const order = folios.orderAt(pfn)
+    const head = pfn - (pfn % 2 ** order)
+    const kind = ctx.kindOf(head)
     let n = 1
-    if (f.kind !== 'zero') while (v + n < hi && pfn + n < f.pfn + 2 ** f.order && ctx.entry(pid, v + n) === pfn + n) n++
-    yield { vpn: v, pfn, nr: n, folio: f }
+    if (kind !== K_ZERO) {
+      const end = head + 2 ** order
+      if (direct) while (v + n < hi && pfn + n < end && tab![v + n - k * 512] === pfn + n + 1) n++
+      else while (v + n < hi && pfn + n < end && pt.entryAt(v + n) === pfn + n) n++
+    }
+    fn(v, pfn, n, head, kind)
     v += n
   }
 }

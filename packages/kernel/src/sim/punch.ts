@@ -1,5 +1,6 @@
 import { hugetlbPunch } from './hugetlb.ts'
 import { dropFromCache } from './pageCache.ts'
+import { FolioList } from './pfnBits.ts'
 import type { MapRec, SimContext } from './simContext.ts'
 import { splitPmd, zapPtes } from './zap.ts'
 
@@ -74,7 +75,7 @@ export function unmapFolio(ctx: SimContext, file: number, head: number): void {
         const pfn = ctx.entry(pid, v)
         if (pfn < head || pfn >= head + n) continue
         if (ctx.pmdLeaf(pid, v) === head) splitPmd(ctx, pid, v)
-        else zapPtes(ctx, pid, v, v + 1, new Set())
+        else zapPtes(ctx, pid, v, v + 1, new FolioList())
       }
     }
   }

@@ -1,6 +1,6 @@
 import {
-  applyEvent, emptyState, entryAt, mmEvent, trieGet, Txn,
-  type EventOf, type FolioRec, type MmEvent, type MmState, type PmdSlot, type Vma,
+  CHUNK_PAGES, KIND, mmEvent, truthFolioRec, TruthState,
+  type EventOf, type FolioKind, type FolioRec, type MmEvent, type TruthProcTables, type Vma,
 } from '@mmsim/core'
 import type { RefusedOp } from '../live/observation.ts'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
@@ -9,7 +9,17 @@ import { AnonVmaMap } from './anonVmaMap.ts'
 import type { PageObserver } from './pageObserver.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
+import { PfnBits } from './pfnBits.ts'
 import { PmdShareState } from './pmdShare.ts'
+
+const MASK = CHUNK_PAGES - 1
+/** folio kind codes of the flat truth's chunks (FolioChunk.kind) */
+export const K_ANON = KIND.anon
+export const K_FILE = KIND.file
+export const K_SHMEM = KIND.shmem
+export const K_HUGETLB = KIND.hugetlb
+export const K_ZERO = KIND.zero
+export const K_HUGEZERO = KIND.hugezero
 
 /**
  * MapRec - one scenario mapping name of one process, as the simulated kernel placed it.
@@ -44,25 +54,74 @@ export interface PageCacheFile {
 }
 
 /**
+ * EventSink - where the simulated kernel hands every event as it is emitted, after the ground truth applied
+ * it. The event object may be a scratch object reused for the next event of its type: copy it to keep it.
+ */
+export type EventSink = (e: MmEvent) => void
+
+/**
+ * ReclaimedTables - PTE tables freed by MADV_DONTNEED's page-table reclaim (pmd_none again), per process by
+ * PMD index; a PTE-level rmap add there makes the table live again.
+ */
+export class ReclaimedTables {
+  private readonly byPid = new Map<number, Set<number>>()
+  /** tables held, over every process */
+  size = 0
+
+  has(pid: number, k: number): boolean {
+    return this.size > 0 && this.byPid.get(pid)?.has(k) === true
+  }
+
+  add(pid: number, k: number): void {
+    let s = this.byPid.get(pid)
+    if (s === undefined) this.byPid.set(pid, (s = new Set()))
+    if (!s.has(k)) {
+      s.add(k)
+      this.size++
+    }
+  }
+
+  delete(pid: number, k: number): void {
+    if (this.size === 0) return
+    const s = this.byPid.get(pid)
+    if (s !== undefined && s.delete(k)) this.size--
+  }
+}
+
+type Ev<T extends MmEvent['type']> = { -readonly [K in keyof EventOf<T>]: EventOf<T>[K] }
+type PteRmapType = 'rmap/newAnonAdded' | 'rmap/removed'
+type DupType = 'rmap/anonDuplicated' | 'rmap/fileDuplicated'
+type ZeroType = 'zeropage/mapped' | 'zeropage/unmapped'
+type Level = 'pte' | 'pmd' | 'pud'
+
+/**
  * SimContext - the simulated kernel's whole state while a scenario runs: the ground-truth MM state
- * (an open core transaction every event is applied to as it is emitted), plus what the core state does
- * not hold and the kernel decides with: page contents (zero or not), page caches, anon_vma presence,
- * MM-ID "mapped shared" tracking, reclaimed page tables, HugeTLB pools.
+ * (a flat {@link TruthState} every event is applied to as it is emitted, then handed to the {@link sink}),
+ * plus what the ground truth does not hold and the kernel decides with: page contents (zero or not), page
+ * caches, anon_vma presence, MM-ID "mapped shared" tracking, reclaimed page tables, HugeTLB pools.
+ *
+ * The hot paths (faults, COW, fork's PTE copy, zap) emit through the typed emitters ({@link emitAlloc},
+ * {@link emitPteRmap}, ...) that fill one scratch event per type, and read the truth through the numeric
+ * accessors ({@link entry}, {@link headOf}, {@link kindOf}, {@link mapcountOf}, ...): nothing is allocated
+ * per page. The FolioRec accessors ({@link folio}, {@link folioAt}) build a record per call (cold paths).
  */
 export class SimContext {
-  tx: Txn
-  readonly events: MmEvent[] = []
+  readonly truth = new TruthState()
+  /** where events go after the truth applied them (null: nowhere) */
+  sink: EventSink | null = null
+  /** events emitted so far */
+  emitted = 0
   cause = ''
   readonly alloc = new PageAllocator()
   readonly mmIds = new MmIdTracker()
   readonly anonVmas = new AnonVmaMap()
   /** PFNs whose contents are not all zero */
-  readonly data = new Set<number>()
+  readonly data = new PfnBits()
   readonly files = new Map<number, PageCacheFile>()
   /** per process name: mapping name -> placement */
   readonly procs = new Map<string, Map<string, MapRec>>()
-  /** `pid:pmdKey` of PTE tables freed by MADV_DONTNEED's page-table reclaim (pmd_none again) */
-  readonly reclaimed = new Set<string>()
+  /** PTE tables freed by MADV_DONTNEED's page-table reclaim (pmd_none again) */
+  readonly reclaimed = new ReclaimedTables()
   readonly refused: RefusedOp[] = []
   /** HugeTLB free pools by order: head PFNs */
   readonly pool = new Map<number, number[]>()
@@ -72,14 +131,24 @@ export class SimContext {
   readonly hugetlbAnon = new Set<number>()
   /** HugeTLB PMD tables shared between mms */
   readonly pmdShare = new PmdShareState()
+  /** anonAllowableOrders() by VMA THP advice (the knobs are fixed for a run) */
+  readonly anonOrders = new Map<string, number[]>()
   vmemmapDelta = 0
   zeroPfn = -1
   hugeZeroPfn = -1
   private nextFile = 1
 
-  constructor(readonly knobs: KnobSettings, base: MmState = emptyState()) {
-    this.tx = new Txn(base)
-  }
+  private readonly sAlloc: Ev<'folio/allocated'> = { type: 'folio/allocated', folio: 0, order: 0, kind: 'anon', file: 0, index: 0, cause: '' }
+  private readonly sFreed: Ev<'folio/freed'> = { type: 'folio/freed', folio: 0, cause: '' }
+  private readonly sNewAnon: Ev<'rmap/newAnonAdded'> = { type: 'rmap/newAnonAdded', pid: 0, vpn: 0, folio: 0, page: 0, nrPages: 0, level: 'pte', cause: '' }
+  private readonly sRemoved: Ev<'rmap/removed'> = { type: 'rmap/removed', pid: 0, vpn: 0, folio: 0, page: 0, nrPages: 0, level: 'pte', cause: '' }
+  private readonly sAnonDup: Ev<'rmap/anonDuplicated'> = { type: 'rmap/anonDuplicated', pid: 0, child: 0, vpn: 0, folio: 0, page: 0, nrPages: 0, level: 'pte', cause: '' }
+  private readonly sFileDup: Ev<'rmap/fileDuplicated'> = { type: 'rmap/fileDuplicated', pid: 0, child: 0, vpn: 0, folio: 0, page: 0, nrPages: 0, level: 'pte', cause: '' }
+  private readonly sZeroMapped: Ev<'zeropage/mapped'> = { type: 'zeropage/mapped', pid: 0, vpn: 0, folio: 0, level: 'pte', cause: '' }
+  private readonly sZeroUnmapped: Ev<'zeropage/unmapped'> = { type: 'zeropage/unmapped', pid: 0, vpn: 0, folio: 0, level: 'pte', cause: '' }
+  private readonly sReused: Ev<'rmap/anonReused'> = { type: 'rmap/anonReused', folio: 0, page: 0, nrPages: 0, cause: '' }
+
+  constructor(readonly knobs: KnobSettings) {}
 
   /** newFile - a fresh file id with its page cache. */
   newFile(kind: PageCacheFile['kind'], pages: number): number {
@@ -91,82 +160,179 @@ export class SimContext {
   /** observer - a mapcount scheme riding along: sees every event, answers kpagecount/pagemap at checks */
   observer: PageObserver | null = null
 
-  /** emit - build the event @type with @payload and the current cause, apply it, record it. */
+  /** emit - build the event @type with @payload and the current cause, apply it, hand it on (allocates: cold paths). */
   emit<T extends MmEvent['type']>(type: T, payload: Omit<EventOf<T>, 'type' | 'cause'>): void {
-    const e = mmEvent(type, payload, this.cause)
-    applyEvent(this.tx, e)
-    this.observer?.onEvent(e, this.tx)
-    this.events.push(e)
+    this.dispatch(mmEvent(type, payload, this.cause))
+  }
+
+  private dispatch(e: MmEvent): void {
+    this.truth.apply(e)
+    this.observer?.onEvent(e, this.truth)
+    this.sink?.(e)
+    this.emitted++
     this.mmIds.after(this, e)
-    const x = e as MmEvent
-    if ((x.type === 'rmap/newAnonAdded' || x.type === 'rmap/anonAdded' || x.type === 'rmap/fileAdded') && x.level === 'pte') {
-      this.reclaimed.delete(`${x.pid}:${Math.floor(x.vpn / 512)}`)
+    if (this.reclaimed.size > 0 && (e.type === 'rmap/newAnonAdded' || e.type === 'rmap/anonAdded' || e.type === 'rmap/fileAdded') && e.level === 'pte') {
+      this.reclaimed.delete(e.pid, Math.floor(e.vpn / 512))
     }
   }
 
-  /** commit - the ground-truth state so far; the context goes on with a new transaction on it. */
-  commit(): MmState {
-    const s = this.tx.commit()
-    this.tx = new Txn(s)
-    return s
+  /** emitAlloc - `folio/allocated` of @folio (order, kind, page-cache place), through its scratch event. */
+  emitAlloc(folio: number, order: number, kind: FolioKind, file: number, index: number): void {
+    const e = this.sAlloc
+    e.folio = folio
+    e.order = order
+    e.kind = kind
+    e.file = file
+    e.index = index
+    e.cause = this.cause
+    this.dispatch(e)
   }
 
-  /** folioAt - the live folio containing page @pfn. */
+  /** emitFreed - `folio/freed` of @folio. */
+  emitFreed(folio: number): void {
+    const e = this.sFreed
+    e.folio = folio
+    e.cause = this.cause
+    this.dispatch(e)
+  }
+
+  /** emitPteRmap - `rmap/newAnonAdded` or `rmap/removed` of [page, page + nrPages) of @folio at @vpn of @pid. */
+  emitPteRmap(type: PteRmapType, pid: number, vpn: number, folio: number, page: number, nrPages: number, level: Level): void {
+    const e = type === 'rmap/removed' ? this.sRemoved : this.sNewAnon
+    e.pid = pid
+    e.vpn = vpn
+    e.folio = folio
+    e.page = page
+    e.nrPages = nrPages
+    e.level = level
+    e.cause = this.cause
+    this.dispatch(e)
+  }
+
+  /** emitDup - fork's `rmap/anonDuplicated` / `rmap/fileDuplicated` of [page, page + nrPages) from @pid to @child. */
+  emitDup(type: DupType, pid: number, child: number, vpn: number, folio: number, page: number, nrPages: number, level: Level): void {
+    const e = type === 'rmap/anonDuplicated' ? this.sAnonDup : this.sFileDup
+    e.pid = pid
+    e.child = child
+    e.vpn = vpn
+    e.folio = folio
+    e.page = page
+    e.nrPages = nrPages
+    e.level = level
+    e.cause = this.cause
+    this.dispatch(e)
+  }
+
+  /** emitZero - `zeropage/mapped` / `zeropage/unmapped` of zero folio @folio at @vpn of @pid. */
+  emitZero(type: ZeroType, pid: number, vpn: number, folio: number, level: Level): void {
+    const e = type === 'zeropage/mapped' ? this.sZeroMapped : this.sZeroUnmapped
+    e.pid = pid
+    e.vpn = vpn
+    e.folio = folio
+    e.level = level
+    e.cause = this.cause
+    this.dispatch(e)
+  }
+
+  /** emitReused - `rmap/anonReused` of [page, page + nrPages) of @folio. */
+  emitReused(folio: number, page: number, nrPages: number): void {
+    const e = this.sReused
+    e.folio = folio
+    e.page = page
+    e.nrPages = nrPages
+    e.cause = this.cause
+    this.dispatch(e)
+  }
+
+  // ---- the ground truth, numerically (no allocation) ----
+
+  /** headOf - head PFN of the live folio containing page @pfn, or -1. */
+  headOf(pfn: number): number {
+    return pfn < 0 ? -1 : this.truth.folios.headOf(pfn)
+  }
+
+  /** orderOf - order of live folio @head. */
+  orderOf(head: number): number {
+    return this.truth.folios.orderAt(head)
+  }
+
+  /** kindOf - kind code (K_ANON, ...) of live folio @head. */
+  kindOf(head: number): number {
+    return this.truth.folios.chunk(head)!.kind[head & MASK]!
+  }
+
+  /** mapcountOf - folio_mapcount() of live folio @head: its PTEs plus its PMD/PUD entries. */
+  mapcountOf(head: number): number {
+    const c = this.truth.folios.chunk(head)!
+    const j = head & MASK
+    return c.ptes[j]! + c.entire[j]!
+  }
+
+  /** tables - @pid's page tables (read-only), if it has any. */
+  tables(pid: number): TruthProcTables | undefined {
+    return this.truth.procTables(pid)
+  }
+
+  /** pteTable - @pid's PTE table covering @vpn ([0, 512) PTEs as pfn + 1, [512] present PTEs), if any. */
+  pteTable(pid: number, vpn: number): Int32Array | undefined {
+    return this.truth.procTables(pid)?.table(Math.floor(vpn / 512))
+  }
+
+  /** folioAt - the live folio containing page @pfn, as a record (allocates). */
   folioAt(pfn: number): FolioRec | undefined {
-    for (let o = 0; o <= 18; o++) {
-      const f = this.tx.folio(pfn - (pfn % 2 ** o))
-      if (f !== undefined && f.order >= o && f.pfn + 2 ** f.order > pfn) return f
-    }
-    return undefined
+    const h = this.headOf(pfn)
+    return h < 0 ? undefined : truthFolioRec(this.truth, h)
   }
 
-  /** folio - live folio with head @pfn (must exist). */
+  /** folio - live folio with head @pfn (must exist), as a record (allocates). */
   folio(pfn: number): FolioRec {
-    const f = this.tx.folio(pfn)
+    const f = truthFolioRec(this.truth, pfn)
     if (f === undefined) throw new Error(`model bug: folio 0x${pfn.toString(16)} is not live`)
     return f
   }
 
   /** entry - PFN mapped at @vpn of @pid (any level), or -1. */
   entry(pid: number, vpn: number): number {
-    return entryAt(this.tx.procTables(pid), vpn)
-  }
-
-  /** pmdSlot - the PMD slot covering @vpn of @pid, if any. */
-  pmdSlot(pid: number, vpn: number): PmdSlot | undefined {
-    const pt = this.tx.procTables(pid)
-    return pt === undefined ? undefined : trieGet(pt.pmds, Math.floor(vpn / 512))
+    const pt = this.truth.procTables(pid)
+    return pt === undefined ? -1 : pt.entryAt(vpn)
   }
 
   /** pmdLeaf - the folio head a PMD leaf maps at @vpn's PMD, or -1. */
   pmdLeaf(pid: number, vpn: number): number {
-    return this.pmdSlot(pid, vpn)?.huge ?? -1
+    return this.truth.procTables(pid)?.pmdLeaf(Math.floor(vpn / 512)) ?? -1
   }
 
   /** pmdNone - the PMD covering @vpn is none: no leaf and no (unreclaimed) PTE table. */
   pmdNone(pid: number, vpn: number): boolean {
-    const s = this.pmdSlot(pid, vpn)
-    if (s === undefined) return true
-    if (s.huge >= 0) return false
-    return s.ptes === null || (s.present === 0 && this.reclaimed.has(`${pid}:${Math.floor(vpn / 512)}`))
+    const pt = this.truth.procTables(pid)
+    if (pt === undefined) return true
+    const k = Math.floor(vpn / 512)
+    if (pt.pmdLeaf(k) !== undefined) return false
+    const t = pt.table(k)
+    return t === undefined || (t[512] === 0 && this.reclaimed.has(pid, k))
   }
 
   /** vma - the VMA of @pid containing @vpn. */
   vma(pid: number, vpn: number): Vma | undefined {
-    return this.tx.vmaAt(pid, vpn)
+    return this.truth.vmaAt(pid, vpn)
+  }
+
+  /** vmas - the VMAs of @pid sorted by start (none when @pid is not live). */
+  vmas(pid: number): readonly Vma[] {
+    return this.truth.vmas(pid) ?? []
   }
 
   /** pageMapcount - what /proc/kpagecount says of @pfn: its PTEs plus its folio's PMD/PUD entries. */
   pageMapcount(pfn: number): number {
-    const f = this.folioAt(pfn)
-    if (f === undefined) return 0
-    return (f.pageMaps?.[pfn - f.pfn] ?? 0) + f.entire
+    const h = this.headOf(pfn)
+    if (h < 0) return 0
+    return this.truth.folios.chunk(pfn)!.maps[pfn & MASK]! + this.truth.folios.chunk(h)!.entire[h & MASK]!
   }
 
   /** isExclusive - PageAnonExclusive of @pfn (for PMD/HugeTLB mappings: of the head). */
   isExclusive(pfn: number): boolean {
-    const f = this.folioAt(pfn)
-    return f?.exclusive?.[pfn - f.pfn] === 1
+    if (this.headOf(pfn) < 0) return false
+    return this.truth.folios.chunk(pfn)!.excl[pfn & MASK] === 1
   }
 
   /** mapcount - folio_mapcount(): every entry mapping a page of @f. */
@@ -176,35 +342,43 @@ export class SimContext {
 
   /** freeIfUnused - free folio @head when nothing maps it and no page cache holds it. */
   freeIfUnused(head: number): void {
-    const f = this.tx.folio(head)
-    if (f === undefined || f.ptes + f.entire > 0) return
-    if (f.kind === 'zero' || f.kind === 'hugezero' || f.kind === 'hugetlb') return
-    if (f.kind !== 'anon' && this.inCache(f)) return
-    this.emit('folio/freed', { folio: head })
-    this.forgetData(head, 2 ** f.order)
+    const order = this.truth.folios.headOrder(head)
+    if (order < 0) return
+    const c = this.truth.folios.chunk(head)!
+    const j = head & MASK
+    if (c.ptes[j]! + c.entire[j]! > 0) return
+    const kind = c.kind[j]!
+    if (kind === K_ZERO || kind === K_HUGEZERO || kind === K_HUGETLB) return
+    if (kind !== K_ANON && this.cachedAt(c.file[j]!, c.index[j]!) === head) return
+    this.emitFreed(head)
+    this.forgetData(head, 2 ** order)
   }
 
   /** inCache - does a page cache hold folio @f? */
   inCache(f: FolioRec): boolean {
-    const file = this.files.get(f.file)
-    return file !== undefined && file.cache.get(f.index) === f.pfn
+    return this.cachedAt(f.file, f.index) === f.pfn
+  }
+
+  private cachedAt(file: number, index: number): number {
+    return this.files.get(file)?.cache.get(index) ?? -1
   }
 
   /** forgetData - pages [pfn, pfn + n) no longer hold data. */
   forgetData(pfn: number, n: number): void {
-    for (let i = 0; i < n; i++) this.data.delete(pfn + i)
+    this.data.deleteRange(pfn, n)
   }
 
   /** allocFolio - allocate a folio of @order and @kind (page cache: of @file at @index). */
-  allocFolio(order: number, kind: FolioRec['kind'], file = 0, index = 0): number {
+  allocFolio(order: number, kind: FolioKind, file = 0, index = 0): number {
     const pfn = this.alloc.alloc(order)
-    this.emit('folio/allocated', { folio: pfn, order, kind, file, index })
+    this.emitAlloc(pfn, order, kind, file, index)
     return pfn
   }
 
   /** prepareAnonVma - vmf_anon_prepare(): the VMA of @pid at @vpn gets an anon_vma. */
   prepareAnonVma(pid: number, vpn: number): void {
-    this.anonVmas.mark(pid, vpn, this.tx.vmas(pid) ?? [], mergeableVmas)
+    if (this.anonVmas.has(pid, vpn)) return
+    this.anonVmas.mark(pid, vpn, this.vmas(pid), mergeableVmas)
   }
 
   /** mappings - the mapping table of process @proc. */

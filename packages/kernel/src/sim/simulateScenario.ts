@@ -1,4 +1,4 @@
-import type { MmEvent, MmState } from '@mmsim/core'
+import { toMmState, type MmEvent, type MmState, type TruthState } from '@mmsim/core'
 import type { ObservationDocument } from '../live/observation.ts'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { ScenarioScope } from '../scenario/scenarioScope.ts'
@@ -11,7 +11,7 @@ import { madviseOp } from './madvise.ts'
 import { modelCheck } from './modelObservation.ts'
 import type { PageObserver } from './pageObserver.ts'
 import { punchFile } from './punch.ts'
-import { pidOf, Refusal, SimContext, type MapRec } from './simContext.ts'
+import { pidOf, Refusal, SimContext, type EventSink, type MapRec } from './simContext.ts'
 import { touchOp } from './touch.ts'
 import { exitOp, mmapOp, mprotectOp, mremapOp, munmapOp } from './vmaOps.ts'
 
@@ -30,20 +30,51 @@ export interface SimResult {
   state: MmState
 }
 
+/**
+ * SimRun - one simulated run whose events went to a sink ({@link runScenario}).
+ * @events: how many events were emitted
+ * @truth: the final ground truth (flat; toMmState() gives the legacy view)
+ */
+export interface SimRun {
+  events: number
+  observation: ObservationDocument
+  truth: TruthState
+}
+
 /** FatalScenarioError - the scenario cannot go on (a refused fork), as on the live runner. */
 export class FatalScenarioError extends Error {}
 
+/** simDetail - the `detail` of the observation document a run with @observer gives (known before it runs). */
+export function simDetail(observer: PageObserver | null = null): string {
+  return observer?.detail ?? MODEL_DETAIL
+}
+
 /**
- * simulateScenario - run parsed scenario @s on the simulated Linux 6.18 kernel: its knobs (pools grown
- * and HVO applied first), then every statement, turning each into the core events the kernel would
- * perform; operations the kernel refuses are recorded with its errno and the run goes on.
- * The zero page and the huge zero folio are allocated once at the start.
+ * simulateScenario - run parsed scenario @s on the simulated Linux 6.18 kernel (see {@link runScenario})
+ * and collect every event and the final state in memory (small scenarios: tests, observe, verify).
  * @observer: a mapcount scheme riding along (`mmsim observe --strategy`): it sees every event and answers
  *   the observation's mapcount and exclusive fields instead of the ground-truth shortcut
  */
 export function simulateScenario(s: ParsedScenario, observer: PageObserver | null = null): SimResult {
+  const events: MmEvent[] = []
+  const r = runScenario(s, (e) => void events.push({ ...e }), observer)
+  return { events, observation: r.observation, state: toMmState(r.truth) }
+}
+
+/**
+ * runScenario - run parsed scenario @s on the simulated Linux 6.18 kernel: its knobs (pools grown
+ * and HVO applied first), then every statement, turning each into the core events the kernel would
+ * perform, each handed to @sink as it is emitted (a scratch object: copy it to keep it); operations the
+ * kernel refuses are recorded with its errno and the run goes on. Nothing is kept per event, so memory
+ * follows the simulated state, not the trace. The zero page and the huge zero folio are allocated once
+ * at the start.
+ * @observer: a mapcount scheme riding along (see {@link simulateScenario})
+ * @throws FatalScenarioError on a refused fork (the events emitted before it have gone to @sink)
+ */
+export function runScenario(s: ParsedScenario, sink: EventSink | null, observer: PageObserver | null = null): SimRun {
   const ctx = new SimContext(s.knobs)
   ctx.observer = observer
+  ctx.sink = sink
   const scope = new ScenarioScope()
   const files = new Map<number, number>()
   const fileOf = (scopeFile: number, kind: MapRec['kind'], pages: number): number => {
@@ -70,11 +101,10 @@ export function simulateScenario(s: ParsedScenario, observer: PageObserver | nul
       ctx.refused.push({ line: st.line, op: st.op, errno: e.errno })
     }
   }
-  const state = ctx.commit()
   return {
-    events: ctx.events,
-    state,
-    observation: { format: 'mmsim-observations/1', scenario: s.name, source: 'model', detail: observer?.detail ?? MODEL_DETAIL, refused: ctx.refused, checks },
+    events: ctx.emitted,
+    truth: ctx.truth,
+    observation: { format: 'mmsim-observations/1', scenario: s.name, source: 'model', detail: simDetail(observer), refused: ctx.refused, checks },
   }
 }
 

@@ -9,7 +9,7 @@ import { splitPmd } from './zap.ts'
  * @see __folio_split(), unmap_folio(), remap_page(), try_to_map_unused_to_zeropage() — mm/huge_memory.c, mm/migrate.c
  */
 export function splitAnonFolio(ctx: SimContext, head: number): void {
-  const f0 = ctx.tx.folio(head)
+  const f0 = ctx.truth.folio(head)
   if (f0 === undefined || f0.order === 0 || f0.kind !== 'anon') return
   for (let i = 0; i < f0.owners.length; i += 2) {
     const pid = f0.owners[i]!
@@ -34,9 +34,9 @@ export function splitAnonFolio(ctx: SimContext, head: number): void {
 
 function pmdVpns(ctx: SimContext, pid: number, head: number): number[] {
   const out: number[] = []
-  const pt = ctx.tx.procTables(pid)
+  const pt = ctx.tables(pid)
   if (pt === undefined) return out
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     for (let k = Math.ceil(v.start / 512); k * 512 < v.end; k++) if (ctx.pmdLeaf(pid, k * 512) === head) out.push(k * 512)
   }
   return out
@@ -44,12 +44,13 @@ function pmdVpns(ctx: SimContext, pid: number, head: number): number[] {
 
 /** forEachPte - visit every PTE of @pid mapping a page of [head, head + nr). */
 export function forEachPte(ctx: SimContext, pid: number, head: number, nr: number, fn: (vpn: number, pfn: number) => void): void {
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     for (let k = Math.floor(v.start / 512); k * 512 < v.end; k++) {
-      const s = ctx.pmdSlot(pid, k * 512)
-      if (s === undefined || s.ptes === null || s.present === 0) continue
+      if (ctx.pmdLeaf(pid, k * 512) >= 0) continue
+      const t = ctx.pteTable(pid, k * 512)
+      if (t === undefined || t[512] === 0) continue
       for (let j = 0; j < 512; j++) {
-        const pfn = s.ptes[j]! - 1
+        const pfn = t[j]! - 1
         const vpn = k * 512 + j
         if (pfn >= head && pfn < head + nr && vpn >= v.start && vpn < v.end) fn(vpn, pfn)
       }

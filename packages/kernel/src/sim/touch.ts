@@ -1,3 +1,4 @@
+import type { Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { anonFault } from './anonFault.ts'
@@ -15,8 +16,18 @@ import { wpFault } from './wpFault.ts'
  */
 export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, write: boolean): void {
   const first = m.start + r.offset / PAGE_SIZE
+  // the kernel VMA is the same for every page of its range while the VMAs and anon_vmas do not change
+  let kv: Vma | undefined
+  let kvVmas: readonly Vma[] | null = null
+  let kvVersion = -1
   for (let vpn = first; vpn < first + r.length / PAGE_SIZE; vpn++) {
-    const vma = kernelVma(ctx, pid, vpn)
+    const vmas = ctx.truth.vmas(pid)
+    if (kv === undefined || vpn < kv.start || vpn >= kv.end || vmas !== kvVmas || ctx.anonVmas.version !== kvVersion) {
+      kv = kernelVma(ctx, pid, vpn)
+      kvVmas = vmas
+      kvVersion = ctx.anonVmas.version
+    }
+    const vma = kv
     if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
     if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
     else {

@@ -6,7 +6,8 @@ import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
 import { mappingVpn } from './placement.ts'
 import { pmdTablesFreed } from './pmdShare.ts'
 import { mergeableVmas, Refusal, type MapRec, type SimContext } from './simContext.ts'
-import { splitPmdsAt, zapRange } from './zap.ts'
+import { FolioList } from './pfnBits.ts'
+import { freeTouched, splitPmdsAt, zapRange } from './zap.ts'
 
 const HUGE_PAGES = { hugetlb2M: 512, hugetlb1G: 262144 } as const
 
@@ -74,13 +75,13 @@ export function munmapOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange):
 
 /** coveredPart - does any VMA of @pid overlap [vpn, vpn + nr)? */
 function coveredPart(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
-  return (ctx.tx.vmas(pid) ?? []).some((v) => v.start < vpn + nr && v.end > vpn)
+  return ctx.vmas(pid).some((v) => v.start < vpn + nr && v.end > vpn)
 }
 
 /** fullyCovered - is [vpn, vpn + nr) all inside VMAs of @pid? */
 export function fullyCovered(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
   let at = vpn
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     if (v.end <= at || v.start > at) continue
     at = v.end
     if (at >= vpn + nr) return true
@@ -96,7 +97,7 @@ export function fullyCovered(ctx: SimContext, pid: number, vpn: number, nr: numb
 export function inOneVma(ctx: SimContext, pid: number, vpn: number, nr: number): boolean {
   let prev: Vma | undefined
   let at = vpn
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     if (v.end <= at) continue
     if (v.start > at) return false
     if (prev !== undefined && !sameKernelVma(ctx, pid, prev, v)) return false
@@ -118,7 +119,7 @@ export function sameKernelVma(ctx: SimContext, pid: number, a: Vma, b: Vma): boo
  * range, the kernel merges identical neighbours back, vma_merge_existing_range()).
  */
 export function kernelVma(ctx: SimContext, pid: number, vpn: number): Vma | undefined {
-  const vmas = ctx.tx.vmas(pid) ?? []
+  const vmas = ctx.vmas(pid)
   const i = vmas.findIndex((v) => v.start <= vpn && vpn < v.end)
   if (i < 0) return undefined
   let lo = i
@@ -135,7 +136,7 @@ export function kernelVma(ctx: SimContext, pid: number, vpn: number): Vma | unde
 export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number): [number, number][] {
   const out: [number, number][] = []
   let prev: Vma | undefined
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     if (v.end <= vpn || v.start >= vpn + nr) continue
     const a = Math.max(v.start, vpn)
     const b = Math.min(v.end, vpn + nr)
@@ -159,7 +160,7 @@ export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   // do_mprotect_pkey(): VMA by VMA from the start; at the first gap it stops with ENOMEM, keeping what
   // it changed before the gap
   let nr = 0
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  for (const v of ctx.vmas(pid)) {
     if (v.end <= vpn + nr) continue
     if (v.start > vpn + nr || vpn + nr >= vpn + range) break
     nr = Math.min(v.end, vpn + range) - vpn
@@ -167,7 +168,7 @@ export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   if (nr === 0) throw new Refusal('ENOMEM')
   // mprotect_fixup(): a VMA whose protection does not change is left alone (no split)
   const writable = prot === 'rw'
-  const changes = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn && v.writable !== writable)
+  const changes = ctx.vmas(pid).filter((v) => v.start < vpn + nr && v.end > vpn && v.writable !== writable)
   if (changes.length > 0) {
     checkHugeAligned(m, vpn, nr)
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
@@ -199,7 +200,7 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
     if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
   }
   // one event per core VMA piece (the kernel's merged VMA may be several core VMAs)
-  const pieces = (ctx.tx.vmas(pid) ?? []).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)
+  const pieces = ctx.vmas(pid).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)
   for (const [a, b] of pieces) ctx.emit('vma/moved', { pid, vpn: a, nrPages: b - a, newVpn: newVpn + (a - vpn) })
   ctx.anonVmas.move(pid, vpn, nr, newVpn)
 }
@@ -209,8 +210,8 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
  * @see exit_mmap(), unmap_vmas() — mm/mmap.c, mm/memory.c
  */
 export function exitOp(ctx: SimContext, proc: string, pid: number): void {
-  const touched = new Set<number>()
-  for (const v of ctx.tx.vmas(pid) ?? []) {
+  const touched = new FolioList()
+  for (const v of ctx.vmas(pid)) {
     if (v.kind === 'hugetlb') {
       hugetlbZap(ctx, pid, v.start, v.end - v.start)
       pmdTablesFreed(ctx, pid, v.start, v.end - v.start)
@@ -218,7 +219,7 @@ export function exitOp(ctx: SimContext, proc: string, pid: number): void {
     else zapRange(ctx, pid, v.start, v.end - v.start, { touched })
   }
   for (const m of ctx.mappings(proc).values()) if (isHugetlb(m)) hugetlbUnreserve(ctx, pid, m, m.start, m.nrPages)
-  for (const h of touched) ctx.freeIfUnused(h)
+  freeTouched(ctx, touched)
   ctx.emit('process/exited', { pid })
   ctx.anonVmas.exit(pid)
   ctx.procs.delete(proc)

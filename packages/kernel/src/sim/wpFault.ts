@@ -1,4 +1,4 @@
-import type { MapRec, SimContext } from './simContext.ts'
+import { K_ANON, K_FILE, K_HUGEZERO, K_SHMEM, K_ZERO, type MapRec, type SimContext } from './simContext.ts'
 import { splitPmd } from './zap.ts'
 
 /**
@@ -17,35 +17,37 @@ import { splitPmd } from './zap.ts'
  */
 export function wpFault(ctx: SimContext, pid: number, vpn: number, m: MapRec): void {
   let pfn = ctx.entry(pid, vpn)
-  let f = ctx.folioAt(pfn)!
-  if ((f.kind === 'file' || f.kind === 'shmem') && m.shared) return
+  let h = ctx.headOf(pfn)
+  let kind = ctx.kindOf(h)
+  if ((kind === K_FILE || kind === K_SHMEM) && m.shared) return
   const head = ctx.pmdLeaf(pid, vpn)
   if (head >= 0) {
     const base = vpn - (vpn % 512)
-    if (f.kind === 'hugezero') {
-      ctx.emit('zeropage/unmapped', { pid, vpn: base, folio: head, level: 'pmd' })
+    if (kind === K_HUGEZERO) {
+      ctx.emitZero('zeropage/unmapped', pid, base, head, 'pmd')
       const folio = ctx.allocFolio(9, 'anon')
-      ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
+      ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, 512, 'pmd')
       return
     }
-    if (f.kind === 'anon') {
+    if (kind === K_ANON) {
       if (ctx.isExclusive(head)) return
-      if (f.ptes + f.entire === 1) {
-        ctx.emit('rmap/anonReused', { folio: head, page: head, nrPages: 1 })
+      if (ctx.mapcountOf(h) === 1) {
+        ctx.emitReused(head, head, 1)
         return
       }
     }
     splitPmd(ctx, pid, vpn)
     pfn = ctx.entry(pid, vpn)
     if (pfn < 0) return // a file PMD was zapped: the caller refaults
-    f = ctx.folioAt(pfn)!
+    h = ctx.headOf(pfn)
+    kind = ctx.kindOf(h)
   }
-  if (f.kind === 'anon') {
+  if (kind === K_ANON) {
     if (ctx.isExclusive(pfn)) return
-    const total = f.ptes + f.entire
-    const reuse = f.order === 0 ? total === 1 : total > 1 && !ctx.mmIds.sharedBit(f)
+    const total = ctx.mapcountOf(h)
+    const reuse = ctx.orderOf(h) === 0 ? total === 1 : total > 1 && !ctx.mmIds.sharedBit(h)
     if (reuse) {
-      ctx.emit('rmap/anonReused', { folio: f.pfn, page: pfn, nrPages: 1 })
+      ctx.emitReused(h, pfn, 1)
       return
     }
   }
@@ -57,12 +59,12 @@ export function wpFault(ctx: SimContext, pid: number, vpn: number, m: MapRec): v
  * (a zero page source gives a zeroed page); the old folio is freed if nothing maps it any more.
  */
 export function copyPage(ctx: SimContext, pid: number, vpn: number, pfn: number, m: MapRec): void {
-  const f = ctx.folioAt(pfn)!
+  const h = ctx.headOf(pfn)
   ctx.prepareAnonVma(pid, vpn)
-  if (f.kind === 'zero') ctx.emit('zeropage/unmapped', { pid, vpn, folio: f.pfn, level: 'pte' })
-  else ctx.emit('rmap/removed', { pid, vpn, folio: f.pfn, page: pfn, nrPages: 1, level: 'pte' })
+  if (ctx.kindOf(h) === K_ZERO) ctx.emitZero('zeropage/unmapped', pid, vpn, h, 'pte')
+  else ctx.emitPteRmap('rmap/removed', pid, vpn, h, pfn, 1, 'pte')
   const folio = ctx.allocFolio(0, 'anon')
   if (ctx.data.has(pfn)) ctx.data.add(folio)
-  ctx.emit('rmap/newAnonAdded', { pid, vpn, folio, page: folio, nrPages: 1, level: 'pte' })
-  ctx.freeIfUnused(f.pfn)
+  ctx.emitPteRmap('rmap/newAnonAdded', pid, vpn, folio, folio, 1, 'pte')
+  ctx.freeIfUnused(h)
 }

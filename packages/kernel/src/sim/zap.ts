@@ -1,5 +1,6 @@
-import { pteBatches } from './pteBatch.ts'
-import type { SimContext } from './simContext.ts'
+import { FolioList } from './pfnBits.ts'
+import { forEachPteBatch } from './pteBatch.ts'
+import { K_ANON, K_FILE, K_HUGEZERO, K_SHMEM, K_ZERO, type SimContext } from './simContext.ts'
 
 /**
  * splitPmd - split the PMD leaf of @pid covering @vpn, if there is one.
@@ -12,13 +13,13 @@ export function splitPmd(ctx: SimContext, pid: number, vpn: number): void {
   const head = ctx.pmdLeaf(pid, vpn)
   if (head < 0) return
   const base = vpn - (vpn % 512)
-  const f = ctx.folio(head)
-  if (f.kind === 'anon') ctx.emit('pmd/remapped', { pid, vpn: base, folio: head })
-  else if (f.kind === 'hugezero') {
-    ctx.emit('zeropage/unmapped', { pid, vpn: base, folio: head, level: 'pmd' })
-    for (let i = 0; i < 512; i++) ctx.emit('zeropage/mapped', { pid, vpn: base + i, folio: ctx.zeroPfn, level: 'pte' })
-  } else if (f.kind === 'file' || f.kind === 'shmem') {
-    ctx.emit('rmap/removed', { pid, vpn: base, folio: head, page: head, nrPages: 512, level: 'pmd' })
+  const kind = ctx.kindOf(head)
+  if (kind === K_ANON) ctx.emit('pmd/remapped', { pid, vpn: base, folio: head })
+  else if (kind === K_HUGEZERO) {
+    ctx.emitZero('zeropage/unmapped', pid, base, head, 'pmd')
+    for (let i = 0; i < 512; i++) ctx.emitZero('zeropage/mapped', pid, base + i, ctx.zeroPfn, 'pte')
+  } else if (kind === K_FILE || kind === K_SHMEM) {
+    ctx.emitPteRmap('rmap/removed', pid, base, head, head, 512, 'pmd')
   }
 }
 
@@ -34,7 +35,7 @@ export function splitPmdsAt(ctx: SimContext, pid: number, ...boundaries: number[
 /** ZapOptions - options of zapRange(). */
 export interface ZapOptions {
   /** collect folios that lost mappings here instead of freeing them at the end */
-  touched?: Set<number>
+  touched?: FolioList
 }
 
 /**
@@ -42,43 +43,49 @@ export interface ZapOptions {
  * a PMD leaf only partly inside is split first (anon) or zapped whole (file/shmem, every one of its
  * pages: file PMDs are never split into PTEs); PTEs are cleared in batches of consecutive pages of one
  * folio. Folios left unmapped (anon) are freed at the end, as at the TLB flush.
- * @returns the folio heads that lost mappings
+ * @returns the folio heads that lost mappings, in first-touch order
  * @see zap_page_range_single(), zap_pmd_range(), zap_huge_pmd(), zap_pte_range() — mm/memory.c, mm/huge_memory.c
  */
-export function zapRange(ctx: SimContext, pid: number, vpn: number, nr: number, opts: ZapOptions = {}): Set<number> {
-  const touched = opts.touched ?? new Set<number>()
+export function zapRange(ctx: SimContext, pid: number, vpn: number, nr: number, opts: ZapOptions = {}): FolioList {
+  const touched = opts.touched ?? new FolioList()
   const end = vpn + nr
   for (let k = Math.floor(vpn / 512); k * 512 < end; k++) {
     const lo = Math.max(vpn, k * 512)
     const hi = Math.min(end, k * 512 + 512)
     const head = ctx.pmdLeaf(pid, lo)
     if (head >= 0) {
-      const f = ctx.folio(head)
+      const kind = ctx.kindOf(head)
       const whole = lo === k * 512 && hi === k * 512 + 512
-      if (whole || f.kind === 'file' || f.kind === 'shmem') {
-        if (f.kind === 'hugezero') ctx.emit('zeropage/unmapped', { pid, vpn: k * 512, folio: head, level: 'pmd' })
-        else ctx.emit('rmap/removed', { pid, vpn: k * 512, folio: head, page: head, nrPages: 512, level: 'pmd' })
-        touched.add(head)
+      if (whole || kind === K_FILE || kind === K_SHMEM) {
+        if (kind === K_HUGEZERO) ctx.emitZero('zeropage/unmapped', pid, k * 512, head, 'pmd')
+        else ctx.emitPteRmap('rmap/removed', pid, k * 512, head, head, 512, 'pmd')
+        touched.push(head)
         continue
       }
       splitPmd(ctx, pid, lo)
     }
     zapPtes(ctx, pid, lo, hi, touched)
   }
-  if (opts.touched === undefined) for (const h of touched) ctx.freeIfUnused(h)
+  if (opts.touched === undefined) freeTouched(ctx, touched)
   return touched
 }
 
+/** freeTouched - free the folios of @touched that nothing maps any more, in order. */
+export function freeTouched(ctx: SimContext, touched: FolioList): void {
+  for (let i = 0; i < touched.length; i++) ctx.freeIfUnused(touched.heads[i]!)
+}
+
 /** zapPtes - clear the PTEs of @pid in [lo, hi) (one page table), batching runs of one folio. */
-export function zapPtes(ctx: SimContext, pid: number, lo: number, hi: number, touched: Set<number>): void {
-  for (const { vpn: v, pfn, nr: n, folio: f } of pteBatches(ctx, pid, lo, hi)) {
-    if (f.kind === 'zero') {
-      ctx.emit('zeropage/unmapped', { pid, vpn: v, folio: f.pfn, level: 'pte' })
-      continue
+export function zapPtes(ctx: SimContext, pid: number, lo: number, hi: number, touched: FolioList): void {
+  if (ctx.pteTable(pid, lo) === undefined && ctx.pmdLeaf(pid, lo) < 0 && ctx.tables(pid)?.pudLeaf(lo) === undefined) return
+  forEachPteBatch(ctx, pid, lo, hi, (v, pfn, n, head, kind) => {
+    if (kind === K_ZERO) {
+      ctx.emitZero('zeropage/unmapped', pid, v, head, 'pte')
+      return
     }
-    ctx.emit('rmap/removed', { pid, vpn: v, folio: f.pfn, page: pfn, nrPages: n, level: 'pte' })
-    touched.add(f.pfn)
-  }
+    ctx.emitPteRmap('rmap/removed', pid, v, head, pfn, n, 'pte')
+    touched.push(head)
+  })
 }
 
 /**
@@ -88,7 +95,8 @@ export function zapPtes(ctx: SimContext, pid: number, lo: number, hi: number, to
  */
 export function reclaimEmptyTables(ctx: SimContext, pid: number, vpn: number, nr: number): void {
   for (let k = Math.ceil(vpn / 512); k * 512 + 512 <= vpn + nr; k++) {
-    const s = ctx.pmdSlot(pid, k * 512)
-    if (s !== undefined && s.huge < 0 && s.ptes !== null && s.present === 0) ctx.reclaimed.add(`${pid}:${k}`)
+    if (ctx.pmdLeaf(pid, k * 512) >= 0) continue
+    const t = ctx.pteTable(pid, k * 512)
+    if (t !== undefined && t[512] === 0) ctx.reclaimed.add(pid, k)
   }
 }

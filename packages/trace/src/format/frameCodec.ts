@@ -60,14 +60,20 @@ export interface ColumnarFrame {
 /**
  * FrameBuilder - accumulates events as columns and encodes them into a frame payload.
  * add() takes one event's type code, cause and field values (already numeric: booleans 0/1, enums codes).
+ * Each slot column's maximum is kept as events are added ({@link rawMax}), so encode() only narrows and
+ * copies the columns that are present; every slot of every event is written (0 when the event has no such
+ * field), so nothing is cleared between frames.
  */
 export class FrameBuilder {
   count = 0
   private readonly types: Uint8Array
   private readonly causeIdx: Uint32Array
   private readonly slots: Float64Array[]
+  private readonly max: Float64Array
   private readonly causeTable = new Map<string, number>()
   private readonly causes: string[] = []
+  private lastCause: string | undefined = undefined
+  private lastCauseIdx = 0
 
   constructor(
     readonly capacity: number,
@@ -76,6 +82,7 @@ export class FrameBuilder {
     this.types = new Uint8Array(capacity)
     this.causeIdx = new Uint32Array(capacity)
     this.slots = Array.from({ length: nSlots }, () => new Float64Array(capacity))
+    this.max = new Float64Array(nSlots)
   }
 
   get full(): boolean {
@@ -84,12 +91,15 @@ export class FrameBuilder {
 
   /** causeIndex - the string-table index of @cause in this frame. */
   causeIndex(cause: string): number {
+    if (cause === this.lastCause) return this.lastCauseIdx
     let i = this.causeTable.get(cause)
     if (i === undefined) {
       i = this.causes.length
       this.causes.push(cause)
       this.causeTable.set(cause, i)
     }
+    this.lastCause = cause
+    this.lastCauseIdx = i
     return i
   }
 
@@ -98,13 +108,26 @@ export class FrameBuilder {
     const i = this.count++
     this.types[i] = code
     this.causeIdx[i] = this.causeIndex(cause)
-    for (let k = 0; k < values.length; k++) this.slots[k]![i] = values[k]!
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k]!
+      this.slots[k]![i] = v
+      if (v > this.max[k]!) this.max[k] = v
+    }
     for (let k = values.length; k < this.nSlots; k++) this.slots[k]![i] = 0
   }
 
-  /** slotColumn - raw access for generated encoders: the slot arrays, written at index count before commit(). */
+  /**
+   * rawSlots - raw access for generated encoders: the slot arrays, written at index count (every slot: 0 where
+   * the event has no field) before count is incremented; a writer must raise {@link rawMax}[k] to the value
+   * it wrote into slot k when that is larger.
+   */
   get rawSlots(): Float64Array[] {
     return this.slots
+  }
+
+  /** rawMax - the largest value in each slot column so far (0 for an empty frame). */
+  get rawMax(): Float64Array {
+    return this.max
   }
 
   get rawTypes(): Uint8Array {
@@ -118,34 +141,32 @@ export class FrameBuilder {
   /** encode - the frame payload of the events added so far; the builder is then empty. */
   encode(): Buffer {
     const n = this.count
-    const cols: { code: number; data: ArrayLike<number> }[] = []
-    let maxT = 0
-    for (let i = 0; i < n; i++) if (this.types[i]! > maxT) maxT = this.types[i]!
-    cols.push({ code: maxT === 0 ? 1 : 1, data: this.types })
-    let maxC = 0
-    for (let i = 0; i < n; i++) if (this.causeIdx[i]! > maxC) maxC = this.causeIdx[i]!
-    cols.push({ code: widthCode(maxC), data: this.causeIdx })
-    for (const s of this.slots) {
-      let max = 0
-      for (let i = 0; i < n; i++) if (s[i]! > max) max = s[i]!
-      cols.push({ code: widthCode(max), data: s })
-    }
-    const meta = packr.pack({ n, w: cols.map((c) => c.code), s: this.causes } satisfies FrameMeta)
+    const nCols = 2 + this.nSlots
+    const codes = new Array<number>(nCols)
+    // type codes are always stored as u8 (even when all are 0); cause indices run 0 .. causes - 1
+    codes[0] = 1
+    codes[1] = n === 0 ? 0 : widthCode(this.causes.length - 1)
+    for (let k = 0; k < this.nSlots; k++) codes[k + 2] = widthCode(this.max[k]!)
+    const meta = packr.pack({ n, w: codes, s: this.causes } satisfies FrameMeta)
     let size = align8(4 + meta.length)
-    for (const c of cols) size += align8(WIDTH[c.code]! * n)
+    for (let c = 0; c < nCols; c++) size += align8(WIDTH[codes[c]!]! * n)
     const out = Buffer.alloc(size)
     out.writeUInt32LE(meta.length, 0)
     meta.copy(out, 4)
     let off = align8(4 + meta.length)
-    for (const c of cols) {
-      if (c.code === 0) continue
-      const v = view(out, off, c.code, n)
-      for (let i = 0; i < n; i++) v[i] = c.data[i]!
-      off += align8(WIDTH[c.code]! * n)
+    for (let c = 0; c < nCols; c++) {
+      const code = codes[c]!
+      if (code === 0) continue
+      const data = c === 0 ? this.types : c === 1 ? this.causeIdx : this.slots[c - 2]!
+      // every value fits the column's type (its maximum chose the width): a converting set() is exact
+      view(out, off, code, n).set(data.subarray(0, n))
+      off += align8(WIDTH[code]! * n)
     }
     this.count = 0
     this.causeTable.clear()
     this.causes.length = 0
+    this.lastCause = undefined
+    this.max.fill(0)
     return out
   }
 }
