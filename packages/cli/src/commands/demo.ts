@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { replayTrace } from '@mmsim/analysis'
 import {
@@ -9,18 +8,20 @@ import {
 } from '@mmsim/kernel'
 import { formatReplay, replayReport } from '@mmsim/report'
 import { TraceWriter } from '@mmsim/trace'
+import { bundledPath } from '../repoPaths.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
 import { storedPath, verdictLines } from './verify.ts'
 
-const SCENARIO = fileURLToPath(new URL('../../../../traces/scenarios/fork-cow-pmd-thp.scenario', import.meta.url))
+const SCENARIO = bundledPath('traces/scenarios/fork-cow-pmd-thp.scenario')
 /** LIVE_BUDGET_MS - how long the demo waits for the live kernel before using the stored observation. */
 const LIVE_BUDGET_MS = 5000
 
-async function kernelObservation(s: ReturnType<typeof readParsedScenario>): Promise<{ doc: ObservationDocument; against: string }> {
+async function kernelObservation(s: ReturnType<typeof readParsedScenario>, live: boolean): Promise<{ doc: ObservationDocument; against: string }> {
   const stored = (why: string): { doc: ObservationDocument; against: string } => ({
     doc: JSON.parse(readFileSync(storedPath(SCENARIO), 'utf8')) as ObservationDocument,
     against: `stored observation (${why})`,
   })
+  if (!live) return stored('recorded on a Linux 6.18 machine; demo --kernel observes this one')
   const problem = liveKernelProblem()
   if (problem) return stored(problem)
   let timer: NodeJS.Timeout | undefined
@@ -36,16 +37,17 @@ async function kernelObservation(s: ReturnType<typeof readParsedScenario>): Prom
 }
 
 /**
- * register - `mmsim demo`: record the bundled scenario traces/scenarios/fork-cow-pmd-thp.scenario on the
- * simulated Linux 6.18 kernel, replay the recorded trace and print its report, then verify the model's
- * observation against the live kernel when this machine can run it (else against the stored
- * observation) and print the verdict.
+ * register - `mmsim demo [--kernel]`: record the bundled scenario traces/scenarios/fork-cow-pmd-thp.scenario
+ * on the simulated Linux 6.18 kernel, replay the recorded trace and print its report, then verify the
+ * model's observation against the stored observation — or, with --kernel, against the live kernel when
+ * this machine can run it (that sets and restores THP knobs) — and print the verdict.
  */
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('record a bundled scenario on the simulated kernel, replay it, and verify it against the live kernel (or its stored observation)')
-    .action(async () => {
+    .description('record a bundled scenario on the simulated kernel, replay it, and verify it against its stored kernel observation (--kernel: against the live kernel)')
+    .option('--kernel', 'verify against the live kernel of this machine (needs root; sets THP knobs for the run and restores them)')
+    .action(async (o: { kernel?: boolean }) => {
       const s = readParsedScenario(SCENARIO)
       const r = simulate(s)
       const dir = mkdtempSync(join(tmpdir(), 'mmsim-demo-'))
@@ -57,7 +59,7 @@ export function register(program: Command): void {
         const rep = await replayTrace(trace)
         process.stdout.write(`recorded ${s.name}: ${r.events.length} events from traces/scenarios/${s.name}.scenario\n\n`)
         process.stdout.write(formatReplay(replayReport({ ...rep, file: `${s.name}.mmtrace` })) + '\n\n')
-        const k = await kernelObservation(s)
+        const k = await kernelObservation(s, o.kernel === true)
         const c = compareObservations(r.observation, k.doc)
         process.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, k.against).join('\n') + '\n')
         process.exitCode = c.agree && (rep.state?.violationCount ?? 0) === 0 && rep.damage.length === 0 ? 0 : 1
