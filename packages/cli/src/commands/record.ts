@@ -1,8 +1,9 @@
 import { renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Command } from 'commander'
+import type { MmEvent } from '@mmsim/core'
 import { printScenario, simDetail, type SimRun } from '@mmsim/kernel'
-import { TraceWriter, type TraceSource } from '@mmsim/trace'
+import { DEFAULT_FRAME_EVENTS, TraceWriter, type TraceSource } from '@mmsim/trace'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulateTo } from './scenarioInput.ts'
 import { embedKernelObservations } from './recordKernel.ts'
@@ -41,20 +42,36 @@ export function register(program: Command): void {
 }
 
 /**
- * recordScenario - simulate @s and stream its events into trace @output (through a temporary file beside
- * it, renamed into place at the end; removed if anything fails). @returns the run
+ * RecordOptions - options of {@link recordScenario}.
+ * @frameEvents: events per frame (the trace's frame size; default DEFAULT_FRAME_EVENTS)
+ * @onEvent: called with each event right after the writer took it (progress, tests); may throw to abort
  */
-export function recordScenario(s: Parameters<typeof simulateTo>[0], output: string): SimRun {
+export interface RecordOptions {
+  frameEvents?: number
+  onEvent?: (e: MmEvent) => void
+}
+
+/**
+ * recordScenario - simulate @s and stream its events into trace @output: a temporary file beside it
+ * (`.OUTPUT.PID.tmp`) gets the header, then every frame as it fills; when the run is complete the index is
+ * written and the file renamed onto @output. If anything fails (the scenario, the writer, @opts.onEvent)
+ * the temporary file is removed and @output is left as it was. @returns the run
+ */
+export function recordScenario(s: Parameters<typeof simulateTo>[0], output: string, opts: RecordOptions = {}): SimRun {
   const source: TraceSource = { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: simDetail() }
   const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`)
   let w: TraceWriter
   try {
-    w = new TraceWriter(tmp, source)
+    w = new TraceWriter(tmp, source, opts.frameEvents ?? DEFAULT_FRAME_EVENTS)
   } catch (e) {
     throw ioError(output, e)
   }
+  const tap = opts.onEvent
   try {
-    const r = simulateTo(s, (e) => w.write(e))
+    const r = simulateTo(s, tap === undefined ? (e) => w.write(e) : (e) => {
+      w.write(e)
+      tap(e)
+    })
     if (r.observation.detail !== source.detail) throw new Error(`model bug: the header's detail '${source.detail}' is not the run's '${r.observation.detail}'`)
     w.close()
     try {
