@@ -85,7 +85,16 @@ export function measure(argv: readonly string[], opts: RunOptions = {}): Promise
     let hard: NodeJS.Timeout | undefined
     const timer = opts.timeoutS === undefined ? undefined : setTimeout(() => {
       timedOut = true
-      killGroup('SIGTERM')
+      // SIGTERM to what /usr/bin/time runs (so that time still reports its CPU and RSS), or to the group
+      const kids = haveGnuTime ? childrenOf(child.pid!) : []
+      if (kids.length === 0) killGroup('SIGTERM')
+      for (const k of kids) {
+        try {
+          process.kill(k, 'SIGTERM')
+        } catch {
+          /* gone */
+        }
+      }
       hard = setTimeout(() => killGroup('SIGKILL'), (opts.graceS ?? 2) * 1000)
     }, opts.timeoutS * 1000)
     child.on('error', (e) => {
@@ -135,6 +144,14 @@ export function measure(argv: readonly string[], opts: RunOptions = {}): Promise
       resolve({ outcome, status: innerStatus, signal: innerSignal, wallS, cpuS, maxRssMiB, stdoutHead: head, stdoutBytes: bytes, stderrTail: tail })
     })
   })
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
 }
 
 function lastLine(s: string): string {

@@ -34,5 +34,7 @@ export function snapshotOf(root: string, ref: string, dir: string, log: (s: stri
   if (b.status !== 0) throw new Error(`building the CLI bundle of ${sha}: ${b.stderr}`)
   rmSync(dest, { recursive: true, force: true })
   renameSync(tmp, dest)
+  // keep only this snapshot (they are ~20 MB each)
+  for (const e of readdirSync(dir)) if (/^src-[0-9a-f]{12}$/.test(e) && join(dir, e) !== dest) rmSync(join(dir, e), { recursive: true, force: true })
   return dest
 }

@@ -144,3 +144,83 @@ export function writtenBytes(text: string): number {
   }
   return total
 }
+
+/**
+ * extendCycles - a longer trace of the same live state from a recorded cycles trace @file (used when
+ * `record` cannot produce the long one in time): every event of @file, then its cycles (from the first
+ * `process/forked` on) again and again until @cycles cycles in all, each repetition with fresh child pids
+ * and fresh PFNs for the folios allocated in the cycles (as the simulator, which never reuses a PFN, would
+ * have recorded them). Written with the trace package of the tree @src. @returns the number of events.
+ */
+export async function extendCycles(src: string, file: string, out: string, cycles: number): Promise<number> {
+  const { traceItems, TraceWriter } = (await import(pathToFileURL(join(src, 'packages/trace/src/index.ts')).href)) as { traceItems: typeof TraceItems; TraceWriter: typeof TraceWriterT }
+  type Ev = Record<string, unknown> & { type: string }
+  const walk = async (fn: (e: Ev, i: number) => void): Promise<void> => {
+    let decoder: EventDecoder | null = null
+    let i = 0
+    for await (const item of traceItems(file)) {
+      if (item.kind === 'header') decoder = item.decoder
+      else if (item.kind === 'frame') decoder!.forEach(item.frame, (e) => void fn(e as unknown as Ev, i++))
+      else if (item.kind === 'damage') throw new Error(`${file}: damaged frame`)
+    }
+  }
+  // pass 1: where the cycles start, the first PFN they allocate, the PFN span, pids, cycles per repetition
+  let first = -1
+  let pfn0 = Infinity
+  let maxPfn = 0
+  let maxPid = 0
+  let per = 0
+  let source: Record<string, unknown> = {}
+  for await (const item of traceItems(file)) if (item.kind === 'header') {
+    source = item.header.source as Record<string, unknown>
+    break
+  }
+  await walk((e, i) => {
+    if (e.type === 'process/forked') {
+      per++
+      if (first < 0) first = i
+    }
+    if (first >= 0 && e.type === 'folio/allocated') pfn0 = Math.min(pfn0, e.folio as number)
+    for (const k of ['folio', 'page', 'newFolio']) if (typeof e[k] === 'number') maxPfn = Math.max(maxPfn, e[k] as number)
+    for (const k of ['pid', 'child']) if (typeof e[k] === 'number') maxPid = Math.max(maxPid, e[k] as number)
+  })
+  if (first < 0 || per === 0 || !Number.isFinite(pfn0)) throw new Error(`${file}: not a cycles trace (no fork, or no allocation after it)`)
+  const span = Math.ceil((maxPfn + 1 - pfn0) / 512) * 512
+  const tmp = `${out}.tmp`
+  const w = new TraceWriter(tmp, { ...(source as { kind: string }), name: `${String(source.name ?? 'cycles')}-extended-${cycles}` })
+  let n = 0
+  let done = 0
+  try {
+    await walk((e) => {
+      if (e.type === 'process/forked') done++
+      w.write(e as never)
+      n++
+    })
+    for (let r = 1; done < cycles; r++) {
+      let stop = false
+      await walk((e, i) => {
+        if (stop || i < first) return
+        if (e.type === 'process/forked' && ++done > cycles) {
+          stop = true
+          return
+        }
+        const c: Ev = { ...e }
+        for (const k of ['pid', 'child']) if (typeof c[k] === 'number' && (c[k] as number) >= 1) c[k] = (c[k] as number) + r * maxPid
+        for (const k of ['folio', 'page', 'newFolio']) if (typeof c[k] === 'number' && (c[k] as number) >= pfn0) c[k] = (c[k] as number) + r * span
+        w.write(c as never)
+        n++
+      })
+    }
+    w.close()
+    renameSync(tmp, out)
+    return n
+  } catch (e) {
+    try {
+      w.close()
+    } catch {
+      /* already failing */
+    }
+    rmSync(tmp, { force: true })
+    throw e
+  }
+}
