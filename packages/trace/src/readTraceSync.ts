@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs'
 import { Unpackr } from 'msgpackr'
-import { ChunkedFile, CHUNK_BYTES } from './chunkedFile.ts'
+import { ChunkedFile, CHUNK_BYTES, FRESH_CHUNK_BYTES } from './chunkedFile.ts'
 import { crc32 } from './format/crc32.ts'
 import { EventDecoder } from './format/eventDecoder.ts'
 import { decodeFrame, type ColumnarFrame } from './format/frameCodec.ts'
@@ -40,7 +40,8 @@ export interface ReadOptions {
  * @reuseBuffers: recycle one chunk buffer. A frame's columns are then views that are valid only until the
  *   next item is read: decode (or copy) each frame before asking for the next. Default false: frames stay
  *   valid as long as they are referenced (each keeps its 8 MiB chunk alive).
- * @chunkBytes: bytes per `readSync` (default 8 MiB); frames larger than a chunk get a chunk of their own.
+ * @chunkBytes: bytes per `readSync` (default 8 MiB with @reuseBuffers, else 512 KiB: see FRESH_CHUNK_BYTES);
+ *   a frame larger than a chunk gets a chunk of its own.
  */
 export interface SyncReadOptions extends ReadOptions {
   reuseBuffers?: boolean
@@ -132,7 +133,7 @@ const magicAt = (b: Buffer, at: number, m: string): boolean =>
   b[at] === m.charCodeAt(0) && b[at + 1] === m.charCodeAt(1) && b[at + 2] === m.charCodeAt(2) && b[at + 3] === m.charCodeAt(3)
 
 /**
- * readTraceSync - read @file frame by frame with synchronous 8 MiB chunk reads: the header, every readable
+ * readTraceSync - read @file frame by frame with synchronous chunk reads: the header, every readable
  * frame, every damage found, then an end record (the same items, in the same order, as {@link readTrace}).
  * A frame's payload is checksummed and its columns viewed in place (copied only when it straddles a chunk,
  * or when a float64 column sits off an 8-byte boundary); memory is bounded by a chunk and the largest frame.
@@ -146,7 +147,8 @@ const magicAt = (b: Buffer, at: number, m: string): boolean =>
 export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Generator<TraceItem, void, undefined> {
   let f: ChunkedFile
   try {
-    f = ChunkedFile.open(file, opts.chunkBytes ?? CHUNK_BYTES, opts.reuseBuffers ?? false)
+    const reuse = opts.reuseBuffers ?? false
+    f = ChunkedFile.open(file, opts.chunkBytes ?? (reuse ? CHUNK_BYTES : FRESH_CHUNK_BYTES), reuse)
   } catch (e) {
     const err = e as NodeJS.ErrnoException
     throw new TraceOpenError(file, err.code ?? err.message)
@@ -207,7 +209,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         b = f.buf
         const p = at + FRAME_PREFIX
         const v = at < 0 ? null : f.bytes(p, len)
-        if (v === null || z(v, z(b.subarray(at + 12, at + 20))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
+        if (v === null || z(v, z(f.bytes(at + 12, 8))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
         else {
           try {
             // frames of one chunk sit 4 mod 8 apart (20-byte prefixes): only float64 columns need a copy
