@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
+import { EVENT_TYPES, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * EventOp - one event's fields in a single fixed-shape record. Decoded trace events are per-type scratch
@@ -26,6 +26,12 @@ export class EventOp {
 }
 
 const CANONICAL = new Map<string, MmEvent['type']>(EVENT_TYPES.map((t) => [t, t]))
+
+// the interned literals of the small string enums (a decoder's strings are built at run time: comparing
+// those against literals compares characters, the schemes compare these on every event)
+const level = (l: Level): Level => (l === 'pte' ? 'pte' : l === 'pmd' ? 'pmd' : l === 'pud' ? 'pud' : l)
+const KINDS = new Map<string, FolioKind>(KIND_NAMES.map((k) => [k, k]))
+const mode = (m: EventOp['mode']): EventOp['mode'] => (m === 'newAnon' ? 'newAnon' : m === 'anon' ? 'anon' : m === 'file' ? 'file' : m)
 const CODES = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]))
 
 /** OP - EVENT_TYPES index of each event type (EventOp.code) */
@@ -51,7 +57,7 @@ export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
     case 'folio/allocated':
       op.folio = x.folio
       op.order = x.order
-      op.kind = x.kind
+      op.kind = KINDS.get(x.kind) ?? x.kind
       break
     case 'hugetlb/poolGrown':
       op.folio = x.folio
@@ -79,7 +85,7 @@ export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
       op.folio = x.folio
       op.page = x.page
       op.nrPages = x.nrPages
-      op.level = x.level
+      op.level = level(x.level)
       break
     case 'rmap/anonAdded':
       op.pid = x.pid
@@ -87,7 +93,7 @@ export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
       op.folio = x.folio
       op.page = x.page
       op.nrPages = x.nrPages
-      op.level = x.level
+      op.level = level(x.level)
       op.exclusive = x.exclusive
       break
     case 'rmap/anonDuplicated':
@@ -98,7 +104,7 @@ export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
       op.folio = x.folio
       op.page = x.page
       op.nrPages = x.nrPages
-      op.level = x.level
+      op.level = level(x.level)
       break
     case 'rmap/anonShared':
     case 'rmap/anonReused':
@@ -115,22 +121,22 @@ export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
       op.pid = x.pid
       op.vpn = x.vpn
       op.folio = x.folio
-      op.level = x.level
-      op.mode = x.mode
+      op.level = level(x.level)
+      op.mode = mode(x.mode)
       op.exclusive = x.exclusive
       break
     case 'hugetlb/rmapRemoved':
       op.pid = x.pid
       op.vpn = x.vpn
       op.folio = x.folio
-      op.level = x.level
+      op.level = level(x.level)
       break
     case 'hugetlb/anonDuplicated':
       op.pid = x.pid
       op.child = x.child
       op.vpn = x.vpn
       op.folio = x.folio
-      op.level = x.level
+      op.level = level(x.level)
       break
     default:
       break

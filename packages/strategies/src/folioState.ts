@@ -1,5 +1,8 @@
 import { KIND_NAMES, type FolioKind } from '@mmsim/core'
-import { FLAG_DEFERRED, FLAG_DOUBLE_MAP, FLAG_HVO, FLAG_SHARED, type SchemeChunk } from './schemeChunk.ts'
+import {
+  FLAG_DEFERRED, FLAG_DOUBLE_MAP, FLAG_HVO, FLAG_SHARED, KIND_MASK, KIND_SHIFT, META_PAE, R_ENTIRE, R_LARGE, R_MAPPED,
+  R_MC, R_META, R_MM_CNT0, R_MM_ID0, R_PAE_SET, W, type SchemeChunk,
+} from './schemeChunk.ts'
 
 /** ENTIRELY_MAPPED - v6.8+ name of v6.2's COMPOUND_MAPPED: the flag value added to `_nr_pages_mapped` by a PMD. */
 export const ENTIRELY_MAPPED = 0x800000
@@ -23,7 +26,7 @@ const KIND_HUGEZERO = 5
  * FolioState - a cursor on one folio's mapcount words in a scheme's flat state (one reusable object per
  * scheme, pointed at a folio with {@link load}; no object per folio). Every scheme uses the subset of words
  * it has; unused words stay at their initial values. Biased counters hold logical − 1.
- * Head words (accessors on the chunk's head slot @j):
+ * Head words (accessors on the chunk's head words at @h):
  * @entire: compound_mapcount / _entire_mapcount
  * @mapped: subpages_mapcount / _nr_pages_mapped (not biased)
  * @large: _large_mapcount (v6.10+)
@@ -31,7 +34,8 @@ const KIND_HUGEZERO = 5
  * @doubleMap: PG_double_map (≤ v6.1)
  * @deferred: on the deferred split queue (≤ v6.11) / PG_partially_mapped (v6.12+)
  * @hvo: HugeTLB vmemmap optimized
- * Per page i of the folio: `mc[j + i]` (page[i]._mapcount) and `pae[j + i]` (PageAnonExclusive).
+ * Per page i of the folio: its record at word `b + i * W` of `w` (see {@link pi}): `_mapcount` at R_MC
+ * (`mcOf(i)`), PageAnonExclusive through {@link paeOf} / {@link setPae} / {@link clearPaeIfSet}.
  *
  * It also does the cost accounting of the event being applied (the scheme flushes it into its state's
  * integer cost rows after the event): every mapcount-family RMW is reported with {@link rmw}, plain stores
@@ -40,21 +44,16 @@ const KIND_HUGEZERO = 5
  * lines are found with a per-line stamp of the event's generation (no interval bookkeeping).
  */
 export class FolioState {
-  /** the chunk holding the folio's words, and the folio's head slot in it (page i at slot j + i) */
+  /** the chunk holding the folio's words, its record array, and the word offset of the head page's record */
   c!: SchemeChunk
-  j = 0
-  /** the chunk's per-page arrays (`mc[j + i]`, `pae[j + i]`) */
-  mc: Int32Array = new Int32Array(0)
-  pae: Uint8Array = new Uint8Array(0)
+  w: Int32Array = new Int32Array(0)
+  b = 0
+  /** the second MM slot (id, count) at mm1[m], mm1[m + 1] */
+  private mm1: Int32Array = new Int32Array(0)
+  private m = 0
   order = 0
   n = 1
-  kind: FolioKind = 'anon'
-  anon = false
-  hugetlb = false
-  zero = false
   isLarge = false
-  /** file or shmem */
-  fileLike = false
 
   // ---- cost accounting of the current event ----
   atomics = 0
@@ -71,120 +70,174 @@ export class FolioState {
   /** load - point at the folio of @order headed at slot @j of chunk @c */
   load(c: SchemeChunk, j: number, order: number): this {
     this.c = c
-    this.j = j
-    this.mc = c.mc
-    this.pae = c.pae
+    const w = c.w
+    this.w = w
+    const b = j * W
+    this.b = b
+    this.mm1 = c.mm1
+    this.m = j * 2
     this.order = order
-    const n = 2 ** order
+    const n = 1 << order
     this.n = n
-    const k = c.kind[j]!
-    this.kind = KIND_NAMES[k]!
-    this.anon = k === KIND_ANON
-    this.hugetlb = k === KIND_HUGETLB
-    this.zero = k === KIND_ZERO || k === KIND_HUGEZERO
-    this.fileLike = k === KIND_FILE || k === KIND_SHMEM
     this.isLarge = order > 0
-    this.hvoOn = (c.flags[j]! & FLAG_HVO) !== 0
+    this.hvoOn = (w[b + R_META]! & FLAG_HVO) !== 0
     if (n > this.stamp.length) this.stamp = new Int32Array(n)
     return this
+  }
+
+  /** pi - the word offset of page @i's record (its `_mapcount` is at pi(i) + R_MC = pi(i)) */
+  pi(i: number): number {
+    return this.b + i * W
+  }
+
+  // ---- kind ----
+
+  private get kindCode(): number {
+    return (this.w[this.b + R_META]! & KIND_MASK) >> KIND_SHIFT
+  }
+  get kind(): FolioKind {
+    return KIND_NAMES[this.kindCode]!
+  }
+  get anon(): boolean {
+    return this.kindCode === KIND_ANON
+  }
+  get hugetlb(): boolean {
+    return this.kindCode === KIND_HUGETLB
+  }
+  get zero(): boolean {
+    const k = this.kindCode
+    return k === KIND_ZERO || k === KIND_HUGEZERO
+  }
+  /** file or shmem */
+  get fileLike(): boolean {
+    const k = this.kindCode
+    return k === KIND_FILE || k === KIND_SHMEM
   }
 
   // ---- head words ----
 
   get entire(): number {
-    return this.c.entire[this.j]!
+    return this.w[this.b + R_ENTIRE]!
   }
   set entire(v: number) {
-    this.c.entire[this.j] = v
+    this.w[this.b + R_ENTIRE] = v
   }
   get mapped(): number {
-    return this.c.mapped[this.j]!
+    return this.w[this.b + R_MAPPED]!
   }
   set mapped(v: number) {
-    this.c.mapped[this.j] = v
+    this.w[this.b + R_MAPPED] = v
   }
   get large(): number {
-    return this.c.large[this.j]!
+    return this.w[this.b + R_LARGE]!
   }
   set large(v: number) {
-    this.c.large[this.j] = v
+    this.w[this.b + R_LARGE] = v
   }
   get mmId0(): number {
-    return this.c.mmId0[this.j]!
+    return this.w[this.b + R_MM_ID0]!
   }
   set mmId0(v: number) {
-    this.c.mmId0[this.j] = v
-  }
-  get mmId1(): number {
-    return this.c.mmId1[this.j]!
-  }
-  set mmId1(v: number) {
-    this.c.mmId1[this.j] = v
+    this.w[this.b + R_MM_ID0] = v
   }
   get mmCnt0(): number {
-    return this.c.mmCnt0[this.j]!
+    return this.w[this.b + R_MM_CNT0]!
   }
   set mmCnt0(v: number) {
-    this.c.mmCnt0[this.j] = v
+    this.w[this.b + R_MM_CNT0] = v
+  }
+  get mmId1(): number {
+    return this.mm1[this.m]!
+  }
+  set mmId1(v: number) {
+    this.mm1[this.m] = v
   }
   get mmCnt1(): number {
-    return this.c.mmCnt1[this.j]!
+    return this.mm1[this.m + 1]!
   }
   set mmCnt1(v: number) {
-    this.c.mmCnt1[this.j] = v
+    this.mm1[this.m + 1] = v
   }
   /** pages with PageAnonExclusive set (lets fork skip the clear loop) */
   get paeSet(): number {
-    return this.c.paeSet[this.j]!
+    return this.w[this.b + R_PAE_SET]!
   }
   set paeSet(v: number) {
-    this.c.paeSet[this.j] = v
+    this.w[this.b + R_PAE_SET] = v
   }
   get shared(): boolean {
-    return (this.c.flags[this.j]! & FLAG_SHARED) !== 0
+    return (this.w[this.b + R_META]! & FLAG_SHARED) !== 0
   }
   set shared(v: boolean) {
     this.setFlag(FLAG_SHARED, v)
   }
   get doubleMap(): boolean {
-    return (this.c.flags[this.j]! & FLAG_DOUBLE_MAP) !== 0
+    return (this.w[this.b + R_META]! & FLAG_DOUBLE_MAP) !== 0
   }
   set doubleMap(v: boolean) {
     this.setFlag(FLAG_DOUBLE_MAP, v)
   }
   get deferred(): boolean {
-    return (this.c.flags[this.j]! & FLAG_DEFERRED) !== 0
+    return (this.w[this.b + R_META]! & FLAG_DEFERRED) !== 0
   }
   set deferred(v: boolean) {
     this.setFlag(FLAG_DEFERRED, v)
   }
   get hvo(): boolean {
-    return (this.c.flags[this.j]! & FLAG_HVO) !== 0
+    return (this.w[this.b + R_META]! & FLAG_HVO) !== 0
   }
   set hvo(v: boolean) {
     this.setFlag(FLAG_HVO, v)
   }
 
   private setFlag(bit: number, v: boolean): void {
-    const f = this.c.flags
-    f[this.j] = v ? f[this.j]! | bit : f[this.j]! & ~bit
+    const k = this.b + R_META
+    const w = this.w
+    w[k] = v ? w[k]! | bit : w[k]! & ~bit
   }
 
   // ---- pages ----
 
   /** raw `_mapcount` of page @i */
   mcOf(i: number): number {
-    return this.mc[this.j + i]!
+    return this.w[this.b + i * W + R_MC]!
   }
 
   paeOf(i: number): boolean {
-    return this.pae[this.j + i] === 1
+    return (this.w[this.b + i * W + R_META]! & META_PAE) !== 0
+  }
+
+  /** paeBits - PageAnonExclusive of every page, as 0/1 bytes (allocates: migration) */
+  paeBits(): Uint8Array {
+    const out = new Uint8Array(this.n)
+    for (let k = 0; k < this.n; k++) out[k] = this.paeOf(k) ? 1 : 0
+    return out
+  }
+
+  /** setPaeBits - PageAnonExclusive of page k := @bits[k] for every page (no cost: split, migration) */
+  setPaeBits(bits: Uint8Array): void {
+    const w = this.w
+    let set = 0
+    for (let k = 0; k < this.n; k++) {
+      const p = this.b + k * W + R_META
+      if (bits[k] === 1) {
+        w[p] = w[p]! | META_PAE
+        set++
+      } else w[p] = w[p]! & ~META_PAE
+    }
+    this.paeSet = set
+  }
+
+  /** fillMapcounts - every page's raw `_mapcount` := @v */
+  fillMapcounts(v: number): void {
+    const w = this.w
+    for (let p = this.b + R_MC, e = this.b + this.n * W; p < e; p += W) w[p] = v
   }
 
   /** anyPageMapcount - is any page's `_mapcount` not at its initial −1? */
   anyPageMapcount(): boolean {
-    const mc = this.mc
-    for (let k = this.j; k < this.j + this.n; k++) if (mc[k] !== -1) return true
+    const w = this.w
+    for (let p = this.b + R_MC, e = this.b + this.n * W; p < e; p += W) if (w[p] !== -1) return true
     return false
   }
 
@@ -254,12 +307,13 @@ export class FolioState {
 
   /** setPae - SetPageAnonExclusive on pages [i, i + n): one set_bit each */
   setPae(i: number, n: number): void {
-    const a = this.pae
-    const o = this.j
+    const w = this.w
     let added = 0
-    for (let k = o + i; k < o + i + n; k++) {
-      added += 1 - a[k]!
-      a[k] = 1
+    for (let p = this.b + i * W + R_META, e = p + n * W; p < e; p += W) {
+      const x = w[p]!
+      if ((x & META_PAE) !== 0) continue
+      w[p] = x | META_PAE
+      added++
     }
     if (added !== 0) this.paeSet += added
     this.paeBitops += n
@@ -269,12 +323,13 @@ export class FolioState {
   /** clearPaeIfSet - try_dup / try_share: clear_bit only on the pages of [i, i + n) that have it */
   clearPaeIfSet(i: number, n: number): void {
     if (this.paeSet === 0) return
-    const a = this.pae
-    const o = this.j
+    const w = this.w
     let cleared = 0
     for (let k = i; k < i + n; k++) {
-      if (a[o + k] !== 1) continue
-      a[o + k] = 0
+      const p = this.b + k * W + R_META
+      const x = w[p]!
+      if ((x & META_PAE) === 0) continue
+      w[p] = x & ~META_PAE
       cleared++
       this.paeBitops++
       this.touch(k)

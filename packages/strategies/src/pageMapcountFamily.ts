@@ -1,6 +1,7 @@
 import type { Level } from '@mmsim/core'
 import { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, type FolioState } from './folioState.ts'
 import { SchemeBase } from './schemeBase.ts'
+import { W } from './schemeChunk.ts'
 
 /**
  * PageMapcountFamily - the schemes from v6.2 on that keep per-page `_mapcount` plus `_entire_mapcount` and
@@ -21,12 +22,11 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   /** PTE-level add of pages [i, i + n) of a large folio: per-page `_mapcount`, then `_nr_pages_mapped`; pages newly accounted */
   protected mapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     let nr = 0
     let first = 0
     let mapped = f.mapped
-    for (let k = o + i; k < o + i + n; k++) {
+    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) {
       if (++mc[k]! === 0) {
         first++ // atomic_inc_return(&_nr_pages_mapped) for this page
         if (++mapped < ENTIRELY_MAPPED) nr++
@@ -41,12 +41,11 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   /** PTE-level remove; pages newly unaccounted */
   protected unmapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     let nr = 0
     let last = 0
     let mapped = f.mapped
-    for (let k = o + i; k < o + i + n; k++) {
+    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) {
       if (--mc[k]! < 0) {
         last++ // atomic_dec_return(&_nr_pages_mapped) for this page
         if (--mapped < ENTIRELY_MAPPED) nr++
@@ -76,12 +75,12 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
     if (!f.isLarge) {
-      f.mc[f.j] = 0
+      f.w[f.b] = 0
       f.store(0)
       return
     }
     if (level === 'pte') {
-      f.mc.fill(0, f.j, f.j + f.n)
+      f.fillMapcounts(0)
       f.touchRange(0, f.n)
       f.mapped = f.n
       f.store(1)
@@ -98,7 +97,7 @@ export abstract class PageMapcountFamily extends SchemeBase {
     if (level === 'pte') {
       if (!f.isLarge) {
         f.rmw(0)
-        f.mc[f.j]!++
+        f.w[f.b]!++
         return
       }
       this.mapPtes(f, i, n)
@@ -117,7 +116,7 @@ export abstract class PageMapcountFamily extends SchemeBase {
     if (level === 'pte') {
       if (!f.isLarge) {
         f.rmw(0)
-        f.mc[f.j]!--
+        f.w[f.b]!--
         return
       }
       this.largeSub(f, n, mm)
@@ -142,9 +141,8 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   protected dup(f: FolioState, i: number, n: number, level: Level, mm: number): void {
     if (level === 'pte') {
-      const mc = f.mc
-      const o = f.j
-      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      const mc = f.w
+      for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) mc[k]!++
       f.rmwRange(i, n)
       if (f.isLarge) this.largeAdd(f, n, mm)
       return
@@ -159,7 +157,7 @@ export abstract class PageMapcountFamily extends SchemeBase {
   /** folio_total_mapcount() (≤ v6.9): O(N) */
   protected totalMapcount(f: FolioState): number {
     let m = f.entire + 1
-    if ((f.mapped & FOLIO_PAGES_MAPPED) !== 0) for (let k = f.j; k < f.j + f.n; k++) m += f.mc[k]! + 1
+    if ((f.mapped & FOLIO_PAGES_MAPPED) !== 0) for (let k = f.b, e = f.pi(f.n); k < e; k += W) m += f.w[k]! + 1
     return m
   }
 

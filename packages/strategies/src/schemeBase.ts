@@ -153,104 +153,95 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     const row = s.countEvent(code)
     const f = this.cur
     f.begin()
-    this.dispatch(s, e, code, f, truth)
-    s.flush(row, f)
-  }
-
-  private dispatch(s: SchemeState, e: EventOp, code: number, f: FolioState, truth: TruthView): void {
     switch (code) {
       case C_folio_allocated:
         s.install(e.folio, e.order, e.kind, f)
-        return
+        break
       case C_hugetlb_poolGrown:
         s.install(e.folio, e.order, 'hugetlb', f)
-        return
+        break
       case C_folio_freed:
       case C_hugetlb_poolShrunk: {
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         const bad = this.freeCheckOf(f)
         if (bad !== null) s.badFrees.push(`${this.id}: Bad page state: folio 0x${e.folio.toString(16)} freed with ${bad}`)
         s.remove(e.folio, f)
-        return
+        break
       }
       case C_folio_migrated:
         this.migrate(s, e.folio, e.newFolio, f)
-        return
+        break
       case C_folio_split:
         this.split(s, e.folio, e.newOrder, truth, f)
-        return
+        break
       case C_hvo_optimized:
       case C_hvo_restored:
         if (s.loadHeadForWrite(e.folio, f)) f.hvo = code === C_hvo_optimized
-        return
+        break
       case C_rmap_newAnonAdded:
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         f.store(0) // folio->mapping, index
         this.newAnon(f, e.level, mmIdOf(e.pid))
         if (e.level === 'pte') f.setPae(0, f.n)
         else f.setPae(0, 1)
-        return
+        break
       case C_rmap_anonAdded:
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
         if (e.exclusive) f.setPae(e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
-        return
+        break
       case C_rmap_fileAdded:
         if (s.loadHeadForWrite(e.folio, f)) this.add(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        return
+        break
       case C_rmap_removed:
         if (s.loadHeadForWrite(e.folio, f)) this.remove(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.pid))
-        return
+        break
       case C_rmap_anonDuplicated:
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         f.clearPaeIfSet(e.page - e.folio, e.level === 'pte' ? e.nrPages : 1)
         this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
-        return
+        break
       case C_rmap_fileDuplicated:
         if (s.loadHeadForWrite(e.folio, f)) this.dup(f, e.page - e.folio, e.nrPages, e.level, mmIdOf(e.child))
-        return
+        break
       case C_rmap_anonShared:
         if (s.loadHeadForWrite(e.folio, f)) f.clearPaeIfSet(e.page - e.folio, e.nrPages)
-        return
+        break
       case C_rmap_anonReused:
         if (s.loadHeadForWrite(e.folio, f)) f.setPae(e.page - e.folio, e.nrPages)
-        return
+        break
       case C_pmd_remapped:
         if (s.loadHeadForWrite(e.folio, f)) this.remap(f, mmIdOf(e.pid), f.anon && f.paeOf(0))
-        return
+        break
       case C_hugetlb_rmapAdded:
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         this.hugetlbAdd(f, e.mode)
         if (e.mode === 'newAnon' || (e.mode === 'anon' && e.exclusive)) f.setPae(0, 1)
-        return
+        break
       case C_hugetlb_rmapRemoved:
         if (s.loadHeadForWrite(e.folio, f)) this.hugetlbRemove(f)
-        return
+        break
       case C_hugetlb_anonDuplicated:
-        if (!s.loadHeadForWrite(e.folio, f)) return
+        if (!s.loadHeadForWrite(e.folio, f)) break
         f.clearPaeIfSet(0, 1)
         this.hugetlbAdd(f, 'file')
-        return
+        break
       default:
-        return // zero pages: special entries without rmap; process, VMA and marker events: nothing
+        break // zero pages: special entries without rmap; process, VMA and marker events: nothing
     }
+    s.flush(row, f)
   }
 
   /** migrate - folio/migrated: the new folio starts clean with the old one's PAE bits and HVO bit (no free-time check of the old one) */
   private migrate(s: SchemeState, folio: Pfn, newFolio: Pfn, f: FolioState): void {
     if (!s.loadHeadForWrite(folio, f)) return
-    const { kind, order, n } = f
+    const { kind, order } = f
     const hvo = f.hvo
-    const paeSet = f.paeSet
     // the old folio's PAE bits, read before anything moves (the chunks of both folios may be one)
-    let oldPae: Uint8Array | null = null
-    if (paeSet !== 0) oldPae = f.pae.slice(f.j, f.j + n)
+    const oldPae = f.paeSet === 0 ? null : f.paeBits()
     s.remove(folio, f)
     s.install(newFolio, order, kind, f)
-    if (oldPae !== null) {
-      f.pae.set(oldPae, f.j)
-      f.paeSet = paeSet
-    }
+    if (oldPae !== null) f.setPaeBits(oldPae)
     f.hvo = hvo
   }
 
@@ -271,15 +262,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       s.install(head, newOrder, kind, f)
       const rec = truth.folio(head)
       if (rec === undefined) continue
-      if (rec.exclusive !== null) {
-        let set = 0
-        for (let k = 0; k < n; k++) {
-          const b = rec.exclusive[k]!
-          f.pae[f.j + k] = b
-          set += b
-        }
-        f.paeSet = set
-      }
+      if (rec.exclusive !== null) f.setPaeBits(rec.exclusive)
       const counts = rec.pageMaps === null ? new Int32Array(n) : rec.pageMaps.slice()
       let page = 0
       for (let o = 0; o < rec.owners.length; o += 2) {

@@ -3,22 +3,41 @@ export const SCHEME_CHUNK_SHIFT = 12
 export const SCHEME_CHUNK_PAGES = 1 << SCHEME_CHUNK_SHIFT
 export const SCHEME_CHUNK_MASK = SCHEME_CHUNK_PAGES - 1
 
-/** folio flag bits (SchemeChunk.flags) */
-export const FLAG_SHARED = 1
-export const FLAG_DOUBLE_MAP = 2
-export const FLAG_DEFERRED = 4
-export const FLAG_HVO = 8
+/** W - Int32 words per PFN in SchemeChunk.w (32 bytes: two PFNs per cache line) */
+export const W = 8
+/** word offsets in a PFN's record: per page */
+export const R_MC = 0
+export const R_META = 1
+/** word offsets in a PFN's record: per folio, in its head page's record */
+export const R_ENTIRE = 2
+export const R_MAPPED = 3
+export const R_LARGE = 4
+export const R_MM_ID0 = 5
+export const R_MM_CNT0 = 6
+export const R_PAE_SET = 7
+
+/** META bits: per page order + 1 of the covering folio (0 = none) and PageAnonExclusive; per folio (head) kind and flags */
+export const META_ORD = 0x1f
+export const META_PAE = 1 << 5
+export const KIND_SHIFT = 6
+export const KIND_MASK = 7 << KIND_SHIFT
+export const FLAG_SHARED = 1 << 9
+export const FLAG_DOUBLE_MAP = 1 << 10
+export const FLAG_DEFERRED = 1 << 11
+export const FLAG_HVO = 1 << 12
 
 /**
- * SchemeChunk - one scheme's struct page / struct folio words of 4096 consecutive PFNs as parallel typed
- * arrays, preallocated (no object per folio). Per page: @mc (`_mapcount`, biased, −1 when unused), @pae
- * (PageAnonExclusive), @ord (order + 1 of the live folio covering the page, 0 = none). Per folio, at its
- * head page's slot: @kind (KIND code), @flags (FLAG_*), @entire, @mapped, @large, the MM owner slots
- * @mmId0/@mmId1/@mmCnt0/@mmCnt1 and @paeSet (pages with PageAnonExclusive set). Unused page slots always
- * hold the initial values (`_mapcount` −1, PAE 0), so a new folio only writes its head slot.
+ * SchemeChunk - one scheme's struct page / struct folio words of 4096 consecutive PFNs, preallocated (no
+ * object per folio), as one record of {@link W} words per PFN in @w: everything an event on an order-0
+ * folio reads or writes sits in one cache line. Per page: `_mapcount` (R_MC, biased, −1 when unused), META
+ * (order + 1 of the covering folio, PageAnonExclusive). Per folio, in its head page's record: kind and flags
+ * (in META), entire, `_nr_pages_mapped`, `_large_mapcount`, the first MM owner slot, the count of pages
+ * with PageAnonExclusive; the second MM owner slot (id, count) in @mm1 (two words per PFN: only v6.15 large
+ * folios mapped by two MMs touch it). Unused page slots always hold the initial values (`_mapcount` −1,
+ * META 0, second MM slot (0, −1)), so a new folio only writes its head words.
  *
  * A folio bigger than a chunk (order > 12: 1 GiB HugeTLB) gets a chunk of its own with @pages page slots
- * and one head slot (see SchemeState.giants).
+ * (see SchemeState.giants).
  *
  * @epoch: the chunk belongs to the scheme state of that epoch; any other state copies it before writing.
  * @live: pages covered by a live folio (a regular chunk is dropped when it reaches 0).
@@ -26,77 +45,51 @@ export const FLAG_HVO = 8
 export class SchemeChunk {
   epoch: number
   live = 0
-  readonly mc: Int32Array
-  readonly pae: Uint8Array
-  readonly ord: Uint8Array
-  readonly kind: Uint8Array
-  readonly flags: Uint8Array
-  readonly entire: Int32Array
-  readonly mapped: Int32Array
-  readonly large: Int32Array
-  readonly mmId0: Int32Array
-  readonly mmId1: Int32Array
-  readonly mmCnt0: Int32Array
-  readonly mmCnt1: Int32Array
-  readonly paeSet: Int32Array
+  readonly w: Int32Array
+  readonly mm1: Int32Array
 
-  /** a fresh chunk of @pages page slots and @heads head slots, or a copy of @from (for copy-on-write) */
-  constructor(epoch: number, pages: number, heads: number, from?: SchemeChunk) {
+  /** a fresh chunk of @pages page slots, or a copy of @from (for copy-on-write) */
+  constructor(epoch: number, pages: number, from?: SchemeChunk) {
     this.epoch = epoch
     if (from !== undefined) {
       this.live = from.live
-      this.mc = from.mc.slice()
-      this.pae = from.pae.slice()
-      this.ord = from.ord.slice()
-      this.kind = from.kind.slice()
-      this.flags = from.flags.slice()
-      this.entire = from.entire.slice()
-      this.mapped = from.mapped.slice()
-      this.large = from.large.slice()
-      this.mmId0 = from.mmId0.slice()
-      this.mmId1 = from.mmId1.slice()
-      this.mmCnt0 = from.mmCnt0.slice()
-      this.mmCnt1 = from.mmCnt1.slice()
-      this.paeSet = from.paeSet.slice()
+      this.w = from.w.slice()
+      this.mm1 = from.mm1.slice()
       return
     }
-    this.mc = new Int32Array(pages).fill(-1)
-    this.pae = new Uint8Array(pages)
-    this.ord = new Uint8Array(heads)
-    this.kind = new Uint8Array(heads)
-    this.flags = new Uint8Array(heads)
-    this.entire = new Int32Array(heads)
-    this.mapped = new Int32Array(heads)
-    this.large = new Int32Array(heads)
-    this.mmId0 = new Int32Array(heads)
-    this.mmId1 = new Int32Array(heads)
-    this.mmCnt0 = new Int32Array(heads)
-    this.mmCnt1 = new Int32Array(heads)
-    this.paeSet = new Int32Array(heads)
+    const w = new Int32Array(pages * W)
+    for (let p = R_MC; p < w.length; p += W) w[p] = -1
+    this.w = w
+    const mm1 = new Int32Array(pages * 2)
+    for (let p = 1; p < mm1.length; p += 2) mm1[p] = -1
+    this.mm1 = mm1
   }
 
-  /** initHead - head slot @j now starts a fresh folio of KIND code @kind (every counter at its initial value) */
-  initHead(j: number, kind: number): void {
-    this.kind[j] = kind
-    this.flags[j] = 0
-    this.entire[j] = -1
-    this.mapped[j] = 0
-    this.large[j] = -1
-    this.mmId0[j] = 0
-    this.mmId1[j] = 0
-    this.mmCnt0[j] = -1
-    this.mmCnt1[j] = -1
-    this.paeSet[j] = 0
+  /** initHead - the record at word offset @b now heads a fresh folio of KIND code @kind and @order (every counter at its initial value) */
+  initHead(b: number, kind: number, order: number): void {
+    const w = this.w
+    w[b + R_META] = (order + 1) | (kind << KIND_SHIFT)
+    w[b + R_ENTIRE] = -1
+    w[b + R_MAPPED] = 0
+    w[b + R_LARGE] = -1
+    w[b + R_MM_ID0] = 0
+    w[b + R_MM_CNT0] = -1
+    w[b + R_PAE_SET] = 0
   }
 
-  /** clearPages - page slots [j, j + n) back to their initial values (the folio there is gone) */
-  clearPages(j: number, n: number, paeSet: number): void {
-    if (n === 1) {
-      this.mc[j] = -1
-      this.pae[j] = 0
-      return
+  /**
+   * clearPages - the records of pages [j, j + n) back to their initial values (the folio there is gone),
+   * and the second MM slot of a large folio (only large folios use it; so initHead need not touch it)
+   */
+  clearPages(j: number, n: number): void {
+    if (n > 1) {
+      this.mm1[2 * j] = 0
+      this.mm1[2 * j + 1] = -1
     }
-    this.mc.fill(-1, j, j + n)
-    if (paeSet !== 0) this.pae.fill(0, j, j + n)
+    const w = this.w
+    for (let p = j * W, e = (j + n) * W; p < e; p += W) {
+      w[p + R_MC] = -1
+      w[p + R_META] = 0
+    }
   }
 }

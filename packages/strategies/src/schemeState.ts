@@ -1,7 +1,7 @@
-import { EVENT_TYPES, KIND, type FolioKind } from '@mmsim/core'
+import { EVENT_TYPES, KIND, MAX_PFN, type FolioKind } from '@mmsim/core'
 import { COST_FIELDS, emptyCostRow, type CostRow, type CostTable } from './costs.ts'
 import type { FolioState } from './folioState.ts'
-import { SCHEME_CHUNK_MASK, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_SHIFT, SchemeChunk } from './schemeChunk.ts'
+import { META_ORD, R_META, SCHEME_CHUNK_MASK, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_SHIFT, SchemeChunk, W } from './schemeChunk.ts'
 
 let nextEpoch = 1
 
@@ -34,8 +34,13 @@ export class SchemeState {
   /** rows of event types outside EVENT_TYPES (none from the built-in drivers) */
   otherCosts: CostTable
   badFrees: string[]
-  private lastKey = -1
-  private last: SchemeChunk | undefined = undefined
+  // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
+  private key0 = -1
+  private c0: SchemeChunk | undefined = undefined
+  private key1 = -1
+  private c1: SchemeChunk | undefined = undefined
+  /** emptied chunks owned by this state, for reuse (every slot back at its initial value; not part of the state) */
+  private readonly spare: SchemeChunk[] = []
 
   constructor(from?: SchemeState) {
     this.epoch = nextEpoch++
@@ -122,57 +127,82 @@ export class SchemeState {
   /** chunk - the chunk holding page @pfn, read-only, or undefined */
   chunk(pfn: number): SchemeChunk | undefined {
     const k = pfn >>> SCHEME_CHUNK_SHIFT
-    if (k === this.lastKey) return this.last
+    if (k === this.key0) return this.c0
+    if (k === this.key1) {
+      const c = this.c1
+      this.key1 = this.key0
+      this.c1 = this.c0
+      this.key0 = k
+      this.c0 = c
+      return c
+    }
     const c = this.chunks.get(k)
-    this.lastKey = k
-    this.last = c
+    this.key1 = this.key0
+    this.c1 = this.c0
+    this.key0 = k
+    this.c0 = c
+    return c
+  }
+
+  /** the chunk holding @pfn, owned by this state: @c (its current chunk, maybe undefined) or a copy of it, or a new one */
+  private own(pfn: number, c: SchemeChunk | undefined): SchemeChunk {
+    if (c !== undefined && c.epoch === this.epoch) return c
+    if (c !== undefined) c = new SchemeChunk(this.epoch, 0, c)
+    else {
+      c = this.spare.pop() ?? new SchemeChunk(this.epoch, SCHEME_CHUNK_PAGES)
+      c.epoch = this.epoch
+    }
+    this.chunks.set(pfn >>> SCHEME_CHUNK_SHIFT, c)
+    this.key0 = pfn >>> SCHEME_CHUNK_SHIFT
+    this.c0 = c
+    if (this.key1 === this.key0) this.key1 = -1
     return c
   }
 
   private chunkForWrite(pfn: number): SchemeChunk {
-    let c = this.chunk(pfn)
-    if (c !== undefined && c.epoch === this.epoch) return c
-    c = c === undefined ? new SchemeChunk(this.epoch, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_PAGES) : new SchemeChunk(this.epoch, 0, 0, c)
-    this.chunks.set(pfn >>> SCHEME_CHUNK_SHIFT, c)
-    this.last = c
-    return c
+    return this.own(pfn, this.chunk(pfn))
   }
 
   private giantForWrite(head: number, g: SchemeChunk): SchemeChunk {
     if (g.epoch === this.epoch) return g
-    const c = new SchemeChunk(this.epoch, 0, 0, g)
+    const c = new SchemeChunk(this.epoch, 0, g)
     this.giants.set(head, c)
     return c
   }
 
-  /** orderOfHead - the order of the live folio headed at @head, or −1 when @head heads none */
-  private orderOfHead(head: number): number {
-    const c = this.chunk(head)
-    if (c !== undefined) {
-      const o = c.ord[head & SCHEME_CHUNK_MASK]! - 1
-      if (o === 0) return 0
-      if (o > 0) return head % 2 ** o === 0 ? o : -1
-    }
-    if (this.giants.size === 0) return -1
-    const g = this.giants.get(head)
-    return g === undefined ? -1 : g.ord[0]! - 1
-  }
-
   /** loadHead - point @f at the folio headed at @head (read-only); false when there is none */
   loadHead(head: number, f: FolioState): boolean {
-    const o = this.orderOfHead(head)
-    if (o < 0) return false
-    if (o > SCHEME_CHUNK_SHIFT) f.load(this.giants.get(head)!, 0, o)
-    else f.load(this.chunk(head)!, head & SCHEME_CHUNK_MASK, o)
-    return true
+    if (!(head >= 0 && head <= MAX_PFN)) return false
+    const c = this.chunk(head)
+    if (c !== undefined) {
+      const o = (c.w[(head & SCHEME_CHUNK_MASK) * W + R_META]! & META_ORD) - 1
+      if (o === 0 || (o > 0 && (head & ((1 << o) - 1)) === 0)) {
+        f.load(c, head & SCHEME_CHUNK_MASK, o)
+        return true
+      }
+      if (o > 0) return false
+    }
+    return this.giants.size !== 0 && this.loadGiant(head, f, false)
   }
 
   /** loadHeadForWrite - as {@link loadHead}, with the folio's chunk owned by this state */
   loadHeadForWrite(head: number, f: FolioState): boolean {
-    const o = this.orderOfHead(head)
-    if (o < 0) return false
-    if (o > SCHEME_CHUNK_SHIFT) f.load(this.giantForWrite(head, this.giants.get(head)!), 0, o)
-    else f.load(this.chunkForWrite(head), head & SCHEME_CHUNK_MASK, o)
+    const c = this.chunk(head)
+    if (c !== undefined) {
+      const o = (c.w[(head & SCHEME_CHUNK_MASK) * W + R_META]! & META_ORD) - 1
+      if (o === 0 || (o > 0 && (head & ((1 << o) - 1)) === 0)) {
+        f.load(this.own(head, c), head & SCHEME_CHUNK_MASK, o)
+        return true
+      }
+      if (o > 0) return false
+    }
+    return this.giants.size !== 0 && this.loadGiant(head, f, true)
+  }
+
+  private loadGiant(head: number, f: FolioState, write: boolean): boolean {
+    const g = this.giants.get(head)
+    if (g === undefined) return false
+    f.load(write ? this.giantForWrite(head, g) : g, 0, (g.w[R_META]! & META_ORD) - 1)
     return true
   }
 
@@ -181,11 +211,12 @@ export class SchemeState {
    * it, or −1 when no folio covers it (folios are naturally aligned).
    */
   loadPage(pfn: number, f: FolioState): number {
+    if (!(pfn >= 0 && pfn <= MAX_PFN)) return -1
     const c = this.chunk(pfn)
     if (c !== undefined) {
-      const o = c.ord[pfn & SCHEME_CHUNK_MASK]! - 1
+      const o = (c.w[(pfn & SCHEME_CHUNK_MASK) * W + R_META]! & META_ORD) - 1
       if (o >= 0) {
-        const i = pfn % 2 ** o
+        const i = pfn & ((1 << o) - 1)
         f.load(c, (pfn - i) & SCHEME_CHUNK_MASK, o)
         return i
       }
@@ -194,8 +225,8 @@ export class SchemeState {
     for (let o = SCHEME_CHUNK_SHIFT + 1; o <= 30; o++) {
       const head = pfn - (pfn % 2 ** o)
       const g = this.giants.get(head)
-      if (g !== undefined && g.ord[0]! - 1 >= o) {
-        f.load(g, 0, g.ord[0]! - 1)
+      if (g !== undefined && (g.w[R_META]! & META_ORD) - 1 >= o) {
+        f.load(g, 0, (g.w[R_META]! & META_ORD) - 1)
         return pfn - head
       }
     }
@@ -209,9 +240,8 @@ export class SchemeState {
   install(head: number, order: number, kind: FolioKind, f: FolioState): void {
     const n = 2 ** order
     if (order > SCHEME_CHUNK_SHIFT) {
-      const g = new SchemeChunk(this.epoch, n, 1)
-      g.ord[0] = order + 1
-      g.initHead(0, KIND[kind])
+      const g = new SchemeChunk(this.epoch, n)
+      g.initHead(0, KIND[kind], order)
       g.live = n
       this.giants.set(head, g)
       f.load(g, 0, order)
@@ -219,10 +249,10 @@ export class SchemeState {
     }
     const c = this.chunkForWrite(head)
     const j = head & SCHEME_CHUNK_MASK
-    if (n === 1) c.ord[j] = 1
-    else c.ord.fill(order + 1, j, j + n)
+    const w = c.w
+    for (let p = (j + 1) * W + R_META, e = (j + n) * W; p < e; p += W) w[p] = order + 1
     c.live += n
-    c.initHead(j, KIND[kind])
+    c.initHead(j * W, KIND[kind], order)
     f.load(c, j, order)
   }
 
@@ -233,16 +263,17 @@ export class SchemeState {
       this.giants.delete(head)
       return
     }
-    const j = f.j
     const n = f.n
-    c.clearPages(j, n, f.paeSet)
-    if (n === 1) c.ord[j] = 0
-    else c.ord.fill(0, j, j + n)
+    c.clearPages(f.b / W, n)
     c.live -= n
     if (c.live === 0) {
       this.chunks.delete(head >>> SCHEME_CHUNK_SHIFT)
-      this.lastKey = -1
-      this.last = undefined
+      this.key0 = -1
+      this.c0 = undefined
+      this.key1 = -1
+      this.c1 = undefined
+      // every slot is back at its initial value; reusable unless a snapshot shares it (then it is not ours)
+      if (c.epoch === this.epoch && this.spare.length < 4) this.spare.push(c)
     }
   }
 }

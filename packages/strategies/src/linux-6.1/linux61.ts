@@ -2,6 +2,7 @@ import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
+import { W } from '../schemeChunk.ts'
 
 /**
  * Linux61 - the legacy scheme, ≤ v6.1 (mapcount-schemes.md §1, verified against 6.1 mm/rmap.c and
@@ -40,15 +41,14 @@ export class Linux61 extends SchemeBase {
       f.store(1)
       return
     }
-    f.mc.fill(0, f.j, f.j + f.n)
+    f.fillMapcounts(0)
     f.touchRange(0, f.n)
   }
 
   protected add(f: FolioState, i: number, n: number, level: Level): void {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     if (level === 'pte') {
-      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) mc[k]!++
       f.rmwRange(i, n)
       if (f.isLarge && f.fileLike) {
         // SetPageDoubleMap(compound_head(page)) on every PTE map of a file THP page
@@ -60,7 +60,7 @@ export class Linux61 extends SchemeBase {
     }
     if (f.fileLike) {
       let nr = 0
-      for (let k = o; k < o + f.n; k++) if (++mc[k]! === 0) nr++
+      for (let k = f.b, e = f.pi(f.n); k < e; k += W) if (++mc[k]! === 0) nr++
       f.rmwRange(0, f.n)
       f.rmw(1)
       if (++f.entire === 0 && nr === f.n && f.doubleMap) {
@@ -74,17 +74,16 @@ export class Linux61 extends SchemeBase {
   }
 
   protected remove(f: FolioState, i: number, n: number, level: Level): void {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     if (level === 'pte') {
       let last = 0
-      for (let k = o + i; k < o + i + n; k++) if (--mc[k]! < 0) last++
+      for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) if (--mc[k]! < 0) last++
       f.rmwRange(i, n)
       if (last > 0 && f.anon && f.isLarge) this.queueDeferred(f)
       return
     }
     if (f.fileLike) {
-      for (let k = o; k < o + f.n; k++) mc[k]!--
+      for (let k = f.b, e = f.pi(f.n); k < e; k += W) mc[k]!--
       f.rmwRange(0, f.n)
       f.rmw(1)
       f.entire--
@@ -96,7 +95,7 @@ export class Linux61 extends SchemeBase {
     if (!f.doubleMap) return
     f.doubleMap = false
     let nr = 0
-    for (let k = o; k < o + f.n; k++) if (--mc[k]! < 0) nr++
+    for (let k = f.b, e = f.pi(f.n); k < e; k += W) if (--mc[k]! < 0) nr++
     f.rmwRange(0, f.n)
     if (nr > 0 && nr < f.n) this.queueDeferred(f)
   }
@@ -110,9 +109,8 @@ export class Linux61 extends SchemeBase {
     if (level !== 'pte' && f.fileLike) return this.add(f, i, n, level)
     void mm
     if (level === 'pte') {
-      const mc = f.mc
-      const o = f.j
-      for (let k = o + i; k < o + i + n; k++) mc[k]!++
+      const mc = f.w
+      for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) mc[k]!++
       f.rmwRange(i, n)
       return
     }
@@ -123,17 +121,16 @@ export class Linux61 extends SchemeBase {
   /** __split_huge_pmd_locked() of 6.1: raw increments, the DoubleMap offset, then the compound decrement */
   protected override remap(f: FolioState, mm: number, exclusive: boolean): void {
     if (!f.anon) return super.remap(f, mm, exclusive) // file THP: the PMD is zapped, PTEs fault back in
-    const mc = f.mc
-    const o = f.j
-    const end = o + f.n
+    const mc = f.w
+    const end = f.pi(f.n)
     if (exclusive) f.setPae(0, f.n)
-    for (let k = o; k < end; k++) mc[k]!++
+    for (let k = f.b; k < end; k += W) mc[k]!++
     f.rmwRange(0, f.n)
     if (f.entire + 1 > 1) {
       f.rmw(1) // TestSetPageDoubleMap
       if (!f.doubleMap) {
         f.doubleMap = true
-        for (let k = o; k < end; k++) mc[k]!++
+        for (let k = f.b; k < end; k += W) mc[k]!++
         f.rmwRange(0, f.n)
       }
     }
@@ -142,7 +139,7 @@ export class Linux61 extends SchemeBase {
       f.rmw(1) // TestClearPageDoubleMap
       if (f.doubleMap) {
         f.doubleMap = false
-        for (let k = o; k < end; k++) mc[k]!--
+        for (let k = f.b; k < end; k += W) mc[k]!--
         f.rmwRange(0, f.n)
       }
     }
@@ -154,7 +151,7 @@ export class Linux61 extends SchemeBase {
     if (!f.isLarge) return f.mcOf(0) + 1
     if (f.hugetlb) return f.entire + 1
     let sum = 0
-    for (let k = f.j; k < f.j + f.n; k++) sum += f.mc[k]! + 1
+    for (let k = f.b, e = f.pi(f.n); k < e; k += W) sum += f.w[k]! + 1
     if (f.fileLike) return f.entire + 1 + sum - (f.entire + 1) * f.n
     return f.entire + 1 + sum - (f.doubleMap ? f.n : 0)
   }

@@ -2,6 +2,7 @@ import type { Level } from '@mmsim/core'
 import { ENTIRELY_MAPPED, type FolioState } from '../folioState.ts'
 import { Linux610 } from '../linux-6.10/linux610.ts'
 import type { StrategyDescription } from '../strategy.ts'
+import { W } from '../schemeChunk.ts'
 
 /**
  * Linux612 - v6.12–v6.14 (mapcount-schemes.md §3.3, verified in 6.12.117): `_nr_pages_mapped` is updated
@@ -23,10 +24,9 @@ export class Linux612 extends Linux610 {
   }
 
   protected override mapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     let first = 0
-    for (let k = o + i; k < o + i + n; k++) if (++mc[k]! === 0) first++
+    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) if (++mc[k]! === 0) first++
     f.rmwRange(i, n)
     if (first === 0) return 0
     f.rmw(1)
@@ -34,10 +34,9 @@ export class Linux612 extends Linux610 {
   }
 
   protected override unmapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.mc
-    const o = f.j
+    const mc = f.w
     let last = 0
-    for (let k = o + i; k < o + i + n; k++) if (--mc[k]! < 0) last++
+    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) if (--mc[k]! < 0) last++
     f.rmwRange(i, n)
     if (last === 0) return 0
     f.rmw(1)

@@ -42,7 +42,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
 
   protected newAnon(f: FolioState, level: Level, mm: number): void {
     if (!f.isLarge) {
-      f.mc[f.j] = 0
+      f.w[f.b] = 0
       f.store(0)
       return
     }
@@ -55,7 +55,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
     if (level === 'pte') {
       if (!f.isLarge) {
         f.rmw(0)
-        f.mc[f.j]!++
+        f.w[f.b]!++
         return
       }
       f.bitLock()
@@ -72,7 +72,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
     if (level === 'pte') {
       if (!f.isLarge) {
         f.rmw(0)
-        f.mc[f.j]!--
+        f.w[f.b]!--
         return
       }
       f.bitLock()
@@ -91,7 +91,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
     if (level === 'pte') {
       if (!f.isLarge) {
         f.rmw(0)
-        f.mc[f.j]!++
+        f.w[f.b]!++
         return
       }
       f.bitLock()
