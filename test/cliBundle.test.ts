@@ -49,4 +49,11 @@ describe('the CLI bundle', () => {
     expect(r.stdout).toBe(version + '\n')
     expect(r.status).toBe(0)
   })
+
+  it('pnpm mmsim resolves paths against the directory it was run from, not the repository root', () => {
+    const r = spawnSync('pnpm', ['-s', 'mmsim', 'info', 'fork-cow-pmd-thp.mmtrace'], { cwd: join(ROOT, 'traces'), encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^trace {8}fork-cow-pmd-thp\.mmtrace\n/)
+  })
 })

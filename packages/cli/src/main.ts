@@ -12,6 +12,17 @@ function version(): string {
   return pkg.version ?? '0.0.0'
 }
 
+// `pnpm mmsim …` runs in the repository root: paths on the command line are the caller's (pnpm's INIT_CWD)
+const script = process.env['npm_lifecycle_event']
+const caller = process.env['INIT_CWD']
+if ((script === 'mmsim' || script === 'mmsim:dev') && caller !== undefined && caller !== '') {
+  try {
+    process.chdir(caller)
+  } catch {
+    // the caller's directory is gone: stay in the repository root
+  }
+}
+
 const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(version() + '\n')

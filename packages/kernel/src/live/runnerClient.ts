@@ -6,8 +6,17 @@ const TRACE = process.env['MMSIM_RUNNER_TRACE']
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/** Path of the built C runner (tools/kernel-runner/kernel-runner). */
-export const RUNNER_PATH = join(dirname(fileURLToPath(import.meta.url)), '../../../../tools/kernel-runner/kernel-runner')
+/**
+ * RUNNER_PATH - the built C runner, tools/kernel-runner/kernel-runner of the checkout this module runs from:
+ * found by walking up, because the module sits at different depths in the sources (packages/kernel/src/live/)
+ * and in the CLI bundle (dist/chunks/).
+ */
+export const RUNNER_PATH = runnerPath(dirname(fileURLToPath(import.meta.url)))
+
+function runnerPath(from: string): string {
+  for (let d = from; dirname(d) !== d; d = dirname(d)) if (existsSync(join(d, 'tools', 'kernel-runner'))) return join(d, 'tools', 'kernel-runner', 'kernel-runner')
+  return join(from, '../../../../tools/kernel-runner/kernel-runner')
+}
 
 /** RawPage - one pagemap entry as the runner reports it (see tools/kernel-runner/runner.c, `pm`). */
 export type RawPage =
