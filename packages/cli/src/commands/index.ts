@@ -12,6 +12,7 @@ import { register as registerDiff } from './diff.ts'
 import { register as registerBisect } from './bisect.ts'
 import { register as registerInspect } from './inspect.ts'
 import { register as registerShrink } from './shrink.ts'
+import { register as registerExportPerfetto } from './exportPerfetto.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -28,4 +29,5 @@ export function registerAll(program: Command): void {
   registerBisect(program)
   registerInspect(program)
   registerShrink(program)
+  registerExportPerfetto(program)
 }
