@@ -8,6 +8,7 @@ import { UserError } from './userError.ts'
  * @returns once the command finished; exits the process on errors (see runMain()).
  */
 export async function runCli(argv: string[], version: string): Promise<void> {
+  quietOnClosedPipe()
   const program = new Command()
   program
     .name('mmsim')
@@ -17,6 +18,21 @@ export async function runCli(argv: string[], version: string): Promise<void> {
   registerAll(program)
   await runMain(program, argv)
 }
+
+/**
+ * quietOnClosedPipe - `mmsim … | head` stops reading: end quietly as a process killed by SIGPIPE would
+ * (status 128 + 13, what `git log | head` leaves in PIPESTATUS), never with a stack trace.
+ */
+function quietOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(SIGPIPE_STATUS)
+      throw err
+    })
+  }
+}
+
+const SIGPIPE_STATUS = 141
 
 /**
  * runMain - parse argv and run the chosen command; turn every user error into one line and exit code 2.
@@ -38,7 +54,7 @@ export async function runMain(program: Command, argv: string[]): Promise<void> {
       process.stderr.write(`mmsim: ${err.message}\n`)
       process.exit(err.exitCode)
     }
-    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(0)
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(SIGPIPE_STATUS)
     if (err instanceof Error && 'userMessage' in err && typeof err.userMessage === 'string') {
       process.stderr.write(`mmsim: ${err.userMessage}\n`)
       process.exit(2)
