@@ -99,7 +99,7 @@ export class TraceWriter {
   flushFrame(): void {
     const n = this.frame.count
     if (n === 0) return
-    const payload = this.frame.encode()
+    const payload = this.frame.encode(true)
     this.offsets.push(this.pos)
     this.counts.push(n)
     this.put(framePrefix(FRAME_MAGIC, payload, n, this.frames))

@@ -15,6 +15,7 @@ export class PageAllocator {
 
   /** alloc - a free range of 2^@order pages, aligned to its size. @returns its first PFN */
   alloc(order: number): number {
+    if (order === 0) return this.next++
     const n = 2 ** order
     const pfn = Math.ceil(this.next / n) * n
     this.next = pfn + n

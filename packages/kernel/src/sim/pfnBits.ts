@@ -8,7 +8,7 @@ interface BitChunk {
 }
 
 /**
- * PfnBits - a set of PFNs as one byte per page in chunks of 4096 PFNs (a Map of chunks with a last-chunk
+ * PfnBits - a set of PFNs (below 2^31, as the ground truth's) as one byte per page in chunks of 4096 PFNs (a Map of chunks with a last-chunk
  * cache): what `Set<number>` was for "this page holds data", without a hash entry per page. A chunk is
  * dropped when its last PFN leaves, so memory follows the live pages, not every PFN ever used (the
  * simulated allocator never reuses PFNs).
@@ -19,7 +19,7 @@ export class PfnBits {
   private last: BitChunk | undefined = undefined
 
   private chunk(pfn: number): BitChunk | undefined {
-    const k = Math.floor(pfn / PAGES)
+    const k = pfn >>> SHIFT
     if (k === this.lastKey) return this.last
     const c = this.chunks.get(k)
     this.lastKey = k
@@ -38,7 +38,7 @@ export class PfnBits {
     let c = this.chunk(pfn)
     if (c === undefined) {
       c = { bits: new Uint8Array(PAGES), set: 0 }
-      this.chunks.set(Math.floor(pfn / PAGES), c)
+      this.chunks.set(pfn >>> SHIFT, c)
       this.last = c
     }
     const j = pfn & MASK
@@ -56,7 +56,7 @@ export class PfnBits {
     if (c.bits[j] === 0) return
     c.bits[j] = 0
     if (--c.set === 0) {
-      this.chunks.delete(Math.floor(pfn / PAGES))
+      this.chunks.delete(pfn >>> SHIFT)
       this.lastKey = -1
       this.last = undefined
     }

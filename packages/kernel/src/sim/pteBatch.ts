@@ -29,11 +29,11 @@ export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: nu
       continue
     }
     const order = folios.orderAt(pfn)
-    const head = pfn - (pfn % 2 ** order)
+    const head = order === 0 ? pfn : pfn - (pfn % (1 << order))
     const kind = ctx.kindOf(head)
     let n = 1
     if (kind !== K_ZERO) {
-      const end = head + 2 ** order
+      const end = head + (1 << order)
       if (direct) while (v + n < hi && pfn + n < end && tab![v + n - k * 512] === pfn + n + 1) n++
       else while (v + n < hi && pfn + n < end && pt.entryAt(v + n) === pfn + n) n++
     }

@@ -248,7 +248,9 @@ export class SimContext {
 
   /** headOf - head PFN of the live folio containing page @pfn, or -1. */
   headOf(pfn: number): number {
-    return pfn < 0 ? -1 : this.truth.folios.headOf(pfn)
+    if (pfn < 0) return -1
+    const o = this.truth.folios.orderAt(pfn)
+    return o <= 0 ? (o === 0 ? pfn : -1) : pfn - (pfn % (1 << o))
   }
 
   /** orderOf - order of live folio @head. */

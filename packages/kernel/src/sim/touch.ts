@@ -31,10 +31,12 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
     if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
     else {
-      if (ctx.entry(pid, vpn) >= 0) {
-        if (write) wpFault(ctx, pid, vpn, m)
+      let pfn = ctx.entry(pid, vpn)
+      if (pfn >= 0 && write) {
+        wpFault(ctx, pid, vpn, m)
+        pfn = ctx.entry(pid, vpn)
       }
-      if (ctx.entry(pid, vpn) < 0) {
+      if (pfn < 0) {
         if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, ctx.vma(pid, vpn)!)
         else fileFault(ctx, pid, vpn, write, m, vma)
         // a write fault on a huge zero PMD or a read-only page-cache page is a second fault

@@ -74,6 +74,7 @@ export class FrameBuilder {
   private readonly causes: string[] = []
   private lastCause: string | undefined = undefined
   private lastCauseIdx = 0
+  private out: Buffer | null = null
 
   constructor(
     readonly capacity: number,
@@ -138,8 +139,11 @@ export class FrameBuilder {
     return this.causeIdx
   }
 
-  /** encode - the frame payload of the events added so far; the builder is then empty. */
-  encode(): Buffer {
+  /**
+   * encode - the frame payload of the events added so far; the builder is then empty.
+   * @reuse: write it into the builder's own buffer (valid until the next encode(true)) instead of a new one
+   */
+  encode(reuse = false): Buffer {
     const n = this.count
     const nCols = 2 + this.nSlots
     const codes = new Array<number>(nCols)
@@ -150,17 +154,24 @@ export class FrameBuilder {
     const meta = packr.pack({ n, w: codes, s: this.causes } satisfies FrameMeta)
     let size = align8(4 + meta.length)
     for (let c = 0; c < nCols; c++) size += align8(WIDTH[codes[c]!]! * n)
-    const out = Buffer.alloc(size)
+    let out: Buffer
+    if (reuse) {
+      if (this.out === null || this.out.length < size) this.out = Buffer.alloc(Math.max(size, 2 * (this.out?.length ?? 0)))
+      out = this.out.subarray(0, size)
+    } else out = Buffer.alloc(size)
     out.writeUInt32LE(meta.length, 0)
     meta.copy(out, 4)
     let off = align8(4 + meta.length)
+    if (reuse) out.fill(0, 4 + meta.length, off)
     for (let c = 0; c < nCols; c++) {
       const code = codes[c]!
       if (code === 0) continue
       const data = c === 0 ? this.types : c === 1 ? this.causeIdx : this.slots[c - 2]!
       // every value fits the column's type (its maximum chose the width): a converting set() is exact
       view(out, off, code, n).set(data.subarray(0, n))
-      off += align8(WIDTH[code]! * n)
+      const len = WIDTH[code]! * n
+      if (reuse) out.fill(0, off + len, off + align8(len))
+      off += align8(len)
     }
     this.count = 0
     this.causeTable.clear()
