@@ -39,7 +39,7 @@ export interface ReadOptions {
  * SyncReadOptions - ReadOptions, plus how the synchronous reader buffers the file.
  * @reuseBuffers: recycle one chunk buffer. A frame's columns are then views that are valid only until the
  *   next item is read: decode (or copy) each frame before asking for the next. Default false: frames stay
- *   valid as long as they are referenced (each keeps its 8 MiB chunk alive).
+ *   valid as long as they are referenced (each keeps its chunk alive).
  * @chunkBytes: bytes per `readSync` (default 8 MiB with @reuseBuffers, else 512 KiB: see FRESH_CHUNK_BYTES);
  *   a frame larger than a chunk gets a chunk of its own.
  */

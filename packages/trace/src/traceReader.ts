@@ -8,7 +8,7 @@ const SLICE_MS = 20
 
 /**
  * traceItems - read @file frame by frame: the header, every readable frame, every damage found, then an end
- * record; {@link readTraceSync} behind an async iterator (the reads themselves are synchronous 8 MiB chunks).
+ * record; {@link readTraceSync} behind an async iterator (the reads themselves are synchronous chunk reads).
  * Throws a TraceError (one line) when the file is not a trace or its header is unusable; damage after the
  * header is yielded, not thrown. Frames stay valid after the next item is read, unless @opts.reuseBuffers.
  */

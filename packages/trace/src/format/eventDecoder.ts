@@ -5,7 +5,8 @@ import type { EventStructure } from './traceHeader.ts'
 /** WideColumn - one slot's values for the current frame: Int32 unless some value is >= 2^31 (then Float64). */
 export type WideColumn = Int32Array | Float64Array
 
-type Filler = (cols: WideColumn[], i: number, o: Record<string, unknown>) => void
+type OnUnknown = (name: string, i: number) => void
+type Walk = (w: WidenedFrame, frameTypes: Column, fn: (e: MmEvent, i: number) => boolean | void, onUnknown: OnUnknown | undefined) => number
 
 const ident = (s: string): string => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(s)) throw new Error(`bad field name '${s}'`)
@@ -122,9 +123,10 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[]): boole
  * matched by name, so files from other versions decode as long as every field this version needs is there;
  * types this version does not know are counted by name and skipped, never silently dropped.
  *
- * Each frame's columns are widened once into fixed-type scratch arrays ({@link WidenedFrame}); the
- * per-event fill then reads only Int32Arrays (one element kind per load: monomorphic), or, in a frame
- * where some column needed the Float64 fallback, a second copy of the fill compiled for mixed columns.
+ * Each frame's columns are widened once into fixed-type scratch arrays ({@link WidenedFrame}). forEach is
+ * one loop generated from the file's structures: a `switch` on the type code whose cases fill that type's
+ * scratch event, so every load reads an Int32Array (monomorphic) and every store hits one object shape. A
+ * frame where some column needed the Float64 fallback runs a second compiled copy of the same loop.
  */
 export class EventDecoder {
   readonly types: DecodedType[]
@@ -137,8 +139,11 @@ export class EventDecoder {
    * reducer over integers directly. When false, use forEach (fields matched by name).
    */
   readonly sameLayout: boolean
-  private readonly fillInt: (Filler | null)[] = []
-  private readonly fillMixed: (Filler | null)[] = []
+  /** the generated walks: the Int32 one never sees a Float64Array, so its loads stay monomorphic */
+  private readonly walkInt: Walk
+  private readonly walkMixed: Walk
+  private readonly known: Uint8Array
+  private readonly cases: string[] = []
   private readonly scratch: Record<string, unknown>[] = []
   private readonly localCode: Int32Array
   private readonly nSlots: number
@@ -152,14 +157,38 @@ export class EventDecoder {
     this.nSlots = structures.reduce((m, s) => Math.max(m, s.fields.length), 0)
     this.localCode = new Int32Array(structures.length)
     this.types = structures.map((s, code) => this.build(s, enums, code))
+    this.known = Uint8Array.from(this.types, (t) => (t.known ? 1 : 0))
     this.types.forEach((t, code) => (this.localCode[code] = t.code))
     this.sameLayout = this.sameFields && Object.entries(ENUMS).every(([kind, values]) => sameList(enums[kind], values))
     this.walkCols = new Scratch(4096, this.nSlots)
+    const cols = Array.from({ length: this.nSlots }, (_, k) => `const s${k} = S[${k}];`).join(' ')
+    const consts = [
+      ...this.types.flatMap((t, code) => (t.known ? [`const o${code} = O[${code}];`] : [])),
+      ...Object.keys(ENUMS).map((kind) => `const E_${ident(kind)} = V[${JSON.stringify(kind)}];`),
+    ].join('\n')
+    const src = `${consts}
+return function walk(w, frameTypes, fn, onUnknown) {
+  const types = w.types, ci = w.causeIdx, causes = w.causes, S = w.slots, n = w.count;
+  ${cols}
+  let o;
+  for (let i = 0; i < n; i++) {
+    switch (types[i]) {
+${this.cases.join('\n')}
+      default:
+        if (onUnknown !== undefined) onUnknown(names[types[i]] ?? '#' + frameTypes[i], i);
+        continue;
+    }
+    if (fn(o, i) === true) return i + 1;
+  }
+  return n;
+}`
+    const names = this.types.map((t) => t.name)
+    this.walkInt = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
+    this.walkMixed = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
   }
 
   private build(s: EventStructure, enums: Record<string, readonly string[]>, code: number): DecodedType {
     const skip = (): DecodedType => {
-      this.fillInt[code] = this.fillMixed[code] = null
       this.scratch[code] = {}
       return { name: s.type, known: false, code: -1 }
     }
@@ -177,10 +206,10 @@ export class EventDecoder {
       if (k !== j) this.sameFields = false
       const name = ident(lf.name)
       if (lf.kind === 'uint') {
-        lines.push(`o.${name} = s[${k}][i];`)
+        lines.push(`o.${name} = s${k}[i];`)
         scratch[lf.name] = 0
       } else if (lf.kind === 'bool') {
-        lines.push(`o.${name} = s[${k}][i] === 1;`)
+        lines.push(`o.${name} = s${k}[i] === 1;`)
         scratch[lf.name] = false
       } else {
         const values = enums[lf.kind]
@@ -188,17 +217,14 @@ export class EventDecoder {
           this.structureProblems.push(`the file does not list the values of '${lf.kind}'`)
           return skip()
         }
-        lines.push(`o.${name} = V.${ident(lf.kind)}[s[${k}][i]];`)
+        lines.push(`o.${name} = E_${ident(lf.kind)}[s${k}[i]];`)
         scratch[lf.name] = values[0]
       }
     }
     if (s.fields.length !== local.length) this.sameFields = false
     scratch.cause = ''
-    // two separately compiled copies: the Int32 one never sees a Float64Array, so its loads stay monomorphic
-    const src = `return function fill(s, i, o) {\n${lines.join('\n')}\n}`
-    this.fillInt[code] = new Function('V', src)(enums) as Filler
-    this.fillMixed[code] = new Function('V', src)(enums) as Filler
     this.scratch[code] = scratch
+    this.cases.push(`      case ${code}: o = o${code}; ${lines.join(' ')} o.cause = causes[ci[i]] ?? ''; break;`)
     return { name: s.type, known: true, code: EVENT_TYPES.indexOf(s.type as EventType) }
   }
 
@@ -224,13 +250,12 @@ export class EventDecoder {
    * would hand to @onUnknown, which is called for each with the type's name and the event's index). Reads
    * only the type column: for decode-only passes that build no events.
    */
-  countUnknown(frame: ColumnarFrame, onUnknown?: (name: string, i: number) => void): number {
-    const fills = this.fillInt
+  countUnknown(frame: ColumnarFrame, onUnknown?: OnUnknown): number {
+    const known = this.known
     const t = frame.types
     let unknown = 0
     for (let i = 0; i < frame.count; i++) {
-      const f = fills[t[i]!]
-      if (f === null || f === undefined) {
+      if (known[t[i]!] !== 1) {
         unknown++
         onUnknown?.(this.types[t[i]!]?.name ?? `#${t[i]}`, i)
       }
@@ -250,23 +275,7 @@ export class EventDecoder {
     this.walking = true
     try {
       w.load(frame)
-      const { types, causeIdx, causes, slots } = w
-      const fills = w.allInt ? this.fillInt : this.fillMixed
-      const scratch = this.scratch
-      const n = w.count
-      for (let i = 0; i < n; i++) {
-        const t = types[i]!
-        const fill = fills[t]
-        if (fill === null || fill === undefined) {
-          onUnknown?.(this.types[t]?.name ?? `#${frame.types[i]}`, i)
-          continue
-        }
-        const o = scratch[t]!
-        fill(slots, i, o)
-        o.cause = causes[causeIdx[i]!] ?? ''
-        if (fn(o as unknown as MmEvent, i) === true) return i + 1
-      }
-      return n
+      return (w.allInt ? this.walkInt : this.walkMixed)(w, frame.types, fn, onUnknown)
     } finally {
       if (outer) this.walking = false
     }
