@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { parseScenario, simulateScenario } from '@mmsim/kernel'
-import { mmsim } from './cliRun.ts'
+import { mmsim, ROOT } from './cliRun.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-analysis-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -69,6 +70,26 @@ describe('mmsim diff / bisect / shrink / inspect', () => {
     expect(i.status).toBe(0)
     expect(i.stdout).toMatch(/^state after event 7: pmd\/remapped/m)
     expect(i.stdout).toMatch(/^ {2}broken-pmd-split +513 +1 /m)
+  })
+
+  test('--run follows git and C-Reduce: a command not found is an error, not "bad" or "uninteresting"; ./test.sh is the caller\'s', () => {
+    const trace = join(dir, 'cow127.mmtrace')
+    expect(mmsim('record', COW_PTE, '-o', trace).status).toBe(0)
+    const b = mmsim('bisect', trace, '--run', 'no-such-command-mmsim')
+    expect(b.status).toBe(2)
+    // the command's own stderr goes through (as under git bisect run); mmsim's verdict is the last line
+    expect(b.stderr).toMatch(/\nmmsim: bisect run failed: the command exited 127 on the whole trace and on the empty prefix too [^\n]*\n$/)
+    const s = mmsim('shrink', COW_PTE, '--run', 'no-such-command-mmsim', '-o', join(dir, 'never.scenario'))
+    expect(s.status).toBe(2)
+    expect(s.stderr).toMatch(/^mmsim: --run: 'no-such-command-mmsim' exited 127 \(command not found\)/)
+    // interesting while the candidate still writes twice: a relative script in the caller's directory
+    const work = mkdtempSync(join(dir, 'cwd-'))
+    writeFileSync(join(work, 'test.sh'), '#!/bin/sh\n[ "$(grep -c write "$1")" -ge 2 ]\n')
+    chmodSync(join(work, 'test.sh'), 0o755)
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/mmsim.mjs'), 'shrink', join(ROOT, FORK_COW), '--run', './test.sh', '-o', 'min.scenario'], { cwd: work, encoding: 'utf8' })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(readFileSync(join(work, 'min.scenario'), 'utf8').match(/write/g)).toHaveLength(2)
   })
 
   test('usage errors exit 2 with one line', () => {

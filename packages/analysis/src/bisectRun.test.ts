@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { mmEvent, type MmEvent } from '@mmsim/core'
 import { collectTrace, TraceWriter } from '@mmsim/trace'
-import { BisectAbortError, bisectRun, verdictOf } from './bisectRun.ts'
+import { BisectAbortError, BisectBogusStatusError, bisectRun, verdictOf } from './bisectRun.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisectrun-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -61,5 +61,14 @@ describe('bisectRun', () => {
     const file = trace(40)
     expect((await bisectRun(file, { prefixFile: join(dir, 'p3.mmtrace'), test: () => 0 })).firstBad).toBeNull()
     await expect(bisectRun(file, { prefixFile: join(dir, 'p4.mmtrace'), test: () => 130 })).rejects.toBeInstanceOf(BisectAbortError)
+  })
+
+  test('git\'s first-run rule: 126/127 on the whole trace and on the empty prefix is a bogus status (abort); different on the empty prefix, it is bad', async () => {
+    const file = trace(64)
+    const notFound: number[] = []
+    await expect(bisectRun(file, { prefixFile: join(dir, 'p5.mmtrace'), test: (_p, k) => (notFound.push(k), 127) })).rejects.toBeInstanceOf(BisectBogusStatusError)
+    expect(notFound).toEqual([64, 0])
+    const r = await bisectRun(file, { prefixFile: join(dir, 'p6.mmtrace'), test: (_p, k) => (k >= 30 ? 126 : 0) })
+    expect(r.firstBad).toBe(30)
   })
 })

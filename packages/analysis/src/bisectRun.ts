@@ -60,6 +60,17 @@ export class BisectAbortError extends Error {
   }
 }
 
+/**
+ * BisectBogusStatusError - the command exited 126 or 127 on the whole trace and with the same status on the
+ * empty prefix (git: "bogus exit code N for good revision"): most likely it cannot be run at all.
+ */
+export class BisectBogusStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`bisect run failed: the command exited ${status} on the whole trace and on the empty prefix too (bogus exit code for the good end: ${status === 127 ? 'command not found?' : 'not executable?'})`)
+    this.name = 'BisectBogusStatusError'
+  }
+}
+
 interface Checkpoint {
   events: number
   state: TruthCheckpoint
@@ -136,10 +147,12 @@ export async function bisectRun(file: string, opts: BisectRunOptions): Promise<B
   const verdicts = new Map<number, RunVerdict>()
   let lo = 0
   let hi = total
+  let lastStatus: number | null = null
   const test = async (k: number, left: number): Promise<RunVerdict> => {
     const from = [...checkpoints].reverse().find((c) => c.events <= k) ?? { events: 0, state: checkpoints[0]!.state }
     const { state, last } = await writePrefix(file, opts.prefixFile, k, from)
     const status = await opts.test(opts.prefixFile, k)
+    lastStatus = status
     const verdict = verdictOf(status)
     if (verdict === null) throw new BisectAbortError(status, k)
     const step: RunStep = { events: k, event: last, digest: truthDigest(state), left, steps: Math.ceil(Math.log2(Math.max(1, left))), verdict }
@@ -148,7 +161,16 @@ export async function bisectRun(file: string, opts: BisectRunOptions): Promise<B
     opts.onStep?.(step)
     return verdict
   }
-  if ((await test(total, total - 1)) !== 'bad') return { total, firstBad: null, event: null, steps, onlySkippedLeft: [] }
+  const first = await test(total, total - 1)
+  if (first === 'bad' && (lastStatus === 126 || lastStatus === 127)) {
+    // git's rule: 126/127 on the first run may mean "cannot execute" / "not found": the good end must
+    // then answer differently, or the exit code is bogus
+    const status = lastStatus
+    await writePrefix(file, opts.prefixFile, 0, checkpoints[0] ?? { events: 0, state: new TruthState().checkpoint() })
+    const good = await opts.test(opts.prefixFile, 0)
+    if (good === status) throw new BisectBogusStatusError(status)
+  }
+  if (first !== 'bad') return { total, firstBad: null, event: null, steps, onlySkippedLeft: [] }
   for (;;) {
     const mid = (lo + hi) >> 1
     let pick = -1

@@ -19,7 +19,7 @@ export type { InspectedFolio, InspectedPage, Inspection, InspectOptions, PageMap
 export { formatAnswer, formatDivergence, formatEvent } from './formatDivergence.ts'
 export { formatDiff } from './formatDiff.ts'
 export { formatInspection } from './formatInspection.ts'
-export { BisectAbortError, bisectRun, verdictOf } from './bisectRun.ts'
+export { BisectAbortError, BisectBogusStatusError, bisectRun, verdictOf } from './bisectRun.ts'
 export type { BisectRunOptions, BisectRunResult, RunStep, RunVerdict } from './bisectRun.ts'
 export { shrinkScenario } from './shrinkScenario.ts'
 export type { Interesting, ShrinkOptions, ShrinkResult } from './shrinkScenario.ts'

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BisectAbortError, bisectRun, formatEvent, type RunStep } from '@mmsim/analysis'
+import { BisectAbortError, BisectBogusStatusError, bisectRun, formatEvent, type RunStep } from '@mmsim/analysis'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
 
@@ -43,7 +43,7 @@ export async function bisectRunCommand(input: string, cmd: string): Promise<void
     }
     process.exitCode = 1
   } catch (e) {
-    if (e instanceof BisectAbortError) throw new UserError(e.message)
+    if (e instanceof BisectAbortError || e instanceof BisectBogusStatusError) throw new UserError(e.message)
     throw e
   } finally {
     rmSync(dir, { recursive: true, force: true })

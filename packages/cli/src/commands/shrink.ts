@@ -22,11 +22,23 @@ interface ShrinkFlags {
   run?: string
 }
 
+/**
+ * runInteresting - the `--run CMD` test: CMD runs in the directory mmsim was started from (so `./test.sh`
+ * means what the user meant), with the candidate written to a temporary file given as its last argument
+ * and $MMSIM_CANDIDATE. The first run's status 126/127 (cannot execute / not found) is an error, not
+ * "not interesting".
+ */
 function runInteresting(cmd: string, file: string, dir: string): Interesting {
   const path = join(dir, basename(file))
+  let first = true
   return (s: ParsedScenario) => {
     writeFileSync(path, printed(s))
-    const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_CANDIDATE"`], { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, MMSIM_CANDIDATE: path } })
+    const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_CANDIDATE"`], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, MMSIM_CANDIDATE: path } })
+    if (first && (p.status === 126 || p.status === 127)) {
+      const said = (p.stderr ?? '').trim().split('\n').pop() ?? ''
+      throw new UserError(`--run: '${cmd}' exited ${p.status} (${p.status === 127 ? 'command not found' : 'cannot execute'})${said ? `: ${said}` : ''}`)
+    }
+    first = false
     return p.status === 0
   }
 }
@@ -63,6 +75,7 @@ export function register(program: Command): void {
         if (o.run !== undefined) {
           if (o.a !== undefined || o.b !== undefined || o.truth || o.kernel) throw new UserError('shrink takes either --run CMD or --a with --b/--truth/--kernel')
           interesting = runInteresting(o.run, file, dir)
+          await interesting(s) // the first run: a command that cannot run is an error (the shrinker would call it uninteresting)
         } else {
           if (o.a === undefined) throw new UserError('shrink needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
           if ([o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length !== 1) throw new UserError('shrink compares --a with exactly one of --b ID, --truth, --kernel')
