@@ -17,7 +17,7 @@
 //   munmap ADDR LEN | mprotect ADDR LEN ro|rw | madvise ADDR LEN ADVICE(number)
 //   read ADDR LEN | write ADDR LEN   touch byte 0 of each 4K page; a fault replies "err SIGSEGV|SIGBUS"
 //   mremap OLD LEN NEW | punch FILE OFF LEN
-//   continue ADDR LEN FILE FILEOFF HUGE   contract rule 7; FILE -1 (anon) skips the page-cache step,
+//   continue ADDR LEN FILE FILEOFF HUGE   docs/scenario-language.md rule 7; FILE -1 (anon) skips the page-cache step,
 //                                     HUGE 1 (hugetlbfs) populates by reading instead of writing
 //   fork SLOT   the worker forks; the child serves SLOT; replies "ok CHILDPID"
 //   exit        replies "ok" and exits; the controller waits until the process is gone
@@ -174,7 +174,7 @@ static int touch(char *addr, unsigned long len, int wr) {
 	return r;
 }
 
-// Contract rule 7: populate missing page-cache pages through a temporary shared alias, then one
+// docs/scenario-language.md rule 7: populate missing page-cache pages through a temporary shared alias, then one
 // UFFDIO_CONTINUE over the range with a minor-mode userfaultfd.
 static int do_continue(char *addr, unsigned long len, int file, unsigned long foff, int hugetlb) {
 	int fd = file >= 0 && file < MAX_FILES ? file_fd[file] : -1;
