@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { canonicalJson, liveKernelProblem, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
+import { canonicalJson, liveKernelTestsProblem, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../packages/kernel/src/live/kernelTestLock.ts'
 
 const dir = join(import.meta.dirname, '../traces/scenarios')
@@ -12,7 +12,7 @@ const names = readdirSync(dir)
   .filter((f) => f.endsWith('.scenario'))
   .map((f) => f.slice(0, -'.scenario'.length))
   .sort()
-const problem = liveKernelProblem()
+const problem = liveKernelTestsProblem()
 if (problem) console.log(`kernelCorpus.kernel.test: skipped: ${problem}`)
 
 describe('scenario corpus', () => {

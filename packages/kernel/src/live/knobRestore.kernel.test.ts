@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { effectiveKnobs } from '../scenario/knobSettings.ts'
 import { acquireKnobLock, journalPath, readJournal, releaseKnobLock } from './knobJournal.ts'
 import { knobPlan, readKnob, THP_DIR } from './knobs.ts'
-import { liveKernelProblem } from './liveEnvironment.ts'
+import { liveKernelTestsProblem } from './liveEnvironment.ts'
 import { acquireKernelTestLock, releaseKernelTestLock } from './kernelTestLock.ts'
 
-const problem = liveKernelProblem()
+const problem = liveKernelTestsProblem()
 if (problem) console.log(`knobRestore.kernel.test: skipped: ${problem}`)
 const ROOT = join(import.meta.dirname, '../../../..')
 const MAIN = join(ROOT, 'dist/mmsim.mjs')

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../live/kernelTestLock.ts'
-import { liveKernelProblem } from '../live/liveEnvironment.ts'
+import { liveKernelTestsProblem } from '../live/liveEnvironment.ts'
 import { observeLive } from '../live/observeLive.ts'
 import { parseScenario } from '../scenario/parseScenario.ts'
 import { printScenario } from '../scenario/printScenario.ts'
@@ -14,7 +14,7 @@ import { FatalScenarioError, simulateScenario } from './simulateScenario.ts'
 
 const n = Number(process.env.MMSIM_LIVE_FUZZ ?? 0)
 const seed = Number(process.env.MMSIM_LIVE_FUZZ_SEED ?? 42)
-const problem = n > 0 ? liveKernelProblem() : 'MMSIM_LIVE_FUZZ is not set'
+const problem = n > 0 ? liveKernelTestsProblem() : 'MMSIM_LIVE_FUZZ is not set'
 const choices = fc.tuple(
   fc.array(fc.tuple(fc.nat(20), fc.nat(40)), { maxLength: 3 }),
   fc.array(fc.tuple(fc.nat(40), fc.nat(40), fc.nat(40), fc.nat(40)), { minLength: 4, maxLength: 14 }),
