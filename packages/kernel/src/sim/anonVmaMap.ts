@@ -21,14 +21,38 @@ export class AnonVmaMap {
 
   /** id - which anon_vma the VMA piece of @pid at @vpn has (0: none); split parts share one. */
   id(pid: number, vpn: number): number {
+    if (pid === this.lastPid && this.lastVersion === this.version && this.lastLo <= vpn && vpn < this.lastHi) return this.lastId
     const rs = this.ranges.get(pid)
     if (rs === undefined) return 0
     for (let i = 0; i < rs.length; i++) {
       const r = rs[i]!
-      if (r[0] <= vpn && vpn < r[1]) return r[2]
+      if (r[0] <= vpn && vpn < r[1]) {
+        // remember the part of r around vpn where no earlier (newer) range overlaps it: there r answers first
+        let lo = r[0]
+        let hi = r[1]
+        for (let k = 0; k < i; k++) {
+          const e = rs[k]!
+          if (e[1] <= vpn) lo = Math.max(lo, e[1])
+          else if (e[0] > vpn) hi = Math.min(hi, e[0])
+        }
+        this.lastPid = pid
+        this.lastVersion = this.version
+        this.lastLo = lo
+        this.lastHi = hi
+        this.lastId = r[2]
+        return r[2]
+      }
     }
     return 0
   }
+
+  // the answer id() gave last, for [lastLo, lastHi) of lastPid (faults walk a range page by page),
+  // valid while version is unchanged
+  private lastPid = -1
+  private lastVersion = -1
+  private lastLo = 0
+  private lastHi = 0
+  private lastId = 0
 
   /**
    * mark - the VMA of @pid containing @vpn gets an anon_vma: the core VMA @vmas holds there, extended over

@@ -65,8 +65,8 @@ export class MmIdTracker {
   /** tracked - the folio_mapcount() of folio @pfn if it is a large folio with MM-ID slots, else -1. */
   private tracked(r: Reader, pfn: number): number {
     const folios = r.truth.folios
-    const order = folios.headOrder(pfn)
-    if (order <= 0) return -1
+    const order = folios.orderAt(pfn)
+    if (order <= 0 || pfn % (1 << order) !== 0) return -1
     const c = folios.chunk(pfn)!
     const j = pfn & MASK
     const kind = c.kind[j]!
