@@ -49,8 +49,18 @@ export function canonicalType(t: string): MmEvent['type'] {
 /** fillEventOp - copy event @e into @op (every field an event type has; the others are left as they were). */
 export function fillEventOp(op: EventOp, e: MmEvent): EventOp {
   const type = canonicalType(e.type)
+  return fillEventOpAs(op, e, type, CODES.get(type) ?? -1)
+}
+
+/** eventCode - the EVENT_TYPES index of event type @t (−1 for a type this version does not know) */
+export function eventCode(t: string): number {
+  return CODES.get(t) ?? -1
+}
+
+/** fillEventOpAs - {@link fillEventOp} of an event whose canonical @type and its @code the caller already knows */
+export function fillEventOpAs(op: EventOp, e: MmEvent, type: MmEvent['type'], code: number): EventOp {
   op.type = type
-  op.code = CODES.get(type) ?? -1
+  op.code = code
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const x = e as unknown as Record<string, any>
   switch (type) {

@@ -1,12 +1,18 @@
 import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
-import { canonicalType, EventOp, fillEventOp } from './eventOp.ts'
+import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
 import type { AnyStrategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
 export interface StrategyRun {
   readonly strategy: AnyStrategy
   state: unknown
+}
+
+interface TypeRuns {
+  readonly type: MmEvent['type']
+  readonly code: number
+  readonly runs: readonly StrategyRun[]
 }
 
 /**
@@ -25,16 +31,18 @@ export class StrategySet {
 
   private readonly op = new EventOp()
 
-  private readonly byType = new Map<string, StrategyRun[]>()
+  /** per event type string as the driver hands it: its canonical type, EVENT_TYPES index and the runs that handle it */
+  private readonly byType = new Map<string, TypeRuns>()
 
   /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
-    const type = canonicalType(e.type)
-    let runs = this.byType.get(type)
-    if (runs === undefined) {
-      runs = this.runs.filter((r) => r.strategy.handles.has(type))
-      this.byType.set(type, runs)
+    let t = this.byType.get(e.type)
+    if (t === undefined) {
+      const type = canonicalType(e.type)
+      t = { type, code: eventCode(type), runs: this.runs.filter((r) => r.strategy.handles.has(type)) }
+      this.byType.set(e.type, t)
     }
+    const runs = t.runs
     if (runs.length === 0) return
     let filled = false
     for (let i = 0; i < runs.length; i++) {
@@ -43,7 +51,7 @@ export class StrategySet {
       if (st.applyOp === undefined) st.apply(r.state, e, truth)
       else {
         if (!filled) {
-          fillEventOp(this.op, e)
+          fillEventOpAs(this.op, e, t.type, t.code)
           filled = true
         }
         st.applyOp(r.state, this.op, truth)
