@@ -55,7 +55,7 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   // packages/report: new files being written by another engineer right now
   ['packages/report/src/selftestExport.ts', 'scenario.md (line 24)'],
   ['packages/report/src/selftestPrelude.ts', 'observation.md (lines 479, 576)'],
-  // tools/bench (being rewritten): design.md → docs/design.md; perf-profile-2026-12.md has no docs/ copy yet
+  // tools/bench (being rewritten): design.md → docs/design.md, perf-profile(-2026-12.md) §n → docs/perf-profile.md §n
   ['tools/bench/benchTrace.ts', "design.md's measurement (line 14)"],
   ['tools/bench/workloads.ts', 'perf-profile §5 (lines 2, 63)'],
   ['tools/bench/liveKernel.ts', "scenario.md's table (line 17)"],
