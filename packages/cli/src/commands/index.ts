@@ -13,6 +13,7 @@ import { register as registerBisect } from './bisect.ts'
 import { register as registerInspect } from './inspect.ts'
 import { register as registerShrink } from './shrink.ts'
 import { register as registerExportPerfetto } from './exportPerfetto.ts'
+import { register as registerExportC } from './exportC.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -30,4 +31,5 @@ export function registerAll(program: Command): void {
   registerInspect(program)
   registerShrink(program)
   registerExportPerfetto(program)
+  registerExportC(program)
 }
