@@ -2,7 +2,7 @@
 // would (`node dist/mmsim.mjs …`), every row as a ratio to a baseline measured in the same run.
 // See tools/bench/README.md for the rows, the environment variables and how the figures are computed.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -66,6 +66,9 @@ const notes: string[] = []
 const t0 = performance.now()
 const load0 = loadavg()
 log(`mmsim bench: ${RUNS} run(s) per cheap row, scale ${SCALE}, ${cpus().length} CPUs, load ${load0.map((x) => x.toFixed(2)).join(' ')}`)
+// one bench at a time in this checkout: two would spoil each other's figures and share .bench/
+await benchLock()
+
 // the source tree benched: the working tree, or a committed revision (MMSIM_BENCH_REF); its CLI bundle
 // is built first (MMSIM_BENCH_CLI: use that bundle as it is)
 const REF = process.env.MMSIM_BENCH_REF || null
@@ -76,6 +79,7 @@ if (!process.env.MMSIM_BENCH_CLI && REF === null) {
   const build = spawnSync(NODE, [join(ROOT, 'tools/buildCli.mjs'), '--quiet'], { cwd: ROOT, encoding: 'utf8' })
   if (build.status !== 0) {
     log(`bench: cannot build the CLI bundle:\n${build.stderr}`)
+    releaseBenchLock()
     process.exit(2)
   }
 }
@@ -129,6 +133,7 @@ async function recordCached(paths: { scenario: string; trace: string }, what: st
 function onSignal(sig: NodeJS.Signals): void {
   log(`bench: ${sig}: stopping the running command`)
   killActive()
+  releaseBenchLock()
   process.exit(130)
 }
 process.on('SIGINT', onSignal)
@@ -204,7 +209,7 @@ function rowOf(id: string, label: string, command: string, m: Measured | null, t
     id, label, command,
     outcome: m?.outcome ?? 'not run',
     runs: (m?.runs ?? []).map((r) => ({ outcome: r.outcome, wallS: +r.wallS.toFixed(3), cpuS: +r.cpuS.toFixed(3), maxRssMiB: Math.round(r.maxRssMiB) })),
-    wallS: m?.wallS ?? NaN, cpuS: m?.cpuS ?? NaN, maxRssMiB: m?.maxRssMiB ?? NaN,
+    wallS: +(m?.wallS ?? NaN).toFixed(3), cpuS: +(m?.cpuS ?? NaN).toFixed(3), maxRssMiB: Math.round(m?.maxRssMiB ?? NaN),
     target, pass, ...extra,
   }
 }
@@ -444,18 +449,20 @@ function finish(events: number): never {
   const failed = rows.filter((r) => r.pass === false).map((r) => r.id)
   out.push(`  ${rows.filter((r) => r.pass === true).length} pass, ${failed.length} fail${failed.length ? ` (${failed.join(', ')})` : ''}; summary: .bench/summary.json`, '')
   process.stdout.write(out.join('\n') + '\n')
-  const commit = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim()
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== ''
+  const commit = spawnSync('git', ['rev-parse', `${REF ?? 'HEAD'}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).stdout.trim()
+  // a snapshot is the commit itself; the working tree may hold uncommitted edits
+  const dirty = REF === null && spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== ''
   writeFileSync(join(DIR, 'summary.json'), JSON.stringify({
     date: new Date().toISOString(), commit, dirty, node: process.version, cpus: cpus().length, loadAverage: { start: load0, end: load1 },
     cli: CLI.replace(ROOT + '/', ''), ref: REF, runs: RUNS, scale: SCALE, events, trace: TRACE_OR(events), startup: { wallS: startupOr('wallS'), cpuS: startupOr('cpuS') },
     rows, notes, seconds: Math.round((performance.now() - t0) / 1000),
   }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n')
+  releaseBenchLock()
   process.exit(0)
 }
 
 function TRACE_OR(events: number): string | null {
-  return events > 0 ? storm.trace.replace(ROOT, '') : null
+  return events > 0 ? storm.trace.replace(ROOT + '/', '') : null
 }
 function startupOr(k: 'wallS' | 'cpuS'): number {
   return rows.find((r) => r.id === 'startup')?.[k] ?? NaN
@@ -468,4 +475,49 @@ function BUILTIN_STORM(): string {
   for (let i = 1; i <= 8; i++) out.push(`p${i} write A`, `p${i} write T`)
   out.push('p1 exit', 'p2 exit', 'p3 madvise A dontneed', 'p3 madvise T dontneed')
   return out.join('\n') + '\n'
+}
+
+/** benchLock - take .bench/bench.lock (a directory holding our pid); a dead owner's lock is taken over. */
+async function benchLock(): Promise<void> {
+  const lock = join(DIR, 'bench.lock')
+  mkdirSync(DIR, { recursive: true })
+  let said = false
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      writeFileSync(join(lock, 'pid'), String(process.pid))
+      return
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+    }
+    let owner = NaN
+    try {
+      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'))
+    } catch {
+      /* being created */
+    }
+    let alive = true
+    if (Number.isInteger(owner) && owner > 0) {
+      try {
+        process.kill(owner, 0)
+      } catch {
+        alive = false
+      }
+    }
+    if (!alive) rmSync(lock, { recursive: true, force: true })
+    else {
+      if (!said) log(`waiting for the bench of pid ${owner} to finish (${lock}) …`)
+      said = true
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+}
+
+function releaseBenchLock(): void {
+  const lock = join(DIR, 'bench.lock')
+  try {
+    if (Number(readFileSync(join(lock, 'pid'), 'utf8')) === process.pid) rmSync(lock, { recursive: true, force: true })
+  } catch {
+    /* not held */
+  }
 }
