@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, describe, expect, test } from 'vitest'
+
+// runs the sources through tsx (the bundle in dist/ is rebuilt only at install time)
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
+const mmsim = (...args: string[]) => {
+  const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['packages/cli/src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-export-c-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('mmsim export-c', () => {
+  test('writes the C program and says what it asserts', () => {
+    const out = join(dir, 't.c')
+    const r = mmsim('export-c', 'traces/scenarios/collapse-refused-hugetlb.scenario', '-o', out)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^\S+t\.c: collapse-refused-hugetlb, \d+ checks, [1-9]\d* predicted refusals \(linux-6\.18 model/)
+    expect(readFileSync(out, 'utf8')).toMatch(/^\/\/ SPDX-License-Identifier: GPL-2\.0\n/)
+  })
+
+  test('a scenario error is its file:line, exit 2', () => {
+    const bad = join(dir, 'bad.scenario')
+    writeFileSync(bad, 'p0 mmap A 2M anon private\np0 write B\n')
+    const r = mmsim('export-c', bad, '-o', join(dir, 'bad.c'))
+    expect(r.stderr).toMatch(/^mmsim: \S+bad\.scenario:2: .*\n$/)
+    expect(r.status).toBe(2)
+  })
+
+  test('an unwritable output and an unknown scheme are one-line errors, exit 2', () => {
+    const a = mmsim('export-c', 'traces/scenarios/cow-pte-mapped-thp.scenario', '-o', join(dir, 'no/such.c'))
+    expect(a.stderr).toMatch(/^mmsim: cannot write \S+such\.c: ENOENT\n$/)
+    expect(a.status).toBe(2)
+    const b = mmsim('export-c', 'traces/scenarios/cow-pte-mapped-thp.scenario', '--strategy', 'nope', '-o', join(dir, 'x.c'))
+    expect(b.stderr).toMatch(/^mmsim: .*nope.*\n$/)
+    expect(b.status).toBe(2)
+  })
+})
