@@ -52,17 +52,12 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   ['packages/kernel/src/live/observeCheck.ts', 'observation.md (line 23)'],
   // packages/analysis (being rewritten)
   ['packages/analysis/src/bisectAnswers.test.ts', 'mapcount-schemes.md §4.2 (line 19)'],
-  // packages/report: new files being written by another engineer right now
-  ['packages/report/src/selftestExport.ts', 'scenario.md (line 24)'],
-  ['packages/report/src/selftestPrelude.ts', 'observation.md (lines 479, 576)'],
   // tools/bench (being rewritten): design.md → docs/design.md, perf-profile(-2026-12.md) §n → docs/perf-profile.md §n
   ['tools/bench/benchTrace.ts', "design.md's measurement (line 14)"],
   ['tools/bench/workloads.ts', 'perf-profile §5 (lines 2, 63)'],
   ['tools/bench/liveKernel.ts', "scenario.md's table (line 17)"],
   ['tools/bench/README.md', 'perf-profile-2026-12.md §1, perf-profile §5 (lines 24, 48)'],
   ['tools/bench/scenarios/fork-storm.scenario', 'perf-profile-2026-12.md (line 1)'],
-  // test/kernelCorpus.kernel.test.ts: being edited for MMSIM_LIVE_KERNEL (issue 14)
-  ['test/kernelCorpus.kernel.test.ts', 'observation.md (line 36)'],
   // the hand-written trace: its header names kernel-ops.md; changing it needs the .mmtrace regenerated
   ['traces/fork-cow-pmd-thp.jsonl', 'kernel-ops.md §3–§5 in source.detail (line 1)'],
 ])

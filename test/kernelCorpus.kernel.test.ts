@@ -33,7 +33,7 @@ describe.skipIf(problem !== null)(`live kernel agrees with the stored observatio
     const parsed = parseScenario(readFileSync(join(dir, `${n}.scenario`), 'utf8'), `${n}.scenario`)
     const stored = JSON.parse(readFileSync(join(dir, `${n}.kernel.json`), 'utf8')) as ObservationDocument
     const live = await observeLive(parsed, { note: (m) => console.log(`${n}: ${m}`) })
-    // equality as defined by observation.md: refused list and checks (not `detail`, the kernel release)
+    // equality as defined by docs/observation-format.md §4: refused list and checks (not `detail`, the kernel release)
     expect(live.refused).toEqual(stored.refused)
     expect(live.checks).toEqual(stored.checks)
     expect(canonicalJson({ ...live, detail: stored.detail })).toBe(canonicalJson(stored))

@@ -21,7 +21,7 @@ const THP_DIR = '/sys/kernel/mm/transparent_hugepage'
 const HUGETLB_DIR = '/sys/kernel/mm/hugepages'
 const HVO_PATH = '/proc/sys/vm/hugetlb_optimize_vmemmap'
 const RUNNER_KIND = { anon: 'anon', shmem: 'shmem', file: 'file', hugetlb2M: 'huge2M', hugetlb1G: 'huge1G' } as const
-/** every per-size THP knob directory a kernel may have: powers of two from 8K to 2M (scenario.md) */
+/** every per-size THP knob directory a kernel may have: powers of two from 8K to 2M (docs/scenario-language.md §2) */
 const SIZES = Array.from({ length: 9 }, (_, i) => 8192 * 2 ** i)
 
 /** SelftestError - the scenario cannot be exported as written (@line: its statement). */
