@@ -476,7 +476,7 @@ static int32_t label_of(struct label_map *m, uint64_t head) {
 }
 
 /* read every page of check @c into @out (canonical labels in walk order); returns 0, or -1 when a present
- * page shows blank kpageflags (struct pages not initialized: the attempt is invalid, see docs/observation-format.md §3) */
+ * page shows blank kpageflags (struct pages not initialized: the attempt is invalid, see docs/observation-format.md section 3) */
 static int observe(const struct check *c, int base, struct seen *out) {
 	struct label_map m;
 	size_t total = 0;
@@ -573,7 +573,7 @@ static int attempt(int base) {
 			if (!again) bail("out of memory");
 			if (!seen_of[ck]) seen_of[ck] = calloc(total ? total : 1, sizeof *again);
 			if (!seen_of[ck]) bail("out of memory");
-			/* observe twice in a row and accept when both agree (docs/observation-format.md §3) */
+			/* observe twice in a row and accept when both agree (docs/observation-format.md section 3) */
 			if (observe(c, base, seen_of[ck]) < 0) return free(again), -1;
 			for (int tries = 0;; tries++) {
 				if (observe(c, base, again) < 0) return free(again), -1;
