@@ -1,21 +1,72 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { jsonlEvents, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { pipeline } from 'node:stream/promises'
+import { FILE_MAGIC, jsonlEvents, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { UserError } from './userError.ts'
+
+/** InputTrace - the `.mmtrace` to read for a command-line argument; @cleanup removes what was made for it. */
+export interface InputTrace {
+  path: string
+  cleanup(): void
+}
 
 /**
- * inputTrace - a `.mmtrace` path for @path: the file itself, or for a `.jsonl` file a temporary
- * `.mmtrace` converted from it (JSONL errors are thrown as one-line TraceInputErrors).
+ * inputTrace - the `.mmtrace` behind argument @arg: the file itself; for `-` (stdin), a pipe or a device,
+ * its bytes spooled to a temporary file first (the reader needs a file it can re-read); and a JSONL trace
+ * (a `.jsonl` name, or content that is not an .mmtrace) converted event by event into a temporary
+ * `.mmtrace` (JSONL errors are thrown as one-line TraceInputErrors).
  */
-export async function inputTrace(path: string): Promise<{ path: string; cleanup(): void }> {
-  if (!path.endsWith('.jsonl')) return { path, cleanup: () => {} }
-  const dir = mkdtempSync(join(tmpdir(), 'mmsim-'))
-  const out = join(dir, 'input.mmtrace')
-  const events = []
-  let source: TraceSource = { kind: 'jsonl', name: path }
-  for await (const e of jsonlEvents(path, (s) => (source = s))) events.push(e)
-  const w = new TraceWriter(out, source)
-  w.writeAll(events)
-  w.close()
-  return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+export async function inputTrace(arg: string): Promise<InputTrace> {
+  const dirs: string[] = []
+  const cleanup = (): void => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  }
+  const temp = (name: string): string => {
+    const d = mkdtempSync(join(tmpdir(), 'mmsim-'))
+    dirs.push(d)
+    return join(d, name)
+  }
+  try {
+    let path = arg
+    if (arg === '-' || !isRegularFile(arg)) {
+      path = temp('stdin')
+      await pipeline(arg === '-' ? process.stdin : createReadStream(arg), createWriteStream(path))
+    }
+    const jsonl = arg.endsWith('.jsonl') || (path !== arg && !startsWithMagic(path))
+    if (!jsonl) return { path, cleanup }
+    const out = temp('input.mmtrace')
+    let source: TraceSource = { kind: 'jsonl', name: arg === '-' ? 'stdin' : arg }
+    let w: TraceWriter | null = null
+    for await (const e of jsonlEvents(path, (s) => (source = s))) {
+      w ??= new TraceWriter(out, source)
+      w.write(e)
+    }
+    ;(w ?? new TraceWriter(out, source)).close()
+    return { path: out, cleanup }
+  } catch (e) {
+    cleanup()
+    const code = (e as NodeJS.ErrnoException).code
+    if (code !== undefined && !(e instanceof UserError) && !('userMessage' in (e as object))) throw new UserError(`cannot read ${arg === '-' ? 'stdin' : arg}: ${code}`)
+    throw e
+  }
+}
+
+/** isRegularFile - @path names a regular file (a missing one counts as regular: the reader reports it). */
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return true
+  }
+}
+
+function startsWithMagic(path: string): boolean {
+  const fd = openSync(path, 'r')
+  try {
+    const b = Buffer.alloc(FILE_MAGIC.length)
+    return readSync(fd, b, 0, b.length, 0) === b.length && b.toString('latin1') === FILE_MAGIC
+  } finally {
+    closeSync(fd)
+  }
 }

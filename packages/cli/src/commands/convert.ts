@@ -1,52 +1,81 @@
 import type { Command } from 'commander'
-import { collectTrace, describeDamage, jsonlEvents, JsonlWriter, TraceWriter, type TraceSource } from '@mmsim/trace'
+import type { MmEvent } from '@mmsim/core'
+import { describeDamage, JsonlWriter, traceItems, TraceWriter, type EventDecoder, type TraceSource } from '@mmsim/trace'
+import { inputTrace } from '../inputTrace.ts'
+import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 
 const kindOf = (p: string): 'mmtrace' | 'jsonl' | null => (p.endsWith('.mmtrace') ? 'mmtrace' : p.endsWith('.jsonl') ? 'jsonl' : null)
 
-/** convert - `mmsim convert IN OUT`: .mmtrace <-> .jsonl (so traces can be written and read by hand). */
+interface ConvertFlags {
+  salvage?: boolean
+  frameEvents: string
+  to?: string
+}
+
+/**
+ * convert - `mmsim convert IN OUT`: .mmtrace <-> .jsonl (so traces can be written and read by hand). Streams
+ * frame by frame, so a trace of any size converts in bounded memory; `-` is stdin / stdout (the output
+ * format then comes from --to); the output appears only when complete (written beside it, then renamed).
+ */
 export function register(program: Command): void {
   program
     .command('convert')
-    .description('convert a trace between .mmtrace and .jsonl (the format follows the file extensions)')
-    .argument('<in>', 'input trace (.mmtrace or .jsonl)')
-    .argument('<out>', 'output trace (.mmtrace or .jsonl)')
+    .description('convert a trace between .mmtrace and .jsonl (the format follows the file extensions; - is stdin/stdout)')
+    .argument('<in>', 'input trace (.mmtrace or .jsonl, or - for stdin: the format is recognised by content)')
+    .argument('<out>', 'output trace (.mmtrace or .jsonl, or - for stdout with --to)')
+    .option('--to <format>', 'output format when it cannot be told from the name: mmtrace or jsonl')
     .option('--salvage', 'skip damaged frames of a damaged .mmtrace input')
     .option('--frame-events <n>', 'events per frame of a .mmtrace output', '4096')
-    .action(async (input: string, output: string, o: { salvage?: boolean; frameEvents: string }) => {
-      const ki = kindOf(input)
-      const ko = kindOf(output)
-      if (ki === null || ko === null) throw new UserError(`cannot tell the format of '${ki === null ? input : output}': expected a .mmtrace or .jsonl extension`)
+    .action(async (input: string, output: string, o: ConvertFlags) => {
+      if (o.to !== undefined && o.to !== 'mmtrace' && o.to !== 'jsonl') throw new UserError(`--to: expected mmtrace or jsonl, got '${o.to}'`)
+      const ko = (o.to as 'mmtrace' | 'jsonl' | undefined) ?? kindOf(output)
+      if (ko === null) throw new UserError(`cannot tell the format of '${output}': expected a .mmtrace or .jsonl extension (or --to)`)
+      if (input !== '-' && kindOf(input) === null) throw new UserError(`cannot tell the format of '${input}': expected a .mmtrace or .jsonl extension`)
       const frameEvents = Number(o.frameEvents)
       if (!Number.isInteger(frameEvents) || frameEvents < 1 || frameEvents > 1 << 20) throw new UserError(`--frame-events: expected an integer from 1 to 1048576, got '${o.frameEvents}'`)
-      let source: TraceSource = { kind: 'jsonl', name: input }
-      const events = []
+      const out = outputFile(output, [input])
+      const t = await inputTrace(input)
+      let writer: { write(e: MmEvent): void; close(): unknown } | null = null
+      const open = (source: TraceSource) => (ko === 'jsonl' ? new JsonlWriter(out.path, source) : new TraceWriter(out.path, source, frameEvents))
+      let events = 0
       let damaged = false
-      if (ki === 'jsonl') {
-        for await (const e of jsonlEvents(input, (s) => (source = s))) events.push(e)
-      } else {
-        const t = await collectTrace(input, { salvage: o.salvage ?? false })
-        source = t.header.source
-        events.push(...t.events)
-        for (const d of t.damage) {
-          process.stderr.write(`mmsim: ${describeDamage(input, d)}\n`)
-          damaged = true
+      const unknown = new Map<string, number>()
+      try {
+        let dec: EventDecoder | null = null
+        for await (const item of traceItems(t.path, { salvage: o.salvage ?? false })) {
+          if (item.kind === 'header') {
+            dec = item.decoder
+            writer = open(item.header.source)
+          } else if (item.kind === 'frame') {
+            dec!.forEach(
+              item.frame,
+              (e) => {
+                writer!.write(e)
+                events++
+                return false
+              },
+              (name) => unknown.set(name, (unknown.get(name) ?? 0) + 1),
+            )
+          } else if (item.kind === 'damage') {
+            process.stderr.write(`mmsim: ${describeDamage(input, item.damage)}\n`)
+            damaged = true
+          }
         }
-        for (const [name, n] of Object.entries(t.unknown)) {
-          process.stderr.write(`mmsim: ${input}: ${n} events of unknown type '${name}' (from a newer mmsim?) were not converted\n`)
-          damaged = true
-        }
+        writer?.close()
+        await out.commit()
+      } catch (e) {
+        out.discard()
+        throw e
+      } finally {
+        t.cleanup()
       }
-      if (ko === 'jsonl') {
-        const w = new JsonlWriter(output, source)
-        for (const e of events) w.write(e)
-        w.close()
-      } else {
-        const w = new TraceWriter(output, source, frameEvents)
-        w.writeAll(events)
-        w.close()
+      for (const [name, n] of unknown) {
+        process.stderr.write(`mmsim: ${input}: ${n} events of unknown type '${name}' (from a newer mmsim?) were not converted\n`)
+        damaged = true
       }
-      process.stdout.write(`${output}: ${events.length.toLocaleString('en-US')} events\n`)
+      if (output !== '-') process.stdout.write(`${output}: ${events.toLocaleString('en-US')} events\n`)
+      else process.stderr.write(`mmsim convert: ${events.toLocaleString('en-US')} events\n`)
       if (damaged) process.exitCode = 1
     })
 }

@@ -1,35 +1,40 @@
 import type { Command } from 'commander'
-import { traceItems } from '@mmsim/trace'
-import { describeDamage } from '@mmsim/trace'
+import { describeDamage, traceItems } from '@mmsim/trace'
+import { inputTrace } from '../inputTrace.ts'
 
 /** info - `mmsim info TRACE`: what a trace file says about itself, and whether it is intact. */
 export function register(program: Command): void {
   program
     .command('info')
     .description('show a trace file\'s header, index and integrity (every frame checksum is verified)')
-    .argument('<trace>', '.mmtrace file')
+    .argument('<trace>', '.mmtrace file (- for stdin)')
     .option('--json', 'print as JSON')
     .action(async (trace: string, o: { json?: boolean }) => {
       const info: Record<string, unknown> = { file: trace }
       const byType: Record<string, number> = {}
       const damage: string[] = []
       let names: string[] = []
-      for await (const item of traceItems(trace, { salvage: true })) {
-        if (item.kind === 'header') {
-          const h = item.header
-          names = h.structures.map((s) => s.type)
-          Object.assign(info, {
-            formatVersion: h.version, pageSize: h.pageSize, source: h.source, frameEvents: h.frameEvents, eventTypes: names.length,
-            bytes: item.fileSize, index: item.index === null ? null : { frames: item.index.offsets.length, events: item.index.total },
-          })
-        } else if (item.kind === 'frame') {
-          const t = item.frame.types
-          for (let i = 0; i < item.frame.count; i++) {
-            const name = names[t[i]!] ?? `#${t[i]}`
-            byType[name] = (byType[name] ?? 0) + 1
-          }
-        } else if (item.kind === 'damage') damage.push(describeDamage(trace, item.damage))
-        else Object.assign(info, { frames: item.frames, events: item.events, complete: item.complete })
+      const input = await inputTrace(trace)
+      try {
+        for await (const item of traceItems(input.path, { salvage: true })) {
+          if (item.kind === 'header') {
+            const h = item.header
+            names = h.structures.map((s) => s.type)
+            Object.assign(info, {
+              formatVersion: h.version, pageSize: h.pageSize, source: h.source, frameEvents: h.frameEvents, eventTypes: names.length,
+              bytes: item.fileSize, index: item.index === null ? null : { frames: item.index.offsets.length, events: item.index.total },
+            })
+          } else if (item.kind === 'frame') {
+            const t = item.frame.types
+            for (let i = 0; i < item.frame.count; i++) {
+              const name = names[t[i]!] ?? `#${t[i]}`
+              byType[name] = (byType[name] ?? 0) + 1
+            }
+          } else if (item.kind === 'damage') damage.push(describeDamage(trace, item.damage))
+          else Object.assign(info, { frames: item.frames, events: item.events, complete: item.complete })
+        }
+      } finally {
+        input.cleanup()
       }
       info.eventsByType = Object.fromEntries(Object.entries(byType).sort())
       info.damage = damage

@@ -1,0 +1,69 @@
+import { closeSync, createReadStream, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, resolve } from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import { UserError } from './userError.ts'
+
+/**
+ * OutputFile - where a command writes output @arg: @path is a temporary file that becomes @arg only at
+ * {@link commit} (renamed into place, so a killed or failed run never leaves half a file or destroys the
+ * previous one), or is copied to stdout for `-`. @discard removes the temporary file.
+ */
+export interface OutputFile {
+  path: string
+  commit(): Promise<void>
+  discard(): void
+}
+
+/**
+ * outputFile - the {@link OutputFile} for @arg; @inputs are the command's input files, which it refuses to
+ * overwrite (`record x.scenario -o x.scenario`).
+ */
+export function outputFile(arg: string, inputs: readonly string[] = []): OutputFile {
+  if (arg === '-') {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-out-'))
+    const path = join(dir, 'stdout')
+    closeSync(openSync(path, 'w'))
+    return {
+      path,
+      commit: async () => {
+        try {
+          await pipeline(createReadStream(path), process.stdout, { end: false })
+        } finally {
+          rmSync(dir, { recursive: true, force: true })
+        }
+      },
+      discard: () => rmSync(dir, { recursive: true, force: true }),
+    }
+  }
+  for (const i of inputs) if (i !== '-' && sameFile(i, arg)) throw new UserError(`${arg}: refusing to overwrite the input ${i}`)
+  const path = join(dirname(arg), `.${basename(arg)}.${process.pid}.tmp`)
+  try {
+    closeSync(openSync(path, 'w'))
+  } catch (e) {
+    throw new UserError(`cannot write ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+  return {
+    path,
+    commit: async () => {
+      try {
+        renameSync(path, arg)
+      } catch (e) {
+        rmSync(path, { force: true })
+        throw new UserError(`cannot write ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      }
+    },
+    discard: () => rmSync(path, { force: true }),
+  }
+}
+
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true
+  try {
+    const x = statSync(a)
+    const y = statSync(b)
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,50 @@
+// `-` is stdin/stdout wherever a trace is read or written; outputs appear whole or not at all and never
+// overwrite an input.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { mmsim, ROOT } from './cliRun.ts'
+
+const TRACE = join(ROOT, 'traces/fork-cow-pmd-thp.mmtrace')
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-stdio-'))
+const sh = (script: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd: ROOT, encoding: 'utf8' })
+const digestOf = (replayJson: string): string => (JSON.parse(replayJson) as { digest: string }).digest
+
+describe('stdin and stdout', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const want = digestOf(mmsim('replay', TRACE, '--json').stdout)
+
+  it('replay - reads an .mmtrace from stdin, and info - too', () => {
+    const r = sh(`node dist/mmsim.mjs replay - --json < ${TRACE}`)
+    expect(r.status).toBe(0)
+    expect(digestOf(r.stdout)).toBe(want)
+    const i = sh(`cat ${TRACE} | node dist/mmsim.mjs info -`)
+    expect(i.status).toBe(0)
+    expect(i.stdout).toMatch(/^read {9}\d+ frames, [\d,]+ events, intact$/m)
+  })
+
+  it('convert to - writes to stdout (--to names the format), and a JSONL stream on stdin is recognised by content', () => {
+    const r = sh(`node dist/mmsim.mjs convert ${TRACE} - --to jsonl | node dist/mmsim.mjs replay - --json`)
+    expect(r.stderr).toMatch(/^mmsim convert: [\d,]+ events\n$/)
+    expect(r.status).toBe(0)
+    expect(digestOf(r.stdout)).toBe(want)
+    const back = sh(`node dist/mmsim.mjs convert ${TRACE} - --to jsonl | node dist/mmsim.mjs convert - - --to mmtrace | node dist/mmsim.mjs replay - --json`)
+    expect(back.status).toBe(0)
+    expect(digestOf(back.stdout)).toBe(want)
+  })
+
+  it('convert refuses to overwrite its input and leaves no temporary file behind', () => {
+    const copy = join(dir, 'in.mmtrace')
+    copyFileSync(TRACE, copy)
+    const r = mmsim('convert', copy, copy)
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe(`mmsim: ${copy}: refusing to overwrite the input ${copy}\n`)
+    expect(readFileSync(copy)).toEqual(readFileSync(TRACE))
+    const out = join(dir, 'out.jsonl')
+    expect(mmsim('convert', copy, out).status).toBe(0)
+    expect(existsSync(out)).toBe(true)
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+})
