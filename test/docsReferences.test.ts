@@ -43,7 +43,6 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   ['packages/strategies/src/strategy.ts', 'style.md §3.4, mapcount-schemes.md §8.3 (lines 41, 82)'],
   // packages/kernel (sim being rewritten; scenario/ and live/ outside this change): shared/contracts/… and
   // observation.md → docs/scenario-language.md, docs/observation-format.md; kernel-ops §n → docs/kernel-behaviour.md §n
-  ['packages/kernel/src/sim/README.md', 'shared/contracts/scenario.md, observation.md, kernel-ops §n, verified-on-this-kernel §n'],
   ['packages/kernel/src/sim/compareObservations.ts', 'observation.md (line 31)'],
   ['packages/kernel/src/sim/simulateScenario.ts', 'observation.md (line 24)'],
   ['packages/kernel/src/scenario/index.ts', 'shared/contracts/scenario.md (line 2)'],
