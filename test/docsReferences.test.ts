@@ -55,7 +55,6 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   ['tools/bench/benchTrace.ts', "design.md's measurement (line 14)"],
   ['tools/bench/workloads.ts', 'perf-profile §5 (lines 2, 63)'],
   ['tools/bench/liveKernel.ts', "scenario.md's table (line 17)"],
-  ['tools/bench/README.md', 'perf-profile-2026-12.md §1, perf-profile §5 (lines 24, 48)'],
   ['tools/bench/scenarios/fork-storm.scenario', 'perf-profile-2026-12.md (line 1)'],
   // the hand-written trace: its header names kernel-ops.md; changing it needs the .mmtrace regenerated
   ['traces/fork-cow-pmd-thp.jsonl', 'kernel-ops.md §3–§5 in source.detail (line 1)'],
