@@ -152,6 +152,14 @@ const N = info.events
 log(`fork-storm trace: ${N.toLocaleString('en-US')} events, ${(info.bytes / 1e6).toFixed(1)} MB, ${info.frames} frames (${TRACE})`)
 
 // ------------------------------------------------------------------- cheap rows, interleaved rounds
+/** divergenceNote - bisect's first lines, short: where, how much of the trace was scanned, which query. */
+function divergenceNote(out: string): string {
+  const at = /first divergence after event (\d+): (\S+)/.exec(out)
+  const q = out.split('\n').find((l) => /^\s+\w+ of (folio|page) /.test(l))?.trim()
+  if (!at) return `divergence: ${out.split('\n')[0]}`
+  return `diverged after event ${Number(at[1]).toLocaleString('en-US')} (${at[2]}; ${((100 * Number(at[1])) / N).toFixed(0)} % of the trace scanned): ${q ?? ''}`
+}
+
 function lastLineOf(s: string): string {
   const l = s.trim().split('\n').filter((x) => x.trim() !== '')
   return (l[l.length - 1] ?? '').slice(0, 160)
@@ -252,14 +260,19 @@ const bis = await heavy(bisArgs, [0, 1], 1, ratioTimeout)
   const diverged = bis.runs[0]?.status === 1
   const row = traceRow('bisect', '`bisect --a linux-6.1 --b linux-6.15`', bisArgs, bis, '≤ 2× one ground-truth replay', null, {
     ratio: { value: +r.toFixed(3), of: 'ground-truth replay (CPU, start-up subtracted)' },
-    ...(diverged ? { note: `found a divergence: ${bis.runs[0]!.stdoutHead.split('\n')[0]}` } : {}),
+    ...(diverged ? { note: divergenceNote(bis.runs[0]!.stdoutHead) } : {}),
   })
   row.pass = bis.outcome === 'ok' && !diverged && r <= 2
   if (bis.outcome !== 'ok') row.ratio = { value: +(bis.wallS / truth.wallS).toFixed(3), of: `ground-truth replay (wall; ${bis.outcome})` }
   rows.push(row)
 }
 const diffArgs = ['diff', '--a', 'linux-6.1', '--b', 'linux-6.15', T]
-rows.push(traceRow('diff', '`diff --a linux-6.1 --b linux-6.15`', diffArgs, await heavy(diffArgs, [0, 1]), 'completes', null))
+{
+  const m = await heavy(diffArgs, [0, 1])
+  const differ = m.runs[0]?.status === 1
+  const q = [...m.runs[0]!.stdoutHead.matchAll(/^\s+(\w+)\s+(\d+)\s+first:/gm)].filter((x) => x[2] !== '0').map((x) => `${x[1]} at ${x[2]} points`)
+  rows.push(traceRow('diff', '`diff --a linux-6.1 --b linux-6.15`', diffArgs, m, 'completes', null, differ ? { note: `answers differ: ${q.join(', ') || m.runs[0]!.stdoutHead.split('\n')[0]}` } : m.outcome === 'ok' ? { note: 'same answers' } : {}))
+}
 const at = Math.max(0, N - 1000)
 const inspArgs = ['inspect', '--at', String(at), T]
 {
