@@ -48,8 +48,7 @@ export class FolioState {
   c!: SchemeChunk
   w: Int32Array = new Int32Array(0)
   b = 0
-  /** the second MM slot (id, count) at mm1[m], mm1[m + 1] */
-  private mm1: Int32Array = new Int32Array(0)
+  /** the second MM slot (id, count) at c.mm1[m], c.mm1[m + 1] */
   private m = 0
   order = 0
   n = 1
@@ -74,7 +73,6 @@ export class FolioState {
     this.w = w
     const b = j * W
     this.b = b
-    this.mm1 = c.mm1
     this.m = j * 2
     this.order = order
     const n = 1 << order
@@ -147,16 +145,18 @@ export class FolioState {
     this.w[this.b + R_MM_CNT0] = v
   }
   get mmId1(): number {
-    return this.mm1[this.m]!
+    const a = this.c.mm1
+    return a === null ? 0 : a[this.m]!
   }
   set mmId1(v: number) {
-    this.mm1[this.m] = v
+    this.c.mm1ForWrite()[this.m] = v
   }
   get mmCnt1(): number {
-    return this.mm1[this.m + 1]!
+    const a = this.c.mm1
+    return a === null ? -1 : a[this.m + 1]!
   }
   set mmCnt1(v: number) {
-    this.mm1[this.m + 1] = v
+    this.c.mm1ForWrite()[this.m + 1] = v
   }
   /** pages with PageAnonExclusive set (lets fork skip the clear loop) */
   get paeSet(): number {

@@ -32,8 +32,8 @@ export const FLAG_HVO = 1 << 12
  * folio reads or writes sits in one cache line. Per page: `_mapcount` (R_MC, biased, −1 when unused), META
  * (order + 1 of the covering folio, PageAnonExclusive). Per folio, in its head page's record: kind and flags
  * (in META), entire, `_nr_pages_mapped`, `_large_mapcount`, the first MM owner slot, the count of pages
- * with PageAnonExclusive; the second MM owner slot (id, count) in @mm1 (two words per PFN: only v6.15 large
- * folios mapped by two MMs touch it). Unused page slots always hold the initial values (`_mapcount` −1,
+ * with PageAnonExclusive; the second MM owner slot (id, count) in @mm1 (two words per PFN, allocated on
+ * the first write: only v6.15 large folios mapped by two MMs touch it). Unused page slots always hold the initial values (`_mapcount` −1,
  * META 0, second MM slot (0, −1)), so a new folio only writes its head words.
  *
  * A folio bigger than a chunk (order > 12: 1 GiB HugeTLB) gets a chunk of its own with @pages page slots
@@ -46,7 +46,7 @@ export class SchemeChunk {
   epoch: number
   live = 0
   readonly w: Int32Array
-  readonly mm1: Int32Array
+  mm1: Int32Array | null = null
 
   /** a fresh chunk of @pages page slots, or a copy of @from (for copy-on-write) */
   constructor(epoch: number, pages: number, from?: SchemeChunk) {
@@ -54,15 +54,21 @@ export class SchemeChunk {
     if (from !== undefined) {
       this.live = from.live
       this.w = from.w.slice()
-      this.mm1 = from.mm1.slice()
+      this.mm1 = from.mm1 === null ? null : from.mm1.slice()
       return
     }
     const w = new Int32Array(pages * W)
     for (let p = R_MC; p < w.length; p += W) w[p] = -1
     this.w = w
-    const mm1 = new Int32Array(pages * 2)
+  }
+
+  /** mm1ForWrite - the second-MM-slot words, allocated (every slot (0, −1)) on first use */
+  mm1ForWrite(): Int32Array {
+    if (this.mm1 !== null) return this.mm1
+    const mm1 = new Int32Array((this.w.length / W) * 2)
     for (let p = 1; p < mm1.length; p += 2) mm1[p] = -1
     this.mm1 = mm1
+    return mm1
   }
 
   /** initHead - the record at word offset @b now heads a fresh folio of KIND code @kind and @order (every counter at its initial value) */
@@ -82,7 +88,7 @@ export class SchemeChunk {
    * and the second MM slot of a large folio (only large folios use it; so initHead need not touch it)
    */
   clearPages(j: number, n: number): void {
-    if (n > 1) {
+    if (n > 1 && this.mm1 !== null) {
       this.mm1[2 * j] = 0
       this.mm1[2 * j + 1] = -1
     }
