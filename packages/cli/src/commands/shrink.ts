@@ -8,6 +8,7 @@ import {
 } from '@mmsim/analysis'
 import { LiveKernelError, observeLive, type ParsedScenario } from '@mmsim/kernel'
 import { oneStrategy } from '../analysisInput.ts'
+import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { queriesOf } from './bisect.ts'
 import { readParsedScenario } from './scenarioInput.ts'
@@ -70,6 +71,9 @@ export function register(program: Command): void {
       const started = performance.now()
       let interesting: Interesting
       let describe: ((m: ParsedScenario) => Promise<string[]>) | null = null
+      // the output is claimed before the work: an unwritable -o fails now, not after the shrinking
+      const out = outputFile(o.output, [file])
+      let committed = false
       const dir = mkdtempSync(join(tmpdir(), 'mmsim-shrink-'))
       try {
         if (o.run !== undefined) {
@@ -112,18 +116,19 @@ export function register(program: Command): void {
           throw e
         }
         if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
-        try {
-          writeFileSync(o.output, r.text)
-        } catch (e) {
-          throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-        }
+        writeFileSync(out.path, r.text)
+        await out.commit()
+        committed = true
         const before = s.statements.filter((x) => x.op !== 'scenario').length
         const after = r.scenario.statements.filter((x) => x.op !== 'scenario').length
         const secs = ((performance.now() - started) / 1000).toFixed(1)
-        process.stdout.write(`shrunk ${file}: ${before} -> ${after} statements (${r.tests} tests, ${r.cached} cached, ${secs} s) -> ${o.output}\n`)
-        process.stdout.write(r.text)
-        if (describe !== null) process.stdout.write((await describe({ ...r.scenario, file: o.output })).join('\n') + '\n')
+        // with -o - the scenario itself is stdout; the report goes to stderr
+        const report = o.output === '-' ? process.stderr : process.stdout
+        report.write(`shrunk ${file}: ${before} -> ${after} statements (${r.tests} tests, ${r.cached} cached, ${secs} s) -> ${o.output === '-' ? 'stdout' : o.output}\n`)
+        if (o.output !== '-') report.write(r.text)
+        if (describe !== null) report.write((await describe({ ...r.scenario, file: o.output === '-' ? 'stdout' : o.output })).join('\n') + '\n')
       } finally {
+        if (!committed) out.discard()
         rmSync(dir, { recursive: true, force: true })
       }
     })
