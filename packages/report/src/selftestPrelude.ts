@@ -86,13 +86,27 @@ static void restore_knobs(void) {
 		if (!knobs[i].saved) continue;
 		if (knob_read(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].old)) continue;
 		if (knob_write(knobs[i].path, knobs[i].old) < 0) printf("# could not restore %s to %s: %s\n", knobs[i].path, knobs[i].old, errname(errno));
+		/* a pool shrinks as its pages are freed: wait for it (huge pages still in use stay surplus) */
+		for (int t = 0; strstr(knobs[i].path, "nr_hugepages") && t < 200; t++) {
+			if (knob_read(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].old)) break;
+			usleep(10 * 1000);
+			knob_write(knobs[i].path, knobs[i].old);
+		}
 		knobs[i].saved = 0;
 	}
 }
 
+static void wait_gone(pid_t pid);
+
+/* kill every worker and wait until their memory is released (before the HugeTLB pools are restored) */
 static void kill_workers(void) {
 	for (int s = 0; s < ATTEMPTS * NSLOTS; s++)
 		if (slot_pid[s] > 0) kill(slot_pid[s], SIGKILL);
+	for (int s = 0; s < ATTEMPTS * NSLOTS; s++)
+		if (slot_pid[s] > 0) {
+			wait_gone(slot_pid[s]);
+			slot_pid[s] = 0;
+		}
 }
 
 static void cleanup(void) {
@@ -151,6 +165,8 @@ static void apply_knobs(void) {
 static long vmemmap_pages(void) {
 	char line[256];
 	long sum = 0, v;
+	/* fold the per-CPU counter deltas into the totals first (vmstat_update does it only every second) */
+	knob_write("/proc/sys/vm/stat_refresh", "1");
 	FILE *f = fopen("/proc/vmstat", "re");
 	if (!f) return 0;
 	while (fgets(line, sizeof line, f))
