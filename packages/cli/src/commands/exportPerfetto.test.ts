@@ -5,10 +5,10 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 
-// runs the sources through tsx (the bundle in dist/ is rebuilt only at install time)
+// runs the CLI bundle, built before the tests by test/buildBundle.globalSetup.ts
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 const mmsim = (...args: string[]) => {
-  const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['packages/cli/src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['dist/mmsim.mjs', ...args], { cwd: ROOT, encoding: 'utf8' })
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-export-cli-'))
