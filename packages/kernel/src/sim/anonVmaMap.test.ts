@@ -32,4 +32,15 @@ describe('AnonVmaMap', () => {
     expect([m.has(0, 101), m.has(0, 103), m.has(0, 104)]).toEqual([true, true, false])
     expect(m.id(0, 101)).toBe(m.id(0, 0))
   })
+
+  it('a range found first answers only where no newer range overlaps it (the remembered answer included)', () => {
+    const m = new AnonVmaMap()
+    m.add(0, 0, 100, 1)
+    m.add(0, 40, 60, 2) // newer: wins on [40, 60)
+    const ids = [10, 39, 40, 59, 60, 99, 5, 50, 70].map((v) => m.id(0, v))
+    expect(ids).toEqual([1, 1, 2, 2, 1, 1, 1, 2, 1])
+    expect(m.id(1, 10)).toBe(0)
+    m.exit(0)
+    expect(m.id(0, 10)).toBe(0)
+  })
 })
