@@ -64,7 +64,8 @@ export class ChunkedFile {
     if (pos >= this.lo && pos + len <= this.hi) return pos - this.base
     if (pos + len > this.size) return -1
     const lead = (8 - (alignAt & 7)) & 7
-    const cap = Math.max(this.chunkBytes, lead + len)
+    // no bigger than the rest of the file: a small trace does not pay for a whole chunk
+    const cap = lead + Math.max(Math.min(this.chunkBytes, this.size - pos), len)
     const old = this.buf
     const next = this.reuse && old.length >= cap ? old : Buffer.allocUnsafeSlow(cap)
     let from = pos
@@ -101,7 +102,7 @@ export class ChunkedFile {
     const len = v.length
     if (this.reuse) this.arenaUsed = 0
     if (this.arenaUsed + len > this.arena.length) {
-      this.arena = Buffer.allocUnsafeSlow(Math.max(this.reuse ? 0 : this.chunkBytes, len))
+      this.arena = Buffer.allocUnsafeSlow(Math.max(len, this.reuse ? 2 * this.arena.length : Math.min(this.chunkBytes, this.size)))
       this.arenaUsed = 0
     }
     const off = this.arenaUsed
