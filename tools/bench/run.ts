@@ -113,6 +113,7 @@ async function recordCached(paths: { scenario: string; trace: string }, what: st
   log(`  record: ${run.outcome}, ${f1(run.wallS)} s wall, ${f1(run.cpuS)} s CPU, ${mib(run.maxRssMiB)} MiB`)
   if (run.outcome === 'ok') {
     spawnSync('mv', [tmp, paths.trace])
+    rmSync(failed, { force: true })
     return { run, trace: paths.trace }
   }
   rmSync(tmp, { force: true })
@@ -426,7 +427,7 @@ if (RSS) {
     ratio: { value: +flat.toFixed(3), of: 'RSS at 50 M / RSS at 10 M' },
     note: desc,
   })
-  const recs = [midRec, longRec].filter((r) => r.run !== null)
+  const recs = [midRec, longRec].filter((r) => r.run !== null && !r.run.outcome.includes('cached failure'))
   for (const r of recs) notes.push(`recorded ${r === midRec ? 'cycles-6' : 'cycles-31'} for the RSS row: ${r.run!.outcome}, ${f1(r.run!.wallS)} s wall, ${mib(r.run!.maxRssMiB)} MiB`)
 }
 
