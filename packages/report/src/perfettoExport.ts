@@ -1,7 +1,8 @@
-import { CHUNK_PAGES, KIND, TruthState, type MmEvent } from '@mmsim/core'
+import type { MmEvent, TruthState } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
-import { readTraceSync, type FrameDamage } from '@mmsim/trace'
+import type { FrameDamage } from '@mmsim/trace'
 import { busiestFolios, eventFolio } from './busiestFolios.ts'
+import { replaySchemes, truthMapcount } from './schemeReplay.ts'
 import { TraceEventWriter } from './traceEventWriter.ts'
 
 /** DEFAULT_PERFETTO_FOLIOS - folios given tracks when none are named: the busiest this many. */
@@ -37,18 +38,6 @@ export interface PerfettoSummary {
  * at ts i is the value right after event i was applied; it holds until the next sample.
  */
 export const TIME_AXIS = 'ts = 0-based event index in the trace (1 us = 1 event); a counter sample at ts i is the value right after event i'
-
-const MASK = CHUNK_PAGES - 1
-
-/** truthMapcount - the ground truth's folio_mapcount() of the live folio headed at @pfn (0 for zero pages), or -1 when none is. */
-function truthMapcount(t: TruthState, pfn: number): number {
-  if (t.folios.headOrder(pfn) < 0) return -1
-  const c = t.folios.chunk(pfn)!
-  const j = pfn & MASK
-  const k = c.kind[j]!
-  if (k === KIND.zero || k === KIND.hugezero) return 0
-  return c.entire[j]! + c.ptes[j]!
-}
 
 const hex = (n: number): string => '0x' + n.toString(16)
 
@@ -95,8 +84,6 @@ export function exportPerfetto(file: string, out: string, opts: PerfettoOptions)
       w.meta('process_sort_index', k + 1, 0, { sort_index: k + 1 })
       runs.forEach((r, j) => w.meta('thread_name', k + 1, j + 1, { name: `${r.strategy.id} vs truth` }))
     })
-    const truth = new TruthState()
-
     const emit = (k: number, track: number, ts: number, name: string, v: number): void => {
       const i = k * tracks + track
       if (last[i] === v) return
@@ -104,7 +91,7 @@ export function exportPerfetto(file: string, out: string, opts: PerfettoOptions)
       w.counter(k + 1, ts, name, 'folio_mapcount', v)
       sum.samples++
     }
-    const sample = (k: number, ts: number, e: MmEvent): void => {
+    const sample = (truth: TruthState, k: number, ts: number, e: MmEvent): void => {
       const pfn = folios[k]!
       const t = truthMapcount(truth, pfn)
       emit(k, S, ts, 'truth', Math.max(t, 0))
@@ -122,45 +109,27 @@ export function exportPerfetto(file: string, out: string, opts: PerfettoOptions)
         })
       }
     }
-    const step = (e: MmEvent): void => {
-      const ts = truth.applied
-      let lo = -1
-      let hi = -1
-      if (e.type === 'folio/split' && folios.length > 0) {
-        const o = truth.folios.headOrder(e.folio)
-        if (o >= 0) {
-          lo = e.folio
-          hi = e.folio + 2 ** o
+    const r = replaySchemes(file, set, {
+      onViolation(ts, v) {
+        if (v === undefined) return
+        sum.violations++
+        w.instant(0, 0, ts, 'g', `violation: ${v.message}`, { event: ts, type: v.type, cause: v.cause })
+      },
+      onEvent(e, ts, truth, lo, hi) {
+        if (e.type === 'check/marked') w.instant(0, 0, ts, 'g', `check (line ${e.line})`, { event: ts, cause: e.cause })
+        if (lo >= 0) {
+          for (let k = 0; k < folios.length; k++) if (folios[k]! >= lo && folios[k]! < hi) sample(truth, k, ts, e)
+          return
         }
-      }
-      const violations = truth.violationCount
-      if (!truth.apply(e)) {
-        const v = truth.violations[truth.violations.length - 1]
-        if (truth.violationCount === violations + 1 && v !== undefined && v.index === ts) {
-          sum.violations++
-          w.instant(0, 0, ts, 'g', `violation: ${v.message}`, { event: ts, type: v.type, cause: v.cause })
-        }
-        return
-      }
-      set.apply(e, truth)
-      if (e.type === 'check/marked') w.instant(0, 0, ts, 'g', `check (line ${e.line})`, { event: ts, cause: e.cause })
-      if (lo >= 0) {
-        for (let k = 0; k < folios.length; k++) if (folios[k]! >= lo && folios[k]! < hi) sample(k, ts, e)
-        return
-      }
-      const f = eventFolio(e)
-      if (f < 0) return
-      const k = slot.get(f)
-      if (k !== undefined) sample(k, ts, e)
-    }
-
-    let dec = null
-    for (const item of readTraceSync(file)) {
-      if (item.kind === 'header') dec = item.decoder
-      else if (item.kind === 'frame') sum.events += dec!.forEach(item.frame, step)
-      else if (item.kind === 'damage') sum.damage.push(item.damage)
-      else sum.complete = item.complete
-    }
+        const f = eventFolio(e)
+        if (f < 0) return
+        const k = slot.get(f)
+        if (k !== undefined) sample(truth, k, ts, e)
+      },
+    })
+    sum.events = r.events
+    sum.damage = r.damage
+    sum.complete = r.complete
     w.close()
   } catch (e) {
     w.abandon()
