@@ -3,7 +3,7 @@
 // TAP test must pass (exit 0) and every knob must be back at its old value when the program exits (checked
 // before the test's own journal restore). Runs under the live-kernel test lock and the knob lock (the
 // journal records the old values first, so a killed run is put back by `mmsim kernel restore`).
-// Skips, saying why, without root, /proc/kpagecount or a C compiler.
+// Runs only with MMSIM_LIVE_KERNEL=1 (.ci/run sets it); skips, saying why, without it, root, /proc/kpagecount or cc.
 import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  compareObservations, effectiveKnobs, knobPlan, liveKernelProblem, parseScenario, readKnob, simulateScenario,
+  compareObservations, effectiveKnobs, knobPlan, liveKernelTestsProblem, parseScenario, readKnob, simulateScenario,
   type ObservationDocument, type PageObserver, type ParsedScenario,
 } from '@mmsim/kernel'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../../kernel/src/live/kernelTestLock.ts'
@@ -21,7 +21,7 @@ import { exportSelftestC } from './selftestExport.ts'
 
 const CORPUS = fileURLToPath(new URL('../../../traces/scenarios/', import.meta.url))
 const hasCc = spawnSync('cc', ['--version']).status === 0
-const problem = liveKernelProblem() ?? (hasCc ? null : 'no C compiler (cc)')
+const problem = liveKernelTestsProblem() ?? (hasCc ? null : 'no C compiler (cc)')
 if (problem) console.log(`selftestExport.kernel.test: skipped: ${problem}`)
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-selftest-kt-'))
 

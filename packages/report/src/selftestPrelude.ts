@@ -635,6 +635,7 @@ static int attempt(int base) {
 /* ---- TAP ---- */
 
 static int test_no, failed;
+static char notes[ATTEMPTS][96]; /* why attempts were rerun: printed after the TAP header */
 
 static void describe(char *buf, size_t cap, const struct seen *s) {
 	if (!s->present)
@@ -648,6 +649,8 @@ static void describe(char *buf, size_t cap, const struct seen *s) {
 static void report(void) {
 	int ck = 0;
 	printf("TAP version 13\n1..%d\n# mmsim scenario %s\n", NTESTS, SCENARIO);
+	for (int a = 0; a < ATTEMPTS; a++)
+		if (notes[a][0]) printf("# %s\n", notes[a]);
 	for (size_t i = 0; i < NSTEPS; i++) {
 		if (steps[i].kind != STEP_CHECK) continue;
 		const struct check *c = &checks[ck];
@@ -734,7 +737,7 @@ int main(void) {
 		int r = attempt(a * NSLOTS);
 		khugepaged_activity(after, sizeof after);
 		if (r == 0 && !strcmp(before, after)) break;
-		printf("# attempt %d: %s; rerunning\n", a + 1, r ? "a present page showed blank kpageflags" : "khugepaged scanned during the run");
+		snprintf(notes[a], sizeof notes[a], "attempt %d: %s; rerunning", a + 1, r ? "a present page showed blank kpageflags" : "khugepaged scanned during the run");
 		/* a run with blank struct pages keeps holding its memory (steers the allocator elsewhere), except
 		 * HugeTLB runs, whose pages the next attempt's pool needs */
 		if (r == 0 || USES_HUGETLB) stop_slots(a * NSLOTS);
