@@ -99,6 +99,33 @@ describe('EventDecoder column widening', () => {
   })
 })
 
+describe('EventDecoder.countUnknown', () => {
+  it('counts exactly the events of unknown types, wherever they sit, also among known codes above 31', () => {
+    // a second 'check/marked' structure gives a known type the code 32, just above the 4-at-a-time test's range
+    const structures = [...currentStructures(), { type: 'check/marked', fields: [{ name: 'line', kind: 'uint' as const }] }, { type: 'future/thing', fields: [{ name: 'x', kind: 'uint' as const }] }]
+    const again = structures.length - 2
+    const future = structures.length - 1
+    expect(again).toBe(32)
+    const d = decoder(structures)
+    const known = syntheticEvents(50, { seed: 6 }).slice(0, 41) // 41: ten 4-code words and one code after them
+    for (const at of [[], [0], [5], [38, 39], [40]]) {
+      for (const withHigh of [false, true]) {
+        const b = new FrameBuilder(64, MAX_FIELDS)
+        const enc = new EventEncoder(structures)
+        known.forEach((e, i) => {
+          if (at.includes(i)) b.add(future, 'later.c:1', [i])
+          else if (withHigh && i % 9 === 2) b.add(again, '', [i])
+          else enc.add(b, e)
+        })
+        const f = decodeFrame(new Uint8Array(b.encode()), known.length)
+        const seen: number[] = []
+        expect(d.countUnknown(f, (name, i) => (expect(name).toBe('future/thing'), seen.push(i)))).toBe(at.length)
+        expect(seen).toEqual(at)
+      }
+    }
+  })
+})
+
 describe('EventDecoder.forEach', () => {
   it('stops when the callback returns true and says how many events it walked', () => {
     const events = syntheticEvents(100, { seed: 2 })

@@ -143,6 +143,8 @@ export class EventDecoder {
   private readonly walkInt: Walk
   private readonly walkMixed: Walk
   private readonly known: Uint8Array
+  /** countUnknown's word test: the bits of a byte >= the largest power of two up to which every code decodes */
+  private readonly fastMask: number
   private readonly cases: string[] = []
   private readonly scratch: Record<string, unknown>[] = []
   private readonly localCode: Int32Array
@@ -158,6 +160,9 @@ export class EventDecoder {
     this.localCode = new Int32Array(structures.length)
     this.types = structures.map((s, code) => this.build(s, enums, code))
     this.known = Uint8Array.from(this.types, (t) => (t.known ? 1 : 0))
+    const firstUnknown = Math.min(this.known.indexOf(0) >>> 0, this.known.length, 256)
+    const below = firstUnknown < 2 ? 0 : 2 ** Math.floor(Math.log2(firstUnknown))
+    this.fastMask = below === 0 || below === 256 ? 0 : ((0xff & ~(below - 1)) * 0x01010101) >>> 0
     this.types.forEach((t, code) => (this.localCode[code] = t.code))
     this.sameLayout = this.sameFields && Object.entries(ENUMS).every(([kind, values]) => sameList(enums[kind], values))
     this.walkCols = new Scratch(4096, this.nSlots)
@@ -253,8 +258,18 @@ ${this.cases.join('\n')}
   countUnknown(frame: ColumnarFrame, onUnknown?: OnUnknown): number {
     const known = this.known
     const t = frame.types
+    const n = frame.count
+    if (this.fastMask !== 0 && t instanceof Uint8Array && (t.byteOffset & 3) === 0) {
+      // 4 codes per load: no byte has a bit of fastMask set => every code is below a power of two that all decode
+      const words = new Uint32Array(t.buffer, t.byteOffset, n >>> 2)
+      const m = this.fastMask
+      let clean = true
+      for (let j = 0; j < words.length && clean; j++) clean = (words[j]! & m) === 0
+      for (let i = n & ~3; i < n && clean; i++) clean = known[t[i]!] === 1
+      if (clean) return 0
+    }
     let unknown = 0
-    for (let i = 0; i < frame.count; i++) {
+    for (let i = 0; i < n; i++) {
       if (known[t[i]!] !== 1) {
         unknown++
         onUnknown?.(this.types[t[i]!]?.name ?? `#${t[i]}`, i)
