@@ -6,3 +6,8 @@ export { DEFAULT_PERFETTO_FOLIOS, exportPerfetto, TIME_AXIS } from './perfettoEx
 export type { PerfettoOptions, PerfettoSummary } from './perfettoExport.ts'
 export { busiestFolios, eventFolio, TopCounter } from './busiestFolios.ts'
 export { cString, exportSelftestC, SelftestError } from './selftestExport.ts'
+export { DEFAULT_REPORT_FOLIOS, reportData } from './reportData.ts'
+export type { DivergenceMark, FolioTimeline, ReportData, SchemeSummary, TimelinePoint } from './reportData.ts'
+export { htmlReport, renderSvg } from './htmlReport.ts'
+export { JSON_FORMATS, jsonDocument } from './jsonDocument.ts'
+export type { JsonCommand } from './jsonDocument.ts'

@@ -32,6 +32,13 @@ export function truthMapcount(t: TruthState, pfn: number): number {
   return c.entire[j]! + c.ptes[j]!
 }
 
+/** isZeroFolio - is the live folio headed at @pfn the shared zero page or huge zero page? */
+export function isZeroFolio(t: TruthState, pfn: number): boolean {
+  if (t.folios.headOrder(pfn) < 0) return false
+  const k = t.folios.chunk(pfn)!.kind[pfn & MASK]!
+  return k === KIND.zero || k === KIND.hugezero
+}
+
 /**
  * replaySchemes - stream trace @file frame by frame through a fresh ground truth and the schemes of @set
  * (an event that breaks a precondition is not handed to them, as in replayTraceWithStrategies()), calling

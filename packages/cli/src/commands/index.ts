@@ -14,6 +14,7 @@ import { register as registerInspect } from './inspect.ts'
 import { register as registerShrink } from './shrink.ts'
 import { register as registerExportPerfetto } from './exportPerfetto.ts'
 import { register as registerExportC } from './exportC.ts'
+import { register as registerReport } from './report.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -32,4 +33,5 @@ export function registerAll(program: Command): void {
   registerShrink(program)
   registerExportPerfetto(program)
   registerExportC(program)
+  registerReport(program)
 }
