@@ -26,6 +26,14 @@ const C_rmap_fileDuplicated = OP['rmap/fileDuplicated']
 const C_rmap_newAnonAdded = OP['rmap/newAnonAdded']
 const C_rmap_removed = OP['rmap/removed']
 
+/**
+ * the cursor the rmap calls of every built-in scheme work on (pointed at the event's folio; it also gathers
+ * the event's costs), and the one of the queries: one object each for all schemes, so the loads through
+ * them stay monomorphic (events are applied one scheme at a time, never nested)
+ */
+const CUR = new FolioState()
+const Q = new FolioState()
+
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
 export const mmIdOf = (pid: number): number => pid + 1
 
@@ -49,10 +57,6 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
   protected abstract readonly hugetlbLarge: boolean
 
-  /** the cursor the rmap calls work on (one object, pointed at the event's folio; it also gathers the event's costs) */
-  protected readonly cur = new FolioState()
-  /** the cursor of the queries */
-  private readonly q = new FolioState()
 
   init(): SchemeState {
     return new SchemeState()
@@ -151,7 +155,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       return
     }
     const row = s.countEvent(code)
-    const f = this.cur
+    const f = CUR
     f.begin()
     switch (code) {
       case C_folio_allocated:
@@ -281,29 +285,29 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   // ---- queries -------------------------------------------------------------------------------
 
   checkInvariants(s: SchemeState, folio: Pfn): string[] {
-    const f = this.q
+    const f = Q
     return !s.loadHead(folio, f) || f.zero ? [] : this.invariantsOf(f)
   }
 
   folioMapcount(s: SchemeState, folio: Pfn): number {
-    const f = this.q
+    const f = Q
     return !s.loadHead(folio, f) || f.zero ? 0 : this.folioMapcountOf(f)
   }
 
   pageMapcount(s: SchemeState, pfn: Pfn): number | null {
-    const f = this.q
+    const f = Q
     const i = s.loadPage(pfn, f)
     if (i < 0 || f.zero) return 0
     return this.pageMapcountOf(f, i)
   }
 
   entireMapcount(s: SchemeState, folio: Pfn): number {
-    const f = this.q
+    const f = Q
     return !s.loadHead(folio, f) || f.zero || !f.isLarge ? 0 : f.entire + 1
   }
 
   nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
-    const f = this.q
+    const f = Q
     if (!s.loadHead(folio, f) || f.zero) return 0
     if (f.hugetlb) return f.entire >= 0 ? f.n : 0
     if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
@@ -311,33 +315,33 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   }
 
   mappedShared(s: SchemeState, folio: Pfn): boolean {
-    const f = this.q
+    const f = Q
     if (!s.loadHead(folio, f) || f.zero) return false
     if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
     return this.mappedSharedOf(f)
   }
 
   anonExclusive(s: SchemeState, pfn: Pfn): boolean {
-    const f = this.q
+    const f = Q
     const i = s.loadPage(pfn, f)
     return i >= 0 && f.paeOf(i)
   }
 
   partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
-    const f = this.q
+    const f = Q
     if (!s.loadHead(folio, f) || !f.anon || !f.isLarge) return null
     return this.partiallyMappedOf(f)
   }
 
   kpagecount(s: SchemeState, pfn: Pfn): number {
-    const f = this.q
+    const f = Q
     const i = s.loadPage(pfn, f)
     if (i < 0 || f.zero) return 0
     return this.kpagecountOf(f, i)
   }
 
   pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
-    const f = this.q
+    const f = Q
     const i = s.loadPage(pfn, f)
     if (i < 0 || f.zero) return false
     return this.pagemapExclusiveOf(f, i, level)

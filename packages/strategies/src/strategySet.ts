@@ -1,7 +1,7 @@
 import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
 import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
-import type { AnyStrategy, TruthView } from './strategy.ts'
+import type { AnyStrategy, Strategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
 export interface StrategyRun {
@@ -13,6 +13,8 @@ interface TypeRuns {
   readonly type: MmEvent['type']
   readonly code: number
   readonly runs: readonly StrategyRun[]
+  /** per run: its strategy's applyOp, or null (then apply) — the built-in schemes share one function, so the call is monomorphic */
+  readonly ops: readonly (Strategy<unknown>['applyOp'] | null)[]
 }
 
 /**
@@ -39,22 +41,24 @@ export class StrategySet {
     let t = this.byType.get(e.type)
     if (t === undefined) {
       const type = canonicalType(e.type)
-      t = { type, code: eventCode(type), runs: this.runs.filter((r) => r.strategy.handles.has(type)) }
+      const runs = this.runs.filter((r) => r.strategy.handles.has(type))
+      t = { type, code: eventCode(type), runs, ops: runs.map((r) => r.strategy.applyOp ?? null) }
       this.byType.set(e.type, t)
     }
     const runs = t.runs
     if (runs.length === 0) return
+    const ops = t.ops
     let filled = false
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!
-      const st = r.strategy
-      if (st.applyOp === undefined) st.apply(r.state, e, truth)
+      const op = ops[i]!
+      if (op === null) r.strategy.apply(r.state, e, truth)
       else {
         if (!filled) {
           fillEventOpAs(this.op, e, t.type, t.code)
           filled = true
         }
-        st.applyOp(r.state, this.op, truth)
+        op.call(r.strategy, r.state, this.op, truth)
       }
     }
   }
