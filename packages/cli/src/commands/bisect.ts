@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { bisectTrace, formatDivergence, isQueryName, QUERY_NAMES, type QueryName, type Versus } from '@mmsim/analysis'
+import { jsonDocument } from '@mmsim/report'
 import { analysisInput, oneStrategy } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
 import { UserError } from '../userError.ts'
@@ -11,6 +12,7 @@ interface BisectFlags {
   kernel?: boolean
   query?: string
   run?: string
+  json?: boolean
 }
 
 /** queriesOf - the query names of a `--query a,b` option (undefined: all); unknown names are a UserError. */
@@ -39,7 +41,11 @@ async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
     const progress = progressReporter('bisect')
     const r = await bisectTrace(t.path, { a, versus, queries, onProgress: progress.update })
     progress.done()
-    if (r.divergence === null) {
+    if (o.json) {
+      const { labels, events, skipped, divergence, context } = r
+      process.stdout.write(jsonDocument('bisect', { mode: 'answers', input, labels, events, skipped, divergence, context }))
+      process.exitCode = divergence === null ? 0 : 1
+    } else if (r.divergence === null) {
       process.stdout.write(`no divergence: ${r.labels[0]} and ${r.labels[1]} agree after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}\n`)
       process.exitCode = 0
     } else {
@@ -66,12 +72,13 @@ export function register(program: Command): void {
     .option('--truth', 'compare with the ground truth')
     .option('--kernel', 'compare with the kernel observations (record --kernel sidecar, or a scenario\'s stored NAME.kernel.json)')
     .option('--query <names>', `compare only these queries (comma-separated: ${QUERY_NAMES.join(', ')})`)
+    .option('--json', 'print the result as JSON (docs/schemas/bisect.schema.json); with --run, the steps go to stderr')
     .option('--run <cmd>', 'binary-search the first event prefix at which CMD (run by sh; $MMSIM_PREFIX or the appended argument is the prefix trace) exits bad: 0 good, 1-127 bad, 125 skip, >=128 abort')
     .addHelpText('after', '\nExit status: 0 no divergence (--run: the whole trace tests good), 1 divergence (--run: first bad event) found, 2 usage or input errors (--run: the command exited >= 128).')
     .action(async (input: string, o: BisectFlags) => {
       if (o.run !== undefined) {
         const { bisectRunCommand } = await import('./bisectRunCommand.ts')
-        return bisectRunCommand(input, o.run)
+        return bisectRunCommand(input, o.run, { json: o.json ?? false })
       }
       return bisectAnswers(input, o)
     })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BisectAbortError, BisectBogusStatusError, bisectRun, formatEvent, type RunStep } from '@mmsim/analysis'
+import { jsonDocument } from '@mmsim/report'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
 
@@ -15,9 +16,10 @@ function stepLines(s: RunStep): string {
  * bisectRunCommand - `mmsim bisect TRACE --run CMD`: CMD runs under `sh -c` with the prefix trace appended
  * as its last argument (also in $MMSIM_PREFIX, its length in $MMSIM_PREFIX_EVENTS); its stdout and stderr
  * go to stderr. Exit 1 when a first bad event is found, 0 when the whole trace tests good; a status ≥ 128
- * aborts with exit 2.
+ * aborts with exit 2. With @o.json the verdict is the `mmsim-bisect/1` document on stdout (mode `run`) and
+ * the step lines go to stderr.
  */
-export async function bisectRunCommand(input: string, cmd: string): Promise<void> {
+export async function bisectRunCommand(input: string, cmd: string, o: { json: boolean } = { json: false }): Promise<void> {
   const t = await analysisInput(input)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisect-'))
   try {
@@ -29,8 +31,16 @@ export async function bisectRunCommand(input: string, cmd: string): Promise<void
         })
         return p.status
       },
-      onStep: (s) => process.stdout.write(stepLines(s)),
+      onStep: (s) => (o.json ? process.stderr : process.stdout).write(stepLines(s)),
     })
+    if (o.json) {
+      const { total, firstBad, event, onlySkippedLeft, steps } = r
+      process.stdout.write(jsonDocument('bisect', {
+        mode: 'run', input, command: cmd, total, firstBad, firstBadEvent: firstBad === null ? null : firstBad - 1, event, onlySkippedLeft, steps,
+      }))
+      process.exitCode = firstBad === null ? 0 : 1
+      return
+    }
     if (r.firstBad === null) {
       process.stdout.write(`the whole trace (${r.total} events) tests good: nothing to bisect\n`)
       process.exitCode = 0

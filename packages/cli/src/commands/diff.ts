@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { diffTrace, formatDiff } from '@mmsim/analysis'
+import { jsonDocument } from '@mmsim/report'
 import { analysisInput, oneStrategy } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
 import { queriesOf } from './bisect.ts'
@@ -34,7 +35,7 @@ export function register(program: Command): void {
       try {
         const r = await diffTrace(t.path, { a, b, queries, onProgress: progress.update })
         progress.done()
-        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+        if (o.json) process.stdout.write(jsonDocument('diff', r))
         else process.stdout.write(formatDiff(r).join('\n') + '\n')
         process.exitCode = r.same ? 0 : 1
       } finally {

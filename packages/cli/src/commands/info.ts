@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { describeDamage, traceItems } from '@mmsim/trace'
+import { jsonDocument } from '@mmsim/report'
 import { inputTrace } from '../inputTrace.ts'
 
 /** info - `mmsim info TRACE`: what a trace file says about itself, and whether it is intact. */
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       }
       info.eventsByType = Object.fromEntries(Object.entries(byType).sort())
       info.damage = damage
-      if (o.json) process.stdout.write(JSON.stringify(info, null, 2) + '\n')
+      if (o.json) process.stdout.write(jsonDocument('info', info))
       else {
         const src = info.source as { kind: string; name?: string; detail?: string }
         const idx = info.index as { frames: number; events: number } | null

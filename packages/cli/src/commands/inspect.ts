@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { formatInspection, inspectTrace } from '@mmsim/analysis'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { jsonDocument } from '@mmsim/report'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
 
@@ -43,7 +44,7 @@ export function register(program: Command): void {
       const t = await analysisInput(input)
       try {
         const r = await inspectTrace(t.path, at, { strategies, folio })
-        if (o.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n')
+        if (o.json) process.stdout.write(jsonDocument('inspect', r))
         else process.stdout.write(formatInspection(r).join('\n') + '\n')
       } catch (e) {
         if (e instanceof RangeError) throw new UserError(e.message.replace(t.path, input))

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { replayTrace, replayTraceWithStrategies, type StrategyReplayResult } from '@mmsim/analysis'
-import { costReport, formatCostReport, formatReplay, replayReport } from '@mmsim/report'
+import { costReport, formatCostReport, formatReplay, jsonDocument, replayReport } from '@mmsim/report'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { progressReporter } from '../progress.ts'
 import { inputTrace } from '../inputTrace.ts'
@@ -51,7 +51,7 @@ export function register(program: Command): void {
       progress.done()
       const rep = replayReport({ ...r, file: trace })
       const costs = strategies === null ? null : costReport((r as StrategyReplayResult).strategies)
-      if (o.json) process.stdout.write(JSON.stringify(costs === null ? rep : { ...rep, strategies: costs.strategies }, null, 2) + '\n')
+      if (o.json) process.stdout.write(jsonDocument('replay', costs === null ? rep : { ...rep, strategies: costs.strategies }))
       else process.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n'))
       const bad = rep.violations.count > 0 || rep.damage.length > 0 || Object.keys(rep.unknownEventTypes).length > 0
       file.cleanup()

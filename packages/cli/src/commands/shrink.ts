@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import type { Command } from 'commander'
 import {
-  divergenceInteresting, formatDivergence, scenarioDivergence, shrinkScenario, type Interesting, type QueryName, type ScenarioVersus,
+  divergenceInteresting, formatDivergence, scenarioDivergence, shrinkScenario, type BisectResult, type Interesting, type QueryName, type ScenarioVersus,
 } from '@mmsim/analysis'
+import { jsonDocument } from '@mmsim/report'
 import { LiveKernelError, observeLive, type ParsedScenario } from '@mmsim/kernel'
 import { oneStrategy } from '../analysisInput.ts'
 import { outputFile } from '../outputFile.ts'
@@ -21,6 +22,7 @@ interface ShrinkFlags {
   kernel?: boolean
   query?: string
   run?: string
+  json?: boolean
 }
 
 /**
@@ -63,6 +65,7 @@ export function register(program: Command): void {
     .option('--kernel', 'keep a divergence from the live kernel (every candidate is run on it)')
     .option('--query <name>', 'the query that must keep diverging (default: the query of the first divergence)')
     .option('--run <cmd>', 'interestingness test, C-Reduce style: exit 0 when the candidate (last argument, $MMSIM_CANDIDATE) is interesting')
+    .option('--json', 'print the result as JSON (docs/schemas/shrink.schema.json): counts, the minimal scenario, its divergence')
     .addHelpText('after', '\nExit status: 0 shrunk, 2 usage or input errors (or the scenario is not interesting to begin with).')
     .action(async (file: string, o: ShrinkFlags) => {
       const s = readParsedScenario(file)
@@ -70,7 +73,9 @@ export function register(program: Command): void {
       printed = (c) => printScenario(c.statements)
       const started = performance.now()
       let interesting: Interesting
-      let describe: ((m: ParsedScenario) => Promise<string[]>) | null = null
+      let diverge: ((m: ParsedScenario) => Promise<BisectResult>) | null = null
+      let query: QueryName | null = null
+      if (o.json && o.output === '-') throw new UserError('--json puts the report on stdout: give -o a file, not -')
       // the output is claimed before the work: an unwritable -o fails now, not after the shrinking
       const out = outputFile(o.output, [file])
       let committed = false
@@ -98,13 +103,11 @@ export function register(program: Command): void {
             throw e
           }
           if (first.divergence === null) throw new UserError(`${file}: ${first.labels[0]} and ${first.labels[1]} do not diverge${qs ? ` in ${qs[0]}` : ''}: nothing to shrink`)
-          const query: QueryName = first.divergence.query
-          process.stderr.write(`shrink: keeping the divergence in ${query} (${first.labels[0]} vs ${first.labels[1]})\n`)
-          interesting = divergenceInteresting(a, versus, query)
-          describe = async (m) => {
-            const r = await scenarioDivergence(m, a, versus, [query])
-            return r.divergence === null ? [] : formatDivergence(r.divergence, r.labels, r.context)
-          }
+          const kept: QueryName = first.divergence.query
+          query = kept
+          process.stderr.write(`shrink: keeping the divergence in ${kept} (${first.labels[0]} vs ${first.labels[1]})\n`)
+          interesting = divergenceInteresting(a, versus, kept)
+          diverge = (m) => scenarioDivergence(m, a, versus, [kept])
         }
         let r
         try {
@@ -121,12 +124,24 @@ export function register(program: Command): void {
         committed = true
         const before = s.statements.filter((x) => x.op !== 'scenario').length
         const after = r.scenario.statements.filter((x) => x.op !== 'scenario').length
-        const secs = ((performance.now() - started) / 1000).toFixed(1)
+        const seconds = (performance.now() - started) / 1000
+        const shown = { ...r.scenario, file: o.output === '-' ? 'stdout' : o.output }
+        if (o.json) {
+          const d = diverge === null ? null : await diverge(shown)
+          process.stdout.write(jsonDocument('shrink', {
+            mode: o.run === undefined ? 'divergence' : 'run', input: file, output: o.output, command: o.run ?? null,
+            query, labels: d?.labels ?? null, statements: { before, after }, tests: r.tests, cached: r.cached, rounds: r.rounds,
+            seconds: Math.round(seconds * 10) / 10, scenario: r.text, divergence: d?.divergence ?? null, context: d?.context ?? [],
+          }))
+          return
+        }
+        const secs = seconds.toFixed(1)
         // with -o - the scenario itself is stdout; the report goes to stderr
         const report = o.output === '-' ? process.stderr : process.stdout
         report.write(`shrunk ${file}: ${before} -> ${after} statements (${r.tests} tests, ${r.cached} cached, ${secs} s) -> ${o.output === '-' ? 'stdout' : o.output}\n`)
         if (o.output !== '-') report.write(r.text)
-        if (describe !== null) report.write((await describe({ ...r.scenario, file: o.output === '-' ? 'stdout' : o.output })).join('\n') + '\n')
+        const d = diverge === null ? null : await diverge(shown)
+        if (d !== null) report.write((d.divergence === null ? [] : formatDivergence(d.divergence, d.labels, d.context)).join('\n') + '\n')
       } finally {
         if (!committed) out.discard()
         rmSync(dir, { recursive: true, force: true })

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { DEFAULT_STRATEGY_ID, loadStrategies, STRATEGIES, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 
 /** strategies - `mmsim strategies`: the mapcount schemes, their kernels, what they write and their HugeTLB rules. */
@@ -21,7 +22,7 @@ export function register(program: Command): void {
       }
       if (o.json) {
         const doc = list.map((s) => ({ id: s.id, ...s.description, precision: s.precision, default: s.id === DEFAULT_STRATEGY_ID }))
-        process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+        process.stdout.write(jsonDocument('strategies', { strategies: doc }))
         return
       }
       const w = Math.max(...list.map((s) => s.id.length)) + 2

@@ -3,13 +3,20 @@ import type { Command } from 'commander'
 import {
   compareObservations, liveKernelProblem, observeLive, scenarioHash, type Comparison, type ObservationDocument,
 } from '@mmsim/kernel'
+import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
 
 /** VerifyOptions - options of `mmsim verify`. */
 export interface VerifyOptions {
   stored?: boolean
+  json?: boolean
 }
+
+/** VerifyResult - one scenario's entry of the `mmsim-verify/1` document: its verdict, or the error that stopped it. */
+type VerifyResult =
+  | ({ file: string; name: string; hash: string; verdict: 'Agree' | 'Differ'; against: string } & Comparison)
+  | { file: string; error: string }
 
 /** storedPath - the stored kernel observation of scenario file @file: NAME.kernel.json beside it. */
 export function storedPath(file: string): string {
@@ -30,7 +37,7 @@ export function verdictLines(name: string, hash: string, c: Comparison, against:
   return out
 }
 
-async function verifyOne(file: string, o: VerifyOptions): Promise<number> {
+async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[]): Promise<number> {
   const s = readParsedScenario(file)
   const model = simulate(s).observation
   let kernel: ObservationDocument
@@ -47,7 +54,9 @@ async function verifyOne(file: string, o: VerifyOptions): Promise<number> {
   }
   const c = compareObservations(model, kernel)
   const against = o.stored ? 'stored' : `kernel ${kernel.detail}`
-  process.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, against).join('\n') + '\n')
+  const hash = scenarioHash(s.statements)
+  if (o.json) results.push({ file, name: s.name, hash, verdict: c.agree ? 'Agree' : 'Differ', against, ...c })
+  else process.stdout.write(verdictLines(s.name, hash, c, against).join('\n') + '\n')
   return c.agree ? 0 : 1
 }
 
@@ -62,15 +71,18 @@ export async function verifyHandler(files: string[], o: VerifyOptions): Promise<
     if (problem) throw new UserError(`${problem} (use --stored to compare with the stored observations)`)
   }
   let worst = 0
+  const results: VerifyResult[] = []
   for (const f of files) {
     try {
-      worst = Math.max(worst, await verifyOne(f, o))
+      worst = Math.max(worst, await verifyOne(f, o, results))
     } catch (e) {
       if (!(e instanceof UserError) && !(e instanceof Error && e.name === 'LiveKernelError')) throw e
       process.stderr.write(`mmsim: ${e.message}\n`)
+      if (o.json) results.push({ file: f, error: e.message })
       worst = 2
     }
   }
+  if (o.json) process.stdout.write(jsonDocument('verify', { against: o.stored ? 'stored' : 'kernel', agree: worst === 0, results }))
   process.exitCode = worst
 }
 
@@ -81,5 +93,6 @@ export function register(program: Command): void {
     .description('compare the simulated kernel with the live kernel (or --stored observations), one verdict per scenario')
     .argument('<files...>', 'scenario files (.scenario)')
     .option('--stored', 'compare with the stored NAME.kernel.json beside each scenario instead of the live kernel')
+    .option('--json', 'print the verdicts as JSON (docs/schemas/verify.schema.json); errors are still reported on stderr')
     .action(verifyHandler)
 }

@@ -1,0 +1,169 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
+import { afterAll, describe, expect, test } from 'vitest'
+import { QUERY_NAMES } from '@mmsim/analysis'
+import { JSON_FORMATS, type JsonCommand } from '@mmsim/report'
+import { mmsim, ROOT } from './cliRun.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-json-schemas-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const SCHEMAS = join(ROOT, 'docs/schemas')
+const TRACE = 'traces/fork-cow-pmd-thp.mmtrace'
+const COW_PTE = 'traces/scenarios/cow-pte-mapped-thp.scenario'
+const FORK_COW = 'traces/scenarios/fork-cow-pmd-thp.scenario'
+const BROKEN = './packages/strategies/examples/brokenPmdSplit.js'
+const COMMANDS = Object.keys(JSON_FORMATS) as JsonCommand[]
+
+type Schema = { $defs?: Record<string, unknown>; properties?: Record<string, { const?: string }>; required?: string[]; oneOf?: Schema[] }
+const schemaOf = (c: JsonCommand): Schema => JSON.parse(readFileSync(join(SCHEMAS, `${c}.schema.json`), 'utf8')) as Schema
+// strict: an unknown keyword or a misspelt one fails the compilation instead of being ignored
+const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true })
+const validators = new Map<JsonCommand, ValidateFunction>(COMMANDS.map((c) => [c, ajv.compile(schemaOf(c))]))
+
+/** errorsOf - the errors of @doc against @command's schema, as lines ('' when valid). */
+function errorsOf(command: JsonCommand, doc: unknown): string {
+  const v = validators.get(command)!
+  return v(doc) ? '' : ajv.errorsText(v.errors, { separator: '\n' })
+}
+
+/** run - `mmsim …args` with its exit status checked; the parsed stdout document. */
+function run(status: number, ...args: string[]): Record<string, unknown> {
+  const r = mmsim(...args)
+  expect(r.status, `${args.join(' ')}\n${r.stderr}`).toBe(status)
+  return JSON.parse(r.stdout) as Record<string, unknown>
+}
+
+// every document checked below, kept for the "a missing required key is rejected" test
+const seen: [JsonCommand, Record<string, unknown>][] = []
+
+function conforms(command: JsonCommand, doc: Record<string, unknown>): void {
+  expect(Object.keys(doc)[0]).toBe('format')
+  expect(doc.format).toBe(JSON_FORMATS[command])
+  expect(errorsOf(command, doc)).toBe('')
+  seen.push([command, doc])
+}
+
+describe('every --json document has a format version first and matches docs/schemas/<command>.schema.json', () => {
+  test('replay: plain, with every scheme and a plugin, decode-only', () => {
+    const plain = run(0, 'replay', TRACE, '--json')
+    conforms('replay', plain)
+    expect(plain.digest).toMatch(/^[0-9a-f]{64}$/)
+    const schemes = run(0, 'replay', TRACE, '--strategy', `all,${BROKEN}`, '--json')
+    conforms('replay', schemes)
+    expect((schemes.strategies as { id: string }[]).map((s) => s.id)).toContain('broken-pmd-split')
+    conforms('replay', run(0, 'replay', TRACE, '--decode-only', '--json'))
+  })
+
+  test('info', () => {
+    const doc = run(0, 'info', TRACE, '--json')
+    conforms('info', doc)
+    expect(doc).toMatchObject({ events: 22, complete: true, damage: [] })
+  })
+
+  test('diff: the broken plugin diverges from linux-6.15; a scheme against itself does not', () => {
+    const differ = run(1, 'diff', TRACE, '--a', 'linux-6.15', '--b', BROKEN, '--json')
+    conforms('diff', differ)
+    expect((differ.queries as { first: unknown }[]).some((q) => q.first !== null)).toBe(true)
+    conforms('diff', run(0, 'diff', COW_PTE, '--a', 'linux-6.15', '--b', 'linux-6.15', '--json'))
+  })
+
+  test('inspect: every scheme, and one folio with the plugin', () => {
+    conforms('inspect', run(0, 'inspect', TRACE, '--at', '8', '--json'))
+    conforms('inspect', run(0, 'inspect', COW_PTE, '--at', '7', '--folio', '0x100400', '--strategy', `linux-6.15,${BROKEN}`, '--json'))
+  })
+
+  test('strategies, with a plugin', () => {
+    const doc = run(0, 'strategies', '--plugin', BROKEN, '--json')
+    conforms('strategies', doc)
+    expect((doc.strategies as { id: string }[]).at(-1)!.id).toBe('broken-pmd-split')
+  })
+
+  test('observe (simulated kernel, and under a scheme) and every stored NAME.kernel.json', () => {
+    conforms('observe', run(0, 'observe', FORK_COW))
+    conforms('observe', run(0, 'observe', '--strategy', 'linux-6.15-no-page-mapcount', FORK_COW))
+    const stored = readdirSync(join(ROOT, 'traces/scenarios')).filter((f) => f.endsWith('.kernel.json'))
+    expect(stored.length).toBeGreaterThan(10)
+    for (const f of stored) {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'traces/scenarios', f), 'utf8')) as unknown
+      expect(errorsOf('observe', doc), f).toBe('')
+    }
+  })
+
+  test('bisect: a divergence (exit 1), none (exit 0), and --run (steps on stderr, exit 1)', () => {
+    const found = run(1, 'bisect', COW_PTE, '--a', BROKEN, '--truth', '--json')
+    conforms('bisect', found)
+    expect(found).toMatchObject({ mode: 'answers', labels: ['broken-pmd-split', 'truth'], divergence: { query: 'folioMapcount', a: 513, b: 512 } })
+    const none = run(0, 'bisect', COW_PTE, '--a', 'linux-6.15', '--truth', '--json')
+    conforms('bisect', none)
+    expect(none.divergence).toBeNull()
+    const r = mmsim('bisect', TRACE, '--run', 'test "$MMSIM_PREFIX_EVENTS" -lt 12 && test -s', '--json')
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/^Bisecting: \d+ events left to test/m)
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>
+    conforms('bisect', doc)
+    expect(doc).toMatchObject({ mode: 'run', firstBad: 12, firstBadEvent: 11, total: 22 })
+  })
+
+  test('shrink: keeping a divergence, and with --run', () => {
+    const min = join(dir, 'min.scenario')
+    const doc = run(0, 'shrink', COW_PTE, '--a', BROKEN, '--truth', '-o', min, '--json')
+    conforms('shrink', doc)
+    expect(doc).toMatchObject({ mode: 'divergence', query: 'folioMapcount', statements: { after: 4 }, scenario: readFileSync(min, 'utf8') })
+    const byRun = run(0, 'shrink', FORK_COW, '--run', 'test "$(grep -c write "$MMSIM_CANDIDATE")" -ge 2 && test -s', '-o', join(dir, 'run.scenario'), '--json')
+    conforms('shrink', byRun)
+    expect(byRun).toMatchObject({ mode: 'run', query: null, divergence: null })
+  })
+
+  test('verify --stored: an agreeing scenario and one that cannot be read (exit 2, still one document)', () => {
+    const doc = run(2, 'verify', '--stored', '--json', FORK_COW, join(dir, 'missing.scenario'))
+    conforms('verify', doc)
+    expect(doc).toMatchObject({ against: 'stored', agree: false, results: [{ verdict: 'Agree', checks: 3 }, { error: expect.stringMatching(/ENOENT/) as unknown }] })
+  })
+})
+
+describe('the schemas', () => {
+  test('reject a document that lacks any of its required keys, or has another format', () => {
+    const commands = new Set(seen.map(([c]) => c))
+    expect([...commands].sort()).toEqual([...COMMANDS].sort())
+    for (const [command, doc] of seen) {
+      const s = schemaOf(command)
+      const required = s.required ?? s.oneOf!.find((b) => isBranchOf(b, doc))!.required!
+      expect(required.length).toBeGreaterThan(1)
+      for (const key of required) {
+        const { [key]: _gone, ...rest } = doc
+        expect(errorsOf(command, rest), `${command} without ${key}`).not.toBe('')
+      }
+      expect(errorsOf(command, { ...doc, format: `${String(doc.format).split('/')[0]}/2` })).not.toBe('')
+    }
+  })
+
+  test('each schema names its own format; README lists every schema', () => {
+    const readme = readFileSync(join(SCHEMAS, 'README.md'), 'utf8')
+    for (const c of COMMANDS) {
+      const s = schemaOf(c)
+      const formats = (s.oneOf ?? [s]).map((b) => b.properties!.format!.const)
+      expect(new Set(formats), c).toEqual(new Set([JSON_FORMATS[c]]))
+      expect(readme).toContain(`(${c}.schema.json)`)
+    }
+    expect(readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json')).sort()).toEqual(COMMANDS.map((c) => `${c}.schema.json`).sort())
+  })
+
+  test('shared definitions (event, divergence, cost row, query, answer) are the same in every schema; query names are analysis QUERY_NAMES', () => {
+    const first = new Map<string, unknown>()
+    for (const c of COMMANDS) {
+      for (const [name, def] of Object.entries(schemaOf(c).$defs ?? {})) {
+        if (!first.has(name)) first.set(name, def)
+        else expect(def, `${c} $defs.${name}`).toEqual(first.get(name))
+      }
+    }
+    expect((first.get('query') as { enum: string[] }).enum).toEqual([...QUERY_NAMES])
+  })
+})
+
+/** isBranchOf - does @doc have the `mode` constant of oneOf branch @b (the branch the document took)? */
+function isBranchOf(b: Schema, doc: Record<string, unknown>): boolean {
+  return (b.properties as Record<string, { const?: unknown }>).mode?.const === doc.mode
+}
