@@ -1,6 +1,6 @@
 import { parse, View } from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { FolioTimeline, ReportData } from './reportData.ts'
+import { MAX_POINTS, type FolioTimeline, type ReportData } from './reportData.ts'
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
 const hex = (n: number): string => '0x' + n.toString(16)
@@ -23,11 +23,12 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** timelineSpec - step lines of every scheme's folio_mapcount() and the truth over the event index; a red rule per divergence, linked to its row. */
 export function timelineSpec(f: FolioTimeline, events: number): TopLevelSpec {
-  // extend every series to the end of the trace (a step line ends at its last change otherwise)
+  // extend every series to the end of the trace, or of what was kept (a step line ends at its last change otherwise)
   const lastBy = new Map<string, number>()
   for (const p of f.points) lastBy.set(p.series, p.value)
   const end = Math.max(events - 1, f.points[f.points.length - 1]?.index ?? 0)
-  const values = [...f.points, ...[...lastBy].map(([series, value]) => ({ index: end, series, value }))]
+  const stop = f.cutAt ?? end
+  const values = [...f.points, ...[...lastBy].map(([series, value]) => ({ index: stop, series, value }))]
   const marks = f.marks.map((m) => ({ ...m, href: '#' + markId(f.pfn, m.index, m.scheme), label: `${m.scheme}: ${m.answer} (truth ${m.truth})` }))
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -126,7 +127,7 @@ export async function htmlReport(d: ReportData): Promise<string> {
   for (const f of d.folios) {
     out.push(`<section id="folio-${hex(f.pfn)}" class="folio"><h2>folio ${hex(f.pfn)} — ${esc(f.shape || 'never live')} (${f.why})</h2>`)
     out.push(await renderSvg(timelineSpec(f, d.events)))
-    if (f.cutAt !== null) out.push(`<p class="note">Timeline cut at event ${f.cutAt} (too many changes to plot).</p>`)
+    if (f.cutAt !== null) out.push(`<p class="note">Timeline cut at event ${f.cutAt}: more than ${MAX_POINTS.toLocaleString('en-US')} changes of the answers to plot (the lines stop there).</p>`)
     if (f.marks.length) {
       out.push('<table class="divergences"><tr><th>event</th><th class="l">type</th><th class="l">cause</th><th class="l">scheme</th><th>answer</th><th>truth</th></tr>')
       for (const m of f.marks)

@@ -7,7 +7,7 @@ import { isZeroFolio, replaySchemes, truthMapcount } from './schemeReplay.ts'
 /** DEFAULT_REPORT_FOLIOS - how many folios the HTML report shows (divergent ones first, then the busiest). */
 export const DEFAULT_REPORT_FOLIOS = 6
 /** MAX_POINTS - timeline points kept per folio (a longer history is cut there, and says so). */
-const MAX_POINTS = 20_000
+export const MAX_POINTS = 20_000
 /** MAX_MARKS - divergence markers kept per folio. */
 const MAX_MARKS = 200
 /** MAX_DIVERGENT - divergent folios remembered by the first pass. */
