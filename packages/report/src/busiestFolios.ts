@@ -9,6 +9,7 @@ import { readTraceSync } from '@mmsim/trace'
 export function eventFolio(e: MmEvent): number {
   if (e.type === 'folio/migrated') return e.newFolio
   if (e.type === 'zeropage/mapped' || e.type === 'zeropage/unmapped') return -1
+  if (e.type === 'folio/allocated' && (e.kind === 'zero' || e.kind === 'hugezero')) return -1
   const f = (e as { folio?: unknown }).folio
   return typeof f === 'number' && f >= 0 ? f : -1
 }
