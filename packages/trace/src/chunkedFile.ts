@@ -1,7 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 
-/** the chunk of a recycled buffer: big enough that a read costs nothing per frame */
-export const CHUNK_BYTES = 8 * 1024 * 1024
+/**
+ * the chunk of a recycled buffer: many frames per read, yet small enough that the bytes read are still in
+ * the CPU cache when they are checksummed and decoded (measured on a 175 MB trace, 2 busy cores: 256 KiB to
+ * 2 MiB take 0.13 s CPU, 8 MiB 0.185 s)
+ */
+export const CHUNK_BYTES = 1024 * 1024
 /**
  * the chunk when every chunk is a fresh buffer: 8 MiB buffers are mmap()ed and page-faulted anew each time
  * (measured: +80 % page faults, +35 % CPU on a 175 MB trace), smaller ones are recycled by malloc; a

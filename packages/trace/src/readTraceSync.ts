@@ -40,7 +40,7 @@ export interface ReadOptions {
  * @reuseBuffers: recycle one chunk buffer. A frame's columns are then views that are valid only until the
  *   next item is read: decode (or copy) each frame before asking for the next. Default false: frames stay
  *   valid as long as they are referenced (each keeps its chunk alive).
- * @chunkBytes: bytes per `readSync` (default 8 MiB with @reuseBuffers, else 512 KiB: see FRESH_CHUNK_BYTES);
+ * @chunkBytes: bytes per `readSync` (default 1 MiB with @reuseBuffers, else 512 KiB: see chunkedFile.ts);
  *   a frame larger than a chunk gets a chunk of its own.
  */
 export interface SyncReadOptions extends ReadOptions {
