@@ -4,7 +4,7 @@
 // before the test's own journal restore). Runs under the live-kernel test lock and the knob lock (the
 // journal records the old values first, so a killed run is put back by `mmsim kernel restore`).
 // Runs only with MMSIM_LIVE_KERNEL=1 (.ci/run sets it); skips, saying why, without it, root, /proc/kpagecount or cc.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -74,6 +74,7 @@ async function schemeObserver(id: string): Promise<PageObserver> {
 }
 // every knob a run may touch (the plan for the default settings covers every path this kernel has)
 const PATHS = problem ? [] : knobPlan(effectiveKnobs([])).map((w) => w.path)
+const THP_DIR = '/sys/kernel/mm/transparent_hugepage'
 const snapshot = (): Record<string, string> => Object.fromEntries(PATHS.map((p) => [p, readKnob(p)]))
 
 function build(c: Case): string {
@@ -133,6 +134,31 @@ describe.skipIf(problem !== null)(`exported C selftests pass on the live kernel$
     expect(r.stdout).toMatch(/^not ok \d+ line \d+ p\d A: 512 pages as the model predicts/m)
     expect(r.stdout).toMatch(/^# \+0x[0-9a-f]+: the model predicts mapcount \d+, .*; the kernel shows mapcount \d+, /m)
     expect(r.status).toBe(1)
+  }, 300_000)
+
+  it('SIGTERM in the middle of a run: the program restores every knob and exits 143', async () => {
+    // 64 PMD THPs read back 30 times (3 preads per page, twice per check): seconds of work to interrupt
+    const text = `scenario sigterm\nset thp=always\nset thp.64K=always\np0 mmap A 128M anon private\np0 write A\n${'check\n'.repeat(30)}`
+    const parsed = parseScenario(text, 'sigterm.scenario')
+    const bin = build({ name: 'sigterm', parsed, model: simulateScenario(parsed).observation })
+    await acquireKnobLock()
+    try {
+      recordJournal(knobPlan(parsed.knobs).map((w) => ({ path: w.path, value: readKnob(w.path) })))
+      const before = snapshot()
+      expect(before[`${THP_DIR}/enabled`]).not.toBe('always')
+      const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'pipe'] })
+      const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)))
+      const deadline = Date.now() + 60_000
+      while (readKnob(`${THP_DIR}/enabled`) !== 'always' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+      expect(readKnob(`${THP_DIR}/enabled`)).toBe('always')
+      await new Promise((r) => setTimeout(r, 300))
+      child.kill('SIGTERM')
+      expect(await done).toBe(143)
+      expect(snapshot()).toEqual(before)
+    } finally {
+      const failed = releaseKnobLock()
+      if (failed.length) throw new Error(`could not restore knobs: ${failed.join('; ')}`)
+    }
   }, 300_000)
 
   it('without root the program skips (1..0 # SKIP, exit 4) before touching anything', () => {
