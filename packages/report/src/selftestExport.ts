@@ -1,5 +1,5 @@
 import {
-  mthpPolicy, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
+  mthpPolicy, printStatement, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
   type Advice, type MappingInfo, type ObservationDocument, type PageObservation, type ParsedScenario,
 } from '@mmsim/kernel'
 import { SELFTEST_PRELUDE } from './selftestPrelude.ts'
@@ -278,7 +278,7 @@ export function exportSelftestC(s: ParsedScenario, model: ObservationDocument): 
     ` * Exit: 0 pass, 1 fail, 4 skip (not root, no /proc/kpagecount, a knob this kernel lacks).`,
     ` * Changes THP/HugeTLB/HVO knobs for the run and restores them at exit and on SIGINT/SIGTERM/SIGHUP.`,
     ` * The scenario:`,
-    ...s.statements.map((st) => ` *   ${st.line}: ${st.op}${'proc' in st ? ` (${st.proc})` : ''}`),
+    ...s.statements.map((st) => ` *   ${String(st.line).padStart(3)}  ${printStatement(st).replace(/\*\//g, '* /')}`),
     ` */`,
     `#define _GNU_SOURCE`,
     ...['ctype.h', 'errno.h', 'fcntl.h', 'linux/memfd.h', 'linux/userfaultfd.h', 'poll.h', 'sched.h', 'setjmp.h', 'signal.h', 'stdarg.h', 'stdint.h', 'stdio.h', 'stdlib.h', 'string.h',
