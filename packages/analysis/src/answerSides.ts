@@ -1,4 +1,4 @@
-import type { FolioRec, Level } from '@mmsim/core'
+import type { FolioKind, Level, Pfn } from '@mmsim/core'
 import type { AnyStrategy, StrategyRun } from '@mmsim/strategies'
 
 /**
@@ -26,20 +26,54 @@ export function isQueryName(s: string): s is QueryName {
 export type Answer = number | boolean | null
 
 /**
+ * FolioFacts - the ground truth of one live folio as the sides read it (core's TruthFolioView: read in place,
+ * nothing allocated per event): its head, order, kind, entire and PTE mapcounts, pages mapped by PTEs,
+ * distinct processes mapping it, and per page the PTEs mapping it and its PageAnonExclusive bit.
+ */
+export interface FolioFacts {
+  readonly pfn: Pfn
+  readonly order: number
+  readonly kind: FolioKind
+  readonly entire: number
+  readonly ptes: number
+  readonly pagesMapped: number
+  readonly owners: number
+  pageMaps(i: number): number
+  exclusive(i: number): boolean
+}
+
+/**
  * AnswerSide - one side of a comparison: a mapcount scheme, or the ground truth.
  * @folio answers folio query @q on live folio @f (the post-event ground-truth record); @page answers
  * page query @q on page @f.pfn + @i. Both return null where this side makes no statement.
  */
 export interface AnswerSide {
   readonly label: string
-  folio(q: QueryName, f: FolioRec): Answer
-  page(q: QueryName, f: FolioRec, i: number): Answer
+  folio(q: QueryName, f: FolioFacts): Answer
+  page(q: QueryName, f: FolioFacts, i: number): Answer
 }
 
-const isZero = (f: FolioRec): boolean => f.kind === 'zero' || f.kind === 'hugezero'
+/** FolioAnswerer / PageAnswerer - one query of one side, bound once (what a scan calls after every event). */
+export type FolioAnswerer = (f: FolioFacts) => Answer
+export type PageAnswerer = (f: FolioFacts, i: number) => Answer
+
+/** folioAnswerer - @side's answer to folio query @q as a function (no per-call dispatch on the query name). */
+export function folioAnswerer(side: AnswerSide, q: QueryName): FolioAnswerer {
+  return BOUND.get(side)?.folio[q] ?? ((f) => side.folio(q, f))
+}
+
+/** pageAnswerer - @side's answer to page query @q as a function. */
+export function pageAnswerer(side: AnswerSide, q: QueryName): PageAnswerer {
+  return BOUND.get(side)?.page[q] ?? ((f, i) => side.page(q, f, i))
+}
+
+/** per side built here: its queries as functions, so a scan skips the switch on the query name */
+const BOUND = new WeakMap<AnswerSide, { folio: Partial<Record<QueryName, FolioAnswerer>>; page: Partial<Record<QueryName, PageAnswerer>> }>()
+
+const isZero = (f: FolioFacts): boolean => f.kind === 'zero' || f.kind === 'hugezero'
 
 /** entryLevel - the level of the entries that map folio @f whole, else 'pte'. */
-export function entryLevel(f: FolioRec): Level {
+export function entryLevel(f: FolioFacts): Level {
   if (f.entire === 0) return 'pte'
   return f.order >= 18 ? 'pud' : 'pmd'
 }
@@ -51,33 +85,30 @@ export function entryLevel(f: FolioRec): Level {
  */
 export function strategySide(run: StrategyRun): AnswerSide {
   const st: AnyStrategy = run.strategy
-  return {
-    label: st.id,
-    folio(q, f) {
-      const s = run.state
-      switch (q) {
-        case 'folioMapcount': return st.folioMapcount(s, f.pfn)
-        case 'entireMapcount': return st.entireMapcount(s, f.pfn)
-        case 'nrPagesMapped': return st.nrPagesMapped(s, f.pfn)
-        case 'mappedShared': return st.mappedShared(s, f.pfn)
-        case 'partiallyMapped': return st.partiallyMapped(s, f.pfn)
-        default: return null
-      }
-    },
-    page(q, f, i) {
-      const s = run.state
-      const pfn = f.pfn + i
-      switch (q) {
-        case 'pageMapcount': return st.pageMapcount(s, pfn)
-        case 'kpagecount': return st.kpagecount(s, pfn)
-        case 'anonExclusive': return st.anonExclusive(s, pfn)
-        case 'pagemapExclusive':
-          // bit 56 is only reported for present entries
-          return f.entire > 0 || (f.pageMaps?.[i] ?? 0) > 0 ? st.pagemapExclusive(s, pfn, entryLevel(f)) : null
-        default: return null
-      }
-    },
+  return boundSide(st.id, {
+    folioMapcount: (f) => st.folioMapcount(run.state, f.pfn),
+    entireMapcount: (f) => st.entireMapcount(run.state, f.pfn),
+    nrPagesMapped: (f) => st.nrPagesMapped(run.state, f.pfn),
+    mappedShared: (f) => st.mappedShared(run.state, f.pfn),
+    partiallyMapped: (f) => st.partiallyMapped(run.state, f.pfn),
+  }, {
+    pageMapcount: (f, i) => st.pageMapcount(run.state, f.pfn + i),
+    kpagecount: (f, i) => st.kpagecount(run.state, f.pfn + i),
+    anonExclusive: (f, i) => st.anonExclusive(run.state, f.pfn + i),
+    // bit 56 is only reported for present entries
+    pagemapExclusive: (f, i) => (f.entire > 0 || f.pageMaps(i) > 0 ? st.pagemapExclusive(run.state, f.pfn + i, entryLevel(f)) : null),
+  })
+}
+
+/** boundSide - the side @label answering with the given per-query functions (null for queries it lacks). */
+function boundSide(label: string, folio: Partial<Record<QueryName, FolioAnswerer>>, page: Partial<Record<QueryName, PageAnswerer>>): AnswerSide {
+  const side: AnswerSide = {
+    label,
+    folio: (q, f) => folio[q]?.(f) ?? null,
+    page: (q, f, i) => page[q]?.(f, i) ?? null,
   }
+  BOUND.set(side, { folio, page })
+  return side
 }
 
 /**
@@ -89,36 +120,23 @@ export function strategySide(run: StrategyRun): AnswerSide {
  * (PM_MMAP_EXCLUSIVE) of a mapped page is true when exactly one entry maps that page (never for zero pages).
  */
 export function truthSide(tainted: ReadonlySet<number>): AnswerSide {
-  return {
-    label: 'truth',
-    folio(q, f) {
-      const zero = isZero(f)
-      const nr = 2 ** f.order
-      switch (q) {
-        case 'folioMapcount': return zero ? 0 : f.entire + f.ptes
-        case 'entireMapcount': return zero || f.order === 0 ? 0 : f.entire
-        case 'nrPagesMapped': return zero ? 0 : f.entire > 0 ? nr : f.pagesMapped
-        case 'mappedShared': return zero ? null : f.owners.length > 2
-        case 'partiallyMapped':
-          if (f.kind !== 'anon' || tainted.has(f.pfn)) return null
-          return f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < nr
-        default: return null
-      }
+  const zero = isZero
+  return boundSide('truth', {
+    folioMapcount: (f) => (zero(f) ? 0 : f.entire + f.ptes),
+    entireMapcount: (f) => (zero(f) || f.order === 0 ? 0 : f.entire),
+    nrPagesMapped: (f) => (zero(f) ? 0 : f.entire > 0 ? 1 << f.order : f.pagesMapped),
+    mappedShared: (f) => (zero(f) ? null : f.owners > 1),
+    partiallyMapped: (f) => {
+      if (f.kind !== 'anon' || tainted.has(f.pfn)) return null
+      return f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < 1 << f.order
     },
-    page(q, f, i) {
-      const zero = isZero(f)
-      switch (q) {
-        case 'pageMapcount':
-        case 'kpagecount': return zero ? 0 : (f.pageMaps?.[i] ?? 0) + f.entire
-        case 'anonExclusive':
-          if (f.kind !== 'anon' || (f.entire > 0 && i > 0)) return null
-          return f.exclusive?.[i] === 1
-        case 'pagemapExclusive': {
-          const m = (f.pageMaps?.[i] ?? 0) + f.entire
-          return m === 0 ? null : !zero && m === 1
-        }
-        default: return null
-      }
+  }, {
+    pageMapcount: (f, i) => (zero(f) ? 0 : f.pageMaps(i) + f.entire),
+    kpagecount: (f, i) => (zero(f) ? 0 : f.pageMaps(i) + f.entire),
+    anonExclusive: (f, i) => (f.kind !== 'anon' || (f.entire > 0 && i > 0) ? null : f.exclusive(i)),
+    pagemapExclusive: (f, i) => {
+      const m = f.pageMaps(i) + f.entire
+      return m === 0 ? null : !zero(f) && m === 1
     },
-  }
+  })
 }

@@ -1,6 +1,9 @@
-import type { FolioRec, MmEvent, Pfn, TruthState } from '@mmsim/core'
-import { StrategySet, type AnyStrategy, type TruthView } from '@mmsim/strategies'
-import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type AnswerSide, type QueryName } from './answerSides.ts'
+import { TruthFolioView, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
+import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
+import {
+  FOLIO_QUERIES, folioAnswerer, pageAnswerer, QUERY_NAMES, strategySide, truthSide,
+  type Answer, type AnswerSide, type FolioAnswerer, type FolioFacts, type PageAnswerer, type QueryName,
+} from './answerSides.ts'
 import { kernelCheckDivergences, type KernelSidecar, type SidecarCheck } from './kernelSidecar.ts'
 
 /**
@@ -41,20 +44,36 @@ const SAMPLE = 2
  * and VMA events require their range to be zapped first.
  */
 export function touchedFolios(e: MmEvent, truth: TruthState): Pfn[] {
+  const out: Pfn[] = []
+  out.length = touchedFoliosInto(e, truth, out)
+  return out
+}
+
+/**
+ * touchedFoliosInto - {@link touchedFolios} written into @out from index 0 (reused by the caller: no
+ * allocation per event); @returns how many were written (entries past it are stale).
+ */
+export function touchedFoliosInto(e: MmEvent, truth: TruthState, out: Pfn[]): number {
   switch (e.type) {
     case 'folio/split': {
       const order = e.folio >= 0 ? truth.folios.headOrder(e.folio) : -1
-      if (order < 0) return []
-      const out: Pfn[] = []
-      for (let p = e.folio; p < e.folio + 2 ** order; p += 2 ** e.newOrder) out.push(p)
-      return out
+      if (order < 0) return 0
+      let n = 0
+      for (let p = e.folio; p < e.folio + 2 ** order; p += 2 ** e.newOrder) out[n++] = p
+      return n
     }
-    case 'folio/migrated': return [e.newFolio]
+    case 'folio/migrated':
+      out[0] = e.newFolio
+      return 1
     case 'folio/freed':
     case 'hugetlb/poolShrunk':
-      return []
-    default:
-      return 'folio' in e && typeof e.folio === 'number' ? [e.folio] : []
+      return 0
+    default: {
+      const folio = (e as { folio?: unknown }).folio
+      if (typeof folio !== 'number') return 0
+      out[0] = folio
+      return 1
+    }
   }
 }
 
@@ -96,7 +115,14 @@ export class DivergenceScanner {
     this.fullPages = opts.fullPages
     this.folioQs = this.queries.filter((q) => FOLIO_QUERIES.has(q))
     this.pageQs = this.queries.filter((q) => !FOLIO_QUERIES.has(q))
+    const B = this.sideB
+    this.folioAB = B === null ? [] : this.folioQs.map((q) => [folioAnswerer(this.sideA, q), folioAnswerer(B, q)])
+    this.pageAB = B === null ? [] : this.pageQs.map((q) => [pageAnswerer(this.sideA, q), pageAnswerer(B, q)])
   }
+
+  /** per compared query (in folioQs / pageQs order): side A's and side B's answerer */
+  private readonly folioAB: Array<[FolioAnswerer, FolioAnswerer]>
+  private readonly pageAB: Array<[PageAnswerer, PageAnswerer]>
 
   /** labels - the names of side A and side B. */
   get labels(): [string, string] {
@@ -111,17 +137,18 @@ export class DivergenceScanner {
    */
   step(truth: TruthState, e: MmEvent, index: number, all = false): boolean {
     this.events++
-    const pfns = this.sideB === null ? [] : touchedFolios(e, truth)
+    const pfns = this.touched
+    const n = this.sideB === null ? 0 : touchedFoliosInto(e, truth, pfns)
     if (!truth.apply(e)) {
       this.skipped++
       return false
     }
     this.set.apply(e, truth)
     if (this.sideB === null) return this.kernelStep(truth, e, index, all)
-    this.taint(e, pfns)
+    this.taint(e, pfns, n)
     let found = false
-    for (const pfn of pfns) {
-      const f = truth.folio(pfn)
+    for (let k = 0; k < n; k++) {
+      const f = this.view(truth).at(pfns[k]!)
       if (f === undefined) continue
       if (this.compareFolio(f, e, index, all)) {
         found = true
@@ -131,21 +158,34 @@ export class DivergenceScanner {
     return found
   }
 
-  private taint(e: MmEvent, pfns: readonly number[]): void {
-    if (e.type === 'folio/split' || e.type === 'folio/migrated') for (const p of pfns) this.tainted.add(p)
+  /** view - a folio view of @truth (one per ground truth, reused for every event) */
+  private view(truth: TruthState): TruthFolioView {
+    if (this.viewOf !== truth) {
+      this.viewOf = truth
+      this.folioView = new TruthFolioView(truth)
+    }
+    return this.folioView!
+  }
+
+  private viewOf: TruthState | null = null
+  private readonly touched: Pfn[] = []
+  private folioView: TruthFolioView | null = null
+
+  private taint(e: MmEvent, pfns: readonly number[], n: number): void {
+    if (e.type === 'folio/split' || e.type === 'folio/migrated') for (let k = 0; k < n; k++) this.tainted.add(pfns[k]!)
     else if (e.type === 'rmap/anonAdded') this.tainted.add(e.folio)
     else if (e.type === 'folio/allocated') this.tainted.delete(e.folio)
   }
 
-  private compareFolio(f: FolioRec, e: MmEvent, index: number, all: boolean): boolean {
-    const A = this.sideA
-    const B = this.sideB!
+  private compareFolio(f: FolioFacts, e: MmEvent, index: number, all: boolean): boolean {
     let found = false
-    for (const q of this.folioQs) {
-      const b = B.folio(q, f)
+    for (let k = 0; k < this.folioAB.length; k++) {
+      const ab = this.folioAB[k]!
+      const b = ab[1](f)
       if (b === null) continue
-      const a = A.folio(q, f)
+      const a = ab[0](f)
       if (a === null || a === b) continue
+      const q = this.folioQs[k]!
       found = true
       this.record({ index, event: e, query: q, folio: f.pfn, page: null, a, b })
       if (!all) return true
@@ -168,11 +208,13 @@ export class DivergenceScanner {
     if (step !== 1) this.sampled.add(f.pfn)
     for (let k = 0; k < (step === 1 ? n : SAMPLE); k++) {
       const i = lo + Math.round(k * step)
-      for (const q of this.pageQs) {
-        const b = B.page(q, f, i)
+      for (let k = 0; k < this.pageAB.length; k++) {
+        const ab = this.pageAB[k]!
+        const b = ab[1](f, i)
         if (b === null) continue
-        const a = A.page(q, f, i)
+        const a = ab[0](f, i)
         if (a === null || a === b) continue
+        const q = this.pageQs[k]!
         found = true
         this.record({ index, event: e, query: q, folio: f.pfn, page: f.pfn + i, a, b })
         if (!all) return true
@@ -185,10 +227,10 @@ export class DivergenceScanner {
    * sweep - compare every page of every live folio in @sampled (folios some event compared only at sample
    * pages) in the ground truth @truth; @returns the head PFN of the first folio that disagrees, or -1.
    */
-  sweep(truth: TruthView): number {
+  sweep(truth: TruthState): number {
     if (this.sideB === null) return -1
     for (const pfn of this.sampled) {
-      const f = truth.folio(pfn)
+      const f = this.view(truth).at(pfn)
       if (f === undefined) continue
       for (let i = 0; i < 2 ** f.order; i++) {
         for (const q of this.pageQs) {

@@ -1,7 +1,7 @@
-import { forEachTruthEntry, forEachTruthFolio, truthFolioAt, type FolioRec, type Level, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
+import { forEachTruthEntry, TruthFolioView, truthFolioAt, type Level, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
 import type { AnyStrategy, StrategySet } from '@mmsim/strategies'
 import { replayPrefix } from './replayPrefix.ts'
-import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type QueryName } from './answerSides.ts'
+import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type FolioFacts, type QueryName } from './answerSides.ts'
 
 /** PageMapping - one entry mapping a page: process, level, and the vpn of the page. */
 export interface PageMapping {
@@ -74,7 +74,7 @@ export function inspectState(state: TruthState, set: StrategySet, at: number, ev
   const truth = truthSide(new Set())
   const sides = [truth, ...set.runs.map(strategySide)]
   const folios: InspectedFolio[] = []
-  const describe = (f: FolioRec): void => {
+  const describe = (f: FolioFacts): void => {
     const answers: InspectedFolio['answers'] = {}
     for (const s of sides) {
       const row: Partial<Record<QueryName, Answer>> = {}
@@ -82,7 +82,7 @@ export function inspectState(state: TruthState, set: StrategySet, at: number, ev
       answers[s.label] = row
     }
     const pages: InspectedPage[] = []
-    const nr = 2 ** f.order
+    const nr = 1 << f.order
     for (let i = 0; i < nr; i++) {
       const m = maps.get(f.pfn + i) ?? []
       if (m.length === 0 && want === undefined) continue
@@ -96,7 +96,8 @@ export function inspectState(state: TruthState, set: StrategySet, at: number, ev
     }
     folios.push({ folio: f.pfn, kind: f.kind, order: f.order, answers, pages, unmappedPages: nr - pages.length })
   }
-  if (want === undefined) forEachTruthFolio(state, describe)
-  else if (want >= 0) describe(state.folio(want)!)
+  const view = new TruthFolioView(state)
+  if (want === undefined) state.folios.forEachHead((pfn) => describe(view.at(pfn)!))
+  else if (want >= 0) describe(view.at(want)!)
   return { at, event, sides: sides.map((s) => s.label), violations: state.violationCount, folios }
 }

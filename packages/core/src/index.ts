@@ -42,3 +42,4 @@ export {
   forEachTruthEntry, forEachTruthFolio, truthDigest, truthFolio, truthFolioAt, truthFolioRec, truthPageMapcount, truthSummaryOf,
 } from './truth/truthQueries.ts'
 export { toMmState } from './truth/toMmState.ts'
+export { TruthFolioView } from './truth/truthFolioView.ts'
