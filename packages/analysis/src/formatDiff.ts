@@ -1,41 +1,53 @@
 import type { CostRow } from '@mmsim/strategies'
 import type { DiffResult } from './diffTrace.ts'
 import { formatAnswer, formatEvent } from './formatDivergence.ts'
+import { ratio, table, wrap, type Cell, type Column } from './formatTable.ts'
 
-const COST_FIELDS = ['atomics', 'cacheLines', 'bitLocks', 'paeBitops', 'hvoConflicts'] as const
+const hex = (n: number): string => '0x' + n.toString(16)
 
-function table(rows: string[][]): string[] {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd())
+/** COST_COLUMNS - the cost columns, named and ordered as in `mmsim replay --strategy`'s cost tables. */
+const COST_COLUMNS: Column[] = ['atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts'].map((title) => ({ title, align: 'right' }))
+
+function costCells(r: CostRow): Cell[] {
+  return [r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts]
 }
 
-function costCells(a: CostRow, b: CostRow): string[] {
-  return COST_FIELDS.flatMap((f) => [String(a[f]), String(b[f])])
+/** two rows per event type: scheme A's costs, then scheme B's (its event count only where it differs from A's) */
+function costRows(type: string, a: CostRow, b: CostRow): Cell[][] {
+  return [[type, a.events, 'A', ...costCells(a)], ['', b.events === a.events ? '' : b.events, 'B', ...costCells(b)]]
 }
 
 /**
- * formatDiff - `mmsim diff` as text: the verdict, one line per query (points that disagree and the first
- * one), the cost table per event type with both schemes side by side and the totals, and the words each
- * scheme writes.
+ * formatDiff - `mmsim diff` as text, within 120 columns: the verdict; one line per query (points that
+ * disagree and the first one: event index and type, folio or page, both answers) and the first events in
+ * full; the cost table per event type with scheme A's and scheme B's rows one under the other, then the
+ * totals; the words each scheme writes.
  */
 export function formatDiff(r: DiffResult): string[] {
   const [A, B] = r.labels
-  const out = [`diff ${A} vs ${B}: ${r.events} events, ${r.same ? 'same answers' : 'answers differ'}${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}`]
+  const out = [`diff ${A} (A) vs ${B} (B): ${r.events} events, ${r.same ? 'same answers' : 'answers differ'}${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}`]
   out.push('', 'queries (disagreeing event × folio/page points; first one):')
-  for (const q of r.queries) {
+  const firsts = new Map<number, string>()
+  const rows = r.queries.map((q): Cell[] => {
     const f = q.first
-    const first = f === null ? '' : `  first: event ${f.index} ${formatEvent(f.event)}, ${f.page === null ? `folio 0x${f.folio.toString(16)}` : `page 0x${f.page.toString(16)}`}: ${A} ${formatAnswer(f.a)}, ${B} ${formatAnswer(f.b)}`
-    out.push(`  ${q.query.padEnd(17)} ${String(q.points).padStart(8)}${first}`)
+    if (f === null) return [q.query, q.points]
+    firsts.set(f.index, formatEvent(f.event))
+    const where = f.page === null ? `folio ${hex(f.folio)}` : `page ${hex(f.page)}`
+    return [q.query, q.points, `first: event ${f.index} ${f.event.type}, ${where}: A ${formatAnswer(f.a)}, B ${formatAnswer(f.b)}`]
+  })
+  out.push(...table([{ title: 'query' }, { title: 'points', align: 'right', min: 8 }, { title: 'first' }], rows, { indent: '  ', head: false }))
+  if (firsts.size > 0) {
+    out.push('', 'first disagreeing events:')
+    for (const [i, e] of [...firsts].sort(([x], [y]) => x - y)) out.push(...wrap(`  event ${i}: ${e}`))
   }
-  out.push('', `costs (A = ${A}, B = ${B}):`)
-  const head = ['event type', 'events', ...COST_FIELDS.flatMap((f) => [`${f} A`, `${f} B`])]
-  const rows = r.costs.map((c) => [c.type, String(Math.max(c.a.events, c.b.events)), ...costCells(c.a, c.b)])
-  rows.push(['total', String(Math.max(r.totals.a.events, r.totals.b.events)), ...costCells(r.totals.a, r.totals.b)])
-  out.push(...table([head, ...rows]).map((l) => '  ' + l))
+  out.push('', 'costs per event type (mapcount-family atomics; cache lines = struct pages written):')
+  const costs = r.costs.flatMap((c) => costRows(c.type, c.a, c.b))
+  costs.push(...costRows('total', r.totals.a, r.totals.b))
+  out.push(...table([{ title: 'event type' }, { title: 'events', align: 'right' }, { title: '' }, ...COST_COLUMNS], costs, { indent: '  ' }))
   out.push('', 'struct page / folio words written:')
   r.labels.forEach((l, i) => {
     out.push(`  ${l}:`)
-    for (const [k, v] of Object.entries(r.words[i]!)) out.push(`    ${k}: ${v}`)
+    for (const [k, v] of Object.entries(r.words[i]!)) out.push(...wrap(`    ${k}: ${v}`, undefined, ' '.repeat(6 + k.length)))
   })
-  return out
+  return out.flatMap((l) => wrap(l))
 }

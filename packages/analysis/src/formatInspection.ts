@@ -1,5 +1,6 @@
 import { FOLIO_QUERIES, QUERY_NAMES, type QueryName } from './answerSides.ts'
 import { formatAnswer, formatEvent } from './formatDivergence.ts'
+import { table, type Cell } from './formatTable.ts'
 import type { InspectedPage, Inspection } from './inspectTrace.ts'
 
 const hex = (n: number): string => '0x' + n.toString(16)
@@ -15,9 +16,8 @@ function pageKey(p: InspectedPage, sides: string[]): string {
   return p.mappings.map((m) => `${m.pid}/${m.level}`).join(',') + '|' + sides.map((s) => PAGE_QS.map((q) => formatAnswer(p.answers[s]?.[q] ?? null)).join(',')).join('|')
 }
 
-function grid(rows: string[][]): string[] {
-  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)))
-  return rows.map((r) => r.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd())
+function cell(a: boolean | number | null): Cell {
+  return typeof a === 'number' ? a : formatAnswer(a)
 }
 
 /**
@@ -29,8 +29,9 @@ export function formatInspection(r: Inspection): string[] {
   const out = [`state after event ${r.at}: ${formatEvent(r.event)}`, `${r.folios.length} folio(s); ground-truth violations so far: ${r.violations}`]
   for (const f of r.folios) {
     out.push('', `folio ${hex(f.folio)} ${f.kind} order ${f.order}${f.unmappedPages > 0 ? ` (${f.unmappedPages} unmapped pages not shown)` : ''}`)
-    out.push(...grid([['side', ...FOLIO_QS], ...r.sides.map((s) => [s, ...FOLIO_QS.map((q: QueryName) => formatAnswer(f.answers[s]?.[q] ?? null))])]).map((l) => '  ' + l))
-    const rows: string[][] = [['pages', 'mapped by (pid:level@vpn)', ...r.sides]]
+    const folioRows = r.sides.map((s) => [s, ...FOLIO_QS.map((q: QueryName) => cell(f.answers[s]?.[q] ?? null))])
+    out.push(...table([{ title: 'side' }, ...FOLIO_QS.map((q) => ({ title: q, align: 'right' as const }))], folioRows, { indent: '  ' }))
+    const rows: string[][] = []
     for (let i = 0; i < f.pages.length; ) {
       const p = f.pages[i]!
       const k = pageKey(p, r.sides)
@@ -42,8 +43,9 @@ export function formatInspection(r: Inspection): string[] {
       rows.push([range, j - i === 1 ? mapped : mapped + ' …', ...r.sides.map((s) => PAGE_QS.map((q) => short(p.answers[s]?.[q] ?? null)).join('/'))])
       i = j
     }
-    if (rows.length > 1) out.push(`  pages: ${PAGE_QS.join('/')} per side (y/n, - = not answered)`)
-    if (rows.length > 1) out.push(...grid(rows).map((l) => '  ' + l))
+    if (rows.length === 0) continue
+    out.push(`  pages: ${PAGE_QS.join('/')} per side (y/n, - = not answered)`)
+    out.push(...table([{ title: 'pages' }, { title: 'mapped by (pid:level@vpn)' }, ...r.sides.map((title) => ({ title }))], rows, { indent: '  ' }))
   }
   return out
 }

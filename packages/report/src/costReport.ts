@@ -1,4 +1,4 @@
-import type { StrategyOutcome } from '@mmsim/analysis'
+import { num, ratio, table, type Cell, type Column, type StrategyOutcome } from '@mmsim/analysis'
 
 type Row = StrategyOutcome['total']
 
@@ -28,18 +28,10 @@ export function costReport(outcomes: readonly StrategyOutcome[]): CostReport {
   }
 }
 
-const num = (n: number): string => n.toLocaleString('en-US')
-const per = (a: number, n: number): string => (n === 0 ? '-' : (a / n).toFixed(a / n >= 100 ? 0 : 2))
-const COLS = ['events', 'atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts'] as const
-const WIDTH = [12, 13, 9, 12, 13, 11, 14]
+const COLS: Column[] = ['events', 'atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts'].map((title) => ({ title, align: 'right' }))
 
-function line(label: string, r: Row, labelWidth: number): string {
-  const cells = [num(r.events), num(r.atomics), per(r.atomics, r.events), num(r.paeBitops), num(r.cacheLines), num(r.bitLocks), num(r.hvoConflicts)]
-  return `  ${label.padEnd(labelWidth)}${cells.map((c, i) => c.padStart(WIDTH[i]!)).join('')}`
-}
-
-function header(label: string, labelWidth: number): string {
-  return `  ${label.padEnd(labelWidth)}${COLS.map((c, i) => c.padStart(WIDTH[i]!)).join('')}`
+function cells(label: string, r: Row): Cell[] {
+  return [label, r.events, r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts]
 }
 
 /**
@@ -50,18 +42,13 @@ function header(label: string, labelWidth: number): string {
  */
 export function formatCostReport(rep: CostReport): string {
   const out: string[] = []
-  const idWidth = Math.max(10, ...rep.strategies.map((s) => s.id.length)) + 2
   out.push('mapcount schemes: cost totals (mapcount-family atomics; cache lines = struct pages written)')
-  out.push(header('scheme', idWidth))
-  for (const s of rep.strategies) out.push(line(s.id, s.total, idWidth))
+  out.push(...table([{ title: 'scheme' }, ...COLS], rep.strategies.map((s) => cells(s.id, s.total)), { indent: '  ' }))
   for (const s of rep.strategies) {
     out.push('')
     out.push(`${s.id} — ${s.kernels}: ${s.summary}`)
     const rows = Object.entries(s.byType).filter(([, r]) => r.atomics + r.paeBitops + r.cacheLines + r.bitLocks + r.hvoConflicts > 0)
-    const w = Math.max(24, ...rows.map(([t]) => t.length)) + 2
-    out.push(header('event type', w))
-    for (const [t, r] of rows) out.push(line(t, r, w))
-    out.push(line('total', s.total, w))
+    out.push(...table([{ title: 'event type' }, ...COLS], [...rows.map(([t, r]) => cells(t, r)), cells('total', s.total)], { indent: '  ' }))
     if (s.freeViolations.length > 0) {
       out.push(`  ${num(s.freeViolations.length)} folio${s.freeViolations.length === 1 ? '' : 's'} freed with counters not at their initial values:`)
       for (const v of s.freeViolations.slice(0, 5)) out.push(`    ${v}`)

@@ -1,4 +1,4 @@
-export { formatReplay, replayReport } from './replayReport.ts'
+export { formatEventCounts, formatReplay, replayReport } from './replayReport.ts'
 export type { ReplayReport } from './replayReport.ts'
 export { costReport, formatCostReport } from './costReport.ts'
 export type { CostReport } from './costReport.ts'

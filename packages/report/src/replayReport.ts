@@ -1,5 +1,5 @@
 import { KERNEL_NAMES, isEventType, truthDigest, truthSummaryOf, type TruthSummary, type Violation } from '@mmsim/core'
-import type { ReplayResult } from '@mmsim/analysis'
+import { num, table, type ReplayResult } from '@mmsim/analysis'
 import { describeDamage, type FrameDamage } from '@mmsim/trace'
 
 /** ReplayReport - the JSON document of `mmsim replay --json`. */
@@ -47,8 +47,14 @@ function sortKeys(o: Readonly<Record<string, number>>): Record<string, number> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }
 
-const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length))
-const num = (n: number): string => n.toLocaleString('en-US')
+/**
+ * formatEventCounts - the rows of an "events by type" table (`mmsim replay`, `mmsim info`): the type, its
+ * count, and with @kernelNames the kernel function it stands for.
+ */
+export function formatEventCounts(byType: Readonly<Record<string, number>>, kernelNames: boolean): string[] {
+  const rows = Object.entries(byType).map(([t, n]) => [t, n, kernelNames && isEventType(t) ? KERNEL_NAMES[t] : ''])
+  return table([{ title: 'type', min: 28 }, { title: 'count', align: 'right', min: 11, gap: 1 }, { title: 'kernel' }], rows, { indent: '  ', head: false })
+}
 
 /** formatReplay - the text report of `mmsim replay`. */
 export function formatReplay(rep: ReplayReport): string {
@@ -62,9 +68,7 @@ export function formatReplay(rep: ReplayReport): string {
   if (rep.decodeOnly) return out.join('\n')
   out.push('')
   out.push('events by type                      count  kernel')
-  for (const [t, n] of Object.entries(rep.eventsByType)) {
-    out.push(`  ${pad(t, 28)} ${num(n).padStart(11)}  ${isEventType(t) ? KERNEL_NAMES[t] : ''}`)
-  }
+  out.push(...formatEventCounts(rep.eventsByType, true))
   out.push('')
   const v = rep.violations
   out.push(`violations  ${num(v.count)}${rep.stoppedAtViolation ? ' (stopped at the first)' : ''}`)

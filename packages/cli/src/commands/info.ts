@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { describeDamage, traceItems } from '@mmsim/trace'
-import { jsonDocument } from '@mmsim/report'
+import { num } from '@mmsim/analysis'
+import { formatEventCounts, jsonDocument } from '@mmsim/report'
 import { inputTrace } from '../inputTrace.ts'
 
 /** info - `mmsim info TRACE`: what a trace file says about itself, and whether it is intact. */
@@ -47,12 +48,12 @@ export function register(program: Command): void {
           `trace        ${trace}`,
           `format       mmtrace v${String(info.formatVersion)}, page size ${String(info.pageSize)}, ${String(info.eventTypes)} event types, ${String(info.frameEvents)} events per frame`,
           `source       ${[src.kind, src.name, src.detail].filter(Boolean).join(' ')}`,
-          `size         ${Number(info.bytes).toLocaleString('en-US')} bytes`,
-          `index        ${idx === null ? 'missing (the recording was cut off, or the tail is damaged)' : `${idx.frames} frames, ${idx.events.toLocaleString('en-US')} events`}`,
-          `read         ${String(info.frames)} frames, ${Number(info.events).toLocaleString('en-US')} events${info.complete ? ', intact' : ''}`,
+          `size         ${num(Number(info.bytes))} bytes`,
+          `index        ${idx === null ? 'missing (the recording was cut off, or the tail is damaged)' : `${num(idx.frames)} frames, ${num(idx.events)} events`}`,
+          `read         ${num(Number(info.frames))} frames, ${num(Number(info.events))} events${info.complete ? ', intact' : ''}`,
           ...damage.map((d) => `damage       ${d}`),
           'events by type',
-          ...Object.entries(info.eventsByType as Record<string, number>).map(([t, n]) => `  ${t.padEnd(28)} ${n.toLocaleString('en-US').padStart(11)}`),
+          ...formatEventCounts(info.eventsByType as Record<string, number>, false),
         ]
         process.stdout.write(lines.join('\n') + '\n')
       }
