@@ -1,5 +1,4 @@
-import { parse, View } from 'vega'
-import { compile, type TopLevelSpec } from 'vega-lite'
+import type { TopLevelSpec } from 'vega-lite'
 import { MAX_POINTS, type FolioTimeline, type ReportData } from './reportData.ts'
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
@@ -10,9 +9,12 @@ const num = (n: number): string => n.toLocaleString('en-US')
 export const markId = (pfn: number, index: number, scheme: string): string => `ev-${hex(pfn)}-${index}-${scheme.replace(/[^A-Za-z0-9_.-]/g, '_')}`
 
 /**
- * renderSvg - @spec (vega-lite) compiled to vega and rendered headless to an SVG string (no DOM, no canvas).
+ * renderSvg - @spec (vega-lite) compiled to vega and rendered headless to an SVG string (no DOM, no canvas);
+ * vega and vega-lite are imported on the first call.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  // loaded on first use: every other command imports this package and should not pay for the charting code
+  const [{ parse, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')])
   const view = new View(parse(compile(spec).spec), { renderer: 'none' })
   try {
     return await view.toSVG()
