@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
 import { parseScenario, simulateScenario } from '@mmsim/kernel'
 import { loadPlugin, loadStrategies } from '@mmsim/strategies'
-import { TraceWriter } from '@mmsim/trace'
+import { jsonlEvents, TraceWriter } from '@mmsim/trace'
 import { busiestFolios, TopCounter } from './busiestFolios.ts'
 import { exportPerfetto } from './perfettoExport.ts'
 import { TraceEventWriter } from './traceEventWriter.ts'
@@ -77,6 +77,28 @@ describe('exportPerfetto', () => {
     const doc = read(out)
     expect(sum.samples).toBe(0)
     expect(doc.traceEvents.filter((e) => e.pid === 1).map((e) => e.ph)).toEqual(['M', 'M', 'M'])
+  })
+
+  test('a ground-truth violation is a global instant at its event, and the schemes do not see that event', async () => {
+    // the hand-written fork-cow-pmd-thp trace with one more event: freeing the THP (folio 4096) while p0's PMD still maps it
+    const src = fileURLToPath(new URL('../../../traces/fork-cow-pmd-thp.jsonl', import.meta.url))
+    const lines = readFileSync(src, 'utf8').trimEnd().split('\n')
+    const jsonl = join(dir, 'violation.jsonl')
+    writeFileSync(jsonl, [...lines, JSON.stringify({ type: 'folio/freed', folio: 4096, cause: 'hand:1' })].join('\n') + '\n')
+    const events = []
+    for await (const e of jsonlEvents(jsonl)) events.push(e)
+    const trace = join(dir, 'violation.mmtrace')
+    const tw = new TraceWriter(trace, { kind: 'jsonl', name: jsonl })
+    tw.writeAll(events)
+    tw.close()
+    const out = join(dir, 'v.json')
+    const sum = exportPerfetto(trace, out, { strategies: await loadStrategies('linux-6.12'), folios: [4096] })
+    expect(sum.violations).toBe(1)
+    const v = read(out).traceEvents.filter((e) => e.ph === 'i' && e.name.startsWith('violation'))
+    // the 22 events of the file are 0..21: the appended one is event 22
+    expect(v).toEqual([expect.objectContaining({ s: 'g', pid: 0, ts: 22, args: expect.objectContaining({ type: 'folio/freed', cause: 'hand:1' }) })])
+    // the refused free changes nothing: no counter sample at it
+    expect(read(out).traceEvents.filter((e) => e.ph === 'C' && e.ts === 22)).toEqual([])
   })
 
   test('TopCounter keeps a key that makes up more than 1/(capacity+1) of the stream', () => {
