@@ -28,19 +28,29 @@ export interface InspectedFolio {
   unmappedPages: number
 }
 
-/** Inspection - the state after event @at (0-based, inclusive): that event, the sides compared, the folios. */
+/**
+ * Inspection - the state after event @at (0-based, inclusive): that event, the sides compared, the folios
+ * shown (@shown: the one asked for, the ones the event touched, or all) and how many are live (@liveFolios).
+ */
 export interface Inspection {
   at: number
   event: MmEvent
   sides: string[]
   violations: number
+  shown: 'folio' | 'touched' | 'all'
+  liveFolios: number
   folios: InspectedFolio[]
 }
 
-/** InspectOptions - @strategies to show beside the ground truth; @folio: only the folio containing this PFN, with every page. */
+/**
+ * InspectOptions - @strategies to show beside the ground truth; @folio: only the folio containing this PFN,
+ * with every page; @all: every live folio (a big state is a big answer); by default the folios event @at
+ * touched (the ones its answers may have changed).
+ */
 export interface InspectOptions {
   strategies: readonly AnyStrategy[]
   folio?: Pfn
+  all?: boolean
 }
 
 /**
@@ -52,19 +62,26 @@ export interface InspectOptions {
 export async function inspectTrace(file: string, at: number, opts: InspectOptions): Promise<Inspection> {
   const r = await replayPrefix(file, at + 1, opts.strategies)
   if (r.events < at + 1 || r.last === null) throw new RangeError(`${file} has ${r.events} events: there is no event ${at}`)
-  return inspectState(r.state, r.set, at, r.last, opts.folio)
+  const shown = opts.folio !== undefined ? { folio: opts.folio } : opts.all === true ? 'all' : { touched: r.touched }
+  return inspectState(r.state, r.set, at, r.last, shown)
 }
 
+/** Shown - which folios {@link inspectState} describes: the one containing a PFN, a list of heads, or all. */
+export type Shown = { folio: Pfn } | { touched: readonly Pfn[] } | 'all'
+
 /** inspectState - describe @state (ground truth) and the schemes of @set fed the same events; see {@link inspectTrace}. */
-export function inspectState(state: TruthState, set: StrategySet, at: number, event: MmEvent, folio?: Pfn): Inspection {
-  const want = folio === undefined ? undefined : truthFolioAt(state, folio)
-  const wantEnd = want === undefined || want < 0 ? 0 : want + 2 ** state.folios.headOrder(want)
+export function inspectState(state: TruthState, set: StrategySet, at: number, event: MmEvent, shown: Shown = 'all'): Inspection {
+  const want = typeof shown === 'object' && 'folio' in shown ? truthFolioAt(state, shown.folio) : undefined
+  // the heads to describe (null: every live folio), and the page ranges whose mappings are wanted
+  const heads = shown === 'all' ? null : want !== undefined ? (want < 0 ? [] : [want]) : [...new Set('touched' in shown ? shown.touched : [])].filter((h) => state.folios.headOrder(h) >= 0).sort((a, b) => a - b)
+  const ranges = heads === null ? null : heads.map((h) => [h, h + 2 ** state.folios.headOrder(h)] as const)
+  const wanted = (pfn: number, n: number): boolean => ranges === null || ranges.some(([lo, hi]) => pfn < hi && pfn + n > lo)
   const maps = new Map<Pfn, PageMapping[]>()
   forEachTruthEntry(state, (pid, level, vpn, pfn) => {
     const head = level === 'pte' ? pfn : truthFolioAt(state, pfn)
     const n = level === 'pte' ? 1 : head < 0 ? 1 : 2 ** state.folios.headOrder(head)
-    // with --folio only that folio's pages are shown: do not index every mapped page of the state
-    if (want !== undefined && (pfn + n <= (want < 0 ? 0 : want) || pfn >= wantEnd)) return
+    // only the shown folios' pages: do not index every mapped page of the state
+    if (!wanted(pfn, n)) return
     for (let i = 0; i < n; i++) {
       let l = maps.get(pfn + i)
       if (l === undefined) maps.set(pfn + i, (l = []))
@@ -97,7 +114,10 @@ export function inspectState(state: TruthState, set: StrategySet, at: number, ev
     folios.push({ folio: f.pfn, kind: f.kind, order: f.order, answers, pages, unmappedPages: nr - pages.length })
   }
   const view = new TruthFolioView(state)
-  if (want === undefined) state.folios.forEachHead((pfn) => describe(view.at(pfn)!))
-  else if (want >= 0) describe(view.at(want)!)
-  return { at, event, sides: sides.map((s) => s.label), violations: state.violationCount, folios }
+  let live = 0
+  for (const n of state.folios.census) live += n
+  if (heads === null) state.folios.forEachHead((pfn) => describe(view.at(pfn)!))
+  else for (const h of heads) describe(view.at(h)!)
+  const kind = shown === 'all' ? 'all' : 'folio' in shown ? 'folio' : 'touched'
+  return { at, event, sides: sides.map((s) => s.label), violations: state.violationCount, shown: kind, liveFolios: live, folios }
 }

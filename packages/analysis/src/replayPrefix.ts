@@ -1,13 +1,18 @@
-import { TruthState, type MmEvent } from '@mmsim/core'
+import { TruthState, type MmEvent, type Pfn } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
 import { describeDamage, traceItems, type EventDecoder } from '@mmsim/trace'
+import { touchedFolios } from './divergenceScanner.ts'
 
-/** PrefixReplay - the ground truth and the schemes after the first @events events; @last is the last of them (a copy). */
+/**
+ * PrefixReplay - the ground truth and the schemes after the first @events events; @last is the last of them
+ * (a copy) and @touched the live folios it may have changed (head PFNs, see touchedFolios).
+ */
 export interface PrefixReplay {
   state: TruthState
   set: StrategySet
   events: number
   last: MmEvent | null
+  touched: Pfn[]
 }
 
 /**
@@ -20,6 +25,7 @@ export async function replayPrefix(file: string, n: number, strategies: readonly
   const truth = new TruthState()
   let events = 0
   let last: MmEvent | null = null
+  let touched: Pfn[] = []
   let dec: EventDecoder | null = null
   for await (const item of traceItems(file)) {
     if (events >= n) break
@@ -27,13 +33,16 @@ export async function replayPrefix(file: string, n: number, strategies: readonly
     if (item.kind === 'header') dec = item.decoder
     if (item.kind !== 'frame') continue
     dec!.forEach(item.frame, (e) => {
+      const isLast = events + 1 === n
+      if (isLast) touched = touchedFolios(e, truth) // before the event: a split needs the old order
       if (truth.apply(e)) set.apply(e, truth)
-      if (++events === n) {
+      events++
+      if (isLast) {
         last = { ...e } as MmEvent
         return true
       }
       return false
     })
   }
-  return { state: truth, set, events, last }
+  return { state: truth, set, events, last, touched }
 }

@@ -1,7 +1,6 @@
 import { setAutoFreeze } from 'immer'
-import { lastValueFrom, reduce, takeWhile } from 'rxjs'
 import { TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
-import { readTrace, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
+import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
 
 /**
  * ReplayOptions
@@ -75,10 +74,7 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
         const dec = acc.decoder!
         if (acc.state === null) {
           if (opts.materialize) dec.forEach(item.frame, () => {}, onUnknown(acc))
-          else {
-            const t = item.frame.types
-            for (let i = 0; i < item.frame.count; i++) if (dec.types[t[i]!]?.known !== true) onUnknown(acc)(dec.types[t[i]!]?.name ?? `#${t[i]}`)
-          }
+          else dec.countUnknown(item.frame, onUnknown(acc))
           acc.events += item.frame.count
         } else {
           const every = opts.checkpointEvery ?? 0
@@ -121,10 +117,12 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
     }
     return acc
   }
-  const acc = await lastValueFrom(readTrace(file, { salvage: opts.salvage ?? false }).pipe(
-      takeWhile(() => !init.stop),
-      reduce(step, init),
-    ))
+  // one synchronous loop over the frames (a reused read buffer: each frame is consumed before the next is read)
+  const acc = init
+  for (const item of readTraceSync(file, { salvage: opts.salvage ?? false, reuseBuffers: true })) {
+    step(acc, item)
+    if (acc.stop) break
+  }
   const { decoder: _d, fileSize: _f, stop: _s, ...rest } = acc
   return { ...rest, header: acc.header! }
 }
