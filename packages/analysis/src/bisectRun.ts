@@ -89,7 +89,7 @@ async function writePrefix(file: string, out: string, k: number, from: Checkpoin
   let last: MmEvent | null = null
   const tx = new TruthState(from.state)
   const values: number[] = []
-  for await (const item of traceItems(file)) {
+  for await (const item of traceItems(file, { reuseBuffers: true })) { // each frame is copied out before the next is read
     if (seen >= k) break
     if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
     if (item.kind === 'header') {

@@ -27,7 +27,7 @@ export async function replayPrefix(file: string, n: number, strategies: readonly
   let last: MmEvent | null = null
   let touched: Pfn[] = []
   let dec: EventDecoder | null = null
-  for await (const item of traceItems(file)) {
+  for await (const item of traceItems(file, { reuseBuffers: true })) { // each frame is applied before the next is read
     if (events >= n) break
     if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
     if (item.kind === 'header') dec = item.decoder
