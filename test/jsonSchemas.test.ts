@@ -19,14 +19,33 @@ const COMMANDS = Object.keys(JSON_FORMATS) as JsonCommand[]
 
 type Schema = { $defs?: Record<string, unknown>; properties?: Record<string, { const?: string }>; required?: string[]; oneOf?: Schema[] }
 const schemaOf = (c: JsonCommand): Schema => JSON.parse(readFileSync(join(SCHEMAS, `${c}.schema.json`), 'utf8')) as Schema
+/**
+ * closed - @schema with `additionalProperties: false` on every object schema that lists properties and says
+ * nothing about others. The published schemas are open (readers ignore keys they do not know, and a new key
+ * keeps the format version); the closed copies check that the schemas describe every key the CLI prints.
+ */
+function closed(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closed)
+  if (schema === null || typeof schema !== 'object') return schema
+  const out = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'const' || k === 'enum' ? v : closed(v)]))
+  if ('properties' in out && !('additionalProperties' in out)) out.additionalProperties = false
+  return out
+}
+
 // strict: an unknown keyword or a misspelt one fails the compilation instead of being ignored
 const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, allErrors: true })
-const validators = new Map<JsonCommand, ValidateFunction>(COMMANDS.map((c) => [c, ajv.compile(schemaOf(c))]))
+const open = new Map<JsonCommand, ValidateFunction>(COMMANDS.map((c) => [c, ajv.compile(schemaOf(c))]))
+const complete = new Map<JsonCommand, ValidateFunction>(COMMANDS.map((c) => [c, ajv.compile(closed(schemaOf(c)) as object)]))
 
-/** errorsOf - the errors of @doc against @command's schema, as lines ('' when valid). */
+/** errorsWith - the errors of @doc against validator @v, one per line with where and what ('' when valid). */
+function errorsWith(v: ValidateFunction, doc: unknown): string {
+  if (v(doc)) return ''
+  return (v.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n')
+}
+
+/** errorsOf - the errors of @doc against @command's published schema ('' when valid). */
 function errorsOf(command: JsonCommand, doc: unknown): string {
-  const v = validators.get(command)!
-  return v(doc) ? '' : ajv.errorsText(v.errors, { separator: '\n' })
+  return errorsWith(open.get(command)!, doc)
 }
 
 /** run - `mmsim …args` with its exit status checked; the parsed stdout document. */
@@ -43,6 +62,7 @@ function conforms(command: JsonCommand, doc: Record<string, unknown>): void {
   expect(Object.keys(doc)[0]).toBe('format')
   expect(doc.format).toBe(JSON_FORMATS[command])
   expect(errorsOf(command, doc)).toBe('')
+  expect(errorsWith(complete.get(command)!, doc), `a key docs/schemas/${command}.schema.json does not describe`).toBe('')
   seen.push([command, doc])
 }
 
@@ -89,6 +109,7 @@ describe('every --json document has a format version first and matches docs/sche
     for (const f of stored) {
       const doc = JSON.parse(readFileSync(join(ROOT, 'traces/scenarios', f), 'utf8')) as unknown
       expect(errorsOf('observe', doc), f).toBe('')
+      expect(errorsWith(complete.get('observe')!, doc), f).toBe('')
     }
   })
 
@@ -125,7 +146,7 @@ describe('every --json document has a format version first and matches docs/sche
 })
 
 describe('the schemas', () => {
-  test('reject a document that lacks any of its required keys, or has another format', () => {
+  test('reject a document that lacks any of its required keys, or has another format; accept an unknown key, which only the completeness check refuses', () => {
     const commands = new Set(seen.map(([c]) => c))
     expect([...commands].sort()).toEqual([...COMMANDS].sort())
     for (const [command, doc] of seen) {
@@ -137,6 +158,8 @@ describe('the schemas', () => {
         expect(errorsOf(command, rest), `${command} without ${key}`).not.toBe('')
       }
       expect(errorsOf(command, { ...doc, format: `${String(doc.format).split('/')[0]}/2` })).not.toBe('')
+      expect(errorsOf(command, { ...doc, addedLater: 1 })).toBe('')
+      expect(errorsWith(complete.get(command)!, { ...doc, addedLater: 1 })).toMatch(/must NOT have additional properties .*addedLater/)
     }
   })
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { DEFAULT_STRATEGY_ID, loadStrategies, STRATEGIES, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
+import { wrap } from '@mmsim/analysis'
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 
@@ -30,9 +31,10 @@ export function register(program: Command): void {
       for (const s of list) {
         const d = s.description
         out.push(`${s.id.padEnd(w)}${d.kernels}${s.id === DEFAULT_STRATEGY_ID ? '   (this machine: 6.18)' : ''}`)
-        out.push(`${''.padEnd(w)}${d.summary}`)
-        for (const [where, words] of Object.entries(d.words)) out.push(`${''.padEnd(w)}  ${where}: ${words}`)
-        out.push(`${''.padEnd(w)}  HugeTLB: ${d.hugetlb}`)
+        // descriptions wrap to 120 columns, continuation lines under the text they continue
+        out.push(...wrap(`${''.padEnd(w)}${d.summary}`, undefined, ''.padEnd(w + 4)))
+        for (const [where, words] of Object.entries(d.words)) out.push(...wrap(`${''.padEnd(w)}  ${where}: ${words}`, undefined, ''.padEnd(w + 4 + where.length)))
+        out.push(...wrap(`${''.padEnd(w)}  HugeTLB: ${d.hugetlb}`, undefined, ''.padEnd(w + 11)))
         out.push(`${''.padEnd(w)}  mapped-shared answer: ${s.precision.mappedShared}; deferred-split answer: ${s.precision.partiallyMapped}`)
       }
       out.push('')
