@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .requiredOption('--a <scheme>', 'scheme A: an id (see mmsim strategies) or ./plugin.js')
     .requiredOption('--b <scheme>', 'scheme B')
     .option('--query <names>', 'compare only these queries (comma-separated)')
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (docs/schemas/diff.schema.json)')
     .addHelpText('after', '\nExit status: 0 same answers, 1 answers differ, 2 usage or input errors.')
     .action(async (input: string, o: DiffFlags) => {
       const a = await oneStrategy(o.a, '--a')

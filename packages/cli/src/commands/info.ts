@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .command('info')
     .description('show a trace file\'s header, index and integrity (every frame checksum is verified)')
     .argument('<trace>', '.mmtrace file (- for stdin)')
-    .option('--json', 'print as JSON')
+    .option('--json', 'print as JSON (docs/schemas/info.schema.json)')
     .action(async (trace: string, o: { json?: boolean }) => {
       const info: Record<string, unknown> = { file: trace }
       const byType: Record<string, number> = {}

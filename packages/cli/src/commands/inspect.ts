@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .requiredOption('--at <n>', 'event index (0-based; the state after that event)')
     .option('--folio <pfn>', 'only the folio containing this PFN (decimal or 0x…), with every page')
     .option('--strategy <schemes>', "schemes to show: 'all' (default), ids (comma-separated) and/or ./plugin.js")
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (docs/schemas/inspect.schema.json)')
     .action(async (input: string, o: InspectFlags) => {
       const at = count(o.at, '--at')
       const folio = o.folio === undefined ? undefined : count(o.folio, '--folio')

@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .command('replay')
     .description('replay a trace (.mmtrace or .jsonl) through the page-table reducers and print events per type, violations, ground truth and the state digest')
     .argument('<trace>', 'trace file (.mmtrace, or .jsonl written by hand)')
-    .option('--json', 'print the report as JSON')
+    .option('--json', 'print the report as JSON (docs/schemas/replay.schema.json)')
     .option('--stop-on-violation', 'stop right after the first event that breaks its precondition')
     .option('--salvage', 'skip damaged frames and go on (they are still reported)')
     .option('--decode-only', 'read and decode every event, apply nothing (measures the trace layer alone)')

@@ -9,7 +9,7 @@ export function register(program: Command): void {
   program
     .command('strategies')
     .description('list the mapcount schemes (strategy ids for --strategy) with their kernel versions and the struct page words they write')
-    .option('--json', 'print as JSON')
+    .option('--json', 'print as JSON (docs/schemas/strategies.schema.json)')
     .option('--plugin <path>', 'also describe the strategy plugin module at <path>')
     .action(async (o: { json?: boolean; plugin?: string }) => {
       let list: AnyStrategy[] = [...STRATEGIES]
