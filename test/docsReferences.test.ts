@@ -43,19 +43,8 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   ['packages/strategies/src/strategy.ts', 'style.md §3.4, mapcount-schemes.md §8.3 (lines 41, 82)'],
   // packages/kernel (sim being rewritten; scenario/ and live/ outside this change): shared/contracts/… and
   // observation.md → docs/scenario-language.md, docs/observation-format.md; kernel-ops §n → docs/kernel-behaviour.md §n
-  ['packages/kernel/src/sim/compareObservations.ts', 'observation.md (line 31)'],
-  ['packages/kernel/src/sim/simulateScenario.ts', 'observation.md (line 24)'],
   ['packages/kernel/src/scenario/index.ts', 'shared/contracts/scenario.md (line 2)'],
   ['packages/kernel/src/scenario/statements.ts', 'shared/contracts/scenario.md (line 2)'],
-  ['packages/kernel/src/live/observation.ts', 'shared/contracts/observation.md (line 2)'],
-  ['packages/kernel/src/live/observeCheck.ts', 'observation.md (line 23)'],
-  // packages/analysis (being rewritten)
-  ['packages/analysis/src/bisectAnswers.test.ts', 'mapcount-schemes.md §4.2 (line 19)'],
-  // tools/bench (being rewritten): design.md → docs/design.md, perf-profile(-2026-12.md) §n → docs/perf-profile.md §n
-  ['tools/bench/benchTrace.ts', "design.md's measurement (line 14)"],
-  ['tools/bench/workloads.ts', 'perf-profile §5 (lines 2, 63)'],
-  ['tools/bench/liveKernel.ts', "scenario.md's table (line 17)"],
-  ['tools/bench/scenarios/fork-storm.scenario', 'perf-profile-2026-12.md (line 1)'],
   // the hand-written trace: its header names kernel-ops.md; changing it needs the .mmtrace regenerated
   ['traces/fork-cow-pmd-thp.jsonl', 'kernel-ops.md §3–§5 in source.detail (line 1)'],
 ])

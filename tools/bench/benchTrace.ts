@@ -11,7 +11,7 @@ import { TraceWriter } from '@mmsim/trace'
  */
 export const BENCH_WORKLOAD = { seed: 20261122, maxProcs: 16, regionChunks: 128, forkRate: 0.002, cause: 'bench' } // 256 MiB regions
 /**
- * BENCH_LIGHT - the shape of design.md's measurement (order-0 folios only, 2–3 counter updates per event):
+ * BENCH_LIGHT - the shape of docs/design.md's measurement (order-0 folios only, 2–3 counter updates per event):
  * 4K faults, COW, zaps and exits, few forks, no THP.
  */
 export const BENCH_LIGHT = { seed: 20261122, maxProcs: 8, regionChunks: 64, forkRate: 0.0002, pmdRate: 0, mthpRate: 0, cause: 'bench-light' }

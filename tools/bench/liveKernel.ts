@@ -14,7 +14,7 @@ interface LockModule {
 const THP = '/sys/kernel/mm/transparent_hugepage'
 const HUGETLB = '/sys/kernel/mm/hugepages'
 
-/** knobFiles - every knob a scenario may set (scenario.md's table) plus khugepaged's timers, where present. */
+/** knobFiles - every knob a scenario may set (docs/scenario-language.md §2) plus khugepaged's timers, where present. */
 function knobFiles(): string[] {
   const files = [`${THP}/enabled`, `${THP}/defrag`, `${THP}/shmem_enabled`, '/proc/sys/vm/hugetlb_optimize_vmemmap']
   for (const k of ['pages_to_scan', 'scan_sleep_millisecs', 'alloc_sleep_millisecs', 'defrag']) files.push(`${THP}/khugepaged/${k}`)

@@ -1,5 +1,5 @@
 // The bench's workloads: the fork-storm scenario (scaled for a quick run), the "cycles" scenario of
-// perf-profile §5 (same live state, longer trace), trace caching in .bench/ by scenario content hash,
+// docs/perf-profile.md §5 (same live state, longer trace), trace caching in .bench/ by scenario content hash,
 // and prefixes of a trace.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -60,7 +60,7 @@ export function scaleScenario(text: string, scale: number): string {
 }
 
 /**
- * cyclesScenario - perf-profile §5's "same live state, longer trace": thp=never, p0 maps and writes
+ * cyclesScenario - docs/perf-profile.md §5's "same live state, longer trace": thp=never, p0 maps and writes
  * @bytes of anon memory, then @cycles times `p0 fork p1; p1 write A; p1 exit` (at most p0 + one child
  * alive: the live state stays the same while the trace grows, ~1.57 M events per cycle per GiB).
  */

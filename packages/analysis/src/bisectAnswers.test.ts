@@ -16,7 +16,7 @@ describe('bisect: real divergences in corpus scenarios', () => {
   test('linux-6.15-no-page-mapcount stays "maybe mapped shared" after a third MM (no MM slot) is the only one left mapping a PTE-mapped THP', () => {
     // fork-chain-exit-parent-first with the grandchild splitting its PMD: p0 and p1 hold the two MM slots,
     // p2 maps untracked; when p1 and then p0 exit, the slots are freed without re-evaluating the shared bit
-    // (mapcount-schemes.md §4.2), so with 512 PTEs of p2 alone folio_maybe_mapped_shared() is still true.
+    // (docs/mapcount-schemes.md §4.2), so with 512 PTEs of p2 alone folio_maybe_mapped_shared() is still true.
     const s = corpusScenario('fork-chain-exit-parent-first', (t) => t.replace('p1 fork p2\n', 'p1 fork p2\np2 mprotect A[4K+4K] ro\n'))
     const { events } = simulateScenario(s)
     const p0Exit = s.statements.find((st) => st.op === 'exit' && st.proc === 'p0')!.line

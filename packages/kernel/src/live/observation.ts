@@ -1,5 +1,5 @@
 /**
- * Observation documents (contract v1: shared/contracts/observation.md), produced by the live-kernel
+ * Observation documents (contract v1: docs/observation-format.md), produced by the live-kernel
  * runner and by the simulator, compared field by field.
  */
 

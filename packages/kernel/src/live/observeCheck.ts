@@ -20,7 +20,7 @@ const KPF_THP = 22n
 const KPF_ZERO_PAGE = 24n
 const bit = (v: bigint, b: bigint): boolean => ((v >> b) & 1n) === 1n
 
-/** InvalidObservation - a present page read back blank flags (struct page not initialized, see observation.md). */
+/** InvalidObservation - a present page read back blank flags (struct page not initialized, see docs/observation-format.md §3). */
 export class InvalidObservation extends Error {}
 
 /** readVmemmapPages - `nr_memmap_pages + nr_memmap_boot_pages` from /proc/vmstat. */

@@ -28,7 +28,7 @@ const FIELDS = ['present', 'folio', 'order', 'mapcount', 'exclusive', 'anon', 't
 const show = (v: unknown): string => (v === undefined ? '-' : JSON.stringify(v))
 
 /**
- * compareObservations - compare @model with @kernel as the contract says (observation.md, "Comparing
+ * compareObservations - compare @model with @kernel as the contract says (docs/observation-format.md §4, "Comparing
  * two documents"): the same refused list, and per check the same line, vmemmap delta, processes,
  * mappings and page entries field by field. @ignore: page fields left out of the comparison.
  * @returns every difference, and how many checks and pages were compared

@@ -21,7 +21,7 @@ export const MODEL_DETAIL = 'linux-6.18 model (ground truth)'
 /**
  * SimResult - one simulated run of a scenario.
  * @events: every event, in order, with causes `file:line` (check/marked marks included)
- * @observation: the model's observation document (contract: observation.md)
+ * @observation: the model's observation document (contract: docs/observation-format.md)
  * @state: the final ground-truth state
  */
 export interface SimResult {
