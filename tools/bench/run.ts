@@ -273,7 +273,7 @@ const diffArgs = ['diff', '--a', 'linux-6.1', '--b', 'linux-6.15', T]
 {
   const m = await heavy(diffArgs, [0, 1])
   const differ = m.runs[0]?.status === 1
-  const q = [...m.runs[0]!.stdoutHead.matchAll(/^\s+(\w+)\s+(\d+)\s+first:/gm)].filter((x) => x[2] !== '0').map((x) => `${x[1]} at ${x[2]} points`)
+  const q = [...m.runs[0]!.stdoutHead.matchAll(/^\s+(\w+)\s+([\d,]+)\s+first:/gm)].filter((x) => x[2] !== '0').map((x) => `${x[1]} at ${x[2]} points`)
   rows.push(traceRow('diff', '`diff --a linux-6.1 --b linux-6.15`', diffArgs, m, 'completes', null, differ ? { note: `answers differ: ${q.join(', ') || m.runs[0]!.stdoutHead.split('\n')[0]}` } : m.outcome === 'ok' ? { note: 'same answers' } : {}))
 }
 const at = Math.max(0, N - 1000)
