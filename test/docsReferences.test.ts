@@ -45,8 +45,6 @@ const PENDING: ReadonlyMap<string, string> = new Map([
   // observation.md → docs/scenario-language.md, docs/observation-format.md; kernel-ops §n → docs/kernel-behaviour.md §n
   ['packages/kernel/src/scenario/index.ts', 'shared/contracts/scenario.md (line 2)'],
   ['packages/kernel/src/scenario/statements.ts', 'shared/contracts/scenario.md (line 2)'],
-  // the hand-written trace: its header names kernel-ops.md; changing it needs the .mmtrace regenerated
-  ['traces/fork-cow-pmd-thp.jsonl', 'kernel-ops.md §3–§5 in source.detail (line 1)'],
 ])
 
 // PROVENANCE - files that name the former external documents on purpose (rule 3 only): the index of docs/
