@@ -2,6 +2,7 @@ import { applyEvent, emptyState, trieForEach, Txn, type MmEvent, type MmState } 
 import { mixedEvents } from '@mmsim/testing'
 import { describe, expect, test } from 'vitest'
 import { STRATEGIES, strategyById } from './registry.ts'
+import { PRISTINE_HW } from './schemeChunk.ts'
 import { DIGEST_STREAMS, schemeDigest } from './schemeDigest.testkit.ts'
 import type { SchemeState } from './schemeState.ts'
 import { alloc, free, newAnon, proc, remove, vma } from './testEvents.ts'
@@ -77,6 +78,8 @@ describe('flat scheme state: everything observable is what the per-folio impleme
       const ev = d.events()
       const got = Object.fromEntries(STRATEGIES.map((st) => [st.id, schemeDigest(st, ev)]))
       expect(got).toEqual(BEFORE_FLAT[d.name])
+      // order-0 folios read the shared pristine head words: nothing may have written them
+      expect([...PRISTINE_HW]).toEqual(new Array(PRISTINE_HW.length).fill(0))
     })
   }
 })

@@ -1,7 +1,7 @@
 import { KIND_NAMES, type FolioKind } from '@mmsim/core'
 import {
-  FLAG_DEFERRED, FLAG_DOUBLE_MAP, FLAG_HVO, FLAG_SHARED, KIND_MASK, KIND_SHIFT, META_PAE, R_ENTIRE, R_LARGE, R_MAPPED,
-  R_MC, R_META, R_MM_CNT0, R_MM_ID0, R_PAE_SET, W, type SchemeChunk,
+  FLAG_DEFERRED, FLAG_DOUBLE_MAP, FLAG_HVO, FLAG_SHARED, H_ENTIRE, H_LARGE, H_MAPPED, H_MM_CNT0, H_MM_CNT1, H_MM_ID0,
+  H_MM_ID1, H_PAE_SET, HW, HW_SLOT_SHIFT, KIND_MASK, KIND_SHIFT, META_PAE, PRISTINE_HW, R_MC, R_META, W, type SchemeChunk,
 } from './schemeChunk.ts'
 
 /** ENTIRELY_MAPPED - v6.8+ name of v6.2's COMPOUND_MAPPED: the flag value added to `_nr_pages_mapped` by a PMD. */
@@ -48,8 +48,9 @@ export class FolioState {
   c!: SchemeChunk
   w: Int32Array = new Int32Array(0)
   b = 0
-  /** the second MM slot (id, count) at c.mm1[m], c.mm1[m + 1] */
-  private m = 0
+  /** the large-folio head words (PRISTINE_HW for an order-0 folio) at offset @hb */
+  private hw: Int32Array = PRISTINE_HW
+  private hb = 0
   order = 0
   n = 1
   isLarge = false
@@ -73,11 +74,18 @@ export class FolioState {
     this.w = w
     const b = j * W
     this.b = b
-    this.m = j * 2
     this.order = order
     const n = 1 << order
     this.n = n
-    this.isLarge = order > 0
+    const large = order > 0
+    this.isLarge = large
+    if (large) {
+      this.hw = c.hw!
+      this.hb = (w[b + R_META]! >>> HW_SLOT_SHIFT) * HW
+    } else {
+      this.hw = PRISTINE_HW
+      this.hb = 0
+    }
     this.hvoOn = (w[b + R_META]! & FLAG_HVO) !== 0
     if (n > this.stamp.length) this.stamp = new Int32Array(n)
     return this
@@ -114,56 +122,55 @@ export class FolioState {
 
   // ---- head words ----
 
+  // (large folios only; an order-0 folio reads the initial values; biased counters are stored + 1)
   get entire(): number {
-    return this.w[this.b + R_ENTIRE]!
+    return this.hw[this.hb + H_ENTIRE]! - 1
   }
   set entire(v: number) {
-    this.w[this.b + R_ENTIRE] = v
+    this.hw[this.hb + H_ENTIRE] = v + 1
   }
   get mapped(): number {
-    return this.w[this.b + R_MAPPED]!
+    return this.hw[this.hb + H_MAPPED]!
   }
   set mapped(v: number) {
-    this.w[this.b + R_MAPPED] = v
+    this.hw[this.hb + H_MAPPED] = v
   }
   get large(): number {
-    return this.w[this.b + R_LARGE]!
+    return this.hw[this.hb + H_LARGE]! - 1
   }
   set large(v: number) {
-    this.w[this.b + R_LARGE] = v
+    this.hw[this.hb + H_LARGE] = v + 1
   }
   get mmId0(): number {
-    return this.w[this.b + R_MM_ID0]!
+    return this.hw[this.hb + H_MM_ID0]!
   }
   set mmId0(v: number) {
-    this.w[this.b + R_MM_ID0] = v
+    this.hw[this.hb + H_MM_ID0] = v
   }
   get mmCnt0(): number {
-    return this.w[this.b + R_MM_CNT0]!
+    return this.hw[this.hb + H_MM_CNT0]! - 1
   }
   set mmCnt0(v: number) {
-    this.w[this.b + R_MM_CNT0] = v
+    this.hw[this.hb + H_MM_CNT0] = v + 1
   }
   get mmId1(): number {
-    const a = this.c.mm1
-    return a === null ? 0 : a[this.m]!
+    return this.hw[this.hb + H_MM_ID1]!
   }
   set mmId1(v: number) {
-    this.c.mm1ForWrite()[this.m] = v
+    this.hw[this.hb + H_MM_ID1] = v
   }
   get mmCnt1(): number {
-    const a = this.c.mm1
-    return a === null ? -1 : a[this.m + 1]!
+    return this.hw[this.hb + H_MM_CNT1]! - 1
   }
   set mmCnt1(v: number) {
-    this.c.mm1ForWrite()[this.m + 1] = v
+    this.hw[this.hb + H_MM_CNT1] = v + 1
   }
-  /** pages with PageAnonExclusive set (lets fork skip the clear loop) */
+  /** pages with PageAnonExclusive set (lets fork skip the clear loop); an order-0 folio's is its page's bit */
   get paeSet(): number {
-    return this.w[this.b + R_PAE_SET]!
+    return this.isLarge ? this.hw[this.hb + H_PAE_SET]! : (this.w[this.b + R_META]! & META_PAE) === 0 ? 0 : 1
   }
   set paeSet(v: number) {
-    this.w[this.b + R_PAE_SET] = v
+    if (this.isLarge) this.hw[this.hb + H_PAE_SET] = v
   }
   get shared(): boolean {
     return (this.w[this.b + R_META]! & FLAG_SHARED) !== 0

@@ -252,7 +252,7 @@ export class SchemeState {
     const w = c.w
     for (let p = (j + 1) * W + R_META, e = (j + n) * W; p < e; p += W) w[p] = order + 1
     c.live += n
-    c.initHead(j * W, KIND[kind], order)
+    c.initHead(j, KIND[kind], order)
     f.load(c, j, order)
   }
 
@@ -273,7 +273,7 @@ export class SchemeState {
       this.key1 = -1
       this.c1 = undefined
       // every slot is back at its initial value; reusable unless a snapshot shares it (then it is not ours)
-      if (c.epoch === this.epoch && this.spare.length < 4) this.spare.push(c)
+      if (c.epoch === this.epoch && this.spare.length < 32) this.spare.push(c)
     }
   }
 }
