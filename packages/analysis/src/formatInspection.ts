@@ -26,7 +26,10 @@ function cell(a: boolean | number | null): Cell {
  * the entries mapping them (pid:level@vpn) and each side's page answers.
  */
 export function formatInspection(r: Inspection): string[] {
-  const out = [`state after event ${r.at}: ${formatEvent(r.event)}`, `${r.folios.length} folio(s); ground-truth violations so far: ${r.violations}`]
+  const which = r.shown === 'touched'
+    ? `${r.folios.length} folio(s) event ${r.at} touched, of ${r.liveFolios.toLocaleString('en-US')} live (--all: every folio; --folio F: one, with every page)`
+    : r.shown === 'all' ? `${r.folios.length} folio(s)` : `${r.folios.length} folio(s) asked for`
+  const out = [`state after event ${r.at}: ${formatEvent(r.event)}`, `${which}; ground-truth violations so far: ${r.violations}`]
   for (const f of r.folios) {
     out.push('', `folio ${hex(f.folio)} ${f.kind} order ${f.order}${f.unmappedPages > 0 ? ` (${f.unmappedPages} unmapped pages not shown)` : ''}`)
     const folioRows = r.sides.map((s) => [s, ...FOLIO_QS.map((q: QueryName) => cell(f.answers[s]?.[q] ?? null))])

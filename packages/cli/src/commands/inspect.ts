@@ -8,6 +8,7 @@ import { UserError } from '../userError.ts'
 interface InspectFlags {
   at: string
   folio?: string
+  all?: boolean
   strategy?: string
   json?: boolean
 }
@@ -19,16 +20,18 @@ function count(v: string, opt: string): number {
 }
 
 /**
- * register - `mmsim inspect TRACE --at N [--folio F] [--strategy IDS]`: the state after event N (0-based):
- * every folio's pages with their entries per process, the ground truth and each scheme's answers.
+ * register - `mmsim inspect TRACE --at N [--folio F | --all] [--strategy IDS]`: the state after event N
+ * (0-based): the folios event N touched (or one folio, or every live folio), their pages with their entries
+ * per process, the ground truth and each scheme's answers.
  */
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('show the state after event N: each folio, its pages with their PTE/PMD mappings per process, ground truth and every scheme side by side')
+    .description('show the state after event N: the folios it touched (or --folio F, or --all), their pages with their PTE/PMD mappings per process, ground truth and every scheme side by side')
     .argument('<input>', 'trace (.mmtrace, .jsonl) or scenario (.scenario)')
     .requiredOption('--at <n>', 'event index (0-based; the state after that event)')
     .option('--folio <pfn>', 'only the folio containing this PFN (decimal or 0x…), with every page')
+    .option('--all', 'every live folio (default: the folios event N touched)')
     .option('--strategy <schemes>', "schemes to show: 'all' (default), ids (comma-separated) and/or ./plugin.js")
     .option('--json', 'print the result as JSON (docs/schemas/inspect.schema.json)')
     .action(async (input: string, o: InspectFlags) => {
@@ -43,7 +46,8 @@ export function register(program: Command): void {
       }
       const t = await analysisInput(input)
       try {
-        const r = await inspectTrace(t.path, at, { strategies, folio })
+        if (o.all && folio !== undefined) throw new UserError('inspect takes --folio F or --all, not both')
+        const r = await inspectTrace(t.path, at, { strategies, folio, all: o.all ?? false })
         if (o.json) process.stdout.write(jsonDocument('inspect', r))
         else process.stdout.write(formatInspection(r).join('\n') + '\n')
       } catch (e) {
