@@ -35,6 +35,22 @@ describe('stdin and stdout', () => {
     expect(digestOf(back.stdout)).toBe(want)
   })
 
+  it('record - -o - : a scenario on stdin becomes a trace on stdout; observe - reads stdin; record refuses -o INPUT', () => {
+    const r = sh(`printf 'p0 mmap A 8K anon private\\np0 write A\\ncheck\\n' | node dist/mmsim.mjs record - -o - | node dist/mmsim.mjs replay - --json`)
+    expect(r.stderr).toMatch(/^stdin: \d+ events, 1 checks -> -\n$/)
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ groundTruth: { entries: { pte: 2 } }, violations: { count: 0 } })
+    const o = sh(`printf 'p0 mmap A 4K anon private\\nline two is bad\\n' | node dist/mmsim.mjs observe -`)
+    expect(o.status).toBe(2)
+    expect(o.stderr).toMatch(/^mmsim: stdin:2: /)
+    const scenario = join(dir, 'x.scenario')
+    copyFileSync(join(ROOT, 'traces/scenarios/fork-cow-pmd-thp.scenario'), scenario)
+    const self = mmsim('record', scenario, '-o', scenario)
+    expect(self.status).toBe(2)
+    expect(self.stderr).toBe(`mmsim: ${scenario}: refusing to overwrite the input ${scenario}\n`)
+    expect(readFileSync(scenario, 'utf8')).toBe(readFileSync(join(ROOT, 'traces/scenarios/fork-cow-pmd-thp.scenario'), 'utf8'))
+  })
+
   it('convert refuses to overwrite its input and leaves no temporary file behind', () => {
     const copy = join(dir, 'in.mmtrace')
     copyFileSync(TRACE, copy)

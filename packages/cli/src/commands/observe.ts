@@ -21,11 +21,12 @@ export function setObserveModel(fn: (text: string, file: string) => Promise<Obse
   observeModel = fn
 }
 
+/** readScenario - the text of scenario @file (`-`: stdin). */
 function readScenario(file: string): string {
   try {
-    return readFileSync(file, 'utf8')
+    return readFileSync(file === '-' ? 0 : file, 'utf8')
   } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UserError(`cannot read ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
   }
 }
 
@@ -33,8 +34,9 @@ function readScenario(file: string): string {
  * observeHandler - `mmsim observe [--kernel] FILE.scenario`: print the observation JSON document of
  * the live kernel (--kernel) or of the simulated kernel. Parse errors print `file:line: message`.
  */
-export async function observeHandler(file: string, opts: ObserveOptions): Promise<void> {
-  const text = readScenario(file)
+export async function observeHandler(arg: string, opts: ObserveOptions): Promise<void> {
+  const text = readScenario(arg)
+  const file = arg === '-' ? 'stdin' : arg
   let doc: ObservationDocument
   if (opts.kernel && opts.strategy !== undefined) throw new UserError('--strategy applies to the simulated kernel; it cannot be combined with --kernel')
   if (opts.kernel) {
@@ -55,7 +57,7 @@ export function register(program: Command): void {
   program
     .command('observe')
     .description('run a scenario and print its observation JSON (mapcounts, folios) — on the live kernel with --kernel')
-    .argument('<file>', 'scenario file (.scenario)')
+    .argument('<file>', 'scenario file (.scenario, or - for stdin)')
     .option('--kernel', 'run on the live kernel of this machine (root, /proc/kpagecount)')
     .option('--strategy <id>', 'report kpagecount and pagemap bit 56 as this mapcount scheme would (an id of `mmsim strategies` or ./plugin.js)')
     .action(observeHandler)

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { MmEvent } from '@mmsim/core'
 import { printScenario, simDetail, type SimRun } from '@mmsim/kernel'
 import { DEFAULT_FRAME_EVENTS, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulateTo } from './scenarioInput.ts'
 import { embedKernelObservations } from './recordKernel.ts'
@@ -24,13 +25,24 @@ export function register(program: Command): void {
   program
     .command('record')
     .description('run a scenario on the simulated Linux 6.18 kernel and write its MM events to a .mmtrace')
-    .argument('<file>', 'scenario file (.scenario)')
-    .requiredOption('-o, --output <trace>', 'output .mmtrace file')
+    .argument('<file>', 'scenario file (.scenario, or - for stdin)')
+    .requiredOption('-o, --output <trace>', 'output .mmtrace file (- for stdout)')
     .option('--kernel', 'also embed the live kernel\'s observations for bisect --kernel (written beside the trace: OUTPUT.kernel.json)')
     .option('--stored', 'with --kernel: embed the stored NAME.kernel.json beside the scenario instead of observing the live kernel')
     .action(async (file: string, o: { output: string; kernel?: boolean; stored?: boolean }) => {
+      if (o.output === '-' && o.kernel) throw new UserError('record --kernel writes OUTPUT.kernel.json beside the trace: it needs -o FILE, not -')
       const s = readParsedScenario(file)
-      const r = recordScenario(s, o.output)
+      // `-o -`: the trace goes to stdout once complete; otherwise recordScenario writes beside OUT and renames
+      const out = o.output === '-' ? outputFile('-') : null
+      if (out === null) outputFile(o.output, [file]).discard() // refuses to overwrite the input, checks the directory
+      let r: SimRun
+      try {
+        r = recordScenario(s, out?.path ?? o.output)
+        await out?.commit()
+      } catch (e) {
+        out?.discard()
+        throw e
+      }
       if (o.kernel) process.stderr.write(`${s.name}: kernel observations -> ${await embedKernelObservations(file, s, o.output, o.stored === true)}\n`)
       const refused = r.observation.refused.map((x) => `${x.op}@${x.line}=${x.errno}`).join(' ')
       process.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)

@@ -5,16 +5,20 @@ import {
 } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
-/** readParsedScenario - read and parse scenario @file; unreadable files and parse errors become UserErrors. */
+/**
+ * readParsedScenario - read and parse scenario @file (`-`: stdin, named `stdin` in messages); unreadable
+ * files and parse errors become UserErrors.
+ */
 export function readParsedScenario(file: string): ParsedScenario {
+  const name = file === '-' ? 'stdin' : file
   let text: string
   try {
-    text = readFileSync(file, 'utf8')
+    text = readFileSync(file === '-' ? 0 : file, 'utf8')
   } catch (e) {
-    throw new UserError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UserError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
   }
   try {
-    return parseScenario(text, file)
+    return parseScenario(text, name)
   } catch (e) {
     throw new UserError((e as Error).message)
   }
