@@ -15,6 +15,7 @@ import { register as registerShrink } from './shrink.ts'
 import { register as registerExportPerfetto } from './exportPerfetto.ts'
 import { register as registerExportC } from './exportC.ts'
 import { register as registerReport } from './report.ts'
+import { register as registerWaste } from './waste.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -34,4 +35,5 @@ export function registerAll(program: Command): void {
   registerExportPerfetto(program)
   registerExportC(program)
   registerReport(program)
+  registerWaste(program)
 }

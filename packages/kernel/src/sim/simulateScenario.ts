@@ -69,9 +69,11 @@ export function simulateScenario(s: ParsedScenario, observer: PageObserver | nul
  * follows the simulated state, not the trace. The zero page and the huge zero folio are allocated once
  * at the start.
  * @observer: a mapcount scheme riding along (see {@link simulateScenario})
+ * @atEnd: called with the simulated kernel's state after the last statement (the waste report reads page
+ *   contents and punch records there, which the ground truth does not hold)
  * @throws FatalScenarioError on a refused fork (the events emitted before it have gone to @sink)
  */
-export function runScenario(s: ParsedScenario, sink: EventSink | null, observer: PageObserver | null = null): SimRun {
+export function runScenario(s: ParsedScenario, sink: EventSink | null, observer: PageObserver | null = null, atEnd: ((ctx: SimContext) => void) | null = null): SimRun {
   const ctx = new SimContext(s.knobs)
   ctx.observer = observer
   ctx.sink = sink
@@ -101,6 +103,7 @@ export function runScenario(s: ParsedScenario, sink: EventSink | null, observer:
       ctx.refused.push({ line: st.line, op: st.op, errno: e.errno })
     }
   }
+  atEnd?.(ctx)
   return {
     events: ctx.emitted,
     truth: ctx.truth,
