@@ -23,24 +23,6 @@ const SKIP_DIRS = new Set(['node_modules', '.git', 'dist', '.bench', 'tmp'])
 // The lead empties this list after applying the changes; a file on it is skipped entirely. Do not add
 // files here to silence a new finding: cite docs/ instead.
 const PENDING: ReadonlyMap<string, string> = new Map([
-  // packages/strategies (being rewritten): mapcount-schemes.md → docs/mapcount-schemes.md,
-  // verified-on-this-kernel.md #n → docs/kernel-behaviour.md verified #n, style.md → docs/style.md
-  ['packages/strategies/src/costTable.test.ts', 'mapcount-schemes.md §8.2 (lines 10, 126)'],
-  ['packages/strategies/src/costs.ts', 'mapcount-schemes.md §8.2 (line 3)'],
-  ['packages/strategies/src/divergences.test.ts', 'mapcount-schemes.md §4, §9 (line 7)'],
-  ['packages/strategies/src/folioState.ts', 'verified-on-this-kernel.md #4 (line 14)'],
-  ['packages/strategies/src/linux-6.1/linux61.ts', 'mapcount-schemes.md §1 (line 8)'],
-  ['packages/strategies/src/linux-6.10/linux610.ts', 'mapcount-schemes.md §3.3, §3.4 (line 6)'],
-  ['packages/strategies/src/linux-6.12/linux612.ts', 'mapcount-schemes.md §3.3 (line 8)'],
-  ['packages/strategies/src/linux-6.15/linux615.ts', 'mapcount-schemes.md, verified-on-this-kernel.md #2 (lines 10, 14)'],
-  ['packages/strategies/src/linux-6.15-no-page-mapcount/linux615NoPageMapcount.ts', 'mapcount-schemes.md §4.4–§4.5 (line 10)'],
-  ['packages/strategies/src/linux-6.2/linux62.ts', 'mapcount-schemes.md §2 (line 7)'],
-  ['packages/strategies/src/linux-6.8/linux68.ts', 'mapcount-schemes.md §3.3 (line 7)'],
-  ['packages/strategies/src/mmOwnerSlots.ts', 'mapcount-schemes.md §4.2 (line 4)'],
-  ['packages/strategies/src/observation.test.ts', 'mapcount-schemes.md §6, verified-on-this-kernel.md #2 (line 35)'],
-  ['packages/strategies/src/pageMapcountFamily.ts', 'mapcount-schemes.md §2, §3.3 (line 8)'],
-  ['packages/strategies/src/schemeState.ts', 'style.md §3.6 (line 22)'],
-  ['packages/strategies/src/strategy.ts', 'style.md §3.4, mapcount-schemes.md §8.3 (lines 41, 82)'],
   // packages/kernel (sim being rewritten; scenario/ and live/ outside this change): shared/contracts/… and
   // observation.md → docs/scenario-language.md, docs/observation-format.md; kernel-ops §n → docs/kernel-behaviour.md §n
   ['packages/kernel/src/scenario/index.ts', 'shared/contracts/scenario.md (line 2)'],

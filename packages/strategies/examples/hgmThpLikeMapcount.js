@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Example mmsim strategy plugin: "hgm-thp-like" — the THP-like mapcount scheme of HugeTLB high-granularity
- * mapping (HGM v2, seed 000: "the mapcounting scheme uses subpages' mapcounts … This scheme prevents the
+ * mapping (HGM v2, seed 000 (docs/README.md): "the mapcounting scheme uses subpages' mapcounts … This scheme prevents the
  * HugeTLB VMEMMAP optimization from being used"). Every mapping is counted in every page it covers, as
  * ≤ v6.1 did for PMD-mapped file THPs: a PMD (or HugeTLB) entry increments all 512 subpage mapcounts. The
  * per-page counts are exact, and the cost table shows the price — 512 atomics per PMD map, and with HVO on

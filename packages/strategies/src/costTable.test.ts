@@ -7,7 +7,7 @@ import {
 } from './testEvents.ts'
 
 /*
- * The per-operation atomic RMW counts of mapcount-schemes.md §8.2 for a 2 MiB anon THP (N = 512), pinned.
+ * The per-operation atomic RMW counts of docs/mapcount-schemes.md §8.2 for a 2 MiB anon THP (N = 512), pinned.
  * Every expected number below is typed from that table (column: ≤6.1 | 6.2–6.7 | 6.8 | 6.10–6.11 |
  * 6.12–6.14 | 6.15+ PAGE_MAPCOUNT | 6.15+ NO_PAGE_MAPCOUNT), or — where the table is wrong or silent —
  * worked out by hand from the kernel source; those places say so and README.md explains them.
@@ -123,7 +123,7 @@ const ROWS: Row[] = [
   },
 ]
 
-describe('mapcount-schemes.md §8.2: atomic RMWs per operation on a 2 MiB THP', () => {
+describe('docs/mapcount-schemes.md §8.2: atomic RMWs per operation on a 2 MiB THP', () => {
   for (const row of ROWS) {
     describe(row.name, () => {
       IDS.forEach((id, col) => {

@@ -1,6 +1,6 @@
 /**
  * CostRow - what one event type cost a scheme, summed over its events.
- * @atomics: mapcount-family atomic read-modify-writes (mapcount-schemes.md §8.2: `_mapcount`,
+ * @atomics: mapcount-family atomic read-modify-writes (docs/mapcount-schemes.md §8.2: `_mapcount`,
  *   compound/entire, subpages/nr_pages_mapped, `_large_mapcount`, the `_mm_ids` bit-spinlock, PG_double_map)
  * @paeBitops: PageAnonExclusive set_bit/clear_bit (real atomics, listed apart as §8.2 does)
  * @cacheLines: distinct struct pages (64 bytes = one cache line each) written or RMW'd, per event

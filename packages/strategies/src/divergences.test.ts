@@ -4,7 +4,7 @@ import { strategyById } from './registry.ts'
 import { alloc, anonDup, fork, newAnon, proc, remap, remove, vma } from './testEvents.ts'
 
 /*
- * Known cross-scheme divergences and real bugs of mapcount-schemes.md §4 and §9, reproduced on small
+ * Known cross-scheme divergences and real bugs of docs/mapcount-schemes.md §4 and §9, reproduced on small
  * hand-built event streams; the expected answers are worked out by hand from the spec's rules.
  */
 

@@ -11,7 +11,7 @@ export const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1
 /**
  * HVO_KEPT_STRUCT_PAGES - struct pages of a HugeTLB folio that stay writable under HVO: 6.18 keeps the
  * first of the 8 vmemmap pages of a 2 MiB folio (1 of 4096 for 1 GiB), i.e. 4096 / 64 = 64 struct pages.
- * Every 64th struct page reads as a "fake head" (verified-on-this-kernel.md #4).
+ * Every 64th struct page reads as a "fake head" (docs/kernel-behaviour.md verified #4).
  */
 export const HVO_KEPT_STRUCT_PAGES = 64
 

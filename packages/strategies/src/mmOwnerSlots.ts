@@ -1,7 +1,7 @@
 import type { FolioState } from './folioState.ts'
 
 /**
- * The v6.15+ MM owner tracking of mapcount-schemes.md §4.2 (include/linux/rmap.h::
+ * The v6.15+ MM owner tracking of docs/mapcount-schemes.md §4.2 (include/linux/rmap.h::
  * folio_{set,add_return,sub_return}_large_mapcount), as plain state updates. It runs under the folio's
  * `_mm_ids` bit-spinlock: the caller charges that one RMW; everything here is plain stores. Not for HugeTLB.
  */

@@ -32,7 +32,7 @@ const childCow = (): MmEvent[] => [
   remap(C, V, F), remove(C, V + 300, F, K, 1, 'pte'), alloc(NEW, 0), newAnon(C, V + 300, NEW, 1, 'pte'),
 ]
 
-describe('pagemap bit 56 of a PMD entry (mapcount-schemes.md §6, §9 item 3; verified-on-this-kernel.md #2)', () => {
+describe('pagemap bit 56 of a PMD entry (docs/mapcount-schemes.md §6, §9 item 3; docs/kernel-behaviour.md verified #2)', () => {
   test('after the child COWs page 300, the parent\'s PMD entry for it: per page in v6.11–v6.14, by the head before and since v6.15', () => {
     const bit = (id: string) => {
       const st = strategyById(id)!

@@ -5,7 +5,7 @@ import { W } from './schemeChunk.ts'
 
 /**
  * PageMapcountFamily - the schemes from v6.2 on that keep per-page `_mapcount` plus `_entire_mapcount` and
- * `_nr_pages_mapped` with the ENTIRELY_MAPPED (v6.2: COMPOUND_MAPPED) flag value (mapcount-schemes.md §2, §3.3).
+ * `_nr_pages_mapped` with the ENTIRELY_MAPPED (v6.2: COMPOUND_MAPPED) flag value (docs/mapcount-schemes.md §2, §3.3).
  * The defaults here are the v6.8–v6.11 rules: `_nr_pages_mapped` updated per newly (un)mapped page, no
  * `_large_mapcount`. Later versions override the hooks ({@link largeAdd}, {@link mapPtes}, …); the per-version
  * folders hold those differences, the shared arithmetic lives here.

@@ -19,7 +19,7 @@ const NF = COST_FIELDS.length
  * PFNs ({@link SchemeChunk}) found through a Map with a last-chunk cache (chunks are dropped when their last
  * folio goes, so memory follows the live folios), folios bigger than a chunk in @giants, the cost table as
  * integer counters in one Float64Array indexed by event-type code × counter, and its "Bad page state"
- * reports. Mutable (style.md §3.6 opt-out of immer). Copy-on-write per chunk by epoch: {@link clone} (the
+ * reports. Mutable (docs/style.md §3.6 opt-out of immer). Copy-on-write per chunk by epoch: {@link clone} (the
  * snapshot) is O(chunks); the first later write to a shared chunk copies it.
  */
 export class SchemeState {

@@ -38,7 +38,7 @@ export interface StrategyDescription {
  * Strategy - one kernel mapcount scheme: an initial state, a reducer over the core's events and the
  * queries the kernel of that era could answer.
  *
- * The shape follows style.md §3.4, with the §3.6 opt-out of immer: @apply mutates @s in place (flat typed
+ * The shape follows docs/style.md §3.4, with the §3.6 opt-out of immer: @apply mutates @s in place (flat typed
  * arrays per folio), so a strategy implements @snapshot (an independent copy) and @restore instead of
  * relying on structural sharing. @apply receives the post-event ground truth read-only; it is only called
  * for events that broke no precondition (a driver skips the rest, see {@link StrategySet}).
@@ -79,7 +79,7 @@ export interface Strategy<S = unknown> {
   /** pagemap bit 56 (PM_MMAP_EXCLUSIVE) for an entry of level @level mapping page @pfn */
   pagemapExclusive(s: S, pfn: Pfn, level: Level): boolean
 
-  /** the scheme's own invariants on folio @folio (mapcount-schemes.md §8.3): broken ones, one line each (optional) */
+  /** the scheme's own invariants on folio @folio (docs/mapcount-schemes.md §8.3): broken ones, one line each (optional) */
   checkInvariants?(s: S, folio: Pfn): string[]
 
   /** cost counters per event type since init */

@@ -5,7 +5,7 @@ import type { StrategyDescription } from '../strategy.ts'
 import { W } from '../schemeChunk.ts'
 
 /**
- * Linux61 - the legacy scheme, ≤ v6.1 (mapcount-schemes.md §1, verified against 6.1 mm/rmap.c and
+ * Linux61 - the legacy scheme, ≤ v6.1 (docs/mapcount-schemes.md §1, verified against 6.1 mm/rmap.c and
  * mm/huge_memory.c::__split_huge_pmd_locked): per-page `_mapcount`, `compound_mapcount` in page[1],
  * PG_double_map. Anon THP: while PG_double_map is set every page's `_mapcount` carries a +1 offset; it is
  * set when a PMD is split while another PMD survives and dropped with the last PMD. File THP: a PMD mapping

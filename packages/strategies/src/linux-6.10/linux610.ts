@@ -3,7 +3,7 @@ import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
 
 /**
- * Linux610 - v6.10–v6.11 (mapcount-schemes.md §3.3, §3.4): `_large_mapcount` (one atomic add/sub per rmap
+ * Linux610 - v6.10–v6.11 (docs/mapcount-schemes.md §3.3, §3.4): `_large_mapcount` (one atomic add/sub per rmap
  * call) makes folio_mapcount() O(1); folio_likely_mapped_shared() guesses from the first page; a remove
  * queues the folio for deferred split only if it is left partially mapped (Zi Yan's fix).
  * `_nr_pages_mapped` is still updated per page. Pagemap bit 56 of a PMD entry still comes from the head

@@ -5,7 +5,7 @@ import type { StrategyDescription } from '../strategy.ts'
 import { W } from '../schemeChunk.ts'
 
 /**
- * Linux612 - v6.12–v6.14 (mapcount-schemes.md §3.3, verified in 6.12.117): `_nr_pages_mapped` is updated
+ * Linux612 - v6.12–v6.14 (docs/mapcount-schemes.md §3.3, verified in 6.12.117): `_nr_pages_mapped` is updated
  * once per batch ("minimize folio->_nr_pages_mapped updates when batching PTE (un)mapping"), and the
  * deferred-split decision sets PG_partially_mapped. Pagemap bit 56 of a PMD entry is per page (v6.11–v6.14).
  */

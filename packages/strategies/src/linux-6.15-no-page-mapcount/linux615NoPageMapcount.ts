@@ -7,7 +7,7 @@ import { SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
 
 /**
- * Linux615NoPageMapcount - v6.15+ with CONFIG_NO_PAGE_MAPCOUNT=y (mapcount-schemes.md §4.4–§4.5, checked
+ * Linux615NoPageMapcount - v6.15+ with CONFIG_NO_PAGE_MAPCOUNT=y (docs/mapcount-schemes.md §4.4–§4.5, checked
  * against 6.18 mm/rmap.c::__folio_add_rmap/__folio_remove_rmap and include/linux/rmap.h): large folios keep
  * only `_large_mapcount` (with the MM slots), `_entire_mapcount` and PAE; no per-page `_mapcount`, no
  * `_nr_pages_mapped`. Per-page mapcounts are not tracked; /proc/kpagecount reports the folio's average

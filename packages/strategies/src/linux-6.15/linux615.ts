@@ -7,11 +7,11 @@ import {
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
 
 /**
- * Linux615 - v6.15+ with CONFIG_PAGE_MAPCOUNT=y, the scheme this machine's 6.18 runs (mapcount-schemes.md
+ * Linux615 - v6.15+ with CONFIG_PAGE_MAPCOUNT=y, the scheme this machine's 6.18 runs (docs/mapcount-schemes.md
  * §3.3, §4.2, §6): the v6.12 counters plus MM owner tracking — `_large_mapcount` is updated under the
  * `_mm_ids` bit-spinlock together with two (mm id, per-MM mapcount) slots and the "maybe mapped shared" bit.
  * folio_maybe_mapped_shared() never misses a shared folio. Pagemap bit 56 of a PMD entry is decided by
- * the head page again for all 512 entries (§9 item 3, verified-on-this-kernel.md #2).
+ * the head page again for all 512 entries (§9 item 3, docs/kernel-behaviour.md verified #2).
  */
 export class Linux615 extends Linux612 {
   override readonly id: string = 'linux-6.15'

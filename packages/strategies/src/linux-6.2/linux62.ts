@@ -4,7 +4,7 @@ import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
 
 /**
- * Linux62 - Hugh Dickins' scheme, v6.2–v6.7 (mapcount-schemes.md §2): PageDoubleMap is gone; PTE mappings
+ * Linux62 - Hugh Dickins' scheme, v6.2–v6.7 (docs/mapcount-schemes.md §2): PageDoubleMap is gone; PTE mappings
  * touch only the page's `_mapcount` and, on first/last, `subpages_mapcount` (v6.3: `_nr_pages_mapped`);
  * PMD mappings (anon and file alike) touch only `compound_mapcount` (`_entire_mapcount`) and add/remove
  * COMPOUND_MAPPED. No batching: an event of n PTEs is n calls, which cost the same here.

@@ -4,7 +4,7 @@ import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
 
 /**
- * Linux68 - the rmap interface overhaul, v6.8–v6.9 (mapcount-schemes.md §3.3): folio + page + nr calls,
+ * Linux68 - the rmap interface overhaul, v6.8–v6.9 (docs/mapcount-schemes.md §3.3): folio + page + nr calls,
  * COMPOUND_MAPPED renamed ENTIRELY_MAPPED, `_nr_pages_mapped` still updated per newly (un)mapped page, no
  * `_large_mapcount` (folio_mapcount() is the O(N) folio_total_mapcount()). Any large anon folio of order ≥ 2
  * is queued for deferred split when a PTE removal unmapped pages — even when that leaves it fully unmapped
