@@ -18,6 +18,20 @@ interface TypeRuns {
 }
 
 /**
+ * PluginError - a scheme loaded from a plugin module threw while applying an event: the message names the
+ * scheme, the event and its cause, and what it threw (the CLI prints @userMessage as one line).
+ */
+export class PluginError extends Error {
+  readonly userMessage: string
+  constructor(readonly strategyId: string, e: MmEvent, cause: unknown) {
+    const what = cause instanceof Error ? cause.message : String(cause)
+    super(`scheme '${strategyId}' threw on ${e.type}${e.cause ? ` (${e.cause})` : ''}: ${what}`)
+    this.name = 'PluginError'
+    this.userMessage = this.message
+  }
+}
+
+/**
  * StrategySet - several strategies fed the same event stream beside the ground truth.
  * {@link applyWith} applies an event to the ground-truth transaction first, then — only if the event broke
  * no precondition — to every strategy whose `handles` contains its type, with the transaction as the
@@ -52,7 +66,7 @@ export class StrategySet {
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!
       const op = ops[i]!
-      if (op === null) r.strategy.apply(r.state, e, truth)
+      if (op === null) applyPlugin(r, e, truth)
       else {
         if (!filled) {
           fillEventOpAs(this.op, e, t.type, t.code)
@@ -92,5 +106,19 @@ export class StrategySet {
   /** totals - per strategy id, the sum of its cost rows */
   totals(): Map<string, CostRow> {
     return new Map(this.runs.map((r) => [r.strategy.id, totalCost(r.strategy.costs(r.state))]))
+  }
+}
+
+/**
+ * applyPlugin - hand @e to a scheme that has no applyOp (a plugin): behind a boundary. It gets a frozen copy
+ * (the driver's event object is reused and shared with the ground truth: a plugin must not change either),
+ * and whatever it throws becomes a {@link PluginError} naming it.
+ */
+function applyPlugin(r: StrategyRun, e: MmEvent, truth: TruthView): void {
+  const copy = Object.freeze({ ...e }) as MmEvent
+  try {
+    r.strategy.apply(r.state, copy, truth)
+  } catch (err) {
+    throw new PluginError(r.strategy.id, e, err)
   }
 }
