@@ -16,6 +16,7 @@ import { register as registerExportPerfetto } from './exportPerfetto.ts'
 import { register as registerExportC } from './exportC.ts'
 import { register as registerReport } from './report.ts'
 import { register as registerWaste } from './waste.ts'
+import { register as registerSweep } from './sweep.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -36,4 +37,5 @@ export function registerAll(program: Command): void {
   registerExportC(program)
   registerReport(program)
   registerWaste(program)
+  registerSweep(program)
 }
