@@ -138,6 +138,15 @@ describe('every --json document has a format version first and matches docs/sche
     expect(byRun).toMatchObject({ mode: 'run', query: null, divergence: null })
   })
 
+  test('record: a scenario recorded (and with its stored kernel observations embedded)', () => {
+    const doc = run(0, 'record', FORK_COW, '-o', join(dir, 'rec.mmtrace'), '--json')
+    conforms('record', doc)
+    expect(doc).toMatchObject({ scenario: 'fork-cow-pmd-thp', checks: 3, kernelObservations: null, violations: { count: 0 } })
+    const k = run(0, 'record', FORK_COW, '-o', join(dir, 'reck.mmtrace'), '--kernel', '--stored', '--json')
+    conforms('record', k)
+    expect(k.kernelObservations).toBe(join(dir, 'reck.kernel.json'))
+  })
+
   test('verify --stored: an agreeing scenario and one that cannot be read (exit 2, still one document)', () => {
     const doc = run(2, 'verify', '--stored', '--json', FORK_COW, join(dir, 'missing.scenario'))
     conforms('verify', doc)

@@ -12,6 +12,7 @@ export const JSON_FORMATS = {
   bisect: 'mmsim-bisect/1',
   shrink: 'mmsim-shrink/1',
   verify: 'mmsim-verify/1',
+  record: 'mmsim-record/1',
   observe: 'mmsim-observations/1',
 } as const
 

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import type { MmEvent } from '@mmsim/core'
 import { printScenario, simDetail, type SimRun } from '@mmsim/kernel'
 import { DEFAULT_FRAME_EVENTS, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { jsonDocument } from '@mmsim/report'
 import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulateTo } from './scenarioInput.ts'
@@ -29,8 +30,10 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <trace>', 'output .mmtrace file (- for stdout)')
     .option('--kernel', 'also embed the live kernel\'s observations for bisect --kernel (written beside the trace: OUTPUT.kernel.json)')
     .option('--stored', 'with --kernel: embed the stored NAME.kernel.json beside the scenario instead of observing the live kernel')
-    .action(async (file: string, o: { output: string; kernel?: boolean; stored?: boolean }) => {
+    .option('--json', 'print what was recorded as JSON (docs/schemas/record.schema.json) instead of the summary line')
+    .action(async (file: string, o: { output: string; kernel?: boolean; stored?: boolean; json?: boolean }) => {
       if (o.output === '-' && o.kernel) throw new UserError('record --kernel writes OUTPUT.kernel.json beside the trace: it needs -o FILE, not -')
+      if (o.output === '-' && o.json) throw new UserError('record -o - writes the trace to stdout: it cannot print --json there too')
       const s = readParsedScenario(file)
       // `-o -`: the trace goes to stdout once complete; otherwise recordScenario writes beside OUT and renames
       const out = o.output === '-' ? outputFile('-') : null
@@ -43,11 +46,20 @@ export function register(program: Command): void {
         out?.discard()
         throw e
       }
-      if (o.kernel) process.stderr.write(`${s.name}: kernel observations -> ${await embedKernelObservations(file, s, o.output, o.stored === true)}\n`)
-      const refused = r.observation.refused.map((x) => `${x.op}@${x.line}=${x.errno}`).join(' ')
-      process.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
+      const sidecar = o.kernel ? await embedKernelObservations(file, s, o.output, o.stored === true) : null
+      if (o.json) {
+        process.stdout.write(jsonDocument('record', {
+          scenario: s.name, input: file, output: o.output, events: r.events, checks: r.observation.checks.length,
+          refused: r.observation.refused, kernelObservations: sidecar, detail: r.observation.detail,
+          violations: { count: r.truth.violationCount, shown: r.truth.violations.slice(0, 20) },
+        }))
+      } else {
+        if (sidecar !== null) process.stderr.write(`${s.name}: kernel observations -> ${sidecar}\n`)
+        const refused = r.observation.refused.map((x) => `${x.op}@${x.line}=${x.errno}`).join(' ')
+        process.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
+      }
       if (r.truth.violationCount > 0) {
-        process.stderr.write(`${s.name}: the model broke ${r.truth.violationCount} event preconditions (a simulator bug): ${r.truth.violations[0]?.message}\n`)
+        if (!o.json) process.stderr.write(`${s.name}: the model broke ${r.truth.violationCount} event preconditions (a simulator bug): ${r.truth.violations[0]?.message}\n`)
         process.exitCode = 1
       }
     })
