@@ -5,15 +5,17 @@ import { crc32 } from './format/crc32.ts'
 import { EventDecoder } from './format/eventDecoder.ts'
 import { decodeFrame, type ColumnarFrame } from './format/frameCodec.ts'
 import {
-  FILE_MAGIC, FORMAT_VERSION, FRAME_MAGIC, FRAME_PREFIX, HEADER_PREFIX, INDEX_MAGIC, MAX_FRAME_BYTES, TRAILER_MAGIC, TRAILER_SIZE,
+  FILE_MAGIC, FORMAT_VERSION, FRAME_MAGIC, FRAME_PREFIX, HEADER_PREFIX, INDEX_MAGIC, MAX_FRAME_BYTES, MAX_HEADER_BYTES, MAX_INDEX_BYTES,
+  TRAILER_MAGIC, TRAILER_SIZE,
 } from './format/layout.ts'
-import type { TraceHeader } from './format/traceHeader.ts'
+import { headerProblem, type TraceHeader } from './format/traceHeader.ts'
 import type { FrameDamage } from './errors/frameDamage.ts'
 import { NotATraceError } from './errors/notATraceError.ts'
 import { TraceHeaderError } from './errors/traceHeaderError.ts'
 import { TraceOpenError } from './errors/traceOpenError.ts'
 
-const plain = new Unpackr({ useRecords: false })
+/** a fresh decoder per header and index: nothing read from one file's data can reach another's */
+const plainUnpack = (b: Uint8Array): unknown => new Unpackr({ useRecords: false }).unpack(b)
 const z = crc32 as unknown as (d: Uint8Array, v?: number) => number
 
 /** TraceIndex - the footer index: byte offset and event count of every frame. */
@@ -71,20 +73,22 @@ function readHeader(fd: number, file: string, size: number): { header: TraceHead
   if (pre.length < 8 || pre.toString('latin1', 0, 8) !== FILE_MAGIC) throw new NotATraceError(file, printable(pre.subarray(0, 8)))
   if (pre.length < HEADER_PREFIX) throw new TraceHeaderError(file, `the file ends after ${size} bytes`)
   const len = pre.readUInt32LE(8)
+  if (len > MAX_HEADER_BYTES) throw new TraceHeaderError(file, `header length ${len} is implausible (at most ${MAX_HEADER_BYTES})`)
   if (HEADER_PREFIX + len > size) throw new TraceHeaderError(file, `header of ${len} bytes runs past the end of the file (${size} bytes)`)
   const h = readAt(fd, HEADER_PREFIX, len)
   if (crc32(h) !== pre.readUInt32LE(12)) throw new TraceHeaderError(file, 'checksum mismatch')
   let header: TraceHeader
   try {
-    header = plain.unpack(h) as TraceHeader
+    header = plainUnpack(h) as TraceHeader
   } catch (e) {
     throw new TraceHeaderError(file, `undecodable (${(e as Error).message})`)
   }
-  if (header?.format !== 'mmtrace' || typeof header.version !== 'number') throw new TraceHeaderError(file, 'not an mmtrace header')
+  if (typeof header !== 'object' || header === null || header.format !== 'mmtrace' || typeof header.version !== 'number') throw new TraceHeaderError(file, 'not an mmtrace header')
   if (header.version > FORMAT_VERSION) {
     throw new TraceHeaderError(file, `format version ${header.version} is newer than this mmsim reads (${FORMAT_VERSION}); upgrade mmsim`)
   }
-  if (!Array.isArray(header.structures) || typeof header.enums !== 'object') throw new TraceHeaderError(file, 'no event structures')
+  const problem = headerProblem(header as unknown as Record<string, unknown>)
+  if (problem !== null) throw new TraceHeaderError(file, problem)
   return { header, end: HEADER_PREFIX + len }
 }
 
@@ -97,29 +101,58 @@ function readIndex(fd: number, size: number, headerEnd: number): { index: TraceI
   const pre = readAt(fd, at, FRAME_PREFIX)
   if (pre.toString('latin1', 0, 4) !== INDEX_MAGIC) return null
   const len = pre.readUInt32LE(4)
-  if (at + FRAME_PREFIX + len !== size - TRAILER_SIZE) return null
+  if (len > MAX_INDEX_BYTES || at + FRAME_PREFIX + len !== size - TRAILER_SIZE) return null
   const payload = readAt(fd, at + FRAME_PREFIX, len)
   if (z(payload, z(pre.subarray(12, 20))) !== pre.readUInt32LE(8)) return null
+  let index: TraceIndex
   try {
-    const index = plain.unpack(payload) as TraceIndex
-    if (!Array.isArray(index.offsets) || !Array.isArray(index.events)) return null
-    return { index, at }
+    index = plainUnpack(payload) as TraceIndex
   } catch {
     return null
   }
+  return indexIsSound(index, pre.readUInt32LE(12), headerEnd, at) ? { index, at } : null
+}
+
+/**
+ * indexIsSound - @index lists @frames frames whose offsets are integers rising from the header's end
+ * (@headerEnd) to before the index (@at), each with an event count below 2^32, summing to its total.
+ */
+function indexIsSound(index: TraceIndex, frames: number, headerEnd: number, at: number): boolean {
+  if (typeof index !== 'object' || index === null) return false
+  const { offsets, events } = index
+  if (!Array.isArray(offsets) || !Array.isArray(events) || offsets.length !== events.length || offsets.length !== frames) return false
+  let prev = headerEnd - FRAME_PREFIX
+  let sum = 0
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i]
+    const e = events[i]
+    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < prev + FRAME_PREFIX || o + FRAME_PREFIX > at) return false
+    if (typeof e !== 'number' || !Number.isSafeInteger(e) || e < 0 || e > 0xffffffff) return false
+    prev = o
+    sum += e
+  }
+  if (offsets.length > 0 && offsets[0] !== headerEnd) return false
+  return index.total === undefined || index.total === sum
 }
 
 /** resync - the next offset after @pos holding a frame (or the index) whose checksum verifies, or -1. */
-function resync(fd: number, pos: number, size: number): number {
-  const CHUNK = 1 << 20
-  for (let base = pos + 1; base < size; base += CHUNK - 4) {
-    const buf = readAt(fd, base, Math.min(CHUNK, size - base))
+function resync(fd: number, pos: number, size: number, budget: { bytes: number }): number {
+  // small reads first (the next frame is usually near), doubling to 1 MiB: linear in the bytes skipped
+  let chunk = 1 << 16
+  for (let base = pos + 1; base < size; base += chunk - 4, chunk = Math.min(chunk * 2, 1 << 20)) {
+    const buf = readAt(fd, base, Math.min(chunk, size - base))
     for (let i = buf.indexOf(FRAME_MAGIC, 0, 'latin1'); i >= 0; i = buf.indexOf(FRAME_MAGIC, i + 1, 'latin1')) {
       const p = base + i
       const raw = readAt(fd, p, FRAME_PREFIX)
       if (raw.length < FRAME_PREFIX) continue
       const len = raw.readUInt32LE(4)
       if (len > MAX_FRAME_BYTES || p + FRAME_PREFIX + len > size) continue
+      // a frame's events fit its payload (at least a byte each): a cheap test before checksumming
+      if (raw.readUInt32LE(12) > len) continue
+      // every candidate checksummed costs its length: bounded by a few times the file's size, so a file
+      // crafted with many long-claiming frame magics cannot make salvage quadratic
+      budget.bytes -= len
+      if (budget.bytes < 0) return -1
       const payload = readAt(fd, p + FRAME_PREFIX, len)
       if (z(payload, z(raw.subarray(12, 20))) === raw.readUInt32LE(8)) return p
     }
@@ -156,7 +189,12 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
   try {
     const size = f.size
     const { header, end } = readHeader(f.fd, file, size)
-    const decoder = new EventDecoder(header.structures, header.enums)
+    let decoder: EventDecoder
+    try {
+      decoder = new EventDecoder(header.structures, header.enums)
+    } catch (e) {
+      throw new TraceHeaderError(file, `unusable event structures (${(e as Error).message})`)
+    }
     const idx = readIndex(f.fd, size, end)
     yield { kind: 'header', header, decoder, index: idx?.index ?? null, fileSize: size }
     let pos = end
@@ -164,9 +202,21 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
     let events = 0
     let complete = false
     const lostFromIndex = (n: number): number | null => idx?.index.events[n] ?? null
+    const budget = { bytes: 4 * size + (64 << 20) }
     for (;;) {
       if (idx !== null && pos === idx.at) {
-        complete = true
+        const listed = idx.index.offsets.length
+        if (frameNo < listed) {
+          let lost = 0
+          for (let k = frameNo; k < listed; k++) lost += idx.index.events[k]!
+          yield {
+            kind: 'damage',
+            damage: {
+              kind: 'corrupt', offset: pos, frameNo, lostEvents: lost, resumedAt: null,
+              reason: `the index lists ${listed} frames, the file holds ${frameNo} before it (frames ${frameNo} to ${listed - 1} are missing)`,
+            },
+          }
+        } else complete = frameNo === listed
         break
       }
       let at = f.window(pos, FRAME_PREFIX, FRAME_PREFIX)
@@ -190,6 +240,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       }
       const len = b.readUInt32LE(at + 4)
       const count = b.readUInt32LE(at + 12)
+      const storedNo = b.readUInt32LE(at + 16)
       let problem: string | null = null
       let frame: ColumnarFrame | null = null
       const nominalEnd = pos + FRAME_PREFIX + len
@@ -210,12 +261,43 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         const p = at + FRAME_PREFIX
         const v = at < 0 ? null : f.bytes(p, len)
         if (v === null || z(v, z(f.bytes(at + 12, 8))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
-        else {
+        else if (storedNo > frameNo) {
+          // an intact frame with a later number: the frames in between are missing
+          let lost: number | null = null
+          if (idx !== null && storedNo <= idx.index.offsets.length) {
+            lost = 0
+            for (let k = frameNo; k < storedNo; k++) lost += idx.index.events[k]!
+          }
+          const last = storedNo - 1
+          yield {
+            kind: 'damage',
+            damage: {
+              kind: 'corrupt', offset: pos, frameNo, lostEvents: lost, resumedAt: opts.salvage ? pos : null,
+              reason: `found frame ${storedNo} where frame ${frameNo} was expected (frame${last > frameNo ? `s ${frameNo} to ${last} are` : ` ${frameNo} is`} missing)`,
+            },
+          }
+          if (!opts.salvage) break
+          frameNo = storedNo
+          continue
+        } else if (storedNo !== frameNo) problem = `found frame ${storedNo} where frame ${frameNo} was expected (duplicated or out of order)`
+        else if (idx !== null && (idx.index.offsets[frameNo] !== pos || idx.index.events[frameNo] !== count)) {
+          const o = idx.index.offsets[frameNo]
+          problem = o === undefined
+            ? `frame ${frameNo} is not in the index (it lists ${idx.index.offsets.length} frames)`
+            : `the index places frame ${frameNo} at byte ${o} with ${idx.index.events[frameNo]} events, found at byte ${pos} with ${count}`
+        } else {
           try {
             // frames of one chunk sit 4 mod 8 apart (20-byte prefixes): only float64 columns need a copy
             frame = decodeFrame((p & 3) === 0 ? v : f.realign(v), count, f.realign)
           } catch (e) {
             problem = `undecodable frame (${(e as Error).message})`
+          }
+          if (frame !== null) {
+            const bad = decoder.frameProblem(frame)
+            if (bad !== null) {
+              problem = `an event outside its schema: ${bad}`
+              frame = null
+            }
           }
         }
       }
@@ -230,7 +312,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       let resumedAt: number | null = null
       if (opts.salvage) {
         const next = idx?.index.offsets[frameNo + 1] ?? idx?.at
-        resumedAt = next !== undefined && next > pos ? next : resync(f.fd, pos, size)
+        resumedAt = next !== undefined && next > pos ? next : resync(f.fd, pos, size, budget)
         if (resumedAt < 0) resumedAt = null
       }
       const lost = lostFromIndex(frameNo) ?? (isFrame ? count : null)

@@ -154,8 +154,19 @@ export class EventDecoder {
   private wideCols: Scratch | null = null
   private walking = false
   private sameFields = true
+  /** per enum kind: ok[code] = 1 when the file's value of that code is one this version knows */
+  private readonly enumOk: Record<string, Uint8Array> = {}
+  /** per known type code: the checks of its enum and bool fields, as [slot, kind or 'bool', field name] */
+  private readonly fieldChecks: [number, string, string][][] = []
+  private readonly checkCases: string[] = []
+  private readonly checkEvents: (types: Column, S: Column[], ci: Column, nc: number, n: number) => number
+  private zeros = new Uint8Array(0)
 
   constructor(structures: readonly EventStructure[], enums: Record<string, readonly string[]>) {
+    for (const kind of Object.keys(ENUMS) as (keyof typeof ENUMS)[]) {
+      const fileValues = Object.prototype.hasOwnProperty.call(enums, kind) ? enums[kind] : undefined
+      if (Array.isArray(fileValues)) this.enumOk[kind] = Uint8Array.from(fileValues, (v) => ((ENUMS[kind] as readonly string[]).includes(v) ? 1 : 0))
+    }
     this.nSlots = structures.reduce((m, s) => Math.max(m, s.fields.length), 0)
     this.localCode = new Int32Array(structures.length)
     this.types = structures.map((s, code) => this.build(s, enums, code))
@@ -188,6 +199,17 @@ ${this.cases.join('\n')}
   return n;
 }`
     const names = this.types.map((t) => t.name)
+    const checkSrc = `return function checkEvents(types, S, ci, nc, n) {
+  ${cols}
+  for (let i = 0; i < n; i++) {
+    if (ci[i] >= nc) return i;
+    switch (types[i]) {
+${this.checkCases.join('\n')}
+    }
+  }
+  return -1;
+}`
+    this.checkEvents = new Function('OK', checkSrc)(this.enumOk) as EventDecoder['checkEvents']
     this.walkInt = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
     this.walkMixed = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
   }
@@ -200,6 +222,7 @@ ${this.cases.join('\n')}
     if (!isEventType(s.type)) return skip()
     const local = EVENT_FIELDS[s.type as EventType]
     const lines: string[] = []
+    const checks: [number, string, string][] = []
     const scratch: Record<string, unknown> = { type: s.type }
     for (const [j, lf] of local.entries()) {
       const k = s.fields.findIndex((f) => f.name === lf.name)
@@ -216,21 +239,69 @@ ${this.cases.join('\n')}
       } else if (lf.kind === 'bool') {
         lines.push(`o.${name} = s${k}[i] === 1;`)
         scratch[lf.name] = false
+        checks.push([k, 'bool', lf.name])
       } else {
-        const values = enums[lf.kind]
+        const values = Object.prototype.hasOwnProperty.call(enums, lf.kind) ? enums[lf.kind] : undefined
         if (values === undefined) {
           this.structureProblems.push(`the file does not list the values of '${lf.kind}'`)
           return skip()
         }
         lines.push(`o.${name} = E_${ident(lf.kind)}[s${k}[i]];`)
         scratch[lf.name] = values[0]
+        checks.push([k, lf.kind, lf.name])
       }
+    }
+    this.fieldChecks[code] = checks
+    if (checks.length > 0) {
+      const conds = checks.map(([k, kind]) => (kind === 'bool' ? `s${k}[i] > 1` : `OK.${ident(kind)}[s${k}[i]] !== 1`))
+      this.checkCases.push(`      case ${code}: if (${conds.join(' || ')}) return i; break;`)
     }
     if (s.fields.length !== local.length) this.sameFields = false
     scratch.cause = ''
     this.scratch[code] = scratch
     this.cases.push(`      case ${code}: o = o${code}; ${lines.join(' ')} o.cause = causes[ci[i]] ?? ''; break;`)
     return { name: s.type, known: true, code: EVENT_TYPES.indexOf(s.type as EventType) }
+  }
+
+  /**
+   * frameProblem - why @frame holds an event this version must not apply, or null: a field value outside its
+   * schema (an enum code with no value, or with a value this version does not know; a boolean other than 0/1;
+   * an integer column that is not made of unsigned integers below 2^53: NaN, negative, fractional, too big) or
+   * a cause index outside the frame's string table. One pass over the type codes, reading each event's enum
+   * and bool fields only (and every value of a float64 column, which real traces seldom have).
+   */
+  frameProblem(frame: ColumnarFrame): string | null {
+    const n = frame.count
+    if (this.zeros.length < n) this.zeros = new Uint8Array(Math.max(n, 2 * this.zeros.length))
+    const zeros = this.zeros
+    const S: Column[] = []
+    for (let k = 0; k < this.nSlots; k++) {
+      const c = frame.slots[k]
+      if (c === null || c === undefined) {
+        S.push(zeros)
+        continue
+      }
+      S.push(c)
+      if (c instanceof Float64Array) {
+        for (let i = 0; i < n; i++) {
+          const v = c[i]!
+          if (!(v >= 0 && v <= 9007199254740991 && v === Math.floor(v))) return `event ${i} has ${v} in field slot ${k} (expected an unsigned integer below 2^53)`
+        }
+      }
+    }
+    const nc = frame.causes.length
+    const i = this.checkEvents(frame.types, S, frame.causeIdx ?? zeros, nc, n)
+    if (i < 0) return null
+    const t = frame.types[i]!
+    const ci = (frame.causeIdx ?? zeros)[i]!
+    if (ci >= nc) return `event ${i} has cause index ${ci}, the frame lists ${nc} causes`
+    const name = this.types[t]?.name ?? `#${t}`
+    for (const [k, kind, field] of this.fieldChecks[t] ?? []) {
+      const v = S[k]![i]!
+      if (kind === 'bool' && v > 1) return `event ${i} (${name}) has ${v} in boolean field '${field}'`
+      if (kind !== 'bool' && this.enumOk[kind]![v] !== 1) return `event ${i} (${name}) has code ${v} in field '${field}', not a ${kind} value this version knows`
+    }
+    return `event ${i} (${name}) breaks its schema`
   }
 
   /**

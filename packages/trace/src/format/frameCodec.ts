@@ -21,7 +21,16 @@ interface FrameMeta {
 
 const META_STRUCTURES = [['n', 'w', 's']]
 const packr = new Packr({ structures: META_STRUCTURES.map((s) => s.slice()), useRecords: true })
-const unpackr = new Unpackr({ structures: META_STRUCTURES.map((s) => s.slice()), useRecords: true })
+/**
+ * readMeta - the frame metadata in @bytes, read by an Unpackr of its own: msgpackr keeps record structures
+ * defined by the data it reads in its structures list, so a shared one would carry a definition read from
+ * one (checksum-valid, hostile) frame into every later frame and file. One small object per frame: cheap.
+ */
+function readMeta(bytes: Uint8Array): unknown {
+  return new Unpackr({ structures: META_STRUCTURES.map((s) => s.slice()), useRecords: true }).unpack(bytes)
+}
+/** most columns a frame may have (type codes, causes and up to this many - 2 field slots) */
+export const MAX_FRAME_COLUMNS = 258
 /** the msgpackr record structures of frame metadata (stored in the header for other readers) */
 export const FRAME_META_STRUCTURES = META_STRUCTURES
 
@@ -193,10 +202,19 @@ export function decodeFrame(buf: Uint8Array, expectedCount: number, realign?: (b
   if (buf.length < 4) throw new Error('frame payload shorter than its metadata length')
   const metaLen = new DataView(buf.buffer, buf.byteOffset, 4).getUint32(0, true)
   if (4 + metaLen > buf.length) throw new Error('frame metadata runs past the payload')
-  const meta = unpackr.unpack(buf.subarray(4, 4 + metaLen)) as FrameMeta
-  if (typeof meta?.n !== 'number' || !Array.isArray(meta.w) || !Array.isArray(meta.s)) throw new Error('frame metadata is malformed')
+  const meta = readMeta(buf.subarray(4, 4 + metaLen)) as FrameMeta
+  if (typeof meta !== 'object' || meta === null || typeof meta.n !== 'number' || !Array.isArray(meta.w) || !Array.isArray(meta.s)) {
+    throw new Error('frame metadata is malformed')
+  }
   const n = meta.n
   if (n !== expectedCount) throw new Error(`frame metadata says ${n} events, its header ${expectedCount}`)
+  if (meta.w.length < 2 && n > 0) throw new Error(`frame metadata lists ${meta.w.length} columns (at least 2: type codes and causes)`)
+  if (meta.w.length > MAX_FRAME_COLUMNS) throw new Error(`frame metadata lists ${meta.w.length} columns (at most ${MAX_FRAME_COLUMNS})`)
+  for (let c = 0; c < meta.w.length; c++) {
+    const code = meta.w[c]
+    if (code !== 0 && code !== 1 && code !== 2 && code !== 3 && code !== 4) throw new Error(`unknown column width code ${JSON.stringify(code)}`)
+  }
+  for (let c = 0; c < meta.s.length; c++) if (typeof meta.s[c] !== 'string') throw new Error(`frame cause ${c} is not a string`)
   if ((buf.byteOffset & 7) !== 0 && meta.w.includes(4)) {
     if (realign === undefined) throw new Error('frame payload is not 8-byte aligned')
     return decodeFrame(realign(buf), expectedCount)
@@ -208,7 +226,6 @@ export function decodeFrame(buf: Uint8Array, expectedCount: number, realign?: (b
       cols.push(null)
       continue
     }
-    if (!(code >= 1 && code <= 4)) throw new Error(`unknown column width code ${code}`)
     const len = WIDTH[code]! * n
     if (off + len > buf.length) throw new Error('frame columns run past the payload')
     cols.push(view(buf, off, code, n))

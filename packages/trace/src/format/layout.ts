@@ -22,5 +22,9 @@ export const FRAME_PREFIX = 20
 export const TRAILER_SIZE = 16
 /** a frame larger than this is treated as damage, not allocated */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024
+/** a header larger than this is refused before anything is allocated for it */
+export const MAX_HEADER_BYTES = 64 * 1024 * 1024
+/** an index larger than this (about 8 M frames) is treated as damaged, not allocated */
+export const MAX_INDEX_BYTES = 256 * 1024 * 1024
 /** default events per frame */
 export const DEFAULT_FRAME_EVENTS = 4096

@@ -32,3 +32,40 @@ export function currentStructures(): EventStructure[] {
 export function currentEnums(): Record<string, readonly string[]> {
   return { ...ENUMS }
 }
+
+/** most event structures, fields per structure and values per enumeration a header may declare */
+export const MAX_STRUCTURES = 4096
+export const MAX_STRUCTURE_FIELDS = 256
+export const MAX_ENUM_VALUES = 65536
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const optString = (v: unknown): boolean => v === undefined || typeof v === 'string'
+
+/**
+ * headerProblem - what makes decoded header @h unusable (a wrong type, a null, an absurd size), or null.
+ * Checks the shape only: event types and fields this version does not know are the decoder's business.
+ */
+export function headerProblem(h: Record<string, unknown>): string | null {
+  if (typeof h.pageSize !== 'number' && h.pageSize !== undefined) return "'pageSize' is not a number"
+  const src = h.source
+  if (!isObject(src)) return `'source' is ${src === null ? 'null' : Array.isArray(src) ? 'a list' : typeof src}, expected an object`
+  if (typeof src.kind !== 'string') return "'source.kind' is not a string"
+  for (const k of ['name', 'text', 'detail']) if (!optString(src[k])) return `'source.${k}' is not a string`
+  const st = h.structures
+  if (!Array.isArray(st)) return "no event structures ('structures' is not a list)"
+  if (st.length > MAX_STRUCTURES) return `${st.length} event structures (at most ${MAX_STRUCTURES})`
+  for (let i = 0; i < st.length; i++) {
+    const s = st[i] as unknown
+    if (!isObject(s) || typeof s.type !== 'string' || !Array.isArray(s.fields)) return `event structure ${i} is not {type, fields}`
+    if (s.fields.length > MAX_STRUCTURE_FIELDS) return `event structure ${i} has ${s.fields.length} fields (at most ${MAX_STRUCTURE_FIELDS})`
+    for (const f of s.fields as unknown[]) {
+      if (!isObject(f) || typeof f.name !== 'string' || typeof f.kind !== 'string') return `a field of event structure ${i} ('${s.type}') is not {name, kind}`
+    }
+  }
+  const en = h.enums
+  if (!isObject(en)) return `'enums' is ${en === null ? 'null' : Array.isArray(en) ? 'a list' : typeof en}, expected an object`
+  for (const [kind, values] of Object.entries(en)) {
+    if (!Array.isArray(values) || values.length > MAX_ENUM_VALUES || !values.every((v) => typeof v === 'string')) return `enum '${kind}' is not a list of names`
+  }
+  return null
+}
