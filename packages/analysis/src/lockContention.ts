@@ -7,8 +7,8 @@
  *   - a vCPU's fault is `workNs` outside the lock (ioctl entry, page-cache lookup of the hugetlb folio, the
  *     lock-free part of the walk) followed by the design's critical section `holdNs` under its lock;
  *   - a vCPU issues its next fault as soon as the previous one's lock is released; all vCPUs start at 0;
- *   - a lock is granted in FIFO order of request (qspinlock and rwsem writers queue in order); on a tie of
- *     request times the lower vCPU number asks first; handing the lock over costs nothing;
+ *   - a lock is granted in FIFO order of request (qspinlock and rwsem writers queue in order); at one instant
+ *     releases happen before requests, and the lower vCPU number asks first; handing over costs nothing;
  *   - every fault is an independent install: two faults on the same 4 KiB page both take the lock.
  * The lock each design takes for a fault at guest-physical offset `a` (the VMA maps the guest from 0):
  *   - `mm-page-table-lock`: `mm->page_table_lock`, one lock;
@@ -201,21 +201,23 @@ function simulateDesign(m: Required<LockModel>, design: LockDesign, addr: Float6
   const heap = new EventHeap()
   let waitNs = 0, contended = 0, maxQueue = 0
   // item: vcpu * 2 + (0 = request, 1 = release)
-  for (let v = 0; v < n; v++) heap.push(m.workNs, v * 2)
+  // heap key 2·time + (1 for a request): at one instant releases come first, then requests in push order
+  for (let v = 0; v < n; v++) heap.push(2 * m.workNs + 1, v * 2)
   const lockFor = (id: number): Lock => {
     let l = locks.get(id)
     if (l === undefined) locks.set(id, (l = { held: false, queue: [], head: 0 }))
     return l
   }
   while (heap.size > 0) {
-    const [now, item] = heap.pop()
+    const [key, item] = heap.pop()
+    const now = Math.floor(key / 2)
     const v = item >> 1
     const l = lockFor(lockIds[v * f + done[v]!]!)
     if ((item & 1) === 0) {
       asked[v] = now
       if (!l.held) {
         l.held = true
-        heap.push(now + hold, v * 2 + 1)
+        heap.push(2 * (now + hold), v * 2 + 1)
       } else {
         contended++
         l.queue.push(v)
@@ -225,12 +227,12 @@ function simulateDesign(m: Required<LockModel>, design: LockDesign, addr: Float6
     }
     done[v]!++
     finish[v] = now
-    if (done[v]! < f) heap.push(now + m.workNs, v * 2)
+    if (done[v]! < f) heap.push(2 * (now + m.workNs) + 1, v * 2)
     if (l.head < l.queue.length) {
       const w = l.queue[l.head++]!
       if (l.head === l.queue.length) { l.queue.length = 0; l.head = 0 }
       waitNs += now - asked[w]!
-      heap.push(now + hold, w * 2 + 1)
+      heap.push(2 * (now + hold), w * 2 + 1)
     } else {
       l.held = false
     }
