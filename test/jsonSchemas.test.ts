@@ -147,6 +147,14 @@ describe('every --json document has a format version first and matches docs/sche
     expect(k.kernelObservations).toBe(join(dir, 'reck.kernel.json'))
   })
 
+  test('locks: one lock for every 4K PTE serializes 256 vCPUs, per-2M PTE-table locks do not', () => {
+    const doc = run(0, 'locks', '--vcpus', '256', '--faults', '50', '--json')
+    conforms('locks', doc)
+    const d = doc.designs as { design: string; waitFraction: number }[]
+    expect(d.find((x) => x.design === 'mm-page-table-lock')!.waitFraction).toBeGreaterThan(0.8)
+    expect(d.find((x) => x.design === 'split-pte-ptl')!.waitFraction).toBeLessThan(0.01)
+  })
+
   test('verify --stored: an agreeing scenario and one that cannot be read (exit 2, still one document)', () => {
     const doc = run(2, 'verify', '--stored', '--json', FORK_COW, join(dir, 'missing.scenario'))
     conforms('verify', doc)

@@ -13,6 +13,7 @@ export const JSON_FORMATS = {
   shrink: 'mmsim-shrink/1',
   verify: 'mmsim-verify/1',
   record: 'mmsim-record/1',
+  locks: 'mmsim-locks/1',
   observe: 'mmsim-observations/1',
 } as const
 

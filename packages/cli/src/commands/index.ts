@@ -17,6 +17,7 @@ import { register as registerExportC } from './exportC.ts'
 import { register as registerReport } from './report.ts'
 import { register as registerWaste } from './waste.ts'
 import { register as registerSweep } from './sweep.ts'
+import { register as registerLocks } from './locks.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -38,4 +39,5 @@ export function registerAll(program: Command): void {
   registerReport(program)
   registerWaste(program)
   registerSweep(program)
+  registerLocks(program)
 }
