@@ -2,10 +2,11 @@
 // would (`node dist/mmsim.mjs …`), every row as a ratio to a baseline measured in the same run.
 // See tools/bench/README.md for the rows, the environment variables and how the figures are computed.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { acquireDirLock } from '../../packages/kernel/src/live/kernelTestLock.ts'
 import { memAvailableBytes, observeKernel, withLiveKernel } from './liveKernel.ts'
 import { snapshotOf } from './snapshot.ts'
 import { killActive, measure, median, repeat, type Measured, type Run } from './measure.ts'
@@ -496,37 +497,7 @@ function BUILTIN_STORM(): string {
 /** benchLock - take .bench/bench.lock (a directory holding our pid); a dead owner's lock is taken over. */
 async function benchLock(): Promise<void> {
   const lock = join(DIR, 'bench.lock')
-  mkdirSync(DIR, { recursive: true })
-  let said = false
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      writeFileSync(join(lock, 'pid'), String(process.pid))
-      return
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-    }
-    let owner = NaN
-    try {
-      owner = Number(readFileSync(join(lock, 'pid'), 'utf8'))
-    } catch {
-      /* being created */
-    }
-    let alive = true
-    if (Number.isInteger(owner) && owner > 0) {
-      try {
-        process.kill(owner, 0)
-      } catch {
-        alive = false
-      }
-    }
-    if (!alive) rmSync(lock, { recursive: true, force: true })
-    else {
-      if (!said) log(`waiting for the bench of pid ${owner} to finish (${lock}) …`)
-      said = true
-      await new Promise((r) => setTimeout(r, 1000))
-    }
-  }
+  await acquireDirLock(lock, { pollMs: 1000, onWait: (owner) => log(`waiting for the bench of pid ${owner} to finish (${lock}) …`) })
 }
 
 function releaseBenchLock(): void {

@@ -9,14 +9,14 @@ function lockDir(): string {
 }
 
 /**
- * acquireKernelTestLock - serialize the live-kernel test files (vitest runs files in parallel): a
- * test that inspects knobs between runs must not interleave with another file's runs. A lock left
- * by a dead process is taken over. Waits up to @timeoutMs.
+ * acquireDirLock - take lock directory @dir (created holding our pid in @dir/pid); a lock left by a dead
+ * process is taken over. Polls every @pollMs; @onWait is told the owner's pid once, when it starts waiting;
+ * throws after @timeoutMs (default: waits for ever).
  */
-export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> {
-  const dir = lockDir()
+export async function acquireDirLock(dir: string, opts: { timeoutMs?: number; pollMs?: number; onWait?: (owner: number) => void } = {}): Promise<void> {
   mkdirSync(dirname(dir), { recursive: true })
-  const deadline = Date.now() + timeoutMs
+  const deadline = Date.now() + (opts.timeoutMs ?? Infinity)
+  let waiting = false
   for (;;) {
     try {
       mkdirSync(dir)
@@ -40,8 +40,26 @@ export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> 
       }
     }
     if (!alive) rmSync(dir, { recursive: true, force: true })
-    else if (Date.now() > deadline) throw new Error(`live-kernel tests of pid ${owner} hold ${dir}`)
-    else await sleep(100)
+    else if (Date.now() > deadline) throw new Error(`pid ${owner} holds ${dir}`)
+    else {
+      if (!waiting) opts.onWait?.(owner)
+      waiting = true
+      await sleep(opts.pollMs ?? 100)
+    }
+  }
+}
+
+/**
+ * acquireKernelTestLock - serialize the live-kernel test files (vitest runs files in parallel): a
+ * test that inspects knobs between runs must not interleave with another file's runs. A lock left
+ * by a dead process is taken over. Waits up to @timeoutMs.
+ */
+export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> {
+  try {
+    await acquireDirLock(lockDir(), { timeoutMs })
+  } catch (e) {
+    const m = /^pid (\d+) holds /.exec((e as Error).message)
+    throw m === null ? e : new Error(`live-kernel tests of pid ${m[1]} hold ${lockDir()}`)
   }
 }
 
