@@ -55,11 +55,26 @@ export async function acquireDirLock(dir: string, opts: { timeoutMs?: number; po
  * by a dead process is taken over. Waits up to @timeoutMs.
  */
 export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> {
+  if (heldByWrapper()) return
   try {
     await acquireDirLock(lockDir(), { timeoutMs })
   } catch (e) {
     const m = /^pid (\d+) holds /.exec((e as Error).message)
     throw m === null ? e : new Error(`live-kernel tests of pid ${m[1]} hold ${lockDir()}`)
+  }
+}
+
+/**
+ * heldByWrapper - true when tools/withKernelLock.ts holds the lock for the command tree this process
+ * belongs to (it sets MMSIM_KERNEL_LOCK_HELD and the lock still names a live owner): waiting would deadlock.
+ */
+function heldByWrapper(): boolean {
+  if (process.env['MMSIM_KERNEL_LOCK_HELD'] !== '1') return false
+  try {
+    process.kill(Number(readFileSync(join(lockDir(), 'pid'), 'utf8')), 0)
+    return true
+  } catch {
+    return false
   }
 }
 
