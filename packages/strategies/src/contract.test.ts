@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describeStrategyContract } from '@mmsim/testing'
-import { corpusEvents } from './corpusEvents.ts'
+import { corpusEvents } from './corpusEvents.testkit.ts'
 import { STRATEGIES } from './registry.ts'
 
 const corpusDir = fileURLToPath(new URL('../../../traces/scenarios/', import.meta.url))

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { applyEvent, emptyState, folioAt, pageMapcount, Txn, type MmEvent, type MmState } from '@mmsim/core'
 import { describe, expect, test } from 'vitest'
-import { corpusEvents } from './corpusEvents.ts'
+import { corpusEvents } from './corpusEvents.testkit.ts'
 import { observationDivergence } from './observationDivergence.ts'
 import { observeAll, observePage } from './pageObservation.ts'
 import { STRATEGIES, strategyById } from './registry.ts'
