@@ -47,6 +47,36 @@ describe('mmsim record / observe / verify (simulated kernel)', () => {
     expect(r.stdout.split('\n')[1]).toBe('  line 3 p0 A +0x1000 mapcount: model 1 kernel 7')
   })
 
+  it('verify --stored on an observation of another scenario text: one stale line, exit 3, no page differences', () => {
+    const sc = join(dir, 'edited.scenario')
+    writeFileSync(sc, 'scenario edited\np0 mmap A 8K anon private\np0 write A\ncheck\n')
+    const recorded = mmsim('observe', sc).stdout
+    const storedHash = (JSON.parse(recorded) as { scenarioHash: string }).scenarioHash
+    expect(storedHash).toMatch(/^[0-9a-f]{8}$/)
+    writeFileSync(join(dir, 'edited.kernel.json'), recorded)
+    expect(mmsim('verify', '--stored', sc).status).toBe(0)
+    // the scenario changes after its observation was stored: the second page is no longer written
+    writeFileSync(sc, 'scenario edited\np0 mmap A 8K anon private\np0 write A[0+4K]\ncheck\n')
+    const r = mmsim('verify', '--stored', sc)
+    expect(r.status).toBe(3)
+    const hash = (JSON.parse(mmsim('observe', sc).stdout) as { scenarioHash: string }).scenarioHash
+    expect(hash).not.toBe(storedHash)
+    expect(r.stdout).toBe(`${sc}: stale observation: scenario hash ${hash}, stored ${storedHash}\n`)
+    expect(r.stderr).toBe('')
+    const j = mmsim('verify', '--stored', '--json', sc)
+    expect(j.status).toBe(3)
+    expect((JSON.parse(j.stdout) as { agree: boolean; results: unknown[] }).results).toEqual([
+      { file: sc, error: `${sc}: stale observation: scenario hash ${hash}, stored ${storedHash}`, stale: true, hash, storedHash },
+    ])
+    // a stored observation without the field (recorded before it existed) is compared page by page
+    const old = JSON.parse(recorded) as Record<string, unknown>
+    delete old.scenarioHash
+    writeFileSync(join(dir, 'edited.kernel.json'), JSON.stringify(old))
+    const d = mmsim('verify', '--stored', sc)
+    expect(d.status).toBe(1)
+    expect(d.stdout).toContain('  line 4 p0 A +0x1000 present: model false kernel true')
+  })
+
   it('usage and input errors exit 2 with one line', () => {
     const bad = join(dir, 'bad.scenario')
     writeFileSync(bad, 'p0 mmap A 3K anon private\n')

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js'
@@ -159,6 +159,16 @@ describe('every --json document has a format version first and matches docs/sche
     const doc = run(2, 'verify', '--stored', '--json', FORK_COW, join(dir, 'missing.scenario'))
     conforms('verify', doc)
     expect(doc).toMatchObject({ against: 'stored', agree: false, results: [{ verdict: 'Agree', checks: 3 }, { error: expect.stringMatching(/ENOENT/) as unknown }] })
+  })
+
+  test('verify --stored: a stale stored observation (exit 3)', () => {
+    const sc = join(dir, 'stale.scenario')
+    writeFileSync(sc, 'p0 mmap A 4K anon private\np0 write A\ncheck\n')
+    writeFileSync(join(dir, 'stale.kernel.json'), mmsim('observe', sc).stdout)
+    writeFileSync(sc, 'p0 mmap A 4K anon private\np0 read A\ncheck\n')
+    const doc = run(3, 'verify', '--stored', '--json', sc)
+    conforms('verify', doc)
+    expect(doc).toMatchObject({ agree: false, results: [{ stale: true, error: expect.stringMatching(/stale observation: scenario hash [0-9a-f]{8}, stored [0-9a-f]{8}$/) as unknown }] })
   })
 })
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { checkInvariants } from '@mmsim/core'
-import { compareObservations, parseScenario, simulateScenario, type ObservationDocument } from '@mmsim/kernel'
+import { compareObservations, parseScenario, scenarioHash, simulateScenario, type ObservationDocument } from '@mmsim/kernel'
 
 // The suite's main test: the simulated kernel's observation of every corpus scenario equals the
 // observation the live Linux 6.18 kernel produced for it (traces/scenarios/NAME.kernel.json).
@@ -30,6 +30,8 @@ describe.each([
     expect(r.state.violations.map((v) => v.message)).toEqual([])
     expect(checkInvariants(r.state)).toEqual([])
     const kernel = JSON.parse(readFileSync(file.replace(/\.scenario$/, '.kernel.json'), 'utf8')) as ObservationDocument
+    // a stored observation names the scenario text it was recorded from (absent: recorded before the field)
+    if (kernel.scenarioHash !== undefined) expect(kernel.scenarioHash, 'stale observation: re-record it').toBe(scenarioHash(s.statements))
     const c = compareObservations(r.observation, kernel)
     const lines = c.differences.slice(0, 20).map((d) => `line ${d.line} ${d.proc} ${d.mapping} +${d.off} ${d.field}: model ${d.model} kernel ${d.kernel}`)
     expect(lines).toEqual([])

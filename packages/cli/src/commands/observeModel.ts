@@ -1,4 +1,4 @@
-import { parseScenario, type ObservationDocument } from '@mmsim/kernel'
+import { parseScenario, scenarioHash, type ObservationDocument } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 import { simulate } from './scenarioInput.ts'
 import { strategyObserver } from './strategyObserver.ts'
@@ -6,7 +6,7 @@ import { strategyObserver } from './strategyObserver.ts'
 /**
  * observeModel - `mmsim observe FILE.scenario` without --kernel: the simulated Linux 6.18 kernel's
  * observation document of scenario @text (source `model`); with @strategy, kpagecount and pagemap bit 56 as
- * that mapcount scheme would report them. Parse errors are `file:line: message`.
+ * that mapcount scheme would report them; `scenarioHash` names the scenario. Parse errors are `file:line: message`.
  */
 export async function observeModel(text: string, file: string, strategy?: string): Promise<ObservationDocument> {
   let parsed
@@ -15,5 +15,6 @@ export async function observeModel(text: string, file: string, strategy?: string
   } catch (e) {
     throw new UserError((e as Error).message)
   }
-  return simulate(parsed, strategy === undefined ? null : await strategyObserver(strategy)).observation
+  const doc = simulate(parsed, strategy === undefined ? null : await strategyObserver(strategy)).observation
+  return { ...doc, scenarioHash: scenarioHash(parsed.statements) }
 }

@@ -44,6 +44,11 @@ export interface RefusedOp {
 export interface ObservationDocument {
   format: 'mmsim-observations/1'
   scenario: string
+  /**
+   * [extension] scenarioHash() of the scenario the document answers (8 hex digits; canonical text, line
+   * numbers included), so a stored observation can tell it is stale. Absent in documents older than it.
+   */
+  scenarioHash?: string
   source: 'kernel' | 'model'
   detail: string
   refused: RefusedOp[]
@@ -74,6 +79,7 @@ export function canonicalJson(doc: ObservationDocument): string {
     '{',
     `  "format": ${JSON.stringify(doc.format)},`,
     `  "scenario": ${JSON.stringify(doc.scenario)},`,
+    ...(doc.scenarioHash === undefined ? [] : [`  "scenarioHash": ${JSON.stringify(doc.scenarioHash)},`]),
     `  "source": ${JSON.stringify(doc.source)},`,
     `  "detail": ${JSON.stringify(doc.detail)},`,
     `  "refused": [${doc.refused.map((r) => JSON.stringify(r)).join(', ')}],`,

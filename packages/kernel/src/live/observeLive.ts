@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { release, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
+import { scenarioHash } from '../sim/scenarioHash.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
 import { KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
@@ -83,7 +84,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
         const before = khugepagedActivity()
         const r = await runAttempt(runner, s, vmemmapBase)
         if (khugepagedActivity() !== before) throw new KhugepagedInterfered(`khugepaged scanned during the run (pages_collapsed/full_scans ${before} -> ${khugepagedActivity()})`)
-        return { format: 'mmsim-observations/1', scenario: s.name, source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
+        return { format: 'mmsim-observations/1', scenario: s.name, scenarioHash: scenarioHash(s.statements), source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
       } catch (e) {
         if (e instanceof LiveKernelError) throw e
         if (!(e instanceof InvalidObservation || e instanceof KhugepagedInterfered)) throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
