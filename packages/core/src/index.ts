@@ -43,3 +43,15 @@ export {
 } from './truth/truthQueries.ts'
 export { toMmState } from './truth/toMmState.ts'
 export { TruthFolioView } from './truth/truthFolioView.ts'
+export type { HvoKernel, HvoLayout } from './hvoLayout.ts'
+export {
+  HVO_KERNELS,
+  HVO_PAGE_SIZE,
+  HVO_RESERVE_VMEMMAP_PAGES,
+  hvoLayout,
+  hvoStructPageAlias,
+  hvoStructPageWritable,
+  STRUCT_PAGE_SIZE,
+  STRUCT_PAGES_PER_VMEMMAP_PAGE,
+  VMEMMAP_PAGES_PER_PTE_TABLE,
+} from './hvoLayout.ts'
