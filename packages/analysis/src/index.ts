@@ -29,3 +29,5 @@ export { divergenceInteresting, scenarioDivergence } from './divergenceInteresti
 export type { ScenarioVersus } from './divergenceInteresting.ts'
 export { FAULT_PATTERNS, HUGE_PAGE_SIZES, LOCK_DEFAULTS, LOCK_DESIGNS, simulateLocks } from './lockContention.ts'
 export type { DesignResult, FaultPattern, HugePageSize, LockDesign, LockModel, LockReport } from './lockContention.ts'
+export { bytesText, HVO_SIZES, hvoReport, parseHvoPool } from './hvoReport.ts'
+export type { HvoReport, HvoSize, HvoWork } from './hvoReport.ts'
