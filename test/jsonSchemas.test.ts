@@ -155,6 +155,15 @@ describe('every --json document has a format version first and matches docs/sche
     expect(d.find((x) => x.design === 'split-pte-ptl')!.waitFraction).toBeLessThan(0.01)
   })
 
+  test('hvo: the seed figures for 2M and 1G (v7 and 6.18)', () => {
+    const v7 = run(0, 'hvo', '--size', '2M', '--kernel', 'v7', '--pool', '1024G', '--json')
+    conforms('hvo', v7)
+    expect(v7).toMatchObject({ vmemmapPagesPerHugePage: 8, freedPerHugePage: 6, savedBytesWorst: 10 * 2 ** 30 })
+    const k = run(0, 'hvo', '--size', '1G', '--pool', '4', '--json')
+    conforms('hvo', k)
+    expect(k).toMatchObject({ kernel: '6.18', vmemmapPagesPerHugePage: 4096, freedPerHugePage: 4095, savedBytes: 4 * 4087 * 4096 })
+  })
+
   test('verify --stored: an agreeing scenario and one that cannot be read (exit 2, still one document)', () => {
     const doc = run(2, 'verify', '--stored', '--json', FORK_COW, join(dir, 'missing.scenario'))
     conforms('verify', doc)

@@ -14,6 +14,7 @@ export const JSON_FORMATS = {
   verify: 'mmsim-verify/1',
   record: 'mmsim-record/1',
   locks: 'mmsim-locks/1',
+  hvo: 'mmsim-hvo/1',
   observe: 'mmsim-observations/1',
 } as const
 

@@ -18,6 +18,7 @@ import { register as registerReport } from './report.ts'
 import { register as registerWaste } from './waste.ts'
 import { register as registerSweep } from './sweep.ts'
 import { register as registerLocks } from './locks.ts'
+import { register as registerHvo } from './hvo.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -40,4 +41,5 @@ export function registerAll(program: Command): void {
   registerWaste(program)
   registerSweep(program)
   registerLocks(program)
+  registerHvo(program)
 }
