@@ -31,3 +31,5 @@ export { FAULT_PATTERNS, HUGE_PAGE_SIZES, LOCK_DEFAULTS, LOCK_DESIGNS, simulateL
 export type { DesignResult, FaultPattern, HugePageSize, LockDesign, LockModel, LockReport } from './lockContention.ts'
 export { bytesText, HVO_SIZES, hvoReport, parseHvoPool } from './hvoReport.ts'
 export type { HvoReport, HvoSize, HvoWork } from './hvoReport.ts'
+export { diffTestSeed } from './diffTest.ts'
+export type { DiffTestCase, DiffTestOptions } from './diffTest.ts'

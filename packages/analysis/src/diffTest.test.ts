@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest'
+import { simulateScenario, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
+import { diffTestSeed } from './diffTest.ts'
+
+/** the model's own observation: a kernel stub that always agrees */
+const agreeing = async (s: ParsedScenario): Promise<ObservationDocument> => simulateScenario(s).observation
+
+/** a kernel stub that reports one more mapping of the first present page of every check than the model */
+const doctored = async (s: ParsedScenario): Promise<ObservationDocument> => {
+  const doc = structuredClone(simulateScenario(s).observation)
+  for (const c of doc.checks)
+    for (const maps of Object.values(c.procs))
+      for (const pages of Object.values(maps)) {
+        const p = pages.find((x) => x.present)
+        if (p?.present) {
+          p.mapcount++
+          return doc
+        }
+      }
+  return doc
+}
+
+describe('diffTestSeed', () => {
+  it('agree: the kernel stub answers what the model answers', async () => {
+    const c = await diffTestSeed(3, { observe: agreeing })
+    expect(c).toMatchObject({ seed: 3, name: 'difftest-3', verdict: 'agree', reason: null, differences: [], shrunk: null })
+    expect(c.hash).toMatch(/^[0-9a-f]{8}$/)
+  })
+
+  it('differ: reports the mapcount difference and shrinks to mmap + touch + check', async () => {
+    const c = await diffTestSeed(3, { observe: doctored, shrink: true })
+    expect(c.verdict).toBe('differ')
+    expect(c.differences[0]!.field).toBe('mapcount')
+    expect(c.reason).toMatch(/^mapcount at line \d+$/)
+    // worked out by hand: the stub differs whenever a check sees a present page, and that takes a mapping,
+    // one statement faulting a page in, and a check — nothing less
+    expect(c.shrunk!.statements).toBe(3)
+    expect(c.shrunk!.scenario).toMatch(/^scenario difftest-3\n/)
+    expect(c.shrunk!.tests).toBeGreaterThan(0)
+  })
+
+  it('the shrink budget bounds the kernel runs', async () => {
+    const c = await diffTestSeed(3, { observe: doctored, shrink: true, shrinkBudget: 2 })
+    expect(c.shrunk!.tests).toBeLessThanOrEqual(2)
+  })
+})
