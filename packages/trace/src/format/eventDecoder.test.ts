@@ -151,3 +151,47 @@ describe('EventDecoder.forEach', () => {
     expect(inner).toEqual(b)
   })
 })
+
+describe('EventDecoder frameProblem (the per-frame schema check)', () => {
+  // page 7 keeps slot 3 (vma/mapped's enum 'kind') a present column; cause 'a' makes the cause column present
+  const added = (nrPages: number): MmEvent => ({ type: 'rmap/anonAdded', pid: 1, vpn: 0, folio: 0, page: 7, nrPages, level: 'pte', exclusive: false, cause: 'a' })
+  // slot 4 is nrPages of rmap/anonAdded and the boolean 'shared' of vma/mapped: the nrPages value picks the column's width
+  const widths = [[3, Uint8Array], [512, Uint16Array], [70_000, Uint32Array], [2 ** 40, Float64Array]] as const
+
+  it('finds a bad boolean in a column of every width, whatever widths the frames before it had', () => {
+    const d = decoder()
+    for (let round = 0; round < 2; round++) {
+      for (const [nr, kind] of widths) {
+        const f = frameOf([added(nr), mapped(5), added(1)])
+        expect(f.slots[4]).toBeInstanceOf(kind)
+        expect(d.frameProblem(f)).toBeNull()
+        f.slots[4]![1] = 2
+        expect(d.frameProblem(f)).toBe(`event 1 (vma/mapped) has 2 in boolean field 'shared'`)
+        f.slots[4]![1] = 1
+        expect(d.frameProblem(f)).toBeNull()
+      }
+    }
+  })
+
+  it('takes an enum code up to the last value and rejects the next, and a cause index past the table', () => {
+    const d = decoder()
+    const f = frameOf([added(1), mapped(5)])
+    f.slots[3]![1] = ENUMS.vmaKind.length - 1
+    expect(d.frameProblem(f)).toBeNull()
+    f.slots[3]![1] = ENUMS.vmaKind.length
+    expect(d.frameProblem(f)).toBe(`event 1 (vma/mapped) has code ${ENUMS.vmaKind.length} in field 'kind', not a vmaKind value this version knows`)
+    f.slots[3]![1] = 0
+    f.causeIdx![1] = 2
+    expect(d.frameProblem(f)).toBe('event 1 has cause index 2, the frame lists 2 causes')
+  })
+
+  it('with a file enum list holding a value this version lacks, rejects exactly that code', () => {
+    const enums = { ...currentEnums(), vmaKind: ['anon', 'weird', 'file'] }
+    const d = new EventDecoder(currentStructures(), enums)
+    const f = frameOf([mapped(5), added(1)])
+    for (const [code, ok] of [[0, true], [1, false], [2, true], [3, false]] as const) {
+      f.slots[3]![0] = code
+      expect(d.frameProblem(f) === null).toBe(ok)
+    }
+  })
+})

@@ -115,6 +115,10 @@ class Scratch implements WidenedFrame {
   }
 }
 
+type CheckLoop = (types: Column, S: Column[], ci: Column, nc: number, n: number) => number
+const KIND = ['a', 'b', 'c', 'd']
+const kindOf = (c: Column): number => (c instanceof Uint8Array ? 0 : c instanceof Uint16Array ? 1 : c instanceof Uint32Array ? 2 : 3)
+
 const sameList = (a: readonly string[] | undefined, b: readonly string[]): boolean =>
   a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
 
@@ -159,7 +163,10 @@ export class EventDecoder {
   /** per known type code: the checks of its enum and bool fields, as [slot, kind or 'bool', field name] */
   private readonly fieldChecks: [number, string, string][][] = []
   private readonly checkCases: string[] = []
-  private readonly checkEvents: (types: Column, S: Column[], ci: Column, nc: number, n: number) => number
+  /** the check loop's source, compiled once per column-kind signature of a frame (see checkFor) */
+  private readonly checkSrc: string
+  private readonly checkLoops = new Map<string, CheckLoop>()
+  private checkShared: CheckLoop | null = null
   private zeros = new Uint8Array(0)
 
   constructor(structures: readonly EventStructure[], enums: Record<string, readonly string[]>) {
@@ -209,7 +216,7 @@ ${this.checkCases.join('\n')}
   }
   return -1;
 }`
-    this.checkEvents = new Function('OK', checkSrc)(this.enumOk) as EventDecoder['checkEvents']
+    this.checkSrc = checkSrc
     this.walkInt = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
     this.walkMixed = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
   }
@@ -253,9 +260,14 @@ ${this.checkCases.join('\n')}
     }
     this.fieldChecks[code] = checks
     if (checks.length > 0) {
-      const conds = checks.map(([k, kind]) => (kind === 'bool' ? `s${k}[i] > 1` : `OK.${ident(kind)}[s${k}[i]] !== 1`))
+      // a bound baked into the code where every code of the file's list is known (the usual case): no table load
+      const conds = checks.map(([k, kind]) => {
+        if (kind === 'bool') return `s${k}[i] > 1`
+        const ok = this.enumOk[kind]
+        return ok !== undefined && !ok.includes(0) ? `s${k}[i] >= ${ok.length}` : `OK.${ident(kind)}[s${k}[i]] !== 1`
+      })
       this.checkCases.push(`      case ${code}: if (${conds.join(' || ')}) return i; break;`)
-    }
+    } else this.checkCases.push(`      case ${code}: break;`)
     if (s.fields.length !== local.length) this.sameFields = false
     scratch.cause = ''
     this.scratch[code] = scratch
@@ -290,11 +302,11 @@ ${this.checkCases.join('\n')}
       }
     }
     const nc = frame.causes.length
-    const i = this.checkEvents(frame.types, S, frame.causeIdx ?? zeros, nc, n)
+    const ci = frame.causeIdx ?? zeros
+    const i = this.checkFor(frame.types, ci, S)(frame.types, S, ci, nc, n)
     if (i < 0) return null
     const t = frame.types[i]!
-    const ci = (frame.causeIdx ?? zeros)[i]!
-    if (ci >= nc) return `event ${i} has cause index ${ci}, the frame lists ${nc} causes`
+    if (ci[i]! >= nc) return `event ${i} has cause index ${ci[i]}, the frame lists ${nc} causes`
     const name = this.types[t]?.name ?? `#${t}`
     for (const [k, kind, field] of this.fieldChecks[t] ?? []) {
       const v = S[k]![i]!
@@ -302,6 +314,28 @@ ${this.checkCases.join('\n')}
       if (kind !== 'bool' && this.enumOk[kind]![v] !== 1) return `event ${i} (${name}) has code ${v} in field '${field}', not a ${kind} value this version knows`
     }
     return `event ${i} (${name}) breaks its schema`
+  }
+
+  /**
+   * checkFor - the check loop compiled for frames whose columns have the element types of @types, @ci and
+   * @S: each compiled copy sees one typed-array kind per column, so its loads stay monomorphic (one loop for
+   * every frame would see Uint8/16/32 and Float64 columns in the same slot and slow down by about 3x). A
+   * file has few such signatures; past 32, frames share one generic copy.
+   */
+  private checkFor(types: Column, ci: Column, S: Column[]): CheckLoop {
+    let sig = KIND[kindOf(types)]! + KIND[kindOf(ci)]!
+    for (let k = 0; k < S.length; k++) sig += KIND[kindOf(S[k]!)]!
+    let f = this.checkLoops.get(sig)
+    if (f === undefined) {
+      if (this.checkLoops.size >= 32) return (this.checkShared ??= this.compileCheck())
+      f = this.compileCheck()
+      this.checkLoops.set(sig, f)
+    }
+    return f
+  }
+
+  private compileCheck(): CheckLoop {
+    return new Function('OK', this.checkSrc)(this.enumOk) as CheckLoop
   }
 
   /**
