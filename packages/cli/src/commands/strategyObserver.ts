@@ -23,7 +23,11 @@ export async function strategyObserver(spec: string): Promise<PageObserver> {
       if (st.handles.has(e.type)) st.apply(s, e, truth)
     },
     page(pfn, level) {
-      return observePage(st, s, pfn, level)
+      const v = observePage(st, s, pfn, level)
+      // smaps' private/shared: the page's mapcount where the scheme tracks one (CONFIG_PAGE_MAPCOUNT), else
+      // !folio_maybe_mapped_shared() — the scheme's folio-wide pagemap bit 56 (CONFIG_NO_PAGE_MAPCOUNT)
+      const pm = st.pageMapcount(s, pfn)
+      return { ...v, smapsPrivate: pm === null ? v.exclusive : pm < 2 }
     },
   }
 }

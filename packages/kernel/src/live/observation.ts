@@ -31,6 +31,11 @@ export interface CheckObservation {
   line: number
   vmemmapPagesDelta?: number
   procs: Record<string, Record<string, PageObservation[]>>
+  /**
+   * [extension] only for `check smaps`: per live process and mapping (the keys and order of @procs) the
+   * mapping's /proc/PID/smaps figures in kB, summed over its VMAs (docs/observation-format.md §5).
+   */
+  smaps?: Record<string, Record<string, SmapsCounts>>
 }
 
 /** RefusedOp - an operation the kernel refused (recorded, execution went on). */
@@ -73,7 +78,12 @@ export function canonicalJson(doc: ObservationDocument): string {
         return `      ${JSON.stringify(p)}: {${body.length ? `\n${body.join(',\n')}\n      ` : ''}}`
       })
     const head = `"line": ${c.line}${c.vmemmapPagesDelta === undefined ? '' : `, "vmemmapPagesDelta": ${c.vmemmapPagesDelta}`}`
-    return `    { ${head}, "procs": {${procs.length ? `\n${procs.join(',\n')}\n    ` : ''}} }`
+    const smaps = c.smaps === undefined ? '' : `, "smaps": {${Object.keys(c.smaps).sort(byProc).map((p) => {
+      const maps = c.smaps![p]!
+      const body = Object.keys(maps).sort(byte).map((m) => `\n        ${JSON.stringify(m)}: ${JSON.stringify(maps[m])}`)
+      return `\n      ${JSON.stringify(p)}: {${body.join(',')}${body.length ? '\n      ' : ''}}`
+    }).join(',')}\n    }`
+    return `    { ${head}, "procs": {${procs.length ? `\n${procs.join(',\n')}\n    ` : ''}}${smaps} }`
   })
   return [
     '{',
@@ -87,4 +97,20 @@ export function canonicalJson(doc: ObservationDocument): string {
     '}',
     '',
   ].join('\n')
+}
+
+/**
+ * SMAPS_FIELDS - the `/proc/PID/smaps` lines a `check smaps` records per mapping [extension], in the order
+ * the kernel prints them (__show_smap() — fs/proc/task_mmu.c); values in kB as printed.
+ */
+export const SMAPS_FIELDS = [
+  'Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'AnonHugePages', 'ShmemPmdMapped', 'FilePmdMapped',
+] as const
+export type SmapsField = (typeof SMAPS_FIELDS)[number]
+/** SmapsCounts - one mapping's smaps figures (kB), summed over the VMAs of its extent. */
+export type SmapsCounts = Record<SmapsField, number>
+
+/** emptySmaps - all figures 0. */
+export function emptySmaps(): SmapsCounts {
+  return { Rss: 0, Pss: 0, Shared_Clean: 0, Shared_Dirty: 0, Private_Clean: 0, Private_Dirty: 0, AnonHugePages: 0, ShmemPmdMapped: 0, FilePmdMapped: 0 }
 }

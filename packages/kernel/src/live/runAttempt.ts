@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { ScenarioScope, type MappingInfo } from '../scenario/scenarioScope.ts'
 import type { Advice, Statement } from '../scenario/statements.ts'
 import { LiveKernelError } from './liveKernelError.ts'
 import type { CheckObservation, RefusedOp } from './observation.ts'
 import { observeCheck, readVmemmapPages, slotAddress } from './observeCheck.ts'
+import type { SmapsCounts } from './observation.ts'
+import { smapsOfRange } from './smaps.ts'
 import type { RunnerClient } from './runnerClient.ts'
 
 /** madvise() advice numbers (include/uapi/asm-generic/mman-common.h; `split` = 26, contract rule 8). */
@@ -72,6 +75,7 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
           obs = again
         }
         if (st.vmemmap) obs = { line: obs.line, vmemmapPagesDelta: readVmemmapPages() - vmemmapBase, procs: obs.procs }
+        if (st.smaps === true) obs = { ...obs, smaps: readSmaps(runner, scope, slots) }
         checks.push(obs)
         break
       }
@@ -130,4 +134,27 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
     }
   }
   return { refused, checks }
+}
+
+/**
+ * readSmaps - [extension] `check smaps`: /proc/PID/smaps of every live worker, summed per mapping over the
+ * VMAs in its slot (the workers are stopped between statements, so the figures are those of the check).
+ */
+function readSmaps(runner: RunnerClient, scope: ScenarioScope, slots: Map<string, number>): Record<string, Record<string, SmapsCounts>> {
+  const out: Record<string, Record<string, SmapsCounts>> = {}
+  for (const proc of scope.liveProcs()) {
+    const pid = runner.workerPids.get(slots.get(proc)!)
+    if (pid === undefined) throw new LiveKernelError(`no worker pid for ${proc}`)
+    const text = readFileSync(`/proc/${pid}/smaps`, 'utf8')
+    const table = scope.mappings(proc)
+    const names = [...table.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const maps: Record<string, SmapsCounts> = {}
+    for (const name of names) {
+      const m = table.get(name)!
+      const start = slotAddress(m.slot, m.skew)
+      maps[name] = smapsOfRange(text, start, start + m.size)
+    }
+    out[proc] = maps
+  }
+  return out
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from './parseScenario.ts'
+import { printScenario } from './printScenario.ts'
 import { ScenarioError } from './scenarioError.ts'
 import { mthpPolicy } from './knobSettings.ts'
 
@@ -85,5 +86,19 @@ describe('parseScenario', () => {
     ['p0 mmap A 4K anon private\np0 write A extra', "x.scenario:2: unexpected 'extra'"],
   ])('rejects %j', (text, msg) => {
     expect(err(text)).toContain(msg)
+  })
+})
+
+describe('check smaps [extension]', () => {
+  it('parses check smaps and check vmemmap smaps, prints them back, and refuses other words', () => {
+    const s = parseScenario('p0 mmap A 4K anon private\ncheck smaps\ncheck vmemmap smaps\ncheck\n', 'x')
+    expect(s.statements.slice(1)).toEqual([
+      { op: 'check', line: 2, vmemmap: false, smaps: true },
+      { op: 'check', line: 3, vmemmap: true, smaps: true },
+      { op: 'check', line: 4, vmemmap: false },
+    ])
+    expect(printScenario(s.statements)).toContain('check smaps\ncheck vmemmap smaps\ncheck\n')
+    expect(() => parseScenario('check smaps vmemmap\n', 'x')).toThrow(/x:1: .*got 'vmemmap'/)
+    expect(() => parseScenario('check rss\n', 'x')).toThrow(/x:1: .*got 'rss'/)
   })
 })

@@ -197,10 +197,15 @@ export function parseScenario(text: string, file: string): ParsedScenario {
           st = { op: 'scenario', line, name: toks[1]! }
         } else st = parseSet(toks, line)
       } else if (head === 'check') {
-        if (toks[1] !== undefined && toks[1] !== 'vmemmap') fail(`expected 'check' or 'check vmemmap', got '${toks[1]}'`)
-        noMore(toks, 2)
+        // `check [vmemmap] [smaps]` (smaps: [extension], docs/scenario-language.md §8.1)
+        let at = 1
+        const vmemmap = toks[at] === 'vmemmap'
+        if (vmemmap) at++
+        const smaps = toks[at] === 'smaps'
+        if (smaps) at++
+        if (toks[at] !== undefined) fail(`expected 'check', 'check vmemmap', 'check smaps' or 'check vmemmap smaps', got '${toks[at]}'`)
         inHeader = false
-        st = { op: 'check', line, vmemmap: toks[1] === 'vmemmap' }
+        st = smaps ? { op: 'check', line, vmemmap, smaps } : { op: 'check', line, vmemmap }
       } else if (PROC_RE.test(head)) {
         inHeader = false
         st = parseProcessStatement(scope, toks, line)

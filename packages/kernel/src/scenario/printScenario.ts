@@ -31,7 +31,7 @@ export function printStatement(st: Statement, wholeSize?: number): string {
     case 'set':
       return setText(st)
     case 'check':
-      return st.vmemmap ? 'check vmemmap' : 'check'
+      return `check${st.vmemmap ? ' vmemmap' : ''}${st.smaps === true ? ' smaps' : ''}`
     case 'mmap':
       return `${st.proc} mmap ${st.name} ${formatSize(st.size)} ${st.kind} ${st.sharing}${st.skew ? ` skew=${formatSize(st.skew)}` : ''}`
     case 'munmap':

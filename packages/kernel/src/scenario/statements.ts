@@ -151,11 +151,13 @@ export interface MprotectStatement {
   prot: 'ro' | 'rw'
 }
 
-/** `check` or `check vmemmap` */
+/** `check`, `check vmemmap`, [extension] `check smaps`, `check vmemmap smaps` */
 export interface CheckStatement {
   op: 'check'
   line: number
   vmemmap: boolean
+  /** [extension] also record each mapping's /proc/PID/smaps figures (absent = false) */
+  smaps?: boolean
 }
 
 /** A statement that names an acting process. */

@@ -1,10 +1,12 @@
+import { SMAPS_FIELDS } from '../live/observation.ts'
 import type { ObservationDocument, PageObservation } from '../live/observation.ts'
 
 /**
  * ObservationDifference - one field on which two observation documents differ.
  * @line: the check's line (for `refused` differences: the refused statement's line)
  * @proc, @mapping, @off: where (empty / -1 when the difference is not about one page)
- * @field: the page field, or `refused`, `process`, `mapping`, `check`, `vmemmapPagesDelta`
+ * @field: the page field, or `refused`, `process`, `mapping`, `check`, `vmemmapPagesDelta`, `smaps` (one side
+ *   only), `smaps.FIELD` (a mapping's smaps figure)
  */
 export interface ObservationDifference {
   line: number
@@ -79,6 +81,24 @@ export function compareObservations(model: ObservationDocument, kernel: Observat
             const vx = field(x, f)
             const vy = field(y, f)
             if (vx !== vy) add(a.line, proc, name, x?.off ?? y?.off ?? j * 4096, f, vx, vy)
+          }
+        }
+      }
+    }
+    // [extension] `check smaps`: compared when either side has it (docs/observation-format.md §5)
+    if ((a.smaps !== undefined || b.smaps !== undefined) && !ignore.includes('smaps')) {
+      if (a.smaps === undefined || b.smaps === undefined) {
+        add(a.line, '', '', -1, 'smaps', a.smaps !== undefined, b.smaps !== undefined)
+        continue
+      }
+      for (const proc of [...new Set([...Object.keys(a.smaps), ...Object.keys(b.smaps)])]) {
+        const pa = a.smaps[proc] ?? {}
+        const pb = b.smaps[proc] ?? {}
+        for (const name of [...new Set([...Object.keys(pa), ...Object.keys(pb)])]) {
+          for (const f of SMAPS_FIELDS) {
+            const vx = pa[name]?.[f]
+            const vy = pb[name]?.[f]
+            if (vx !== vy) add(a.line, proc, name, -1, `smaps.${f}`, vx, vy)
           }
         }
       }

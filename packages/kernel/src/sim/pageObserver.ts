@@ -9,5 +9,9 @@ import type { MmEvent, TruthState } from '@mmsim/core'
 export interface PageObserver {
   detail: string
   onEvent(e: MmEvent, truth: TruthState): void
-  page(pfn: number, level: 'pte' | 'pmd' | 'pud'): { mapcount: number; exclusive: boolean }
+  /**
+   * @smapsPrivate: [extension] whether smaps counts the page as private (CONFIG_PAGE_MAPCOUNT: its mapcount
+   * < 2; CONFIG_NO_PAGE_MAPCOUNT: !folio_maybe_mapped_shared()); absent: mapcount < 2
+   */
+  page(pfn: number, level: 'pte' | 'pmd' | 'pud'): { mapcount: number; exclusive: boolean; smapsPrivate?: boolean }
 }

@@ -9,6 +9,7 @@ import { fork } from './fork.ts'
 import { hugetlbFork, initPools } from './hugetlb.ts'
 import { madviseOp } from './madvise.ts'
 import { modelCheck } from './modelObservation.ts'
+import { modelSmaps } from './modelSmaps.ts'
 import type { PageObserver } from './pageObserver.ts'
 import { punchFile } from './punch.ts'
 import { pidOf, Refusal, SimContext, type EventSink, type MapRec } from './simContext.ts'
@@ -121,7 +122,8 @@ function run(ctx: SimContext, scope: ScenarioScope, st: Statement, fileOf: FileO
     case 'check': {
       ctx.emit('check/marked', { line: st.line })
       const c = modelCheck(ctx, scope, st.line)
-      checks.push(st.vmemmap ? { line: c.line, vmemmapPagesDelta: ctx.vmemmapDelta, procs: c.procs } : c)
+      const obs = st.vmemmap ? { line: c.line, vmemmapPagesDelta: ctx.vmemmapDelta, procs: c.procs } : c
+      checks.push(st.smaps === true ? { ...obs, smaps: modelSmaps(ctx, scope) } : obs)
       return
     }
     case 'mmap': {
