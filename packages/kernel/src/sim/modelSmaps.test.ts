@@ -39,6 +39,12 @@ check smaps
     expect(c!.p1!.A).toEqual({ ...zero, Rss: 2044, Pss: 1022, Shared_Dirty: 2044 })
   })
 
+  it('Pss is truncated per VMA: 4 pages of mapcount 3 are 5 kB in one VMA (5461 B), 2 + 2 kB in two', () => {
+    const [c] = smapsOf('p0 mmap A 16K anon private\np0 write A\np0 fork p1\np0 fork p2\np0 mprotect A[0+8K] ro\ncheck smaps\n')
+    expect(c!.p0!.A).toEqual({ ...zero, Rss: 16, Pss: 4, Shared_Dirty: 16 })
+    expect(c!.p1!.A).toEqual({ ...zero, Rss: 16, Pss: 5, Shared_Dirty: 16 })
+  })
+
   it('shmem: read pages are clean, written pages dirty; a file page mapped once is private', () => {
     expect(smapsOf('p0 mmap A 16K shmem shared\np0 write A[0+4K]\np0 read A[4K+4K]\ncheck smaps\n')[0]!.p0!.A).toEqual({ ...zero, Rss: 8, Pss: 8, Private_Clean: 4, Private_Dirty: 4 })
   })
