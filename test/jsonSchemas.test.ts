@@ -6,6 +6,9 @@ import { afterAll, describe, expect, test } from 'vitest'
 import { QUERY_NAMES } from '@mmsim/analysis'
 import { JSON_FORMATS, type JsonCommand } from '@mmsim/report'
 import { mmsim, ROOT } from './cliRun.ts'
+import { simulateScenario, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
+import { diffTestSeed } from '../packages/analysis/src/diffTest.ts'
+import { difftestDocument } from '../packages/cli/src/commands/difftest.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-json-schemas-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -178,6 +181,23 @@ describe('every --json document has a format version first and matches docs/sche
     const doc = run(3, 'verify', '--stored', '--json', sc)
     conforms('verify', doc)
     expect(doc).toMatchObject({ agree: false, results: [{ stale: true, error: expect.stringMatching(/stale observation: scenario hash [0-9a-f]{8}, stored [0-9a-f]{8}$/) as unknown }] })
+  })
+})
+
+describe('difftest (the live kernel replaced by stubs: the document mmsim difftest --json prints)', () => {
+  test('an agreeing seed and a differing one, shrunk', async () => {
+    const model = async (s: ParsedScenario): Promise<ObservationDocument> => simulateScenario(s).observation
+    // a kernel stub that sees the first present page of the first check mapped once more than the model
+    const doctored = async (s: ParsedScenario): Promise<ObservationDocument> => {
+      const doc = structuredClone(simulateScenario(s).observation)
+      const page = doc.checks.flatMap((c) => Object.values(c.procs).flatMap((m) => Object.values(m).flat())).find((p) => p.present)
+      if (page?.present) page.mapcount++
+      return doc
+    }
+    const cases = [await diffTestSeed(3, { observe: model }), await diffTestSeed(3, { observe: doctored, shrink: true })]
+    const doc = JSON.parse(difftestDocument([3, 3], cases)) as Record<string, unknown>
+    conforms('difftest', doc)
+    expect(doc).toMatchObject({ agree: false, summary: { agree: 1, differ: 1, skip: 0, error: 0 }, cases: [{ verdict: 'agree' }, { verdict: 'differ', shrunk: { statements: 3 } }] })
   })
 })
 

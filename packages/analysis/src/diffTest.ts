@@ -56,7 +56,7 @@ function model(s: ParsedScenario): ModelAnswer {
  */
 export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<DiffTestCase> {
   const { text, parsed } = differentialScenario(seed)
-  const base = { seed, name: parsed.name, hash: scenarioHash(parsed.statements), scenario: text, differences: [], shrunk: null }
+  const base: DiffTestCase = { seed, name: parsed.name, hash: scenarioHash(parsed.statements), verdict: 'agree', reason: null, scenario: text, differences: [], shrunk: null }
   const m = model(parsed)
   if ('skip' in m) return { ...base, verdict: 'skip', reason: m.skip }
   let kernel: ObservationDocument
@@ -67,7 +67,7 @@ export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<Di
     throw e
   }
   const c = compareObservations(m.doc, kernel)
-  if (c.agree) return { ...base, verdict: 'agree', reason: null }
+  if (c.agree) return base
   const first = c.differences[0]!
   const out: DiffTestCase = { ...base, verdict: 'differ', reason: `${first.field} at line ${first.line}`, differences: c.differences.slice(0, 20) }
   if (!o.shrink) return out
@@ -83,7 +83,8 @@ export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<Di
   }
   try {
     const r = await shrinkScenario(parsed, interesting)
-    out.shrunk = { scenario: r.text, statements: r.scenario.statements.filter((s) => s.op !== 'scenario').length, tests: runs }
+    // the shrinker keeps the original line numbers (blank lines): the report drops them
+    out.shrunk = { scenario: r.text.replace(/\n{2,}/g, '\n'), statements: r.scenario.statements.filter((s) => s.op !== 'scenario').length, tests: runs }
   } catch (e) {
     // the kernel did not show the difference again (a flaky run): report the unshrunk scenario
     o.note?.(`seed ${seed}: not shrunk: ${(e as Error).message}`)

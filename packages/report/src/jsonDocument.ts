@@ -15,6 +15,7 @@ export const JSON_FORMATS = {
   record: 'mmsim-record/1',
   locks: 'mmsim-locks/1',
   hvo: 'mmsim-hvo/1',
+  difftest: 'mmsim-difftest/1',
   observe: 'mmsim-observations/1',
 } as const
 

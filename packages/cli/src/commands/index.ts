@@ -19,6 +19,7 @@ import { register as registerWaste } from './waste.ts'
 import { register as registerSweep } from './sweep.ts'
 import { register as registerLocks } from './locks.ts'
 import { register as registerHvo } from './hvo.ts'
+import { register as registerDifftest } from './difftest.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -42,4 +43,5 @@ export function registerAll(program: Command): void {
   registerSweep(program)
   registerLocks(program)
   registerHvo(program)
+  registerDifftest(program)
 }
