@@ -57,7 +57,8 @@ function build(choices: number[][], header: number[][]): Statement[] {
         st = { op: 'exit', line: ln, proc }
         break
       case 3:
-        st = { op: 'check', line: ln, vmemmap: d % 2 === 0 }
+        // `check [vmemmap] [smaps]`: smaps ([extension]) on every third
+        st = d % 3 === 0 ? { op: 'check', line: ln, vmemmap: d % 2 === 0, smaps: true } : { op: 'check', line: ln, vmemmap: d % 2 === 0 }
         break
       case 4:
         if (!range) continue
