@@ -79,9 +79,12 @@ describe('errors: one line, the right exit code, no stack trace', () => {
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(/events\s+20 in 4 frames — INCOMPLETE/)
     expect(r.stdout).toContain(`cut.mmtrace: truncated at byte ${last} (frame 4): the file ends 10 bytes into a frame of`)
-    expect(r.stdout).toMatch(/; lost 2 events\n/)
-    writeFileSync(f, b.subarray(0, last + 7)) // into its header: the count is unknown
-    expect(mmsim('replay', f).stdout).toContain(`truncated at byte ${last} (frame 4): the file ends 7 bytes into a frame header; lost an unknown number of events`)
+    // the cut frame held 2 events; whether more were recorded after it nothing in the file says
+    expect(r.stdout).toContain(' bytes (2 events); 20 events were committed before it; how many were recorded after them is unknown; lost an unknown number of events\n')
+    writeFileSync(f, b.subarray(0, last + 7)) // into its header
+    expect(mmsim('replay', f).stdout).toContain(`truncated at byte ${last} (frame 4): the file ends 7 bytes into a frame header; 20 events were committed before it; how many were recorded after them is unknown; lost an unknown number of events`)
+    writeFileSync(f, b.subarray(0, last)) // exactly at the frame boundary: not 'lost 0 events'
+    expect(mmsim('replay', f).stdout).toContain(`truncated at byte ${last}: the file ends after frame 3 without an index (the recording was cut off after 20 events were committed); how many were recorded after is unknown; lost an unknown number of events`)
   })
 
   it('a corrupted frame stops the replay (exit 1); --salvage skips only that frame', () => {

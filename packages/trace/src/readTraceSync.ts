@@ -202,6 +202,11 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
     let events = 0
     let complete = false
     const lostFromIndex = (n: number): number | null => idx?.index.events[n] ?? null
+    // header.runningCounts: every frame ends with the number of events written before it. nextFirst is what
+    // the next frame must say (null after damage whose size is unknown: the next intact frame re-anchors it)
+    const counted = header.runningCounts === true
+    let nextFirst: number | null = counted ? 0 : null
+    const committed = (): string => (nextFirst === null ? '' : `; ${nextFirst} events were committed before it`)
     const budget = { bytes: 4 * size + (64 << 20) }
     for (;;) {
       if (idx !== null && pos === idx.at) {
@@ -222,11 +227,15 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       let at = f.window(pos, FRAME_PREFIX, FRAME_PREFIX)
       if (at < 0) {
         const tail = size - pos
+        // a cut: nothing says how many events were recorded after it (the index that would is gone)
+        const where = frameNo === 0 ? 'after its header' : `after frame ${frameNo - 1}`
         yield {
           kind: 'damage',
           damage: {
-            kind: 'truncated', offset: pos, frameNo: tail > 0 ? frameNo : null, lostEvents: tail > 0 ? lostFromIndex(frameNo) : 0,
-            reason: tail > 0 ? `the file ends ${tail} bytes into a frame header` : 'the file ends without an index (the recording was cut off)',
+            kind: 'truncated', offset: pos, frameNo: tail > 0 ? frameNo : null, lostEvents: lostFromIndex(frameNo),
+            reason: tail > 0
+              ? `the file ends ${tail} bytes into a frame header${committed()}; how many were recorded after them is unknown`
+              : `the file ends ${where} without an index (the recording was cut off${nextFirst === null ? '' : ` after ${nextFirst} events were committed`}); how many were recorded after is unknown`,
             resumedAt: null,
           },
         }
@@ -235,7 +244,15 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       let b = f.buf
       const isFrame = magicAt(b, at, FRAME_MAGIC)
       if (!isFrame && magicAt(b, at, INDEX_MAGIC) && idx === null) {
-        yield { kind: 'damage', damage: { kind: 'truncated', offset: pos, frameNo: null, lostEvents: null, reason: 'the index or trailer is damaged or cut off', resumedAt: null } }
+        // the writer writes the index after the last frame: when its (unverified) frame count agrees, no frame is missing
+        const whole = b.readUInt32LE(at + 12) === frameNo && nextFirst !== null
+        yield {
+          kind: 'damage',
+          damage: {
+            kind: 'truncated', offset: pos, frameNo: null, lostEvents: whole ? 0 : null, resumedAt: null,
+            reason: `the index or trailer is damaged or cut off${whole ? ` (it lists the ${frameNo} frames read, ${nextFirst} events)` : ''}`,
+          },
+        }
         break
       }
       const len = b.readUInt32LE(at + 4)
@@ -243,6 +260,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       const storedNo = b.readUInt32LE(at + 16)
       let problem: string | null = null
       let frame: ColumnarFrame | null = null
+      let first = -1
       const nominalEnd = pos + FRAME_PREFIX + len
       if (!isFrame) problem = `expected a frame ('${FRAME_MAGIC}'), found ${printable(b.subarray(at, at + 4))}`
       else if (len > MAX_FRAME_BYTES) problem = `frame length ${len} is implausible`
@@ -250,8 +268,9 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         yield {
           kind: 'damage',
           damage: {
-            kind: 'truncated', offset: pos, frameNo, lostEvents: lostFromIndex(frameNo) ?? count,
-            reason: `the file ends ${size - pos - FRAME_PREFIX} bytes into a frame of ${len} bytes`, resumedAt: null,
+            kind: 'truncated', offset: pos, frameNo, lostEvents: lostFromIndex(frameNo),
+            reason: `the file ends ${size - pos - FRAME_PREFIX} bytes into a frame of ${len} bytes (${count} events)${committed()}; how many were recorded after them is unknown`,
+            resumedAt: null,
           },
         }
         break
@@ -260,14 +279,20 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         b = f.buf
         const p = at + FRAME_PREFIX
         const v = at < 0 ? null : f.bytes(p, len)
-        if (v === null || z(v, z(f.bytes(at + 12, 8))) !== b.readUInt32LE(at + 8)) problem = 'checksum mismatch'
+        const ok = v !== null && z(v, z(f.bytes(at + 12, 8))) === b.readUInt32LE(at + 8)
+        // the frame's running count (checksummed with it), or -1 when the file has none or it is malformed
+        first = ok && counted && len >= 8 ? b.readDoubleLE(p + len - 8) : -1
+        const firstOk = !counted || (Number.isSafeInteger(first) && first >= 0)
+        if (!ok) problem = 'checksum mismatch'
+        else if (!firstOk) problem = len < 8 ? 'frame payload shorter than its running count' : `frame running count ${first} is not an event count`
         else if (storedNo > frameNo) {
           // an intact frame with a later number: the frames in between are missing
           let lost: number | null = null
           if (idx !== null && storedNo <= idx.index.offsets.length) {
             lost = 0
             for (let k = frameNo; k < storedNo; k++) lost += idx.index.events[k]!
-          }
+          } else if (nextFirst !== null && first >= nextFirst) lost = first - nextFirst
+          if (counted) nextFirst = first
           const last = storedNo - 1
           yield {
             kind: 'damage',
@@ -285,10 +310,13 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
           problem = o === undefined
             ? `frame ${frameNo} is not in the index (it lists ${idx.index.offsets.length} frames)`
             : `the index places frame ${frameNo} at byte ${o} with ${idx.index.events[frameNo]} events, found at byte ${pos} with ${count}`
+        } else if (nextFirst !== null && first !== nextFirst) {
+          problem = `frame ${frameNo} says ${first} events came before it, the frames before it hold ${nextFirst}`
         } else {
           try {
             // frames of one chunk sit 4 mod 8 apart (20-byte prefixes): only float64 columns need a copy
-            frame = decodeFrame((p & 3) === 0 ? v : f.realign(v), count, f.realign)
+            const cols = counted ? v!.subarray(0, len - 8) : v!
+            frame = decodeFrame((p & 3) === 0 ? cols : f.realign(cols), count, f.realign)
           } catch (e) {
             problem = `undecodable frame (${(e as Error).message})`
           }
@@ -302,6 +330,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         }
       }
       if (frame !== null) {
+        if (counted) nextFirst = first + frame.count
         yield { kind: 'frame', frameNo, offset: pos, firstEvent: events, frame }
         events += frame.count
         frameNo++
@@ -316,6 +345,8 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
         if (resumedAt < 0) resumedAt = null
       }
       const lost = lostFromIndex(frameNo) ?? (isFrame ? count : null)
+      // how much the skipped frame held is known only from the index (its own header may be the damage)
+      if (nextFirst !== null) nextFirst = idx !== null && lost !== null ? nextFirst + lost : null
       yield { kind: 'damage', damage: { kind: 'corrupt', offset: pos, frameNo, lostEvents: lost, reason: problem ?? 'damaged', resumedAt } }
       if (resumedAt === null) break
       frameNo++

@@ -7,7 +7,7 @@ import { EVENT_TYPES, type MmEvent } from '@mmsim/core'
 import { syntheticEvents } from '@mmsim/testing'
 import { collectTrace } from './collectTrace.ts'
 import { jsonlEvents, JsonlWriter } from './jsonl.ts'
-import { TraceWriter } from './traceWriter.ts'
+import { framePrefix, TraceWriter } from './traceWriter.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmtrace-'))
 let n = 0
@@ -72,7 +72,9 @@ describe('damage', () => {
       expect(got.events).toEqual(events.slice(0, k * 500))
       expect(got.complete).toBe(false)
       expect(got.damage).toHaveLength(1)
-      expect(got.damage[0]).toMatchObject({ kind: 'truncated', offset: offs[k], lostEvents: 0 })
+      // the index is gone: what came after the cut is unknown, never 'lost 0'; the running counts say what was committed
+      expect(got.damage[0]).toMatchObject({ kind: 'truncated', offset: offs[k], lostEvents: null })
+      expect(got.damage[0]!.reason).toBe(`the file ends after frame ${k - 1} without an index (the recording was cut off after ${k * 500} events were committed); how many were recorded after is unknown`)
     }
   })
 
@@ -86,7 +88,10 @@ describe('damage', () => {
         const got = await collectTrace(f)
         expect(got.events).toEqual(events.slice(0, k * 500))
         expect(got.damage[0]).toMatchObject({ kind: 'truncated', offset: offs[k], frameNo: k })
-        if (cut >= 20) expect(got.damage[0]!.lostEvents).toBe(Math.min(500, events.length - k * 500))
+        expect(got.damage[0]!.lostEvents).toBeNull()
+        const inFrame = Math.min(500, events.length - k * 500)
+        if (cut >= 20) expect(got.damage[0]!.reason).toContain(`bytes (${inFrame} events); ${k * 500} events were committed before it; how many were recorded after them is unknown`)
+        else expect(got.damage[0]!.reason).toBe(`the file ends ${cut} bytes into a frame header; ${k * 500} events were committed before it; how many were recorded after them is unknown`)
       }
     }
   })
@@ -118,7 +123,57 @@ describe('damage', () => {
     writeFileSync(f, b)
     const got = await collectTrace(f)
     expect(got.events).toEqual(events)
-    expect(got.damage).toEqual([expect.objectContaining({ kind: 'truncated', offset: indexAt(bytes), reason: 'the index or trailer is damaged or cut off' })])
+    const frames = (await offsets(good)).length
+    expect(got.damage).toEqual([expect.objectContaining({
+      kind: 'truncated', offset: indexAt(bytes), lostEvents: 0, reason: `the index or trailer is damaged or cut off (it lists the ${frames} frames read, ${events.length} events)`,
+    })])
+  })
+
+  it('a cut inside the index loses no event: every frame before it is there', async () => {
+    const at = indexAt(bytes)
+    for (const cut of [20, 23, bytes.length - 16 - at, bytes.length - 1 - at]) {
+      const f = tmp()
+      writeFileSync(f, bytes.subarray(0, at + cut))
+      const got = await collectTrace(f)
+      expect(got.events).toEqual(events)
+      expect(got.damage).toEqual([expect.objectContaining({ kind: 'truncated', offset: at, lostEvents: 0 })])
+    }
+  })
+
+  it('without an index, a missing frame is counted exactly from the running counts of the frames around it', async () => {
+    const offs = await offsets(good)
+    // frames 0..9 without the index; frame 3's bytes removed
+    const cut = Buffer.concat([bytes.subarray(0, offs[3]), bytes.subarray(offs[4], offs[10])])
+    const f = tmp()
+    writeFileSync(f, cut)
+    const strict = await collectTrace(f)
+    expect(strict.damage[0]).toMatchObject({ kind: 'corrupt', offset: offs[3], frameNo: 3, lostEvents: 500, reason: 'found frame 4 where frame 3 was expected (frame 3 is missing)' })
+    const salvaged = await collectTrace(f, { salvage: true })
+    expect(salvaged.events).toEqual([...events.slice(0, 1500), ...events.slice(2000, 5000)])
+    expect(salvaged.damage.map((d) => d.lostEvents)).toEqual([500, null])
+    expect(salvaged.damage[1]!.reason).toContain('after 5000 events were committed')
+  })
+
+  it('a frame whose running count disagrees with the frames before it is damage, even with a valid checksum', async () => {
+    const offs = await offsets(good)
+    const b = Buffer.from(bytes)
+    const len = b.readUInt32LE(offs[2]! + 4)
+    const payloadEnd = offs[2]! + 20 + len
+    b.writeDoubleLE(999, payloadEnd - 8)
+    framePrefix('FRM1', b.subarray(offs[2]! + 20, payloadEnd), 500, 2).copy(b, offs[2])
+    const f = tmp()
+    writeFileSync(f, b)
+    const got = await collectTrace(f)
+    expect(got.events).toEqual(events.slice(0, 1000))
+    expect(got.damage[0]).toMatchObject({ kind: 'corrupt', frameNo: 2, reason: 'frame 2 says 999 events came before it, the frames before it hold 1000' })
+  })
+
+  it('a trace written before running counts (no runningCounts in its header) still reads whole', async () => {
+    const got = await collectTrace(join(import.meta.dirname, '../../../traces/fork-cow-pmd-thp.mmtrace'))
+    expect(got.header.runningCounts).toBeUndefined()
+    expect(got.complete).toBe(true)
+    expect(got.damage).toEqual([])
+    expect(got.events.length).toBeGreaterThan(0)
   })
 
   it('salvage resynchronises without an index', async () => {

@@ -58,7 +58,7 @@ export class TraceWriter {
     const structures = [...currentStructures(), ...extraStructures]
     const header: TraceHeader = {
       format: 'mmtrace', version: FORMAT_VERSION, pageSize: 4096, source, structures, enums: currentEnums(),
-      frameEvents, createdBy: 'mmsim',
+      frameEvents, createdBy: 'mmsim', runningCounts: true,
     }
     this.encoder = new EventEncoder(structures)
     this.frame = new FrameBuilder(frameEvents, MAX_FIELDS)
@@ -99,7 +99,11 @@ export class TraceWriter {
   flushFrame(): void {
     const n = this.frame.count
     if (n === 0) return
-    const payload = this.frame.encode(true)
+    const columns = this.frame.encode(true)
+    // the running count (header.runningCounts): the events written before this frame, after its columns
+    const payload = Buffer.allocUnsafe(columns.length + 8)
+    payload.set(columns)
+    payload.writeDoubleLE(this.events, columns.length)
     this.offsets.push(this.pos)
     this.counts.push(n)
     this.put(framePrefix(FRAME_MAGIC, payload, n, this.frames))

@@ -1,9 +1,9 @@
 /**
- * `.mmtrace` v1 byte layout (all integers little-endian):
+ * `.mmtrace` v1 byte layout (all integers little-endian; f64 eventsBefore only when the header says runningCounts):
  *
  *   file    := header frame* index trailer
  *   header  := "MMTRACE1" u32 len u32 crc32 msgpack(TraceHeader)
- *   frame   := "FRM1" u32 len u32 crc32 u32 events u32 frameNo payload[len]
+ *   frame   := "FRM1" u32 len u32 crc32 u32 events u32 frameNo payload[len]  (payload ends with f64 eventsBefore)
  *   index   := "IDX1" u32 len u32 crc32 u32 frames u32 0 msgpack({ offsets, events })
  *   trailer := f64 indexOffset "MMTREND1"
  *

@@ -21,6 +21,13 @@ export interface TraceHeader {
   enums: Record<string, readonly string[]>
   frameEvents: number
   createdBy: string
+  /**
+   * true when each frame's payload ends with 8 more bytes, an f64: the number of events written before the
+   * frame (its first event's index). Readers that do not know the field ignore those bytes (a frame's
+   * columns end before them); readers that do cross-check every frame against it and can say, after a cut
+   * or a missing frame, exactly how many events were committed before it and how many are gone.
+   */
+  runningCounts?: boolean
 }
 
 /** currentStructures - this version's event structures, in code order. */
@@ -62,6 +69,7 @@ export function headerProblem(h: Record<string, unknown>): string | null {
       if (!isObject(f) || typeof f.name !== 'string' || typeof f.kind !== 'string') return `a field of event structure ${i} ('${s.type}') is not {name, kind}`
     }
   }
+  if (h.runningCounts !== undefined && typeof h.runningCounts !== 'boolean') return "'runningCounts' is not a boolean"
   const en = h.enums
   if (!isObject(en)) return `'enums' is ${en === null ? 'null' : Array.isArray(en) ? 'a list' : typeof en}, expected an object`
   for (const [kind, values] of Object.entries(en)) {
