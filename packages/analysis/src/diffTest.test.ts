@@ -43,4 +43,21 @@ describe('diffTestSeed', () => {
     const c = await diffTestSeed(3, { observe: doctored, shrink: true, shrinkBudget: 2 })
     expect(c.shrunk!.tests).toBeLessThanOrEqual(2)
   })
+
+  it('skip: a scenario the simulator refuses as not modelled (contract rule 10) is no disagreement, and the kernel is not asked', async () => {
+    let asked = 0
+    const c = await diffTestSeed(3, {
+      observe: async (s) => (asked++, simulateScenario(s).observation),
+      simulate: (s) => {
+        throw new Error(`${s.file}:4: not modelled: a stand-in refusal`)
+      },
+    })
+    expect(c).toMatchObject({ verdict: 'skip', reason: 'difftest-3.scenario:4: not modelled: a stand-in refusal', differences: [], shrunk: null })
+    expect(asked).toBe(0)
+  })
+
+  it('other simulator errors are not skips: they propagate', async () => {
+    const boom = diffTestSeed(3, { observe: agreeing, simulate: () => { throw new Error('model bug') } })
+    await expect(boom).rejects.toThrow('model bug')
+  })
 })

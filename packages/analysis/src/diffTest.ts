@@ -25,10 +25,12 @@ export interface DiffTestCase {
 
 /**
  * DiffTestOptions - @observe runs a scenario on the kernel (the live one: observeLive, or a stub in
- * tests); @shrink: shrink each disagreement, with at most @shrinkBudget kernel runs (default 80).
+ * tests); @simulate the model (default simulateScenario()); @shrink: shrink each disagreement, with at most @shrinkBudget kernel runs (default 80).
  */
 export interface DiffTestOptions {
   observe: (s: ParsedScenario) => Promise<ObservationDocument>
+  /** the model's observation of a scenario (default: simulateScenario(); a stub in tests) */
+  simulate?: (s: ParsedScenario) => ObservationDocument
   shrink?: boolean
   shrinkBudget?: number
   note?: (msg: string) => void
@@ -39,9 +41,9 @@ const NOT_MODELLED = /not modelled/
 
 type ModelAnswer = { doc: ObservationDocument } | { skip: string }
 
-function model(s: ParsedScenario): ModelAnswer {
+function model(s: ParsedScenario, simulate: DiffTestOptions['simulate']): ModelAnswer {
   try {
-    return { doc: simulateScenario(s).observation }
+    return { doc: simulate ? simulate(s) : simulateScenario(s).observation }
   } catch (e) {
     if (e instanceof FatalScenarioError || (e instanceof Error && NOT_MODELLED.test(e.message))) return { skip: (e as Error).message }
     throw e
@@ -57,7 +59,7 @@ function model(s: ParsedScenario): ModelAnswer {
 export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<DiffTestCase> {
   const { text, parsed } = differentialScenario(seed)
   const base: DiffTestCase = { seed, name: parsed.name, hash: scenarioHash(parsed.statements), verdict: 'agree', reason: null, scenario: text, differences: [], shrunk: null }
-  const m = model(parsed)
+  const m = model(parsed, o.simulate)
   if ('skip' in m) return { ...base, verdict: 'skip', reason: m.skip }
   let kernel: ObservationDocument
   try {
@@ -75,7 +77,7 @@ export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<Di
   let runs = 0
   const interesting = async (cand: ParsedScenario): Promise<boolean> => {
     if (runs >= budget) return false
-    const mc = model(cand)
+    const mc = model(cand, o.simulate)
     if ('skip' in mc) return false
     runs++
     const k = await o.observe(cand)
