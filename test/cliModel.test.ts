@@ -68,6 +68,10 @@ describe('mmsim record / observe / verify (simulated kernel)', () => {
     expect((JSON.parse(j.stdout) as { agree: boolean; results: unknown[] }).results).toEqual([
       { file: sc, error: `${sc}: stale observation: scenario hash ${hash}, stored ${storedHash}`, stale: true, hash, storedHash },
     ])
+    // record --kernel --stored refuses to embed it as the trace's kernel answers: one line, exit 2
+    const rec = mmsim('record', sc, '-o', join(dir, 'edited.mmtrace'), '--kernel', '--stored')
+    expect(rec.status).toBe(2)
+    expect(rec.stderr).toBe(`mmsim: ${sc}: stale observation: scenario hash ${hash}, stored ${storedHash}\n`)
     // a stored observation without the field (recorded before it existed) is compared page by page
     const old = JSON.parse(recorded) as Record<string, unknown>
     delete old.scenarioHash

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { buildKernelSidecar, writeKernelSidecar } from '@mmsim/analysis'
-import { LiveKernelError, observeLive, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
+import { LiveKernelError, observeLive, scenarioHash, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
 /**
  * embedKernelObservations - `mmsim record --kernel [--stored]`: observe scenario @s (from @file) on the
- * live kernel, or with @stored take its stored NAME.kernel.json, and write them as the
+ * live kernel, or with @stored take its stored NAME.kernel.json (refused when its scenarioHash is not
+ * @s's: a stale observation), and write them as the
  * sidecar of trace @output (`OUTPUT.kernel.json`, read by `bisect --kernel`). Returns the sidecar's path.
  */
 export async function embedKernelObservations(file: string, s: ParsedScenario, output: string, stored: boolean): Promise<string> {
@@ -18,6 +19,9 @@ export async function embedKernelObservations(file: string, s: ParsedScenario, o
     } catch (e) {
       throw new UserError(`${p}: ${(e as Error).message}`)
     }
+    // an observation of another scenario text would be embedded as this trace's kernel answers
+    const hash = scenarioHash(s.statements)
+    if (doc.scenarioHash !== undefined && doc.scenarioHash !== hash) throw new UserError(`${file}: stale observation: scenario hash ${hash}, stored ${doc.scenarioHash}`)
   } else {
     try {
       doc = await observeLive(s, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
