@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { boostKhugepaged, journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
+import { boostKhugepaged, journalOwnerAlive, journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 
 /**
@@ -12,13 +12,8 @@ export function kernelRestoreHandler(): void {
     process.stdout.write(`nothing to restore (no ${journalPath()})\n`)
     return
   }
-  let alive = false
-  try {
-    process.kill(j.pid, 0)
-    alive = j.pid !== process.pid
-  } catch {
-    alive = false
-  }
+  // a zombie or a recycled pid is dead; a run with a SIGKILL pending is waited for (bounded)
+  const alive = j.pid !== process.pid && journalOwnerAlive(j)
   if (alive) throw new UserError(`live-kernel run ${j.pid} is still running; it restores its own knobs`)
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('restoring kernel knobs needs root')
   boostKhugepaged(false) // a run killed while settling khugepaged may have left it at nice 0

@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { journalPath } from './knobJournal.ts'
+import { processAlive, processStart } from './processAlive.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -8,9 +9,32 @@ function lockDir(): string {
   return join(dirname(journalPath()), 'kernel-tests.lock')
 }
 
+/** true when lock directory @dir has existed for @ms without naming its owner (or is gone) */
+function unnamedFor(dir: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(dir).mtimeMs > ms
+  } catch {
+    return true
+  }
+}
+
+/** the owner named by lock directory @dir: its pid, and its start time when the lock records one */
+function lockOwner(dir: string): { pid: number; start: number | undefined } {
+  let pid = NaN
+  let start: number | undefined
+  try {
+    pid = Number(readFileSync(join(dir, 'pid'), 'utf8'))
+    start = Number(readFileSync(join(dir, 'start'), 'utf8'))
+  } catch {
+    /* being created, or written before start times were recorded */
+  }
+  return { pid, start: start !== undefined && Number.isFinite(start) ? start : undefined }
+}
+
 /**
- * acquireDirLock - take lock directory @dir (created holding our pid in @dir/pid); a lock left by a dead
- * process is taken over. Polls every @pollMs; @onWait is told the owner's pid once, when it starts waiting;
+ * acquireDirLock - take lock directory @dir (created holding our pid in @dir/pid, our start time in
+ * @dir/start); a lock left by a dead process (gone, a zombie, or its pid recycled: see processAlive) is
+ * taken over. Polls every @pollMs; @onWait is told the owner's pid once, when it starts waiting;
  * throws after @timeoutMs (default: waits for ever).
  */
 export async function acquireDirLock(dir: string, opts: { timeoutMs?: number; pollMs?: number; onWait?: (owner: number) => void } = {}): Promise<void> {
@@ -20,25 +44,16 @@ export async function acquireDirLock(dir: string, opts: { timeoutMs?: number; po
   for (;;) {
     try {
       mkdirSync(dir)
+      const start = processStart()
+      if (start !== undefined) writeFileSync(join(dir, 'start'), String(start))
       writeFileSync(join(dir, 'pid'), String(process.pid))
       return
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
     }
-    let owner = NaN
-    try {
-      owner = Number(readFileSync(join(dir, 'pid'), 'utf8'))
-    } catch {
-      /* being created */
-    }
-    let alive = true
-    if (Number.isInteger(owner) && owner > 0) {
-      try {
-        process.kill(owner, 0)
-      } catch {
-        alive = false
-      }
-    }
+    const { pid: owner, start } = lockOwner(dir)
+    // no pid yet: the owner is between mkdir and writing it (alive), unless it died there seconds ago
+    const alive = Number.isInteger(owner) && owner > 0 ? processAlive(owner, start) : !unnamedFor(dir, 5000)
     if (!alive) rmSync(dir, { recursive: true, force: true })
     else if (Date.now() > deadline) throw new Error(`pid ${owner} holds ${dir}`)
     else {
@@ -70,12 +85,8 @@ export async function acquireKernelTestLock(timeoutMs = 600_000): Promise<void> 
  */
 function heldByWrapper(): boolean {
   if (process.env['MMSIM_KERNEL_LOCK_HELD'] !== '1') return false
-  try {
-    process.kill(Number(readFileSync(join(lockDir(), 'pid'), 'utf8')), 0)
-    return true
-  } catch {
-    return false
-  }
+  const { pid, start } = lockOwner(lockDir())
+  return processAlive(pid, start)
 }
 
 /** releaseKernelTestLock - release the lock if this process holds it. */

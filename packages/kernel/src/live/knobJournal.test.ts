@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireKnobLock, readJournal, recordJournal, releaseKnobLock, restoreJournal } from './knobJournal.ts'
 import { readKnob } from './knobs.ts'
+import { processStart } from './processAlive.ts'
 
 let dir = ''
 const saved = process.env['MMSIM_KNOB_JOURNAL']
@@ -33,7 +34,7 @@ describe('knob journal', () => {
     writeFileSync(a, '1')
     writeFileSync(b, 'x [y] z')
     await acquireKnobLock()
-    expect(readJournal()).toEqual({ pid: process.pid, entries: [] })
+    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), entries: [] })
     recordJournal([
       { path: a, value: readKnob(a) },
       { path: b, value: readKnob(b) },
@@ -55,7 +56,7 @@ describe('knob journal', () => {
     writeFileSync(process.env['MMSIM_KNOB_JOURNAL']!, JSON.stringify({ pid: 2 ** 30, entries: [{ path: a, value: 'old' }] }))
     await acquireKnobLock(1000)
     expect(readFileSync(a, 'utf8')).toBe('old')
-    expect(readJournal()).toEqual({ pid: process.pid, entries: [] })
+    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), entries: [] })
     releaseKnobLock()
   })
 

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { readKnob, writeKnob, type KnobWrite } from './knobs.ts'
+import { processAlive, processStart } from './processAlive.ts'
 
 /**
  * Where the knob journal lives. The journal doubles as the live-kernel lock: it exists exactly while
@@ -16,17 +17,18 @@ export function journalPath(): string {
  */
 export interface KnobJournal {
   pid: number
+  /** the owner's start time (/proc/PID/stat field 22): a later process given the same pid is not the owner */
+  start?: number
   entries: KnobWrite[]
   tmpDir?: string
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/**
+ * journalOwnerAlive - whether the run that wrote @j still lives (a zombie, a recycled pid or a process
+ * gone is not; one with a SIGKILL pending is waited for: see processAlive).
+ */
+export function journalOwnerAlive(j: KnobJournal): boolean {
+  return processAlive(j.pid, j.start)
 }
 
 function writeDurable(path: string, text: string, exclusive: boolean): void {
@@ -80,13 +82,13 @@ export async function acquireKnobLock(timeoutMs = 600_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
-      writeDurable(journalPath(), JSON.stringify({ pid: process.pid, entries: [] } satisfies KnobJournal), true)
+      writeDurable(journalPath(), JSON.stringify({ pid: process.pid, start: processStart(), entries: [] } satisfies KnobJournal), true)
       return
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
     }
     const j = readJournal()
-    if (j && !pidAlive(j.pid)) {
+    if (j && !journalOwnerAlive(j)) {
       const failed = restoreJournal(j)
       if (failed.length) throw new Error(`could not restore knobs left by dead run ${j.pid}: ${failed.join('; ')}`)
       continue
@@ -108,7 +110,7 @@ export async function acquireKnobLock(timeoutMs = 600_000): Promise<void> {
  */
 export function recordJournal(entries: KnobWrite[], tmpDir?: string): void {
   const tmp = `${journalPath()}.${process.pid}.tmp`
-  writeDurable(tmp, JSON.stringify({ pid: process.pid, entries, ...(tmpDir ? { tmpDir } : {}) } satisfies KnobJournal, null, 1), false)
+  writeDurable(tmp, JSON.stringify({ pid: process.pid, start: processStart(), entries, ...(tmpDir ? { tmpDir } : {}) } satisfies KnobJournal, null, 1), false)
   renameSync(tmp, journalPath())
 }
 
