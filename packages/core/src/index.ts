@@ -2,7 +2,7 @@ export type { EventBase, FolioKind, Level, Pfn, Pid, VmaKind, Vpn } from './even
 export { PAGES_PER_LEVEL } from './events/common.ts'
 export type { FolioAllocated, FolioEvent, FolioFreed, FolioMigrated, FolioSplit } from './events/folio.ts'
 export type {
-  HugetlbAnonDuplicated, HugetlbEvent, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved,
+  HugetlbAnonDuplicated, HugetlbEvent, HugetlbHgmEnabled, HugetlbHgmRmapAdded, HugetlbHgmRmapRemoved, HugetlbHgmTableAllocated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved,
   HvoOptimized, HvoRestored,
 } from './events/hugetlb.ts'
 export type { CheckMarked, MarkEvent } from './events/marks.ts'

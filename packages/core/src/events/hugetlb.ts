@@ -86,6 +86,72 @@ export interface HvoRestored extends EventBase {
   folio: Pfn
 }
 
+/**
+ * HugetlbHgmEnabled - madvise(MADV_SPLIT) (advice 26) turned on high-granularity mapping for the shared
+ * HugeTLB VMA range [vpn, vpn + nrPages) of @pid (VM_HUGETLB_HGM). Nothing is remapped: present huge
+ * entries stay; later faults and UFFDIO_CONTINUE may map the range at a smaller granularity.
+ * Model-only: HGM v2 was never merged (Linux 6.18 returns EINVAL for advice 26).
+ * Precondition: the range lies inside shared HugeTLB VMAs.
+ * @see madvise_split(), hugetlb_enable_hgm_vma() — "[PATCH v2 00/46] hugetlb: introduce HugeTLB
+ * high-granularity mapping" (James Houghton, Feb 2023), mm/madvise.c, mm/hugetlb.c
+ */
+export interface HugetlbHgmEnabled extends EventBase {
+  type: 'hugetlb/hgmEnabled'
+  pid: Pid
+  vpn: Vpn
+  nrPages: number
+}
+
+/**
+ * HugetlbHgmRmapAdded - one high-granularity entry of @pid at @vpn maps [page, page + n) of HugeTLB
+ * @folio, where n = 1 at level `pte` (a 4 KiB PTE) and n = 512 at level `pmd` (a 2 MiB PMD inside a 1 GiB
+ * folio). The entry is a `struct hugetlb_pte` of that level found or allocated by the HGM walk; the rmap
+ * is file (HGM v2 is MAP_SHARED only).
+ * Precondition: the VMA has HGM enabled; @level is smaller than the folio's size; @page lies inside
+ * @folio, is aligned to n and sits at the same offset in the folio as @vpn in the huge page it falls in;
+ * the entry is none.
+ * @see hugetlb_add_file_rmap() on the hugetlb_pte of hugetlb_full_walk_alloc() — HGM v2 series
+ * ("hugetlb: add hugetlb_add_file_rmap / hugetlb_remove_rmap", "hugetlb: add HGM support to
+ * hugetlb_mcopy_atomic_pte / UFFDIO_CONTINUE")
+ */
+export interface HugetlbHgmRmapAdded extends EventBase {
+  type: 'hugetlb/hgmRmapAdded'
+  pid: Pid
+  vpn: Vpn
+  folio: Pfn
+  page: Pfn
+  level: Level
+}
+
+/**
+ * HugetlbHgmRmapRemoved - the high-granularity entry of @pid at @vpn (level @level) mapping [page, page + n)
+ * of HugeTLB @folio is cleared (zap, munmap, or MADV_COLLAPSE replacing it by one huge entry).
+ * Precondition: the entry maps exactly that range of @folio.
+ * @see hugetlb_remove_rmap() — HGM v2 series; __unmap_hugepage_range() over hugetlb_pte, hugetlb_collapse()
+ */
+export interface HugetlbHgmRmapRemoved extends EventBase {
+  type: 'hugetlb/hgmRmapRemoved'
+  pid: Pid
+  vpn: Vpn
+  folio: Pfn
+  page: Pfn
+  level: Level
+}
+
+/**
+ * HugetlbHgmTableAllocated - the HGM walk of @pid allocated a page-table page for @vpn below a huge-page
+ * level: a PTE table (@level `pte`) under a PMD, or a PMD table (@level `pmd`) under a PUD of a 1 GiB VMA.
+ * No mapping changes; it is the page-table memory and PTL work HGM costs.
+ * Precondition: @vpn lies in an HGM-enabled HugeTLB VMA; a `pmd` table only in a 1 GiB VMA.
+ * @see hugetlb_full_walk_alloc(), hugetlb_walk_step() (hugetlb_pte_populate()) — HGM v2 series
+ */
+export interface HugetlbHgmTableAllocated extends EventBase {
+  type: 'hugetlb/hgmTableAllocated'
+  pid: Pid
+  vpn: Vpn
+  level: Level
+}
+
 export type HugetlbEvent =
   | HugetlbRmapAdded
   | HugetlbRmapRemoved
@@ -94,3 +160,7 @@ export type HugetlbEvent =
   | HugetlbPoolShrunk
   | HvoOptimized
   | HvoRestored
+  | HugetlbHgmEnabled
+  | HugetlbHgmRmapAdded
+  | HugetlbHgmRmapRemoved
+  | HugetlbHgmTableAllocated

@@ -34,4 +34,8 @@ export const KERNEL_NAMES: Readonly<Record<EventType, string>> = {
   'hvo/optimized': 'hugetlb_vmemmap_optimize_folio',
   'hvo/restored': 'hugetlb_vmemmap_restore_folio',
   'check/marked': '(scenario check)',
+  'hugetlb/hgmEnabled': 'madvise_split/hugetlb_enable_hgm_vma (HGM v2)',
+  'hugetlb/hgmRmapAdded': 'hugetlb_add_file_rmap on a hugetlb_pte (HGM v2)',
+  'hugetlb/hgmRmapRemoved': 'hugetlb_remove_rmap on a hugetlb_pte (HGM v2)',
+  'hugetlb/hgmTableAllocated': 'hugetlb_full_walk_alloc (HGM v2)',
 }

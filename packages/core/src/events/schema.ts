@@ -72,6 +72,11 @@ export const EVENT_FIELDS = {
   'hvo/optimized': [f('folio')],
   'hvo/restored': [f('folio')],
   'check/marked': [f('line')],
+  // HGM (model-only; appended: the codes of the types above are unchanged)
+  'hugetlb/hgmEnabled': [f('pid'), f('vpn'), f('nrPages')],
+  'hugetlb/hgmRmapAdded': [f('pid'), f('vpn'), f('folio'), f('page'), f('level', 'level')],
+  'hugetlb/hgmRmapRemoved': [f('pid'), f('vpn'), f('folio'), f('page'), f('level', 'level')],
+  'hugetlb/hgmTableAllocated': [f('pid'), f('vpn'), f('level', 'level')],
 } as const satisfies Record<string, readonly FieldSpec[]>
 
 /** EventType - every event type this version of mmsim knows. */

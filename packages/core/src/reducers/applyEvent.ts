@@ -1,6 +1,7 @@
 import type { EventOf, MmEvent } from '../events/mmEvent.ts'
 import type { EventType } from '../events/schema.ts'
 import type { Txn } from '../state/txn.ts'
+import { hugetlbHgmEnabled, hugetlbHgmRmapAdded, hugetlbHgmRmapRemoved, hugetlbHgmTableAllocated } from './hgm.ts'
 import { folioAllocated, folioFreed, folioMigrated, folioSplit } from './folio.ts'
 import {
   hugetlbAnonDuplicated, hugetlbPoolGrown, hugetlbPoolShrunk, hugetlbRmapAdded, hugetlbRmapRemoved, hvoOptimized, hvoRestored,
@@ -49,6 +50,10 @@ export const caseReducers: CaseReducers = {
   'hvo/optimized': hvoOptimized,
   'hvo/restored': hvoRestored,
   'check/marked': () => {},
+  'hugetlb/hgmEnabled': hugetlbHgmEnabled,
+  'hugetlb/hgmRmapAdded': hugetlbHgmRmapAdded,
+  'hugetlb/hgmRmapRemoved': hugetlbHgmRmapRemoved,
+  'hugetlb/hgmTableAllocated': hugetlbHgmTableAllocated,
 }
 
 /**

@@ -15,6 +15,8 @@ export interface Vma {
   readonly thp: 'default' | 'hugepage' | 'nohugepage'
   /** VM_DONTCOPY */
   readonly dontfork: boolean
+  /** VM_HUGETLB_HGM (HGM v2, model-only: set by MADV_SPLIT on a shared HugeTLB VMA); absent when clear */
+  readonly hgm?: true
 }
 
 /** Proc - a live process (mm): its parent and its VMAs, sorted by start. Managed by immer. */

@@ -24,7 +24,7 @@ export function stateDigest(state: MmState): string {
   for (const pid of pids) {
     const p = state.procs[pid]!
     put(`P ${pid} ${p.parent}`)
-    for (const v of p.vmas) put(`V ${v.start} ${v.end} ${v.kind} ${+v.shared}${+v.writable} ${v.file} ${v.pgoff} ${v.thp} ${+v.dontfork}`)
+    for (const v of p.vmas) put(`V ${v.start} ${v.end} ${v.kind} ${+v.shared}${+v.writable} ${v.file} ${v.pgoff} ${v.thp} ${+v.dontfork}${v.hgm === true ? ' hgm' : ''}`)
   }
   forEachEntry(state, (pid, level, vpn, pfn) => put(`E ${pid} ${level} ${vpn} ${pfn}`))
   trieForEach(state.folios, (pfn, f) => {

@@ -8,6 +8,7 @@ import {
   anonRmapAdded, anonRmapDuplicated, anonRmapReused, anonRmapShared, collapseCompleted, fileRmapAdded, fileRmapDuplicated,
   newAnonRmapAdded, pmdRemapped, rmapRemoved, zeroPageMapped, zeroPageUnmapped,
 } from './truthRmap.ts'
+import { hugetlbHgmEnabled, hugetlbHgmRmapAdded, hugetlbHgmRmapRemoved, hugetlbHgmTableAllocated } from './truthHgm.ts'
 import type { TruthState } from './truthState.ts'
 import {
   processCreated, processExited, processForked, vmaAdvised, vmaMapped, vmaMoved, vmaProtected, vmaUnmapped,
@@ -62,6 +63,10 @@ export function applyTruthEvent(t: TruthState, e: MmEvent): void {
     case 'hvo/optimized': t.count(C['hvo/optimized']); return hvoOptimized(t, e)
     case 'hvo/restored': t.count(C['hvo/restored']); return hvoRestored(t, e)
     case 'check/marked': t.count(C['check/marked']); return
+    case 'hugetlb/hgmEnabled': t.count(C['hugetlb/hgmEnabled']); return hugetlbHgmEnabled(t, e)
+    case 'hugetlb/hgmRmapAdded': t.count(C['hugetlb/hgmRmapAdded']); return hugetlbHgmRmapAdded(t, e)
+    case 'hugetlb/hgmRmapRemoved': t.count(C['hugetlb/hgmRmapRemoved']); return hugetlbHgmRmapRemoved(t, e)
+    case 'hugetlb/hgmTableAllocated': t.count(C['hugetlb/hgmTableAllocated']); return hugetlbHgmTableAllocated(t, e)
     default: return unknownType(t, e)
   }
 }

@@ -111,6 +111,7 @@ export function truthDigest(t: TruthLike): string {
     for (const v of p.vmas) {
       w.line().word('V ').int(v.start).sp().int(v.end).sp().word(v.kind).sp().int(+v.shared).int(+v.writable).sp().int(v.file)
         .sp().int(v.pgoff).sp().word(v.thp).sp().int(+v.dontfork)
+      if (v.hgm === true) w.word(' hgm') // only HGM VMAs: digests of traces without HGM are unchanged
     }
   }
   forEachTruthEntry(t, (pid, level, vpn, pfn) => void w.line().word('E ').int(pid).sp().word(level).sp().int(vpn).sp().int(pfn))

@@ -101,11 +101,11 @@ describe('EventDecoder column widening', () => {
 
 describe('EventDecoder.countUnknown', () => {
   it('counts exactly the events of unknown types, wherever they sit, also among known codes above 31', () => {
-    // a second 'check/marked' structure gives a known type the code 32, just above the 4-at-a-time test's range
+    // a second 'check/marked' structure gives a known type a code above 31, past the 4-at-a-time test's range
     const structures = [...currentStructures(), { type: 'check/marked', fields: [{ name: 'line', kind: 'uint' as const }] }, { type: 'future/thing', fields: [{ name: 'x', kind: 'uint' as const }] }]
     const again = structures.length - 2
     const future = structures.length - 1
-    expect(again).toBe(32)
+    expect(again).toBeGreaterThan(31)
     const d = decoder(structures)
     const known = syntheticEvents(50, { seed: 6 }).slice(0, 41) // 41: ten 4-code words and one code after them
     for (const at of [[], [0], [5], [38, 39], [40]]) {
