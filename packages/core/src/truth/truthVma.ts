@@ -10,6 +10,27 @@ import type { TruthState } from './truthState.ts'
 
 const PRESENT = ProcTables.PRESENT
 
+const keyScratch: number[] = []
+/**
+ * keysIn - the indices k in [lo, hi) to visit for a range over tables kept in @a (and @b), ascending: every
+ * k when the range is short, else only the keys the maps hold — so a range of 2^40 pages costs the
+ * tables that exist, not its length (reducers total for every representable value). Returns a shared
+ * array: iterate it before the next call.
+ */
+function keysIn(lo: number, hi: number, a: ReadonlyMap<number, unknown>, b?: ReadonlyMap<number, unknown>): readonly number[] {
+  const out = keyScratch
+  out.length = 0
+  const n = a.size + (b?.size ?? 0)
+  if (n === 0) return out
+  if (hi - lo <= 2 * n + 64) {
+    for (let k = lo; k < hi; k++) out.push(k)
+    return out
+  }
+  for (const k of a.keys()) if (k >= lo && k < hi) out.push(k)
+  if (b !== undefined) for (const k of b.keys()) if (k >= lo && k < hi && !a.has(k)) out.push(k)
+  return out.sort((x, y) => x - y)
+}
+
 /** process/created: a new empty mm. */
 export function processCreated(t: TruthState, e: ProcessCreated): void {
   if (t.vmas(e.pid) !== null) return t.violate(`process p${e.pid} is already live`)
@@ -37,10 +58,10 @@ export function processExited(t: TruthState, e: ProcessExited): void {
 export function firstPresent(pt: ProcTables | undefined, vpn: number, nr: number): number {
   if (pt === undefined || pt.present === 0) return -1
   const end = vpn + nr
-  for (let k = Math.floor(vpn / PUD_PAGES); k * PUD_PAGES < end && pt.puds.size > 0; k++) {
+  for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil(end / PUD_PAGES), pt.puds)) {
     if (pt.puds.get(k) !== undefined) return Math.max(vpn, k * PUD_PAGES)
   }
-  for (let k = Math.floor(vpn / PTRS_PER_PTE); k * PTRS_PER_PTE < end; k++) {
+  for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil(end / PTRS_PER_PTE), pt.ptes, pt.pmds)) {
     const lo = Math.max(vpn, k * PTRS_PER_PTE)
     if (pt.pmdLeaf(k) !== undefined) return lo
     const tab = pt.table(k)
@@ -66,7 +87,8 @@ function freeEmptyTables(t: TruthState, pid: number, vmas: readonly Vma[], vpn: 
   const pt = t.procTables(pid)
   if (pt === undefined) return
   let w: ProcTables | undefined
-  for (let k = Math.floor(vpn / PTRS_PER_PTE); k * PTRS_PER_PTE < vpn + nr; k++) {
+  // dropping a table while iterating: keysIn's list was taken before
+  for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil((vpn + nr) / PTRS_PER_PTE), pt.ptes)) {
     const tab = pt.table(k)
     if (tab === undefined || tab[PRESENT]! > 0) continue
     if (vmas.some((v) => v.start < k * PTRS_PER_PTE + PTRS_PER_PTE && v.end > k * PTRS_PER_PTE)) continue
@@ -130,13 +152,13 @@ export function vmaMoved(t: TruthState, e: VmaMoved): void {
   const pt0 = t.procTables(e.pid)
   // precondition: PMD/PUD leaves lie wholly inside the range and keep their alignment
   if (pt0 !== undefined) {
-    for (let k = Math.floor(vpn / PTRS_PER_PTE); k * PTRS_PER_PTE < vpn + nr; k++) {
+    for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil((vpn + nr) / PTRS_PER_PTE), pt0.pmds)) {
       if (pt0.pmdLeaf(k) !== undefined) {
         const whole = k * PTRS_PER_PTE >= vpn && k * PTRS_PER_PTE + PTRS_PER_PTE <= vpn + nr
         if (!whole || (newVpn - vpn) % PTRS_PER_PTE !== 0) return t.violate(`mremap moves part of or misaligns the PMD at ${hex(k * PTRS_PER_PTE)} (split it first)`)
       }
     }
-    for (let k = Math.floor(vpn / PUD_PAGES); k * PUD_PAGES < vpn + nr && pt0.puds.size > 0; k++) {
+    for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil((vpn + nr) / PUD_PAGES), pt0.puds)) {
       if (pt0.puds.get(k) !== undefined) {
         const whole = k * PUD_PAGES >= vpn && k * PUD_PAGES + PUD_PAGES <= vpn + nr
         if (!whole || (newVpn - vpn) % PUD_PAGES !== 0) return t.violate(`mremap moves part of or misaligns the PUD at ${hex(k * PUD_PAGES)}`)
@@ -147,13 +169,13 @@ export function vmaMoved(t: TruthState, e: VmaMoved): void {
   if (pt0 !== undefined && pt0.present > 0) {
     const pt = t.procTablesForWrite(e.pid)
     const moved: { v: number; pfn: number; level: 'pte' | 'pmd' | 'pud' }[] = []
-    for (let k = Math.floor(vpn / PUD_PAGES); k * PUD_PAGES < vpn + nr && pt.puds.size > 0; k++) {
+    for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil((vpn + nr) / PUD_PAGES), pt.puds)) {
       const pfn = pt.puds.get(k)
       if (pfn === undefined) continue
       moved.push({ v: k * PUD_PAGES, pfn, level: 'pud' })
       pt.puds.delete(k)
     }
-    for (let k = Math.floor(vpn / PTRS_PER_PTE); k * PTRS_PER_PTE < vpn + nr; k++) {
+    for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil((vpn + nr) / PTRS_PER_PTE), pt.ptes, pt.pmds)) {
       const leaf = pt.pmdLeaf(k)
       if (leaf !== undefined) {
         moved.push({ v: k * PTRS_PER_PTE, pfn: leaf, level: 'pmd' })
