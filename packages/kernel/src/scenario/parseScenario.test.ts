@@ -47,6 +47,7 @@ describe('parseScenario', () => {
     expect(mthpPolicy(s.knobs, 2 << 20)).toBe('inherit')
     expect(mthpPolicy(s.knobs, 16384)).toBe('never')
     expect(s.knobs.hugetlb.get(2 << 20)).toBe(4)
+    expect(parseScenario('set hugetlb.2M=32768\nset hugetlb.1G=64\n', 'x.scenario').knobs.hugetlb).toEqual(new Map([[2 << 20, 32768], [1 << 30, 64]]))
     expect(s.knobs.hvo).toBe(true)
     expect(s.knobs.shmemThp).toBe('never')
   })
@@ -78,6 +79,10 @@ describe('parseScenario', () => {
     ['p0 mmap A 4K anon private\nset thp=always', 'x.scenario:2: set must come before the first process statement'],
     ['set thp.3K=always', 'x.scenario:1: expected a power of two from 8K to 2M after thp.'],
     ['set thp=sometimes', 'x.scenario:1: expected thp policy (always, madvise, never)'],
+    // pool limits: 64 GiB per size (32768 × 2M = 2^36 bytes, 64 × 1G)
+    ['set hugetlb.2M=99999999999', 'x.scenario:1: a HugeTLB pool of at most 32768 pages of 2M (64G) is supported, got hugetlb.2M=99999999999'],
+    ['set hugetlb.2M=32769', 'x.scenario:1: a HugeTLB pool of at most 32768 pages of 2M (64G) is supported, got hugetlb.2M=32769'],
+    ['set hugetlb.1G=65', 'x.scenario:1: a HugeTLB pool of at most 64 pages of 1G (64G) is supported, got hugetlb.1G=65'],
     ['set foo=1', "x.scenario:1: unknown knob 'foo'"],
     ['p0 frobnicate', "x.scenario:1: unknown op 'frobnicate'"],
     ['p0 mmap A 4K anon private\np0 madvise A sideways', 'x.scenario:2: expected madvise advice'],

@@ -32,6 +32,8 @@ const GiB = 1024 ** 3
 const MiB = 1024 ** 2
 /** Largest size + skew of one mapping (the live runner's slots are 64 GiB apart). */
 export const MAX_MAPPING_SPAN = 63 * GiB
+/** the largest HugeTLB pool `set hugetlb.SIZE=N` may ask for, per size: N × SIZE at most 64 GiB (32768 × 2M, 64 × 1G) */
+export const MAX_HUGETLB_POOL_BYTES = 64 * GiB
 
 const PROC_RE = /^p[0-9]+$/
 const NAME_RE = /^[A-Z][A-Za-z0-9_]*$/
@@ -83,6 +85,8 @@ function parseSet(toks: string[], line: number): SetStatement {
   if (family === 'hugetlb') {
     const hs = sizeTok === '2M' ? 2 * MiB : sizeTok === '1G' ? GiB : fail(`expected hugetlb.2M or hugetlb.1G, got '${key}'`)
     if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) fail(`expected a page count N in ${key}=N, got '${value}'`)
+    // every pool page is a simulated allocation and a trace event: bounded like a mapping (§ Limits)
+    if (Number(value) * hs > MAX_HUGETLB_POOL_BYTES) fail(`a HugeTLB pool of at most ${MAX_HUGETLB_POOL_BYTES / hs} pages of ${sizeTok} (64G) is supported, got ${key}=${value}`)
     return { op: 'set', line, knob: 'hugetlb', size: hs, value: Number(value) }
   }
   if (key === 'hvo') return { op: 'set', line, knob: 'hvo', value: oneOf('hvo value', value, ['on', 'off']) === 'on' }
