@@ -27,6 +27,9 @@ import { reclaimEmptyTables, splitPmdsAt, zapRange } from './zap.ts'
 export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement): void {
   const [vpn, nr] = rangeVpns(m, st.range)
   if (st.advice === 'populate_read' || st.advice === 'populate_write') return populate(ctx, pid, m, vpn, nr, st.advice === 'populate_write')
+  // madvise_behavior_valid(): 6.18 knows no advice 26 (the HGM proposal's MADV_SPLIT), so it is EINVAL before
+  // the VMA walk can answer ENOMEM for a range without VMAs (measured: corpus madvise-split-unmapped-einval)
+  if (st.advice === 'split') throw new Refusal('EINVAL')
   const pieces = vmaPieces(ctx, pid, vpn, nr)
   if (pieces.length === 0) throw new Refusal('ENOMEM')
   for (const [a, b] of pieces) advise(ctx, pid, m, st, a, b - a)
