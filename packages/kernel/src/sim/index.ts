@@ -9,10 +9,12 @@
  * - compareObservations(model, kernel, ignore?): Comparison {agree, checks, pages, differences}.
  * - scenarioHash(statements): hash of the normalised scenario (printScenario text).
  * - MODEL_DETAIL: the `detail` of model observation documents.
+ * - NotModelled: thrown (`file:line: not modelled: …`) where a scenario reaches what the simulator does not model.
  */
 export { runScenario, simDetail, simulateScenario, FatalScenarioError, MODEL_DETAIL } from './simulateScenario.ts'
 export type { SimResult, SimRun } from './simulateScenario.ts'
 export type { EventSink } from './simContext.ts'
+export { NotModelled } from './simContext.ts'
 export { compareObservations } from './compareObservations.ts'
 export type { Comparison, ObservationDifference } from './compareObservations.ts'
 export { scenarioHash } from './scenarioHash.ts'

@@ -46,6 +46,37 @@ export class Refusal extends Error {
   }
 }
 
+/**
+ * NotModelled - the scenario reaches a behaviour the simulator does not model (scenario contract v1.1
+ * item 10): rather than print an observation it knows may be wrong, the run stops with
+ * `file:line: not modelled: what` (the CLI exits 2; the corpus and kernel harnesses skip it with the reason).
+ * @where: `file:line` of the statement that reached it
+ * @what: what is not modelled, in kernel terms
+ */
+export class NotModelled extends Error {
+  /** userMessage - the one-line form the CLI prints (see cli/src/runMain.ts). */
+  readonly userMessage: string
+  constructor(
+    readonly where: string,
+    readonly what: string,
+  ) {
+    super(`${where}: not modelled: ${what}`)
+    this.name = 'NotModelled'
+    this.userMessage = this.message
+  }
+}
+
+/**
+ * notModelled - refuse a behaviour the simulator does not model: throws {@link NotModelled} naming the
+ * statement being run. Every call site is listed in the simulator README ("Refusals").
+ * @at: the statement (`file` is taken from @file) or the context (its `cause` is `file:line` while a
+ *   statement runs)
+ * @what: what is not modelled
+ */
+export function notModelled(at: { cause: string } | { line: number }, what: string, file = ''): never {
+  throw new NotModelled('cause' in at ? at.cause : `${file}:${at.line}`, what)
+}
+
 /** PageCacheFile - a file's page cache: index -> head PFN of the folio holding it; size in pages. */
 export interface PageCacheFile {
   kind: 'file' | 'shmem' | 'hugetlb'

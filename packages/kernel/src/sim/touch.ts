@@ -37,7 +37,7 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
         pfn = ctx.entry(pid, vpn)
       }
       if (pfn < 0) {
-        if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, ctx.vma(pid, vpn)!)
+        if (vma.kind === 'anon') anonFault(ctx, pid, vpn, write, m, ctx.vma(pid, vpn)!, vma)
         else fileFault(ctx, pid, vpn, write, m, vma)
         // a write fault on a huge zero PMD or a read-only page-cache page is a second fault
         if (write && ctx.entry(pid, vpn) >= 0) wpFault(ctx, pid, vpn, m)
