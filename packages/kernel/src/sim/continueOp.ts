@@ -12,7 +12,10 @@ import { inOneVma, isHugetlb } from './vmaOps.ts'
  * created through a temporary shared alias (shmem: written, so their contents are not zero; HugeTLB:
  * read), then the range is registered with a minor-mode userfaultfd and one UFFDIO_CONTINUE maps the
  * cached pages with 4K PTEs (HugeTLB: huge entries), stopping at the first present entry: EEXIST if it
- * is the first page, else EAGAIN (a partial copy: mfill_atomic() returns the bytes mapped).
+ * is the first page, else EAGAIN (a partial copy: mfill_atomic() returns the bytes mapped). A page not
+ * in the page cache is EFAULT at the first page (shmem_get_folio(SGP_NOALLOC) in
+ * mfill_atomic_pte_continue()), else EAGAIN: so for `anon shared`, which gets no pre-fill, a range never
+ * touched is EFAULT.
  * EINVAL when a VMA of the range is neither shmem nor HugeTLB (registration refused); ENOENT when the
  * range does not lie in one VMA (validate_dst_vma()).
  * @see userfaultfd_register(), vma_can_userfault(), mfill_atomic_pte_continue(),
@@ -22,8 +25,9 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   const first = m.start + r.offset / PAGE_SIZE
   const nr = r.length / PAGE_SIZE
   const pc = ctx.files.get(m.file)
-  // 1. the alias: missing page-cache pages of the file range are created
-  if (pc !== undefined) populate(ctx, m, first, nr)
+  // 1. the alias: missing page-cache pages of the file range are created; `anon shared` has no file to
+  // map an alias of (contract v1.1 item 10), so UFFDIO_CONTINUE sees only the pages its faults created
+  if (pc !== undefined && !m.anonShared) populate(ctx, m, first, nr)
   // 2. UFFDIO_REGISTER (minor): every VMA in the range must be shmem or HugeTLB
   const vmas = ctx.vmas(pid).filter((v) => v.start < first + nr && v.end > first)
   if (vmas.length === 0 || vmas.some((v) => v.kind !== 'shmem' && v.kind !== 'hugetlb')) throw new Refusal('EINVAL')

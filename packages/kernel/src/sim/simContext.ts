@@ -27,6 +27,7 @@ export const K_HUGEZERO = KIND.hugezero
  * @file: file id behind it (0 for private anonymous memory; MAP_SHARED anon gets a shmem file)
  * @pgoff: file page mapped at @start
  * @hpages: base pages per page-table leaf of a HugeTLB mapping (512, 262144), else 1
+ * @anonShared: `anon shared` (its shmem file has no name: no alias can reach it, contract v1.1 item 10)
  */
 export interface MapRec {
   name: string
@@ -37,6 +38,7 @@ export interface MapRec {
   file: number
   pgoff: number
   hpages: number
+  anonShared: boolean
 }
 
 /** Refusal - thrown by an operation the kernel refuses; the statement is recorded in `refused`. */

@@ -43,6 +43,7 @@ export function mmapOp(ctx: SimContext, proc: string, pid: number, info: Mapping
   const m: MapRec = {
     name: info.name, start: mappingVpn(info), nrPages: nr, kind: info.kind === 'anon' && shared ? 'shmem' : info.kind,
     shared, file, pgoff: info.fileOffset / PAGE_SIZE, hpages: info.kind === 'anon' || info.kind === 'shmem' || info.kind === 'file' ? 1 : HUGE_PAGES[info.kind],
+    anonShared: info.kind === 'anon' && shared,
   }
   ctx.mappings(proc).set(info.name, m)
   if (isHugetlb(m)) hugetlbReserve(ctx, pid, m)
