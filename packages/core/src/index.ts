@@ -55,3 +55,5 @@ export {
   STRUCT_PAGES_PER_VMEMMAP_PAGE,
   VMEMMAP_PAGES_PER_PTE_TABLE,
 } from './hvoLayout.ts'
+export type { MmIdSlots } from './rules/mmIdSlots.ts'
+export { addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount } from './rules/mmIdSlots.ts'

@@ -1,8 +1,7 @@
-import type { Level } from '@mmsim/core'
-import type { FolioState } from '../folioState.ts'
 import {
-  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
-} from '../mmOwnerSlots.ts'
+  addReturnLargeMapcount, type Level, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
+} from '@mmsim/core'
+import type { FolioState } from '../folioState.ts'
 import { SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
 

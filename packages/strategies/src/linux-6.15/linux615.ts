@@ -1,9 +1,8 @@
-import type { Level } from '@mmsim/core'
+import {
+  addReturnLargeMapcount, type Level, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
+} from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { Linux612 } from '../linux-6.12/linux612.ts'
-import {
-  addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
-} from '../mmOwnerSlots.ts'
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
 
 /**
