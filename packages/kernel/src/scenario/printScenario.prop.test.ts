@@ -21,7 +21,7 @@ function build(choices: number[][], header: number[][]): Statement[] {
       { op: 'set', line: 0, knob: 'thp.size', size, value: (['always', 'inherit', 'madvise', 'never'] as const)[c % 4]! },
       { op: 'set', line: 0, knob: 'shmem_thp', value: (['always', 'within_size', 'advise', 'never', 'deny', 'force'] as const)[b % 6]! },
       { op: 'set', line: 0, knob: 'shmem_thp.size', size, value: (['always', 'inherit', 'within_size', 'advise', 'never'] as const)[c % 5]! },
-      { op: 'set', line: 0, knob: 'hugetlb', size: c % 2 ? 2 * M : 1024 * M, value: b },
+      { op: 'set', line: 0, knob: 'hugetlb', size: c % 2 ? 2 * M : 1024 * M, value: c % 2 ? b : b % 65 },
       { op: 'set', line: 0, knob: 'hvo', value: c % 2 === 0 },
     ]
     out.push({ ...variants[a % variants.length]!, line: next(c) })
