@@ -19,6 +19,8 @@
  * @see hugetlb_mcopy_atomic_pte(), huge_pte_lockptr(), hugetlb_vma_lock_write() — mm/hugetlb.c
  */
 
+import { mulberry32 } from '@mmsim/core'
+
 /** LOCK_DESIGNS - the modelled designs, in report order. */
 export const LOCK_DESIGNS = ['mm-page-table-lock', 'split-pmd-ptl', 'split-pte-ptl', 'hugetlb-vma-lock-write'] as const
 /** LockDesign - one of {@link LOCK_DESIGNS}. */
@@ -85,18 +87,6 @@ export interface LockReport {
 }
 
 const PAGE_4K = 4096
-
-/** mulberry32 - a 32-bit seeded PRNG; each call returns a float in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * faultAddress - the guest offset of vCPU @v's fault number @j under @m.pattern:

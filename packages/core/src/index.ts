@@ -57,3 +57,4 @@ export {
 } from './hvoLayout.ts'
 export type { MmIdSlots } from './rules/mmIdSlots.ts'
 export { addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount } from './rules/mmIdSlots.ts'
+export { mulberry32 } from './mulberry32.ts'

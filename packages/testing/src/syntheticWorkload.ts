@@ -1,4 +1,4 @@
-import type { Level, MmEvent } from '@mmsim/core'
+import { type Level, type MmEvent, mulberry32 } from '@mmsim/core'
 
 /**
  * A generator of random *valid* event streams: a small model of processes, VMAs and mappings that only
@@ -10,16 +10,7 @@ import type { Level, MmEvent } from '@mmsim/core'
  */
 
 /** Rng - a deterministic PRNG (mulberry32) so a seed names a workload. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const rng: (seed: number) => () => number = mulberry32
 
 interface Entry {
   folio: number

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync } from 'node:fs'
 
 /** MMSIM_RUNNER_TRACE=FILE appends every instruction and reply to FILE (debugging). */
 const TRACE = process.env['MMSIM_RUNNER_TRACE']
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { procStat } from './processAlive.ts'
 
 /**
  * RUNNER_PATH - the built C runner, tools/kernel-runner/kernel-runner of the checkout this module runs from:
@@ -137,14 +138,9 @@ export class RunnerClient {
     }
     const deadline = Date.now() + 10_000
     for (const p of pids) {
-      while (Date.now() < deadline && existsSync(`/proc/${p}/stat`)) {
-        try {
-          const st = readFileSync(`/proc/${p}/stat`, 'utf8')
-          const state = st.slice(st.lastIndexOf(')') + 2, st.lastIndexOf(')') + 3)
-          if (state === 'Z' || state === 'X') break
-        } catch {
-          break
-        }
+      while (Date.now() < deadline) {
+        const st = procStat(p)
+        if (st === null || st.state === 'Z' || st.state === 'X') break
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2)
       }
     }

@@ -20,9 +20,10 @@ import { anonAllowableOrders, PMD_ORDER, suitableOrder } from './thpPolicy.ts'
 export function anonFault(ctx: SimContext, pid: number, vpn: number, write: boolean, m: MapRec, vma: Vma, kernel: Vma = vma): void {
   let orders = ctx.anonOrders.get(vma.thp)
   if (orders === undefined) ctx.anonOrders.set(vma.thp, (orders = anonAllowableOrders(ctx.knobs, vma)))
-  if ((kernel.start !== vma.start || kernel.end !== vma.end) && faultOrder(ctx, pid, vpn, write, orders, kernel) !== faultOrder(ctx, pid, vpn, write, orders, vma))
+  const order = faultOrder(ctx, pid, vpn, write, orders, vma)
+  if ((kernel.start !== vma.start || kernel.end !== vma.end) && faultOrder(ctx, pid, vpn, write, orders, kernel) !== order)
     notModelled(ctx, 'a THP/mTHP fault across a boundary of VMAs the kernel merged back (vma_merge after mprotect/madvise; core does not merge VMAs)')
-  if (orders[0] === PMD_ORDER && ctx.pmdNone(pid, vpn) && suitableOrder(vma, vpn, PMD_ORDER)) {
+  if (order === PMD_ORDER) {
     const base = vpn - (vpn % 512)
     ctx.prepareAnonVma(pid, vpn)
     if (!write) {
@@ -36,19 +37,6 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   if (!write) {
     ctx.emitZero('zeropage/mapped', pid, vpn, ctx.zeroPfn, 'pte')
     return
-  }
-  let order = 0
-  for (let x = 0; x < orders.length; x++) {
-    const o = orders[x]!
-    if (o === PMD_ORDER || !suitableOrder(vma, vpn, o)) continue
-    const n = 2 ** o
-    const lo = vpn - (vpn % n)
-    let none = true
-    for (let i = 0; i < n && none; i++) none = ctx.entry(pid, lo + i) < 0
-    if (none) {
-      order = o
-      break
-    }
   }
   const n = 2 ** order
   const lo = vpn - (vpn % n)

@@ -1,20 +1,5 @@
+import { mulberry32 } from '@mmsim/core'
 import { parseScenario, type ParsedScenario } from '../scenario/parseScenario.ts'
-
-/**
- * mulberry32 - a small seeded PRNG (32-bit state): the same @seed gives the same sequence on every
- * machine and Node version, which is what makes a differential-test seed a bug report.
- * @returns a function giving floats in [0, 1)
- */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Mapping {
   name: string

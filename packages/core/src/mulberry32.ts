@@ -1,0 +1,17 @@
+/**
+ * mulberry32 - a small seeded PRNG (32-bit state): the same @seed gives the same sequence on every
+ * machine and Node version, so a seed names a workload, a differential test or a contention run.
+ * The one copy the generators share (testing's synthetic workloads, kernel's differential scenarios,
+ * analysis' lock-contention model).
+ * @returns a function giving floats in [0, 1)
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
