@@ -4,8 +4,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { canonicalJson, liveKernelTestsProblem, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
+import { canonicalJson, liveKernelTestsProblem, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../packages/kernel/src/live/kernelTestLock.ts'
+import { InconclusiveRuns } from '../packages/kernel/src/live/inconclusiveRuns.testkit.ts'
 
 const dir = join(import.meta.dirname, '../traces/scenarios')
 const names = readdirSync(dir)
@@ -29,13 +30,18 @@ describe('scenario corpus', () => {
 describe.skipIf(problem !== null)(`live kernel agrees with the stored observations${problem ? ` (skipped: ${problem})` : ''}`, () => {
   beforeAll(() => acquireKernelTestLock(), 600_000)
   afterAll(() => releaseKernelTestLock())
-  it.each(names)('%s', async (n) => {
+  const inconclusive = new InconclusiveRuns()
+  it.for(names)('%s', async (n, ctx) => {
     const parsed = parseScenario(readFileSync(join(dir, `${n}.scenario`), 'utf8'), `${n}.scenario`)
     const stored = JSON.parse(readFileSync(join(dir, `${n}.kernel.json`), 'utf8')) as ObservationDocument
-    const live = await observeLive(parsed, { note: (m) => console.log(`${n}: ${m}`) })
+    const live = await inconclusive.observe(n, parsed)
+    if (!live) return ctx.skip('inconclusive: no valid observation (blank struct pages) in two runs')
     // equality as defined by docs/observation-format.md §4: refused list and checks (not `detail`, the kernel release)
     expect(live.refused).toEqual(stored.refused)
     expect(live.checks).toEqual(stored.checks)
     expect(canonicalJson({ ...live, detail: stored.detail })).toBe(canonicalJson(stored))
+  })
+  it('at most a tenth of the corpus went without a valid live observation', () => {
+    expect(inconclusive.names.length, `inconclusive: ${inconclusive.names.join(' ')}`).toBeLessThanOrEqual(names.length / 10)
   })
 })

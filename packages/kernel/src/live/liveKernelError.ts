@@ -11,3 +11,15 @@ export class LiveKernelError extends Error {
     this.userMessage = message
   }
 }
+
+/**
+ * NoValidObservation - every attempt of a live run met struct pages this VM reads as blank (or
+ * khugepaged kept interfering): the kernel gave no answer, which is neither agreement nor
+ * disagreement. Tests log it as inconclusive and bound how often that may happen.
+ */
+export class NoValidObservation extends LiveKernelError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'NoValidObservation'
+  }
+}

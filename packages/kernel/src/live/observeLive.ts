@@ -6,7 +6,7 @@ import { scenarioHash } from '../sim/scenarioHash.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
 import { KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
-import { LiveKernelError } from './liveKernelError.ts'
+import { LiveKernelError, NoValidObservation } from './liveKernelError.ts'
 import type { ObservationDocument } from './observation.ts'
 import { InvalidObservation, readVmemmapPages } from './observeCheck.ts'
 import { runAttempt } from './runAttempt.ts'
@@ -88,7 +88,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
       } catch (e) {
         if (e instanceof LiveKernelError) throw e
         if (!(e instanceof InvalidObservation || e instanceof KhugepagedInterfered)) throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
-        if (a >= attempts) throw new LiveKernelError(`${s.file}: no valid observation in ${attempts} attempts (last: ${e.message})`)
+        if (a >= attempts) throw new NoValidObservation(`${s.file}: no valid observation in ${attempts} attempts (last: ${e.message})`)
         // Holding the failed attempt's memory steers the allocator away from blank struct pages,
         // but held HugeTLB pages would starve the next attempt's pool: those runs start afresh.
         if (e instanceof KhugepagedInterfered || usesHugetlb) {

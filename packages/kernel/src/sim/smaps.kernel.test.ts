@@ -7,10 +7,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../live/kernelTestLock.ts'
 import { liveKernelTestsProblem } from '../live/liveEnvironment.ts'
-import { observeLive } from '../live/observeLive.ts'
 import { parseScenario } from '../scenario/parseScenario.ts'
 import { compareObservations } from './compareObservations.ts'
 import { simulateScenario } from './simulateScenario.ts'
+import { InconclusiveRuns } from '../live/inconclusiveRuns.testkit.ts'
 
 const dir = join(import.meta.dirname, '../../../../traces/scenarios')
 const names = readdirSync(dir).filter((f) => /^smaps-.*\.scenario$/.test(f)).sort()
@@ -20,10 +20,15 @@ describe.skipIf(problem !== null)(`check smaps: model vs live kernel${problem ? 
   beforeAll(() => acquireKernelTestLock(), 600_000)
   afterAll(() => releaseKernelTestLock())
   it('the corpus has the smaps scenarios', () => expect(names.length).toBeGreaterThanOrEqual(6))
-  it.each(names)('%s', async (f) => {
+  const inconclusive = new InconclusiveRuns()
+  it.for(names)('%s', { timeout: 600_000 }, async (f, ctx) => {
     const s = parseScenario(readFileSync(join(dir, f), 'utf8'), f)
-    const live = await observeLive(s)
+    const live = await inconclusive.observe(f, s)
+    if (!live) return ctx.skip('inconclusive: no valid observation (blank struct pages) in two runs')
     expect(live.checks.every((c) => c.smaps !== undefined)).toBe(true)
     expect(compareObservations(simulateScenario(s).observation, live).differences).toEqual([])
-  }, 600_000)
+  })
+  it('at most one run went without a valid live observation', () => {
+    expect(inconclusive.names.length, `inconclusive: ${inconclusive.names.join(' ')}`).toBeLessThanOrEqual(1)
+  })
 })
