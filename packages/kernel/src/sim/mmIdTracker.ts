@@ -1,29 +1,27 @@
-import { CHUNK_PAGES, KIND, type MmEvent, type TruthState } from '@mmsim/core'
-
-interface Slots {
-  ids: [number, number]
-  counts: [number, number]
-  shared: boolean
-}
-
-const NONE = -1
+import { addReturnLargeMapcount, CHUNK_PAGES, KIND, maybeMappedShared, type MmEvent, type MmIdSlots, subReturnLargeMapcount, type TruthState } from '@mmsim/core'
 
 const MASK = CHUNK_PAGES - 1
 
+/** mmIdOf - the `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot; the schemes use the same numbering). */
+const mmIdOf = (pid: number): number => pid + 1
+
+/** freeSlots - the words of a large folio no mm maps (folio_set_large_mapcount() not yet run). */
+const freeSlots = (): MmIdSlots => ({ large: -1, mmId0: 0, mmCnt0: -1, mmId1: 0, mmCnt1: -1, shared: false })
 /** Reader - what the tracker needs of the simulator's state: the ground truth after the event. */
 interface Reader {
   truth: TruthState
 }
 
 /**
- * MmIdTracker - the MM-ID "mapped shared" tracking of large folios (CONFIG_MM_ID): two (mm, mapcount)
- * slots and the shared bit, updated on every rmap change exactly as the kernel does. The bit is set when
- * a second mm maps the folio and cleared only when an mm drops its last mapping and one slot's count
- * equals the folio's total. It decides COW reuse of large anon folios.
+ * MmIdTracker - the MM-ID "mapped shared" tracking of large folios (CONFIG_MM_ID) in the simulated kernel:
+ * per large folio the words of @mmsim/core's rules/mmIdSlots (the one home of the rule, which the
+ * linux-6.15 schemes run too), updated on every rmap change. `_large_mapcount` is taken from the ground
+ * truth before each update (the truth has already applied the event), so the slots follow the truth even
+ * across events the tracker does not see. It decides COW reuse of large anon folios.
  * @see folio_add_return_large_mapcount(), folio_sub_return_large_mapcount() — include/linux/rmap.h
  */
 export class MmIdTracker {
-  private readonly slots = new Map<number, Slots>()
+  private readonly slots = new Map<number, MmIdSlots>()
 
   /** after - update the slots of the folio that event @e changed. */
   after(r: Reader, e: MmEvent): void {
@@ -53,7 +51,8 @@ export class MmIdTracker {
     const total = f.ptes + f.entire
     if (f.order === 0 || f.kind === 'hugetlb') return total > 1
     if (total <= 1) return false
-    return this.slots.get(f.pfn)?.shared ?? false
+    const s = this.slots.get(f.pfn)
+    return s !== undefined && maybeMappedShared(s)
   }
 
   /** sharedBit - the raw FOLIO_MM_IDS_SHARED bit of large folio @head. */
@@ -74,58 +73,48 @@ export class MmIdTracker {
     return c.ptes[j]! + c.entire[j]!
   }
 
-  private get(pfn: number): Slots {
+  private get(pfn: number): MmIdSlots {
     let s = this.slots.get(pfn)
-    if (s === undefined) this.slots.set(pfn, (s = { ids: [NONE, NONE], counts: [0, 0], shared: false }))
+    if (s === undefined) this.slots.set(pfn, (s = freeSlots()))
     return s
   }
 
-  private add(r: Reader, pfn: number, mm: number, diff: number): void {
+  /** add - @diff more mappings of folio @pfn by process @pid; the truth's count already includes them. */
+  private add(r: Reader, pfn: number, pid: number, diff: number): void {
     const total = this.tracked(r, pfn)
     if (total < 0) return
     const s = this.get(pfn)
-    if (s.ids[0] === mm) s.counts[0] += diff
-    else if (s.ids[1] === mm) s.counts[1] += diff
-    else if (s.ids[0] === NONE) {
-      s.ids[0] = mm
-      s.counts[0] = diff
-      if (total !== diff) s.shared = true
-    } else if (s.ids[1] === NONE) {
-      s.ids[1] = mm
-      s.counts[1] = diff
-      s.shared = true
-    }
+    s.large = total - diff - 1
+    addReturnLargeMapcount(s, diff, mmIdOf(pid))
   }
 
-  private sub(r: Reader, pfn: number, mm: number, diff: number): void {
+  /** sub - @diff fewer mappings of folio @pfn by process @pid; the truth's count already lacks them. */
+  private sub(r: Reader, pfn: number, pid: number, diff: number): void {
     const total = this.tracked(r, pfn)
     if (total < 0) return
     const s = this.get(pfn)
-    for (let i = 0; i < 2; i++) {
-      if (s.ids[i] !== mm) continue
-      s.counts[i]! -= diff
-      if (s.counts[i]! > 0) return
-      s.ids[i] = NONE
-      s.counts[i] = 0
-      break
-    }
-    if (total === s.counts[0] || total === s.counts[1]) s.shared = false
+    s.large = total + diff - 1
+    subReturnLargeMapcount(s, diff, mmIdOf(pid))
   }
 
+  /**
+   * resplit - the split unmapped and remapped every page (remap_page()): each new large folio's slots are
+   * rebuilt from its owners in pid order, the first two tracked, the shared bit set when more than one maps it.
+   */
   private resplit(r: Reader, pfn: number, newOrder: number): void {
     const old = this.slots.get(pfn)
     this.slots.delete(pfn)
     if (newOrder === 0 || old === undefined) return
     const folios = r.truth.folios
     if (folios.headOrder(pfn) < 0) return
-    // the split unmapped and remapped every page: rebuild each new folio's slots from its owners
     for (let p = pfn; ; p += 2 ** newOrder) {
       if (folios.headOrder(p) !== newOrder) break
       const owners = folios.chunk(p)!.ownerList(p & MASK)
       const s = this.get(p)
-      for (let i = 0; i < owners.length && i < 4; i += 2) {
-        s.ids[i / 2] = owners[i]!
-        s.counts[i / 2] = owners[i + 1]!
+      for (let i = 0; i < owners.length; i += 2) {
+        s.large += owners[i + 1]!
+        if (i === 0) [s.mmId0, s.mmCnt0] = [mmIdOf(owners[0]!), owners[1]! - 1]
+        else if (i === 2) [s.mmId1, s.mmCnt1] = [mmIdOf(owners[2]!), owners[3]! - 1]
       }
       s.shared = owners.length > 2
     }
