@@ -1,4 +1,4 @@
-import { TruthFolioView, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
+import { taintPartiallyMapped, touchedFoliosInto, TruthFolioView, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
 import {
   FOLIO_QUERIES, folioAnswerer, pageAnswerer, QUERY_NAMES, strategySide, truthSide,
@@ -45,36 +45,8 @@ const SAMPLE = 2
  */
 export function touchedFolios(e: MmEvent, truth: TruthState): Pfn[] {
   const out: Pfn[] = []
-  out.length = touchedFoliosInto(e, truth, out)
+  out.length = touchedFoliosInto(e, (p) => truth.folios.headOrder(p), out)
   return out
-}
-
-/**
- * touchedFoliosInto - {@link touchedFolios} written into @out from index 0 (reused by the caller: no
- * allocation per event); @returns how many were written (entries past it are stale).
- */
-export function touchedFoliosInto(e: MmEvent, truth: TruthState, out: Pfn[]): number {
-  switch (e.type) {
-    case 'folio/split': {
-      const order = e.folio >= 0 ? truth.folios.headOrder(e.folio) : -1
-      if (order < 0) return 0
-      let n = 0
-      for (let p = e.folio; p < e.folio + 2 ** order; p += 2 ** e.newOrder) out[n++] = p
-      return n
-    }
-    case 'folio/migrated':
-      out[0] = e.newFolio
-      return 1
-    case 'folio/freed':
-    case 'hugetlb/poolShrunk':
-      return 0
-    default: {
-      const folio = (e as { folio?: unknown }).folio
-      if (typeof folio !== 'number') return 0
-      out[0] = folio
-      return 1
-    }
-  }
 }
 
 /**
@@ -138,14 +110,15 @@ export class DivergenceScanner {
   step(truth: TruthState, e: MmEvent, index: number, all = false): boolean {
     this.events++
     const pfns = this.touched
-    const n = this.sideB === null ? 0 : touchedFoliosInto(e, truth, pfns)
+    this.orderOf = truth
+    const n = this.sideB === null ? 0 : touchedFoliosInto(e, this.headOrder, pfns)
     if (!truth.apply(e)) {
       this.skipped++
       return false
     }
     this.set.apply(e, truth)
     if (this.sideB === null) return this.kernelStep(truth, e, index, all)
-    this.taint(e, pfns, n)
+    taintPartiallyMapped(e, pfns, n, this.tainted)
     let found = false
     for (let k = 0; k < n; k++) {
       const f = this.view(truth).at(pfns[k]!)
@@ -169,13 +142,12 @@ export class DivergenceScanner {
 
   private viewOf: TruthState | null = null
   private readonly touched: Pfn[] = []
+  /** the ground truth of the current step, for headOrder (one closure for the scanner's life: no per-event allocation) */
+  private orderOf: TruthState | null = null
+  private readonly headOrder = (pfn: number): number => this.orderOf!.folios.headOrder(pfn)
   private folioView: TruthFolioView | null = null
 
-  private taint(e: MmEvent, pfns: readonly number[], n: number): void {
-    if (e.type === 'folio/split' || e.type === 'folio/migrated') for (let k = 0; k < n; k++) this.tainted.add(pfns[k]!)
-    else if (e.type === 'rmap/anonAdded') this.tainted.add(e.folio)
-    else if (e.type === 'folio/allocated') this.tainted.delete(e.folio)
-  }
+
 
   private compareFolio(f: FolioFacts, e: MmEvent, index: number, all: boolean): boolean {
     let found = false

@@ -58,3 +58,4 @@ export {
 export type { MmIdSlots } from './rules/mmIdSlots.ts'
 export { addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount } from './rules/mmIdSlots.ts'
 export { mulberry32 } from './mulberry32.ts'
+export { taintPartiallyMapped, touchedFoliosInto } from './rules/touchedFolios.ts'

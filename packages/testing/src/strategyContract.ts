@@ -1,6 +1,6 @@
 import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
-import { applyEvent, emptyState, trieForEach, truthOf, Txn, type FolioRec, type Level, type MmEvent } from '@mmsim/core'
+import { applyEvent, emptyState, taintPartiallyMapped, touchedFoliosInto, trieForEach, truthOf, Txn, type FolioRec, type Level, type MmEvent } from '@mmsim/core'
 import { syntheticEvents } from './syntheticWorkload.ts'
 import { mixedEvents } from './mixedWorkload.ts'
 
@@ -71,7 +71,7 @@ export function checkStream<S>(st: ContractStrategy<S>, events: readonly MmEvent
     }
     if (st.handles.has(e.type)) st.apply(s, e, tx)
     const where = `${st.id} on ${name}, after event #${idx} ${e.type} (${e.cause})`
-    trackTaint(e, pfns, tainted)
+    taintPartiallyMapped(e, pfns, pfns.length, tainted)
     const range = pageRange(e)
     for (const pfn of pfns) {
       const f = tx.folio(pfn)
@@ -96,26 +96,11 @@ function pageRange(e: MmEvent): [number, number] | null {
   return [e.page, e.page + e.nrPages]
 }
 
-/** touched - the head PFNs whose answers event @e may change, computed before it is applied */
+/** touched - the head PFNs whose answers event @e may change, computed before it is applied (core's rule) */
 function touched(e: MmEvent, tx: Txn): number[] {
-  if (e.type === 'folio/split') {
-    const f = tx.folio(e.folio)
-    if (f === undefined) return []
-    const out: number[] = []
-    for (let p = e.folio; p < e.folio + 2 ** f.order; p += 2 ** e.newOrder) out.push(p)
-    return out
-  }
-  if (e.type === 'folio/migrated') return [e.newFolio]
-  if ('folio' in e && typeof e.folio === 'number') return [e.folio]
-  return []
-}
-
-function trackTaint(e: MmEvent, pfns: readonly number[], tainted: Set<number>): void {
-  // the kernel decides "partially mapped" only when an rmap removal unmaps pages: folios that became
-  // partially mapped otherwise (split, migration, a non-new add of part of a folio) are not promised
-  if (e.type === 'folio/split' || e.type === 'folio/migrated') for (const p of pfns) tainted.add(p)
-  else if (e.type === 'rmap/anonAdded') tainted.add(e.folio)
-  else if (e.type === 'folio/freed') tainted.delete(e.folio)
+  const out: number[] = []
+  out.length = touchedFoliosInto(e, (p) => tx.folio(p)?.order ?? -1, out)
+  return out
 }
 
 function fail(where: string, what: string, got: unknown, want: unknown): never {
