@@ -29,7 +29,7 @@ export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: nu
       continue
     }
     const order = folios.orderAt(pfn)
-    const head = order === 0 ? pfn : pfn - (pfn % (1 << order))
+    const head = folios.headOf(pfn)
     const kind = ctx.kindOf(head)
     let n = 1
     if (kind !== K_ZERO) {

@@ -281,9 +281,7 @@ export class SimContext {
 
   /** headOf - head PFN of the live folio containing page @pfn, or -1. */
   headOf(pfn: number): number {
-    if (pfn < 0) return -1
-    const o = this.truth.folios.orderAt(pfn)
-    return o <= 0 ? (o === 0 ? pfn : -1) : pfn - (pfn % (1 << o))
+    return this.truth.folios.headOf(pfn)
   }
 
   /** orderOf - order of live folio @head. */
