@@ -6,6 +6,8 @@
  * @cacheLines: distinct struct pages (64 bytes = one cache line each) written or RMW'd, per event
  * @bitLocks: bit-spinlock acquisitions (v6.15+ `_mm_ids` lock)
  * @hvoConflicts: distinct struct pages written beyond those HVO keeps writable (HugeTLB with HVO on)
+ * @hvoWrites: events that wrote at least one such struct page — the writes a kernel with HVO on would fault
+ *   on (6.18 layout: core hvoStructPageWritable('6.18', i), struct pages ≥ 64 of the folio are read-only)
  */
 export interface CostRow {
   events: number
@@ -14,17 +16,18 @@ export interface CostRow {
   cacheLines: number
   bitLocks: number
   hvoConflicts: number
+  hvoWrites: number
 }
 
 /** COST_FIELDS - the counters of a CostRow, in the order the schemes' integer cost rows store them. */
-export const COST_FIELDS = ['events', 'atomics', 'paeBitops', 'cacheLines', 'bitLocks', 'hvoConflicts'] as const satisfies readonly (keyof CostRow)[]
+export const COST_FIELDS = ['events', 'atomics', 'paeBitops', 'cacheLines', 'bitLocks', 'hvoConflicts', 'hvoWrites'] as const satisfies readonly (keyof CostRow)[]
 
 /** CostTable - event type -> its cost row. */
 export type CostTable = Map<string, CostRow>
 
 /** emptyCostRow - a row of zeros. */
 export function emptyCostRow(): CostRow {
-  return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0 }
+  return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0 }
 }
 
 /** costRow - the row of @type in @t, created on first use. */
@@ -47,6 +50,7 @@ export function totalCost(t: CostTable): CostRow {
     s.cacheLines += r.cacheLines
     s.bitLocks += r.bitLocks
     s.hvoConflicts += r.hvoConflicts
+    s.hvoWrites += r.hvoWrites ?? 0 // a plugin's rows may predate the column
   }
   return s
 }

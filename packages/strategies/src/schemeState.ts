@@ -12,6 +12,7 @@ export const COST_PAE_BITOPS = 2
 export const COST_CACHE_LINES = 3
 export const COST_BIT_LOCKS = 4
 export const COST_HVO_CONFLICTS = 5
+export const COST_HVO_WRITES = 6
 const NF = COST_FIELDS.length
 
 /**
@@ -98,7 +99,10 @@ export class SchemeState {
     if (f.paeBitops !== 0) c[b + COST_PAE_BITOPS]! += f.paeBitops
     if (f.cacheLines !== 0) c[b + COST_CACHE_LINES]! += f.cacheLines
     if (f.bitLocks !== 0) c[b + COST_BIT_LOCKS]! += f.bitLocks
-    if (f.hvoConflicts !== 0) c[b + COST_HVO_CONFLICTS]! += f.hvoConflicts
+    if (f.hvoConflicts !== 0) {
+      c[b + COST_HVO_CONFLICTS]! += f.hvoConflicts
+      c[b + COST_HVO_WRITES]!++
+    }
   }
 
   /** costTable - the cost rows as a CostTable (a fresh Map; rows in first-event order) */
@@ -116,6 +120,7 @@ export class SchemeState {
       const row: CostRow = {
         events: c[b + COST_EVENTS]!, atomics: c[b + COST_ATOMICS]!, paeBitops: c[b + COST_PAE_BITOPS]!,
         cacheLines: c[b + COST_CACHE_LINES]!, bitLocks: c[b + COST_BIT_LOCKS]!, hvoConflicts: c[b + COST_HVO_CONFLICTS]!,
+        hvoWrites: c[b + COST_HVO_WRITES]!,
       }
       t.set(EVENT_TYPES[code]!, row)
     }
