@@ -57,5 +57,6 @@ export {
 } from './hvoLayout.ts'
 export type { MmIdSlots } from './rules/mmIdSlots.ts'
 export { addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount } from './rules/mmIdSlots.ts'
+export { assertNever } from './assertNever.ts'
 export { mulberry32 } from './mulberry32.ts'
 export { taintPartiallyMapped, touchedFoliosInto } from './rules/touchedFolios.ts'

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { assertNever } from '@mmsim/core'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { ScenarioScope, type MappingInfo } from '../scenario/scenarioScope.ts'
 import type { Advice, Statement } from '../scenario/statements.ts'
@@ -131,6 +132,8 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
         await exec(st, `continue ${addr(m, st.range.offset)} ${st.range.length} ${m.file ?? -1} ${m.fileOffset + st.range.offset} ${huge}`)
         break
       }
+      default:
+        assertNever(st, 'scenario statement')
     }
   }
   return { refused, checks }

@@ -1,4 +1,4 @@
-import { toMmState, type MmEvent, type MmState, type TruthState } from '@mmsim/core'
+import { assertNever, toMmState, type MmEvent, type MmState, type TruthState } from '@mmsim/core'
 import type { ObservationDocument } from '../live/observation.ts'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { ScenarioScope } from '../scenario/scenarioScope.ts'
@@ -159,5 +159,7 @@ function run(ctx: SimContext, scope: ScenarioScope, st: Statement, fileOf: FileO
     }
     case 'continue':
       return continueOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range)
+    default:
+      return assertNever(st, 'scenario statement')
   }
 }
