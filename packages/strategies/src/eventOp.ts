@@ -1,4 +1,4 @@
-import { EVENT_TYPES, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
+import { assertNever, EVENT_TYPES, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * EventOp - one event's fields in a single fixed-shape record. Decoded trace events are per-type scratch
@@ -57,7 +57,14 @@ export function eventCode(t: string): number {
   return CODES.get(t) ?? -1
 }
 
-/** fillEventOpAs - {@link fillEventOp} of an event whose canonical @type and its @code the caller already knows */
+/** pages one HGM entry of @l covers: a 4 KiB PTE 1, a PMD inside a 1 GiB folio 512 (the HGM events carry no nrPages) */
+const hgmPages = (l: Level): number => (l === 'pte' ? 1 : l === 'pmd' ? 512 : 262144)
+
+/**
+ * fillEventOpAs - {@link fillEventOp} of an event whose canonical @type and its @code the caller already knows.
+ * The switch names every event type (a new one is a compile error here until it says which fields it copies);
+ * a type outside EVENT_TYPES (@code −1, from a newer trace) copies nothing.
+ */
 export function fillEventOpAs(op: EventOp, e: MmEvent, type: MmEvent['type'], code: number): EventOp {
   op.type = type
   op.code = code
@@ -148,8 +155,41 @@ export function fillEventOpAs(op: EventOp, e: MmEvent, type: MmEvent['type'], co
       op.folio = x.folio
       op.level = level(x.level)
       break
-    default:
+    case 'hugetlb/hgmRmapAdded':
+    case 'hugetlb/hgmRmapRemoved':
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.folio = x.folio
+      op.page = x.page
+      op.level = level(x.level)
+      op.nrPages = hgmPages(op.level)
       break
+    case 'hugetlb/hgmEnabled':
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.nrPages = x.nrPages
+      break
+    case 'hugetlb/hgmTableAllocated':
+      op.pid = x.pid
+      op.vpn = x.vpn
+      op.level = level(x.level)
+      break
+    case 'process/created':
+    case 'process/forked':
+    case 'process/exited':
+    case 'vma/mapped':
+    case 'vma/unmapped':
+    case 'vma/moved':
+    case 'vma/protected':
+    case 'vma/advised':
+    case 'collapse/completed':
+    case 'zeropage/mapped':
+    case 'zeropage/unmapped':
+    case 'check/marked':
+      break // no field a scheme reads (schemes keep no page tables or VMAs; zero pages have no rmap)
+    default:
+      if (code < 0) break
+      return assertNever(type, 'event type')
   }
   return op
 }
