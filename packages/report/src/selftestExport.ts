@@ -1,5 +1,5 @@
 import {
-  mthpPolicy, printStatement, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
+  HGM_MODEL_ONLY, mthpPolicy, printStatement, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
   type Advice, type MappingInfo, type ObservationDocument, type PageObservation, type ParsedScenario,
 } from '@mmsim/kernel'
 import { SELFTEST_PRELUDE } from './selftestPrelude.ts'
@@ -63,7 +63,7 @@ function knobTable(s: ParsedScenario): Knob[] {
   const k = s.knobs
   const setLine = new Map<string, number>()
   for (const st of s.statements) {
-    if (st.op !== 'set') continue
+    if (st.op !== 'set' || st.knob === 'hgm') continue // hgm: no kernel file (exportSelftestC refuses hgm=on)
     const path =
       st.knob === 'thp.size' || st.knob === 'shmem_thp.size'
         ? `${THP_DIR}/hugepages-${sizeKbName(st.size)}/${st.knob === 'thp.size' ? 'enabled' : 'shmem_enabled'}`
@@ -187,7 +187,10 @@ export function exportSelftestC(s: ParsedScenario, model: ObservationDocument): 
   for (const st of s.statements) {
     switch (st.op) {
       case 'scenario':
+        break
       case 'set':
+        // model-only extension: a program for this kernel could only fail (advice 26 is EINVAL)
+        if (st.knob === 'hgm' && st.value && s.knobs.hgm) throw new SelftestError(s.file, st.line, HGM_MODEL_ONLY)
         break
       case 'check': {
         const obs = model.checks[ck]

@@ -10,6 +10,9 @@ const HVO_PATH = '/proc/sys/vm/hugetlb_optimize_vmemmap'
 /** khugepaged sleeps this long (ms) while a scenario runs. */
 export const KHUGEPAGED_ASLEEP_MS = '86400000'
 
+/** the one line a live run (and export-c) answers to `set hgm=on` (HGM was never merged: no kernel has it) */
+export const HGM_MODEL_ONLY = 'this kernel has no HugeTLB high-granularity mapping (set hgm=on is model-only)'
+
 /** MissingKnob - the `set` statement at @line names a knob this kernel does not have. */
 export class MissingKnob extends Error {
   constructor(
@@ -63,6 +66,11 @@ export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] =
   const sizes = sizeDirs()
   for (const st of statements) {
     if (st.op !== 'set') continue
+    if (st.knob === 'hgm') {
+      // model-only extension: no kernel has HGM (6.18 answers EINVAL to advice 26)
+      if (knobs.hgm && st.value) throw new MissingKnob(st.line, HGM_MODEL_ONLY)
+      continue
+    }
     const missing =
       st.knob === 'thp.size' || st.knob === 'shmem_thp.size'
         ? `${THP_DIR}/hugepages-${sizeKbName(st.size)}/${st.knob === 'thp.size' ? 'enabled' : 'shmem_enabled'}`

@@ -15,11 +15,13 @@ export interface KnobSettings {
   /** HugeTLB pool sizes, by page size (2M, 1G); absent = 0. */
   hugetlb: Map<number, number>
   hvo: boolean
+  /** `set hgm=on` (model-only extension): HugeTLB high-granularity mapping of the HGM v2 series; default off */
+  hgm: boolean
 }
 
 /** effectiveKnobs - fold the `set` statements of @statements over the defaults. */
 export function effectiveKnobs(statements: readonly Statement[]): KnobSettings {
-  const k: KnobSettings = { thp: 'madvise', thpSizes: new Map(), shmemThp: 'never', shmemThpSizes: new Map(), hugetlb: new Map(), hvo: false }
+  const k: KnobSettings = { thp: 'madvise', thpSizes: new Map(), shmemThp: 'never', shmemThpSizes: new Map(), hugetlb: new Map(), hvo: false, hgm: false }
   for (const st of statements) {
     if (st.op !== 'set') continue
     switch (st.knob) {
@@ -40,6 +42,9 @@ export function effectiveKnobs(statements: readonly Statement[]): KnobSettings {
         break
       case 'hvo':
         k.hvo = st.value
+        break
+      case 'hgm':
+        k.hgm = st.value
         break
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from './parseScenario.ts'
-import { printScenario } from './printScenario.ts'
+import { printScenario, printStatement } from './printScenario.ts'
 import { ScenarioError } from './scenarioError.ts'
 import { mthpPolicy } from './knobSettings.ts'
 
@@ -50,6 +50,16 @@ describe('parseScenario', () => {
     expect(parseScenario('set hugetlb.2M=32768\nset hugetlb.1G=64\n', 'x.scenario').knobs.hugetlb).toEqual(new Map([[2 << 20, 32768], [1 << 30, 64]]))
     expect(s.knobs.hvo).toBe(true)
     expect(s.knobs.shmemThp).toBe('never')
+  })
+
+  it('set hgm=on|off (model-only HGM extension): default off, last one wins, printed back', () => {
+    expect(parseScenario('set hvo=on\n', 'x.scenario').knobs.hgm).toBe(false)
+    const s = parseScenario('set hgm=on\n', 'x.scenario')
+    expect(s.knobs.hgm).toBe(true)
+    expect(s.statements).toEqual([{ op: 'set', line: 1, knob: 'hgm', value: true }])
+    expect(printStatement(s.statements[0]!)).toBe('set hgm=on')
+    expect(parseScenario('set hgm=on\nset hgm=off\n', 'x.scenario').knobs.hgm).toBe(false)
+    expect(err('set hgm=yes')).toContain("x.scenario:1: expected hgm value (on, off), got 'yes'")
   })
 
   it('ignores comments and blank lines, keeps line numbers', () => {

@@ -67,7 +67,7 @@ function parseSet(toks: string[], line: number): SetStatement {
   noMore(toks, 2)
   const arg = toks[1]
   const eq = arg?.indexOf('=') ?? -1
-  if (arg === undefined || eq < 0) return fail('expected KNOB=VALUE after set (thp, thp.SIZE, shmem_thp, shmem_thp.SIZE, hugetlb.2M, hugetlb.1G, hvo)')
+  if (arg === undefined || eq < 0) return fail('expected KNOB=VALUE after set (thp, thp.SIZE, shmem_thp, shmem_thp.SIZE, hugetlb.2M, hugetlb.1G, hvo, hgm)')
   const key = arg.slice(0, eq)
   const value = arg.slice(eq + 1)
   const dot = key.indexOf('.')
@@ -90,7 +90,9 @@ function parseSet(toks: string[], line: number): SetStatement {
     return { op: 'set', line, knob: 'hugetlb', size: hs, value: Number(value) }
   }
   if (key === 'hvo') return { op: 'set', line, knob: 'hvo', value: oneOf('hvo value', value, ['on', 'off']) === 'on' }
-  return fail(`unknown knob '${key}' (expected thp, thp.SIZE, shmem_thp, shmem_thp.SIZE, hugetlb.2M, hugetlb.1G or hvo)`)
+  // model-only extension (docs/scenario-language.md "Extension: HugeTLB high-granularity mapping")
+  if (key === 'hgm') return { op: 'set', line, knob: 'hgm', value: oneOf('hgm value', value, ['on', 'off']) === 'on' }
+  return fail(`unknown knob '${key}' (expected thp, thp.SIZE, shmem_thp, shmem_thp.SIZE, hugetlb.2M, hugetlb.1G, hvo or hgm)`)
 }
 
 function parseRange(scope: ScenarioScope, proc: string, tok: string | undefined): ByteRange {

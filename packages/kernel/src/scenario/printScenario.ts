@@ -15,6 +15,8 @@ function setText(st: SetStatement): string {
       return `set hugetlb.${formatSize(st.size)}=${st.value}`
     case 'hvo':
       return `set hvo=${st.value ? 'on' : 'off'}`
+    case 'hgm':
+      return `set hgm=${st.value ? 'on' : 'off'}`
   }
 }
 

@@ -88,6 +88,8 @@ export type SetStatement =
   | { op: 'set'; line: number; knob: 'shmem_thp.size'; size: number; value: ShmemMthpPolicy }
   | { op: 'set'; line: number; knob: 'hugetlb'; size: number; value: number }
   | { op: 'set'; line: number; knob: 'hvo'; value: boolean }
+  /** `set hgm=on|off` (model-only extension: HugeTLB high-granularity mapping of the HGM v2 series) */
+  | { op: 'set'; line: number; knob: 'hgm'; value: boolean }
 
 /** `PROC mmap NAME SIZE KIND SHARING [skew=OFF]` */
 export interface MmapStatement {
