@@ -3,7 +3,7 @@ import type { StrategyOutcome } from '@mmsim/analysis'
 import { costReport, formatCostReport } from './costReport.ts'
 
 const row = (events: number, atomics: number, extra: Partial<StrategyOutcome['total']> = {}) =>
-  ({ events, atomics, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0, ...extra })
+  ({ events, atomics, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0, rmapCalls: 0, folioLookups: 0, ...extra })
 
 const outcome = (id: string, costs: [string, StrategyOutcome['total']][]): StrategyOutcome => ({
   id,

@@ -8,6 +8,9 @@
  * @hvoConflicts: distinct struct pages written beyond those HVO keeps writable (HugeTLB with HVO on)
  * @hvoWrites: events that wrote at least one such struct page — the writes a kernel with HVO on would fault
  *   on (6.18 layout: core hvoStructPageWritable('6.18', i), struct pages ≥ 64 of the folio are read-only)
+ * @rmapCalls: kernel rmap function calls the scheme's era makes for the events (a batched `_ptes` call
+ *   counts once; rmapCalls.ts)
+ * @folioLookups: page→folio conversions (`page_folio()`/`compound_head()`) of those calls (rmapCalls.ts)
  */
 export interface CostRow {
   events: number
@@ -17,17 +20,19 @@ export interface CostRow {
   bitLocks: number
   hvoConflicts: number
   hvoWrites: number
+  rmapCalls: number
+  folioLookups: number
 }
 
 /** COST_FIELDS - the counters of a CostRow, in the order the schemes' integer cost rows store them. */
-export const COST_FIELDS = ['events', 'atomics', 'paeBitops', 'cacheLines', 'bitLocks', 'hvoConflicts', 'hvoWrites'] as const satisfies readonly (keyof CostRow)[]
+export const COST_FIELDS = ['events', 'atomics', 'paeBitops', 'cacheLines', 'bitLocks', 'hvoConflicts', 'hvoWrites', 'rmapCalls', 'folioLookups'] as const satisfies readonly (keyof CostRow)[]
 
 /** CostTable - event type -> its cost row. */
 export type CostTable = Map<string, CostRow>
 
 /** emptyCostRow - a row of zeros. */
 export function emptyCostRow(): CostRow {
-  return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0 }
+  return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0, rmapCalls: 0, folioLookups: 0 }
 }
 
 /** costRow - the row of @type in @t, created on first use. */
@@ -51,6 +56,8 @@ export function totalCost(t: CostTable): CostRow {
     s.bitLocks += r.bitLocks
     s.hvoConflicts += r.hvoConflicts
     s.hvoWrites += r.hvoWrites ?? 0 // a plugin's rows may predate the column
+    s.rmapCalls += r.rmapCalls ?? 0 // (these two too)
+    s.folioLookups += r.folioLookups ?? 0
   }
   return s
 }

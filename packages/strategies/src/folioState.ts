@@ -61,6 +61,9 @@ export class FolioState {
   cacheLines = 0
   bitLocks = 0
   hvoConflicts = 0
+  /** kernel rmap calls and page→folio conversions the scheme's era makes for the event (rmapCalls.ts) */
+  rmapCalls = 0
+  folioLookups = 0
   /** per struct page of the folio: the generation of the last event that wrote it */
   private stamp = new Int32Array(64)
   private gen = 1
@@ -257,6 +260,8 @@ export class FolioState {
     this.cacheLines = 0
     this.bitLocks = 0
     this.hvoConflicts = 0
+    this.rmapCalls = 0
+    this.folioLookups = 0
     if (++this.gen === 0x7fffffff) {
       this.stamp.fill(0)
       this.gen = 1

@@ -2,6 +2,7 @@ import { EVENT_TYPES, type EventType, type Level, type MmEvent, type Pfn } from 
 import type { CostTable } from './costs.ts'
 import { EventOp, fillEventOp, OP } from './eventOp.ts'
 import { FolioState } from './folioState.ts'
+import { folioLookupsOf, rmapCallsOf, RMAP_ERA_BATCHED, type RmapEra } from './rmapCalls.ts'
 import { SchemeState } from './schemeState.ts'
 import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
 
@@ -56,7 +57,8 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => !t.startsWith('vma/') && t !== 'check/marked' && t !== 'process/created' && t !== 'process/forked' && t !== 'process/exited' && t !== 'collapse/completed' && !t.startsWith('zeropage/')))
   /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
   protected abstract readonly hugetlbLarge: boolean
-
+  /** how the scheme's kernels call the rmap functions (rmapCalls.ts): the cost rows' rmapCalls and folioLookups */
+  protected readonly rmapEra: RmapEra = RMAP_ERA_BATCHED
 
   init(): SchemeState {
     return new SchemeState()
@@ -232,6 +234,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         break
       default:
         break // zero pages: special entries without rmap; process, VMA and marker events: nothing
+    }
+    const calls = rmapCallsOf(this.rmapEra, code, e.nrPages, e.level === 'pte', f.n)
+    if (calls !== 0) {
+      f.rmapCalls = calls
+      f.folioLookups = folioLookupsOf(this.rmapEra, calls)
     }
     s.flush(row, f)
   }

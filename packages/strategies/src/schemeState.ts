@@ -13,6 +13,8 @@ export const COST_CACHE_LINES = 3
 export const COST_BIT_LOCKS = 4
 export const COST_HVO_CONFLICTS = 5
 export const COST_HVO_WRITES = 6
+export const COST_RMAP_CALLS = 7
+export const COST_FOLIO_LOOKUPS = 8
 const NF = COST_FIELDS.length
 
 /**
@@ -103,6 +105,10 @@ export class SchemeState {
       c[b + COST_HVO_CONFLICTS]! += f.hvoConflicts
       c[b + COST_HVO_WRITES]!++
     }
+    if (f.rmapCalls !== 0) {
+      c[b + COST_RMAP_CALLS]! += f.rmapCalls
+      c[b + COST_FOLIO_LOOKUPS]! += f.folioLookups
+    }
   }
 
   /** costTable - the cost rows as a CostTable (a fresh Map; rows in first-event order) */
@@ -120,7 +126,7 @@ export class SchemeState {
       const row: CostRow = {
         events: c[b + COST_EVENTS]!, atomics: c[b + COST_ATOMICS]!, paeBitops: c[b + COST_PAE_BITOPS]!,
         cacheLines: c[b + COST_CACHE_LINES]!, bitLocks: c[b + COST_BIT_LOCKS]!, hvoConflicts: c[b + COST_HVO_CONFLICTS]!,
-        hvoWrites: c[b + COST_HVO_WRITES]!,
+        hvoWrites: c[b + COST_HVO_WRITES]!, rmapCalls: c[b + COST_RMAP_CALLS]!, folioLookups: c[b + COST_FOLIO_LOOKUPS]!,
       }
       t.set(EVENT_TYPES[code]!, row)
     }

@@ -3,6 +3,7 @@ import type { FolioState } from '../folioState.ts'
 import { SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
 import { W } from '../schemeChunk.ts'
+import { RMAP_ERA_61, type RmapEra } from '../rmapCalls.ts'
 
 /**
  * Linux61 - the legacy scheme, ≤ v6.1 (docs/mapcount-schemes.md §1, verified against 6.1 mm/rmap.c and
@@ -28,6 +29,7 @@ export class Linux61 extends SchemeBase {
   }
   readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
   protected readonly hugetlbLarge = false
+  protected override readonly rmapEra: RmapEra = RMAP_ERA_61
 
   private queueDeferred(f: FolioState): void {
     if (f.deferred) return // deferred_split_huge_page(): already on the list

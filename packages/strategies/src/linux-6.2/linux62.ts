@@ -2,6 +2,7 @@ import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
+import { RMAP_ERA_62, type RmapEra } from '../rmapCalls.ts'
 
 /**
  * Linux62 - Hugh Dickins' scheme, v6.2–v6.7 (docs/mapcount-schemes.md §2): PageDoubleMap is gone; PTE mappings
@@ -26,6 +27,7 @@ export class Linux62 extends PageMapcountFamily {
   }
   readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
   protected readonly hugetlbLarge: boolean = false
+  protected override readonly rmapEra: RmapEra = RMAP_ERA_62
 
   /** v6.2–v6.7: queue a PMD-mappable anon folio when a PTE removal unmapped pages, or a PMD removal left some mapped */
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {

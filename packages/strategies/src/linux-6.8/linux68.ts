@@ -2,6 +2,7 @@ import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
+import { RMAP_ERA_68, type RmapEra } from '../rmapCalls.ts'
 
 /**
  * Linux68 - the rmap interface overhaul, v6.8–v6.9 (docs/mapcount-schemes.md §3.3): folio + page + nr calls,
@@ -25,6 +26,7 @@ export class Linux68 extends PageMapcountFamily {
   }
   readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
   protected readonly hugetlbLarge: boolean = false
+  protected override readonly rmapEra: RmapEra = RMAP_ERA_68
 
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
     if (nr === 0 || !f.anon || f.order <= 1) return
