@@ -5,14 +5,30 @@ import type { EventOp } from './eventOp.ts'
 /**
  * Precision - how far a query's answer may be trusted.
  * `exact`: always equals the ground truth. `maybe`: one-sided, the kernel's promise — a `true` may be a
- * false positive, a `false` is never wrong. `estimate`: a heuristic, wrong in either direction.
+ * false positive, a `false` is never wrong. `estimate`: a heuristic or a differently defined count (an
+ * average, a count per page table), wrong in either direction. `none`: not answerable — the scheme has no
+ * rule for what happened to the folio; the answer is what its nearest rule gives.
  */
-export type Precision = 'exact' | 'maybe' | 'estimate'
+export type Precision = 'exact' | 'maybe' | 'estimate' | 'none'
 
-/** StrategyPrecision - the precision of a strategy's approximate queries. */
+/** CountQuery - the counting queries whose precision a scheme may declare below `exact`. */
+export type CountQuery = 'folioMapcount' | 'entireMapcount' | 'pageMapcount' | 'kpagecount' | 'nrPagesMapped'
+
+/**
+ * StrategyPrecision - the precision of a strategy's approximate queries.
+ * @folioMapcount … @nrPagesMapped: absent = exact for every folio (pageMapcount / nrPagesMapped: a non-null answer)
+ * @hgm: the precision of these queries (and of @mappedShared) on a HugeTLB folio while high-granularity (HGM)
+ *   entries map it, where it differs; absent = as for every other folio
+ */
 export interface StrategyPrecision {
   readonly mappedShared: Precision
   readonly partiallyMapped: Precision
+  readonly folioMapcount?: Precision
+  readonly entireMapcount?: Precision
+  readonly pageMapcount?: Precision
+  readonly kpagecount?: Precision
+  readonly nrPagesMapped?: Precision
+  readonly hgm?: Readonly<Partial<Record<CountQuery | 'mappedShared', Precision>>>
 }
 
 /** TruthView - the post-event ground truth a strategy may read (a {@link Txn} or a committed state). */
@@ -81,6 +97,12 @@ export interface Strategy<S = unknown> {
 
   /** the scheme's own invariants on folio @folio (docs/mapcount-schemes.md §8.3): broken ones, one line each (optional) */
   checkInvariants?(s: S, folio: Pfn): string[]
+
+  /**
+   * what the scheme could not count by a rule of its own, one line per event type with the count and the
+   * first event (e.g. a Linux scheme fed HGM entries, which no Linux kernel has); optional
+   */
+  notices?(s: S): readonly string[]
 
   /** cost counters per event type since init */
   costs(s: S): CostTable
