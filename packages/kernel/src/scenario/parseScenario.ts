@@ -14,6 +14,7 @@ import {
   type Statement,
 } from './statements.ts'
 import { effectiveKnobs, type KnobSettings } from './knobSettings.ts'
+import { refusedKnobCombination } from './knobCombination.ts'
 
 /**
  * ParsedScenario - a valid scenario.
@@ -225,6 +226,8 @@ export function parseScenario(text: string, file: string): ParsedScenario {
       throw e
     }
   })
+  const refused = refusedKnobCombination(statements)
+  if (refused !== null) throw new ScenarioError(file, refused.line, refused.message)
   const base = file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')
   return { file, name: name ?? base, statements, knobs: effectiveKnobs(statements) }
 }
