@@ -1,6 +1,6 @@
 export type { EventBase, FolioKind, Level, Pfn, Pid, VmaKind, Vpn } from './events/common.ts'
 export { PAGES_PER_LEVEL } from './events/common.ts'
-export type { FolioAllocated, FolioEvent, FolioFreed, FolioMigrated, FolioSplit } from './events/folio.ts'
+export type { FolioAllocated, FolioEvent, FolioFreed, FolioMigrated, FolioSplit, FolioSplitFailed } from './events/folio.ts'
 export type {
   HugetlbAnonDuplicated, HugetlbEvent, HugetlbHgmEnabled, HugetlbHgmRmapAdded, HugetlbHgmRmapRemoved, HugetlbHgmTableAllocated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved,
   HvoOptimized, HvoRestored,
@@ -14,7 +14,7 @@ export type {
 } from './events/rmap.ts'
 export type { VmaAdvised, VmaEvent, VmaMapped, VmaMoved, VmaProtected, VmaUnmapped } from './events/vma.ts'
 export type { EnumName, EventType, FieldKind, FieldSpec } from './events/schema.ts'
-export { ENUMS, EVENT_FIELDS, EVENT_TYPES, isEventType, MAX_FIELDS } from './events/schema.ts'
+export { ENUMS, EVENT_FIELDS, EVENT_TYPES, isEventType, MAX_FIELDS, OPTIONAL_TYPES } from './events/schema.ts'
 export { KERNEL_NAMES } from './events/kernelNames.ts'
 export { mmEvent } from './events/factory.ts'
 export type { CowTrie } from './state/cowTrie.ts'

@@ -49,4 +49,24 @@ export interface FolioMigrated extends EventBase {
   newFolio: Pfn
 }
 
-export type FolioEvent = FolioAllocated | FolioFreed | FolioSplit | FolioMigrated
+/**
+ * FolioSplitFailed - a split of large page-cache folio @folio at page @page (a PFN inside it) failed with
+ * errno @errno, and the folio stays whole with every mapping it had. 11 (EAGAIN): references beyond
+ * folio_mapcount() + the page cache's 2^order + the caller's one — a GUP pin (FOLL_GET/FOLL_PIN: O_DIRECT,
+ * io_uring fixed buffers), a vmsplice() pipe buffer, I/O in flight — found by can_split_folio() before
+ * unmap_folio() or by the ref freeze after it; 16 (EBUSY): writeback, swap cache, a truncated folio.
+ * The simulator emits it when fallocate(PUNCH_HOLE)'s truncate_inode_partial_folio() cannot split the
+ * folio at the hole's first page (the hole stays allocated, zeroed). It changes no state: it is a mark for
+ * readers (flag-on-failed-split reclaim, `mmsim waste`).
+ * Precondition: @folio is a live non-HugeTLB folio of order > 0 and @page one of its pages.
+ * @see __folio_split(), can_split_folio(), try_folio_split(), truncate_inode_partial_folio() —
+ *      mm/huge_memory.c, mm/truncate.c
+ */
+export interface FolioSplitFailed extends EventBase {
+  type: 'folio/splitFailed'
+  folio: Pfn
+  page: Pfn
+  errno: number
+}
+
+export type FolioEvent = FolioAllocated | FolioFreed | FolioSplit | FolioMigrated | FolioSplitFailed

@@ -38,4 +38,5 @@ export const KERNEL_NAMES: Readonly<Record<EventType, string>> = {
   'hugetlb/hgmRmapAdded': 'hugetlb_add_file_rmap on a hugetlb_pte (HGM v2)',
   'hugetlb/hgmRmapRemoved': 'hugetlb_remove_rmap on a hugetlb_pte (HGM v2)',
   'hugetlb/hgmTableAllocated': 'hugetlb_full_walk_alloc (HGM v2)',
+  'folio/splitFailed': '__folio_split/can_split_folio',
 }

@@ -77,6 +77,8 @@ export const EVENT_FIELDS = {
   'hugetlb/hgmRmapAdded': [f('pid'), f('vpn'), f('folio'), f('page'), f('level', 'level')],
   'hugetlb/hgmRmapRemoved': [f('pid'), f('vpn'), f('folio'), f('page'), f('level', 'level')],
   'hugetlb/hgmTableAllocated': [f('pid'), f('vpn'), f('level', 'level')],
+  // appended (issue 17); declared in a trace's header only by writers that may write it (OPTIONAL_TYPES)
+  'folio/splitFailed': [f('folio'), f('page'), f('errno')],
 } as const satisfies Record<string, readonly FieldSpec[]>
 
 /** EventType - every event type this version of mmsim knows. */
@@ -84,6 +86,12 @@ export type EventType = keyof typeof EVENT_FIELDS
 
 /** EVENT_TYPES - the known event types in a fixed order (their numeric codes in a file are per file). */
 export const EVENT_TYPES = Object.keys(EVENT_FIELDS) as EventType[]
+
+/**
+ * OPTIONAL_TYPES - event types a trace writer declares in a file's header only when asked to (a trace
+ * that cannot hold them keeps the header, and so the bytes, it had before they existed).
+ */
+export const OPTIONAL_TYPES: ReadonlySet<EventType> = new Set<EventType>(['folio/splitFailed'])
 
 /** isEventType - is @name an event type this version knows? */
 export function isEventType(name: string): name is EventType {

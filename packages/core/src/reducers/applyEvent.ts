@@ -2,7 +2,7 @@ import type { EventOf, MmEvent } from '../events/mmEvent.ts'
 import type { EventType } from '../events/schema.ts'
 import type { Txn } from '../state/txn.ts'
 import { hugetlbHgmEnabled, hugetlbHgmRmapAdded, hugetlbHgmRmapRemoved, hugetlbHgmTableAllocated } from './hgm.ts'
-import { folioAllocated, folioFreed, folioMigrated, folioSplit } from './folio.ts'
+import { folioAllocated, folioFreed, folioMigrated, folioSplit, folioSplitFailed } from './folio.ts'
 import {
   hugetlbAnonDuplicated, hugetlbPoolGrown, hugetlbPoolShrunk, hugetlbRmapAdded, hugetlbRmapRemoved, hvoOptimized, hvoRestored,
 } from './hugetlb.ts'
@@ -54,6 +54,7 @@ export const caseReducers: CaseReducers = {
   'hugetlb/hgmRmapAdded': hugetlbHgmRmapAdded,
   'hugetlb/hgmRmapRemoved': hugetlbHgmRmapRemoved,
   'hugetlb/hgmTableAllocated': hugetlbHgmTableAllocated,
+  'folio/splitFailed': folioSplitFailed,
 }
 
 /**

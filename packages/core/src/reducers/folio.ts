@@ -1,5 +1,5 @@
 import type { FolioKind } from '../events/common.ts'
-import type { FolioAllocated, FolioFreed, FolioMigrated, FolioSplit } from '../events/folio.ts'
+import type { FolioAllocated, FolioFreed, FolioMigrated, FolioSplit, FolioSplitFailed } from '../events/folio.ts'
 import { trieFirstInRange, trieForEach, trieGet } from '../state/cowTrie.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
@@ -60,6 +60,15 @@ export function folioFreed(tx: Txn, e: FolioFreed): void {
   if (f === undefined) return tx.violate(`free of folio ${hex(e.folio)}, which is not allocated`)
   if (isMapped(f)) return tx.violate(`free of folio ${hex(e.folio)}, which is still mapped ${f.entire + f.ptes} times`)
   tx.putFolio(e.folio, undefined)
+}
+
+/** folio/splitFailed: a mark, no state change; a violation unless @folio is a live large splittable folio holding @page. */
+export function folioSplitFailed(tx: Txn, e: FolioSplitFailed): void {
+  const f = tx.folio(e.folio)
+  if (f === undefined) return tx.violate(`failed split of folio ${hex(e.folio)}, which is not allocated`)
+  if (f.kind === 'hugetlb' || f.kind === 'zero' || f.kind === 'hugezero') return tx.violate(`a ${f.kind} folio cannot be split`)
+  if (f.order === 0) return tx.violate(`failed split of folio ${hex(e.folio)}, which is order 0`)
+  if (!(e.page >= f.pfn && e.page < f.pfn + 2 ** f.order)) return tx.violate(`failed split of folio ${hex(e.folio)} at page ${hex(e.page)}, outside it`)
 }
 
 /** folio/split: a large folio becomes smaller ones; PTE mappings and anon-exclusive bits stay with their pages. */

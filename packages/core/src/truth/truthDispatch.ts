@@ -1,7 +1,7 @@
 import type { MmEvent } from '../events/mmEvent.ts'
 import { EVENT_TYPES, type EventType } from '../events/schema.ts'
 import {
-  folioAllocated, folioFreed, folioMigrated, folioSplit, hugetlbAnonDuplicated, hugetlbPoolGrown, hugetlbPoolShrunk,
+  folioAllocated, folioFreed, folioMigrated, folioSplit, folioSplitFailed, hugetlbAnonDuplicated, hugetlbPoolGrown, hugetlbPoolShrunk,
   hugetlbRmapAdded, hugetlbRmapRemoved, hvoOptimized, hvoRestored,
 } from './truthFolio.ts'
 import {
@@ -67,6 +67,7 @@ export function applyTruthEvent(t: TruthState, e: MmEvent): void {
     case 'hugetlb/hgmRmapAdded': t.count(C['hugetlb/hgmRmapAdded']); return hugetlbHgmRmapAdded(t, e)
     case 'hugetlb/hgmRmapRemoved': t.count(C['hugetlb/hgmRmapRemoved']); return hugetlbHgmRmapRemoved(t, e)
     case 'hugetlb/hgmTableAllocated': t.count(C['hugetlb/hgmTableAllocated']); return hugetlbHgmTableAllocated(t, e)
+    case 'folio/splitFailed': t.count(C['folio/splitFailed']); return folioSplitFailed(t, e)
     default: return unknownType(t, e)
   }
 }

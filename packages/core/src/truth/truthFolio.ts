@@ -1,5 +1,5 @@
 import type { FolioKind } from '../events/common.ts'
-import type { FolioAllocated, FolioFreed, FolioMigrated, FolioSplit } from '../events/folio.ts'
+import type { FolioAllocated, FolioFreed, FolioMigrated, FolioSplit, FolioSplitFailed } from '../events/folio.ts'
 import type {
   HugetlbAnonDuplicated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved, HvoOptimized, HvoRestored,
 } from '../events/hugetlb.ts'
@@ -93,12 +93,27 @@ function liveOrder(t: TruthState, pfn: number): number {
 
 /** folio/freed: only an unmapped folio may be freed. */
 export function folioFreed(t: TruthState, e: FolioFreed): void {
+  folioFreedAt(t, e.folio)
+}
+
+/** folioFreedAt - folio/freed by its field. */
+export function folioFreedAt(t: TruthState, folio: number): void {
+  const order = liveOrder(t, folio)
+  if (order < 0) return t.violate(`free of folio ${hex(folio)}, which is not allocated`)
+  const c = t.folios.chunk(folio)!
+  const j = folio & MASK
+  if (c.entire[j]! > 0 || c.ptes[j]! > 0) return t.violate(`free of folio ${hex(folio)}, which is still mapped ${c.entire[j]! + c.ptes[j]!} times`)
+  dropFolio(t, folio, order)
+}
+
+/** folio/splitFailed: a mark, no state change; a violation unless @folio is a live large splittable folio holding @page. */
+export function folioSplitFailed(t: TruthState, e: FolioSplitFailed): void {
   const order = liveOrder(t, e.folio)
-  if (order < 0) return t.violate(`free of folio ${hex(e.folio)}, which is not allocated`)
-  const c = t.folios.chunk(e.folio)!
-  const j = e.folio & MASK
-  if (c.entire[j]! > 0 || c.ptes[j]! > 0) return t.violate(`free of folio ${hex(e.folio)}, which is still mapped ${c.entire[j]! + c.ptes[j]!} times`)
-  dropFolio(t, e.folio, order)
+  if (order < 0) return t.violate(`failed split of folio ${hex(e.folio)}, which is not allocated`)
+  const kind = t.folios.chunk(e.folio)!.kind[e.folio & MASK]!
+  if (kind === KIND.hugetlb || kind === KIND.zero || kind === KIND.hugezero) return t.violate(`a ${kindName(kind)} folio cannot be split`)
+  if (order === 0) return t.violate(`failed split of folio ${hex(e.folio)}, which is order 0`)
+  if (!(e.page >= e.folio && e.page < e.folio + 2 ** order)) return t.violate(`failed split of folio ${hex(e.folio)} at page ${hex(e.page)}, outside it`)
 }
 
 /** folio/split: a large folio becomes smaller ones; PTE mappings and anon-exclusive bits stay with their pages. */

@@ -1,4 +1,4 @@
-import { ENUMS, EVENT_FIELDS, EVENT_TYPES, type FieldSpec } from '@mmsim/core'
+import { ENUMS, EVENT_FIELDS, EVENT_TYPES, OPTIONAL_TYPES, type EventType, type FieldSpec } from '@mmsim/core'
 
 /** EventStructure - one event type's record structure as stored in a file: its name and its fields in wire order. */
 export interface EventStructure {
@@ -30,9 +30,24 @@ export interface TraceHeader {
   runningCounts?: boolean
 }
 
-/** currentStructures - this version's event structures, in code order. */
+const structureOf = (type: EventType): EventStructure => ({ type, fields: EVENT_FIELDS[type].map((f) => ({ name: f.name, kind: f.kind })) })
+
+/**
+ * currentStructures - the event structures this version's writer declares by default, in code order: every
+ * type but the OPTIONAL_TYPES (see {@link optionalStructures}).
+ */
 export function currentStructures(): EventStructure[] {
-  return EVENT_TYPES.map((type) => ({ type, fields: EVENT_FIELDS[type].map((f) => ({ name: f.name, kind: f.kind })) }))
+  return EVENT_TYPES.filter((t) => !OPTIONAL_TYPES.has(t)).map(structureOf)
+}
+
+/**
+ * optionalStructures - the structures of the OPTIONAL_TYPES among @types (any strings: others are ignored),
+ * in code order: what a writer that may write them passes as extra structures (TraceWriter's 4th argument).
+ * 'all' declares every optional type (a converter that cannot know in advance).
+ */
+export function optionalStructures(types: Iterable<string> | 'all'): EventStructure[] {
+  const want = types === 'all' ? OPTIONAL_TYPES : new Set(types)
+  return EVENT_TYPES.filter((t) => OPTIONAL_TYPES.has(t) && want.has(t)).map(structureOf)
 }
 
 /** currentEnums - this version's enumerations. */
