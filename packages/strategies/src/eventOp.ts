@@ -94,6 +94,10 @@ export function fillEventOpAs(op: EventOp, e: MmEvent, type: MmEvent['type'], co
       op.folio = x.folio
       op.newOrder = x.newOrder
       break
+    case 'folio/splitFailed':
+      op.folio = x.folio
+      op.page = x.page
+      break
     case 'rmap/newAnonAdded':
     case 'rmap/fileAdded':
     case 'rmap/removed':
