@@ -1,6 +1,6 @@
 import { setAutoFreeze } from 'immer'
-import { TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
-import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem } from '@mmsim/trace'
+import { applyTruthColumns, TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
+import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem, type WidenedFrame } from '@mmsim/trace'
 
 /**
  * ReplayOptions
@@ -84,7 +84,20 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           const stopOn = opts.stopOnViolation === true
           const onEvent = opts.onEvent
           let n = 0
-          dec.forEach(
+          const w = onEvent === undefined && dec.sameLayout ? dec.widen(item.frame) : null
+          if (w !== null && w.allInt) {
+            // the integer path: reducers read the widened columns, no event object for the common types
+            let unknown = 0
+            const walked = applyTruthColumns(truth, w as WidenedFrame & { slots: Int32Array[] }, 0, stopOn, (i) => {
+              unknown++
+              onUnknown(acc)(dec.types[w.types[i]!]?.name ?? `#${item.frame.types[i]}`)
+            })
+            n = walked - unknown
+            if (stopOn && truth.violationCount > before) {
+              acc.stop = true
+              acc.stoppedAtViolation = true
+            }
+          } else dec.forEach(
             item.frame,
             (e) => {
               n++

@@ -36,6 +36,8 @@ export { checkInvariants, forEachEntry } from './groundTruth/recount.ts'
 export { validateEvent } from './events/validateEvent.ts'
 export type { TruthCheckpoint } from './truth/truthState.ts'
 export { TruthState } from './truth/truthState.ts'
+export type { TruthColumns } from './truth/truthColumns.ts'
+export { applyTruthColumns } from './truth/truthColumns.ts'
 export { CHUNK_PAGES, CHUNK_SHIFT, FolioChunk, FolioStore, KIND, KIND_NAMES, MAX_PFN } from './truth/folioStore.ts'
 export { ProcTables as TruthProcTables, PTRS_PER_PTE, PUD_PAGES } from './truth/procTables.ts'
 export {

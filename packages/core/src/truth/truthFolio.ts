@@ -86,6 +86,11 @@ export function folioAllocated(t: TruthState, e: FolioAllocated): void {
   allocate(t, e.folio, e.order, KIND_BY_NAME[e.kind], e.file, e.index)
 }
 
+/** folioAllocatedAt - folio/allocated by its fields (@kind: a KIND code; the column dispatch's entry). */
+export function folioAllocatedAt(t: TruthState, folio: number, order: number, kind: number, file: number, index: number): void {
+  allocate(t, folio, order, kind, file, index)
+}
+
 /** liveOrder - the order of the live folio headed at @pfn, or -1. */
 function liveOrder(t: TruthState, pfn: number): number {
   return pfn >= 0 && pfn <= MAX_PFN ? t.folios.headOrder(pfn) : -1

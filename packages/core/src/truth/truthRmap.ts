@@ -4,9 +4,11 @@ import type {
 } from '../events/rmap.ts'
 import { CHUNK_PAGES, KIND } from './folioStore.ts'
 import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
+import type { Level } from '../events/common.ts'
 import {
   checkFolioRange, checkInVma, clearEntries, hex, installEntries, isMapped, kindName, kindOf, pagesOfLevel, ptesMatch, setExclusive,
 } from './truthEntries.ts'
+import { onePteAdd, onePteDup, onePteRemove } from './truthOnePte.ts'
 import type { TruthState } from './truthState.ts'
 
 /** The rmap reducers of {@link TruthState}: the same preconditions and messages as core/src/reducers/rmap.ts. */
@@ -41,12 +43,12 @@ function levelPages(t: TruthState, level: 'pte' | 'pmd' | 'pud', nr: number): nu
   return n
 }
 
-function add(t: TruthState, e: NewAnonRmapAdded | AnonRmapAdded | FileRmapAdded, kinds: number): boolean {
-  const n = levelPages(t, e.level, e.nrPages)
+function add(t: TruthState, pid: number, vpn: number, folio: number, page: number, nr: number, level: Level, kinds: number): boolean {
+  const n = levelPages(t, level, nr)
   if (n < 0) return false
-  const order = folioFor(t, e.folio, e.page, n, kinds)
-  if (order < 0 || !checkInVma(t, e.pid, e.vpn, n)) return false
-  return installEntries(t, e.pid, e.vpn, e.folio, order, e.page, n, e.level)
+  const order = folioFor(t, folio, page, n, kinds)
+  if (order < 0 || !checkInVma(t, pid, vpn, n)) return false
+  return installEntries(t, pid, vpn, folio, order, page, n, level)
 }
 
 function exclusiveRange(t: TruthState, head: number, level: 'pte' | 'pmd' | 'pud', page: number, nr: number): void {
@@ -57,53 +59,77 @@ function exclusiveRange(t: TruthState, head: number, level: 'pte' | 'pmd' | 'pud
 
 /** rmap/newAnonAdded: a fresh anon folio mapped exclusively. */
 export function newAnonRmapAdded(t: TruthState, e: NewAnonRmapAdded): void {
-  if (t.folios.headOrder(e.folio) >= 0 && isMapped(t, e.folio)) return t.violate(`folio ${hex(e.folio)} is not new: it is already mapped`)
-  if (add(t, e, ANON)) exclusiveRange(t, e.folio, e.level, e.page, e.nrPages)
+  newAnonAddedAt(t, e.pid, e.vpn, e.folio, e.page, e.nrPages, e.level)
+}
+
+/** newAnonAddedAt - rmap/newAnonAdded by its fields (the column dispatch's entry; no event object). */
+export function newAnonAddedAt(t: TruthState, pid: number, vpn: number, folio: number, page: number, nr: number, level: Level): void {
+  if (level === 'pte' && nr === 1 && page === folio && onePteAdd(t, pid, vpn, folio, ANON, true)) {
+    t.folios.chunkForWrite(folio).excl[folio & MASK] = 1
+    return
+  }
+  if (t.folios.headOrder(folio) >= 0 && isMapped(t, folio)) return t.violate(`folio ${hex(folio)} is not new: it is already mapped`)
+  if (add(t, pid, vpn, folio, page, nr, level, ANON)) exclusiveRange(t, folio, level, page, nr)
 }
 
 /** rmap/anonAdded */
 export function anonRmapAdded(t: TruthState, e: AnonRmapAdded): void {
-  if (add(t, e, ANON) && e.exclusive) exclusiveRange(t, e.folio, e.level, e.page, e.nrPages)
+  if (add(t, e.pid, e.vpn, e.folio, e.page, e.nrPages, e.level, ANON) && e.exclusive) exclusiveRange(t, e.folio, e.level, e.page, e.nrPages)
 }
 
 /** rmap/fileAdded */
 export function fileRmapAdded(t: TruthState, e: FileRmapAdded): void {
-  add(t, e, FILE)
+  add(t, e.pid, e.vpn, e.folio, e.page, e.nrPages, e.level, FILE)
 }
 
 /** rmap/removed */
 export function rmapRemoved(t: TruthState, e: RmapRemoved): void {
-  const n = levelPages(t, e.level, e.nrPages)
-  if (n < 0) return
-  const order = folioFor(t, e.folio, e.page, n, MAPPABLE)
-  if (order < 0) return
-  clearEntries(t, e.pid, e.vpn, e.folio, order, e.page, n, e.level)
+  rmapRemovedAt(t, e.pid, e.vpn, e.folio, e.page, e.nrPages, e.level)
 }
 
-function dup(t: TruthState, e: AnonRmapDuplicated | FileRmapDuplicated, kinds: number): number {
-  const n = levelPages(t, e.level, e.nrPages)
+/** rmapRemovedAt - rmap/removed by its fields. */
+export function rmapRemovedAt(t: TruthState, pid: number, vpn: number, folio: number, page: number, nr: number, level: Level): void {
+  if (level === 'pte' && nr === 1 && page === folio && onePteRemove(t, pid, vpn, folio, MAPPABLE)) return
+  const n = levelPages(t, level, nr)
+  if (n < 0) return
+  const order = folioFor(t, folio, page, n, MAPPABLE)
+  if (order < 0) return
+  clearEntries(t, pid, vpn, folio, order, page, n, level)
+}
+
+function dup(t: TruthState, pid: number, child: number, vpn: number, folio: number, page: number, nr: number, level: Level, kinds: number): number {
+  const n = levelPages(t, level, nr)
   if (n < 0) return -1
-  const order = folioFor(t, e.folio, e.page, n, kinds)
+  const order = folioFor(t, folio, page, n, kinds)
   if (order < 0) return -1
-  const ppt = t.procTables(e.pid)
-  const bad = e.level === 'pte' ? ptesMatch(ppt, e.vpn, e.page, n) : (ppt?.entryAt(e.vpn) ?? -1) === e.page ? -1 : e.vpn
+  const ppt = t.procTables(pid)
+  const bad = level === 'pte' ? ptesMatch(ppt, vpn, page, n) : (ppt?.entryAt(vpn) ?? -1) === page ? -1 : vpn
   if (bad >= 0) {
-    t.violate(`parent p${e.pid} does not map page ${hex(e.page + bad - e.vpn)} at vpn ${hex(bad)}`)
+    t.violate(`parent p${pid} does not map page ${hex(page + bad - vpn)} at vpn ${hex(bad)}`)
     return -1
   }
-  if (!checkInVma(t, e.child, e.vpn, n)) return -1
-  return installEntries(t, e.child, e.vpn, e.folio, order, e.page, n, e.level) ? order : -1
+  if (!checkInVma(t, child, vpn, n)) return -1
+  return installEntries(t, child, vpn, folio, order, page, n, level) ? order : -1
 }
 
 /** rmap/anonDuplicated: fork copies anon entries; the pages lose anon-exclusive. */
 export function anonRmapDuplicated(t: TruthState, e: AnonRmapDuplicated): void {
-  const order = dup(t, e, ANON)
-  if (order >= 0) setExclusive(t, e.page, e.level === 'pte' ? e.nrPages : 2 ** order, 0)
+  anonDuplicatedAt(t, e.pid, e.child, e.vpn, e.folio, e.page, e.nrPages, e.level)
+}
+
+/** anonDuplicatedAt - rmap/anonDuplicated by its fields. */
+export function anonDuplicatedAt(t: TruthState, pid: number, child: number, vpn: number, folio: number, page: number, nr: number, level: Level): void {
+  if (level === 'pte' && nr === 1 && page === folio && onePteDup(t, pid, child, vpn, folio, ANON)) {
+    t.folios.chunkForWrite(folio).excl[folio & MASK] = 0
+    return
+  }
+  const order = dup(t, pid, child, vpn, folio, page, nr, level, ANON)
+  if (order >= 0) setExclusive(t, page, level === 'pte' ? nr : 2 ** order, 0)
 }
 
 /** rmap/fileDuplicated */
 export function fileRmapDuplicated(t: TruthState, e: FileRmapDuplicated): void {
-  dup(t, e, FILE)
+  dup(t, e.pid, e.child, e.vpn, e.folio, e.page, e.nrPages, e.level, FILE)
 }
 
 /** rmap/anonShared: pages lose anon-exclusive. */
