@@ -2,6 +2,8 @@ export { formatEventCounts, formatReplay, replayReport } from './replayReport.ts
 export type { ReplayReport } from './replayReport.ts'
 export { costReport, formatCostReport } from './costReport.ts'
 export type { CostReport } from './costReport.ts'
+export { formatRmapCostReport, rmapCostReport } from './rmapCostReport.ts'
+export type { RmapCostReport, RmapCostRow } from './rmapCostReport.ts'
 export { DEFAULT_PERFETTO_FOLIOS, exportPerfetto, TIME_AXIS } from './perfettoExport.ts'
 export type { PerfettoOptions, PerfettoSummary } from './perfettoExport.ts'
 export { busiestFolios, eventFolio, TopCounter } from './busiestFolios.ts'

@@ -16,6 +16,7 @@ export const JSON_FORMATS = {
   locks: 'mmsim-locks/1',
   hvo: 'mmsim-hvo/1',
   difftest: 'mmsim-difftest/1',
+  cost: 'mmsim-cost/1',
   observe: 'mmsim-observations/1',
 } as const
 

@@ -20,6 +20,7 @@ import { register as registerSweep } from './sweep.ts'
 import { register as registerLocks } from './locks.ts'
 import { register as registerHvo } from './hvo.ts'
 import { register as registerDifftest } from './difftest.ts'
+import { register as registerCost } from './cost.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
 export function registerAll(program: Command): void {
@@ -44,4 +45,5 @@ export function registerAll(program: Command): void {
   registerLocks(program)
   registerHvo(program)
   registerDifftest(program)
+  registerCost(program)
 }

@@ -1,0 +1,55 @@
+import { describe, expect, test } from 'vitest'
+import { mmsim } from './cliRun.ts'
+
+const COW_PTE = 'traces/scenarios/cow-pte-mapped-thp.scenario'
+
+interface Doc {
+  format: string
+  schemes: { id: string; total: Record<string, number>; byType: Record<string, Record<string, number>> }[]
+}
+
+describe('mmsim cost', () => {
+  test('cow-pte-mapped-thp: rmap calls per era, worked out by hand', () => {
+    const r = mmsim('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8,linux-6.15', '--json')
+    expect(r.status, r.stderr).toBe(0)
+    const doc = JSON.parse(r.stdout) as Doc
+    expect(doc.format).toBe('mmsim-cost/1')
+    const [v62, v68, v615] = doc.schemes
+    // The scenario: a THP fault (1 newAnon call), two mprotects split the PMD (pmd/remapped) and the VMA in
+    // three ([0,1), [1,2), [2,512) pages), fork dups each VMA's PTEs (3 batched events, 512 PTEs), the
+    // child's COW of page 0 maps a new page (1 newAnon call) and unmaps one PTE of the THP (1 remove).
+    // linux-6.2: 513 for the remap (512 page_add_anon_rmap + page_remove_rmap(compound)) + 512 dups + 2 + 1
+    expect(v62!.byType['pmd/remapped']!.rmapCalls).toBe(513)
+    expect(v62!.byType['rmap/anonDuplicated']!.rmapCalls).toBe(512)
+    expect(v62!.total.rmapCalls).toBe(1028)
+    expect(v62!.total.folioLookups).toBe(1028)
+    // linux-6.8: the remap is folio_add_anon_rmap_ptes + folio_remove_rmap_pmd; fork still one call per PTE
+    expect(v68!.total.rmapCalls).toBe(2 + 512 + 2 + 1)
+    expect(v68!.total.folioLookups).toBe(0)
+    // linux-6.15: fork batched per VMA (3 calls)
+    expect(v615!.total.rmapCalls).toBe(2 + 3 + 2 + 1)
+    // same counter work in 6.2 and 6.8, so the modelled difference is the 511 calls + 512 dups' lookups … ×ns
+    expect(v62!.total.atomics).toBe(v68!.total.atomics)
+    expect(v62!.total.modelledNs - v68!.total.modelledNs).toBe((1028 - 517) * 5 + 1028 * 2)
+  })
+
+  test('text: a totals table with the change against the first scheme', () => {
+    const r = mmsim('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8')
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^ {2}linux-6\.8 +11 +517 +0 .* −\d+\.\d %$/m)
+  })
+
+  test('usage errors: no --strategy, an unknown scheme, a missing input (exit 2, one line)', () => {
+    const none = mmsim('cost', COW_PTE)
+    expect(none.status).toBe(2)
+    expect(none.stderr).toMatch(/required option '--strategy <schemes>' not specified/)
+    const bad = mmsim('cost', COW_PTE, '--strategy', 'linux-9.9')
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/^mmsim: --strategy: .*linux-9\.9/)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    const missing = mmsim('cost', 'traces/nope.scenario', '--strategy', 'linux-6.8')
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toMatch(/^mmsim: .*nope\.scenario/)
+    expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+})
