@@ -26,6 +26,37 @@ const C_rmap_fileAdded = OP['rmap/fileAdded']
 const C_rmap_fileDuplicated = OP['rmap/fileDuplicated']
 const C_rmap_newAnonAdded = OP['rmap/newAnonAdded']
 const C_rmap_removed = OP['rmap/removed']
+const C_hugetlb_hgmRmapAdded = OP['hugetlb/hgmRmapAdded']
+const C_hugetlb_hgmRmapRemoved = OP['hugetlb/hgmRmapRemoved']
+
+/**
+ * DISPATCH - what the built-in schemes do with each event type: `words` = it changes struct page / folio
+ * words (handled by {@link SchemeBase.applyOp}'s switch), `none` = no scheme word changes (process, VMA,
+ * marker, zero-page and page-table events: schemes keep no page tables; zero pages have no rmap). A record
+ * over every EventType: a new event type is a compile error here until it is decided, and a `words` type
+ * without a case in the switch is an internal error at its first event.
+ */
+const DISPATCH: Readonly<Record<EventType, 'words' | 'none'>> = {
+  'process/created': 'none', 'process/forked': 'none', 'process/exited': 'none',
+  'vma/mapped': 'none', 'vma/unmapped': 'none', 'vma/moved': 'none', 'vma/protected': 'none', 'vma/advised': 'none',
+  'folio/allocated': 'words', 'folio/freed': 'words', 'folio/split': 'words', 'folio/migrated': 'words',
+  'rmap/newAnonAdded': 'words', 'rmap/anonAdded': 'words', 'rmap/fileAdded': 'words', 'rmap/removed': 'words',
+  'rmap/anonDuplicated': 'words', 'rmap/fileDuplicated': 'words', 'rmap/anonShared': 'words', 'rmap/anonReused': 'words',
+  'pmd/remapped': 'words', 'collapse/completed': 'none', 'zeropage/mapped': 'none', 'zeropage/unmapped': 'none',
+  'hugetlb/rmapAdded': 'words', 'hugetlb/rmapRemoved': 'words', 'hugetlb/anonDuplicated': 'words',
+  'hugetlb/poolGrown': 'words', 'hugetlb/poolShrunk': 'words', 'hvo/optimized': 'words', 'hvo/restored': 'words',
+  'check/marked': 'none',
+  // HGM (model-only): MADV_SPLIT and the walk's table allocations change no struct page; the rmaps do
+  'hugetlb/hgmEnabled': 'none', 'hugetlb/hgmRmapAdded': 'words', 'hugetlb/hgmRmapRemoved': 'words', 'hugetlb/hgmTableAllocated': 'none',
+  // a failed split changes nothing: the folio stays whole (issue 17)
+  'folio/splitFailed': 'none',
+}
+
+/**
+ * NO_HGM_RULE - the precision of a Linux scheme's answers on a HugeTLB folio PTE-mapped by HGM entries: no
+ * Linux kernel has HGM, so only folio_mapcount() (one per entry, as hugetlb_add_file_rmap() counts) is exact.
+ */
+export const NO_HGM_RULE = { entireMapcount: 'none', pageMapcount: 'none', kpagecount: 'none', nrPagesMapped: 'none' } as const
 
 /**
  * the cursor the rmap calls of every built-in scheme work on (pointed at the event's folio; it also gathers
@@ -54,7 +85,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   abstract readonly id: string
   abstract readonly description: StrategyDescription
   abstract readonly precision: StrategyPrecision
-  readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => !t.startsWith('vma/') && t !== 'check/marked' && t !== 'process/created' && t !== 'process/forked' && t !== 'process/exited' && t !== 'collapse/completed' && !t.startsWith('zeropage/')))
+  readonly handles: ReadonlySet<EventType> = new Set<EventType>(EVENT_TYPES.filter((t) => DISPATCH[t] === 'words'))
   /** HugeTLB updates `_large_mapcount` beside `_entire_mapcount` (v6.10+) */
   protected abstract readonly hugetlbLarge: boolean
   /** how the scheme's kernels call the rmap functions (rmapCalls.ts): the cost rows' rmapCalls and folioLookups */
@@ -139,6 +170,31 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       f.large--
       f.rmw(1)
     }
+  }
+
+  // ---- HugeTLB high-granularity mapping (HGM, model-only: HGM v2 was never merged) --------------
+
+  /**
+   * hgmAdd - an HGM entry of process @e.pid at @e.vpn maps pages [i, i + n) of HugeTLB folio @f (n = 1: a
+   * 4 KiB PTE; 512: a PMD inside a 1 GiB folio) — the series' hugetlb_add_file_rmap() on a hugetlb_pte.
+   * Linux has no HGM, so a Linux scheme has no rule for it: the default counts it the only way a Linux
+   * kernel can count a HugeTLB mapping — 6.18's whole-folio hugetlb_add_file_rmap() (`_entire_mapcount`,
+   * v6.10+ `_large_mapcount`) — and reports the event as a notice. Its folio_mapcount() stays exact (one per
+   * entry); the per-page and entire counts are not answerable (NO_HGM_RULE). The HGM schemes override this.
+   */
+  protected hgmAdd(s: SchemeState, f: FolioState, _i: number, _n: number, e: EventOp): void {
+    s.noRule(e.type, `${this.id} has no rule for HGM (no Linux kernel has it): counted as hugetlb_add_file_rmap() of the whole folio`, e)
+    this.hugetlbAdd(f, 'file')
+  }
+
+  /** hgmRemove - that HGM entry is cleared (the series' hugetlb_remove_rmap()); default: as {@link hgmAdd}, 6.18's hugetlb_remove_rmap() */
+  protected hgmRemove(s: SchemeState, f: FolioState, _i: number, _n: number, e: EventOp): void {
+    s.noRule(e.type, `${this.id} has no rule for HGM (no Linux kernel has it): counted as hugetlb_remove_rmap() of the whole folio`, e)
+    this.hugetlbRemove(f)
+  }
+
+  notices(s: SchemeState): readonly string[] {
+    return s.noRuleLines()
   }
 
   // ---- dispatch ------------------------------------------------------------------------------
@@ -232,8 +288,16 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
         f.clearPaeIfSet(0, 1)
         this.hugetlbAdd(f, 'file')
         break
+      case C_hugetlb_hgmRmapAdded:
+        if (s.loadHeadForWrite(e.folio, f)) this.hgmAdd(s, f, e.page - e.folio, e.nrPages, e)
+        break
+      case C_hugetlb_hgmRmapRemoved:
+        if (s.loadHeadForWrite(e.folio, f)) this.hgmRemove(s, f, e.page - e.folio, e.nrPages, e)
+        break
       default:
-        break // zero pages: special entries without rmap; process, VMA and marker events: nothing
+        // DISPATCH says which types change no scheme word (zero pages, processes, VMAs, markers, HGM tables)
+        if (DISPATCH[e.type] === 'words') throw new Error(`internal error: ${this.id}: no case for event type ${e.type}`)
+        break
     }
     const calls = rmapCallsOf(this.rmapEra, code, e.nrPages, e.level === 'pte', f.n)
     if (calls !== 0) {

@@ -37,6 +37,8 @@ export class SchemeState {
   /** rows of event types outside EVENT_TYPES (none from the built-in drivers) */
   otherCosts: CostTable
   badFrees: string[]
+  /** events the scheme has no rule for, by type: how many, and the first one (its notice line) */
+  noRules: Map<string, { count: number; first: string }>
   // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
   private key0 = -1
   private c0: SchemeChunk | undefined = undefined
@@ -54,6 +56,7 @@ export class SchemeState {
       this.costOrder = []
       this.otherCosts = new Map()
       this.badFrees = []
+      this.noRules = new Map()
       return
     }
     this.chunks = new Map(from.chunks)
@@ -62,6 +65,23 @@ export class SchemeState {
     this.costOrder = from.costOrder.slice()
     this.otherCosts = new Map([...from.otherCosts].map(([k, r]) => [k, { ...r }]))
     this.badFrees = from.badFrees.slice()
+    this.noRules = new Map([...from.noRules].map(([k, r]) => [k, { ...r }]))
+  }
+
+  /** noRule - one more event of @type the scheme has no rule for; the first one's notice is @what about @e */
+  noRule(type: string, what: string, e: { pid: number; vpn: number; folio: number; page: number }): void {
+    const r = this.noRules.get(type)
+    if (r !== undefined) {
+      r.count++
+      return
+    }
+    const at = `p${e.pid} vpn 0x${e.vpn.toString(16)}, folio 0x${e.folio.toString(16)} page 0x${e.page.toString(16)}`
+    this.noRules.set(type, { count: 1, first: `${type}: ${what} (first: ${at})` })
+  }
+
+  /** noRuleLines - the notices, one line per event type with its count */
+  noRuleLines(): string[] {
+    return [...this.noRules.values()].map((r) => `${r.first}; ${r.count} event${r.count === 1 ? '' : 's'}`)
   }
 
   /** clone - an independent copy sharing every chunk; both sides copy a chunk before their next write to it. */

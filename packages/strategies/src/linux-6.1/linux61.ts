@@ -1,6 +1,6 @@
 import type { Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
-import { SchemeBase } from '../schemeBase.ts'
+import { NO_HGM_RULE, SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
 import { W } from '../schemeChunk.ts'
 import { RMAP_ERA_61, type RmapEra } from '../rmapCalls.ts'
@@ -27,7 +27,7 @@ export class Linux61 extends SchemeBase {
     },
     hugetlb: 'compound_mapcount in page[1] only (hugepage_add_*_rmap, page_dup_file_rmap, page_remove_rmap(compound)); subpages untouched',
   }
-  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
+  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe', hgm: NO_HGM_RULE } as const
   protected readonly hugetlbLarge = false
   protected override readonly rmapEra: RmapEra = RMAP_ERA_61
 

@@ -1,6 +1,7 @@
 import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
+import { NO_HGM_RULE } from '../schemeBase.ts'
 
 /**
  * Linux610 - v6.10–v6.11 (docs/mapcount-schemes.md §3.3, §3.4): `_large_mapcount` (one atomic add/sub per rmap
@@ -22,7 +23,7 @@ export class Linux610 extends PageMapcountFamily {
     },
     hugetlb: '_entire_mapcount and _large_mapcount in page[1], ±1 each per entry; head _mapcount holds the page type',
   }
-  readonly precision: StrategyPrecision = { mappedShared: 'estimate', partiallyMapped: 'maybe' }
+  readonly precision: StrategyPrecision = { mappedShared: 'estimate', partiallyMapped: 'maybe', hgm: NO_HGM_RULE }
   protected readonly hugetlbLarge: boolean = true
 
   protected override largeAdd(f: FolioState, d: number, _mm: number): void {

@@ -2,7 +2,7 @@ import {
   addReturnLargeMapcount, type Level, maybeMappedShared, setLargeMapcount, slotInvariants, slotsFreeCheck, subReturnLargeMapcount,
 } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
-import { SchemeBase } from '../schemeBase.ts'
+import { NO_HGM_RULE, SchemeBase } from '../schemeBase.ts'
 import type { StrategyDescription } from '../strategy.ts'
 
 /**
@@ -28,7 +28,7 @@ export class Linux615NoPageMapcount extends SchemeBase {
     },
     hugetlb: '_entire_mapcount and _large_mapcount (plain atomics, no MM slots) in page[1]; head _mapcount = page type',
   }
-  readonly precision = { mappedShared: 'maybe', partiallyMapped: 'estimate' } as const
+  readonly precision = { mappedShared: 'maybe', partiallyMapped: 'estimate', hgm: NO_HGM_RULE } as const
   protected readonly hugetlbLarge = true
 
   private deferredSplit(f: FolioState, partially: boolean): void {

@@ -4,6 +4,7 @@ import {
 import type { FolioState } from '../folioState.ts'
 import { Linux612 } from '../linux-6.12/linux612.ts'
 import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
+import { NO_HGM_RULE } from '../schemeBase.ts'
 
 /**
  * Linux615 - v6.15+ with CONFIG_PAGE_MAPCOUNT=y, the scheme this machine's 6.18 runs (docs/mapcount-schemes.md
@@ -26,7 +27,7 @@ export class Linux615 extends Linux612 {
     },
     hugetlb: '_entire_mapcount and _large_mapcount (plain atomics, no MM slots) in page[1]; head _mapcount = page type',
   }
-  override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe' }
+  override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe', hgm: NO_HGM_RULE }
 
   protected override largeAdd(f: FolioState, d: number, mm: number): void {
     f.bitLock()

@@ -3,6 +3,7 @@ import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
 import { RMAP_ERA_62, type RmapEra } from '../rmapCalls.ts'
+import { NO_HGM_RULE } from '../schemeBase.ts'
 
 /**
  * Linux62 - Hugh Dickins' scheme, v6.2–v6.7 (docs/mapcount-schemes.md §2): PageDoubleMap is gone; PTE mappings
@@ -25,7 +26,7 @@ export class Linux62 extends PageMapcountFamily {
     },
     hugetlb: 'compound/_entire_mapcount in page[1] only: +1 per map/dup, −1 per unmap; no stats, no subpage writes',
   }
-  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
+  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe', hgm: NO_HGM_RULE } as const
   protected readonly hugetlbLarge: boolean = false
   protected override readonly rmapEra: RmapEra = RMAP_ERA_62
 

@@ -3,6 +3,7 @@ import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
 import { RMAP_ERA_68, type RmapEra } from '../rmapCalls.ts'
+import { NO_HGM_RULE } from '../schemeBase.ts'
 
 /**
  * Linux68 - the rmap interface overhaul, v6.8–v6.9 (docs/mapcount-schemes.md §3.3): folio + page + nr calls,
@@ -24,7 +25,7 @@ export class Linux68 extends PageMapcountFamily {
     },
     hugetlb: '_entire_mapcount only (hugetlb_add/remove/dup_*_rmap): ±1 per entry',
   }
-  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe' } as const
+  readonly precision = { mappedShared: 'estimate', partiallyMapped: 'maybe', hgm: NO_HGM_RULE } as const
   protected readonly hugetlbLarge: boolean = false
   protected override readonly rmapEra: RmapEra = RMAP_ERA_68
 
