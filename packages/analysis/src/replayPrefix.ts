@@ -19,8 +19,14 @@ export interface PrefixReplay {
  * replayPrefix - replay events [0, @n) of trace @file through the ground truth and @strategies (events that
  * break a precondition reach the ground truth only, as in every replay). Stops reading after event @n - 1;
  * @events < @n when the trace is shorter. Keeps nothing but the two states. Throws on a damaged frame.
+ * @beforeLast: called with the states just before event @n - 1 is applied (and that event).
  */
-export async function replayPrefix(file: string, n: number, strategies: readonly AnyStrategy[]): Promise<PrefixReplay> {
+export async function replayPrefix(
+  file: string,
+  n: number,
+  strategies: readonly AnyStrategy[],
+  beforeLast?: (truth: TruthState, set: StrategySet, e: MmEvent) => void,
+): Promise<PrefixReplay> {
   const set = new StrategySet(strategies)
   const truth = new TruthState()
   let events = 0
@@ -34,7 +40,10 @@ export async function replayPrefix(file: string, n: number, strategies: readonly
     if (item.kind !== 'frame') continue
     dec!.forEach(item.frame, (e) => {
       const isLast = events + 1 === n
-      if (isLast) touched = touchedFolios(e, truth) // before the event: a split needs the old order
+      if (isLast) {
+        touched = touchedFolios(e, truth) // before the event: a split needs the old order
+        beforeLast?.(truth, set, e)
+      }
       if (truth.apply(e)) set.apply(e, truth)
       events++
       if (isLast) {

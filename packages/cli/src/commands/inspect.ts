@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { formatInspection, inspectTrace } from '@mmsim/analysis'
+import { formatInspection, formatPatches, inspectTrace, inspectTraceWithPatches } from '@mmsim/analysis'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { jsonDocument } from '@mmsim/report'
 import { analysisInput } from '../analysisInput.ts'
@@ -11,6 +11,7 @@ interface InspectFlags {
   all?: boolean
   strategy?: string
   json?: boolean
+  patches?: boolean
 }
 
 function count(v: string, opt: string): number {
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--folio <pfn>', 'only the folio containing this PFN (decimal or 0x…), with every page')
     .option('--all', 'every live folio (default: the folios event N touched)')
     .option('--strategy <schemes>', "schemes to show: 'all' (default), ids (comma-separated) and/or ./plugin.js")
+    .option('--patches', 'also what event N changed, as immer patches from the state before it (touched folios, the VMAs of its process, violations)')
     .option('--json', 'print the result as JSON (docs/schemas/inspect.schema.json)')
     .action(async (input: string, o: InspectFlags) => {
       const at = count(o.at, '--at')
@@ -47,7 +49,14 @@ export function register(program: Command): void {
       const t = await analysisInput(input)
       try {
         if (o.all && folio !== undefined) throw new UserError('inspect takes --folio F or --all, not both')
-        const r = await inspectTrace(t.path, at, { strategies, folio, all: o.all ?? false })
+        const opts = { strategies, folio, all: o.all ?? false }
+        if (o.patches) {
+          const r = await inspectTraceWithPatches(t.path, at, opts)
+          if (o.json) process.stdout.write(jsonDocument('inspect', r))
+          else process.stdout.write([...formatInspection(r), '', `changes of event ${at}:`, ...formatPatches(r.patches).map((l) => `  ${l}`)].join('\n') + '\n')
+          return
+        }
+        const r = await inspectTrace(t.path, at, opts)
         if (o.json) process.stdout.write(jsonDocument('inspect', r))
         else process.stdout.write(formatInspection(r).join('\n') + '\n')
       } catch (e) {
