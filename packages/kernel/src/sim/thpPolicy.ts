@@ -36,35 +36,54 @@ export function suitableOrder(vma: Vma, vpn: number, order: number): boolean {
 
 /**
  * shmemAllowableOrders - the shmem folio orders (highest first) a fault at file index @index may
- * allocate in @vma: the PMD order from `shmem_enabled` (always/within_size/advise+VM_HUGEPAGE/force),
- * the mTHP orders from `hugepages-<n>kB/shmem_enabled` (`inherit` follows the top-level policy).
- * @see shmem_allowable_huge_orders(), shmem_huge_global_enabled() — mm/shmem.c
+ * allocate in @vma (a memfd or `anon shared` VMA: both are anonymous shared memory to the kernel,
+ * shmem_mmap() gives an unlinked shmem file shmem_anon_vm_ops). Nothing under VM_NOHUGEPAGE
+ * (vma_thp_disabled(), also under `force`) or `deny`. Under `force` exactly the per-size sizes set to
+ * `inherit` (the parser refuses an inherit size below 2M there, so at most 2M). Otherwise the sizes set to
+ * `always`, to `within_size` whose aligned block around @index ends inside the file, to `advise` in a
+ * VM_HUGEPAGE VMA, and every `inherit` size once the top-level policy would allow a PMD folio here
+ * (shmemGlobalPmd()).
+ * @see shmem_allowable_huge_orders(), shmem_huge_global_enabled(), shmem_get_orders_within_size(),
+ *      vma_thp_disabled() — mm/shmem.c, include/linux/huge_mm.h
  */
 export function shmemAllowableOrders(k: KnobSettings, vma: Vma | undefined, fileIndex: number, filePages: number): number[] {
-  if (k.shmemThp === 'deny') return []
-  if (vma?.thp === 'nohugepage' && k.shmemThp !== 'force') return []
-  const global = (): boolean => {
-    switch (k.shmemThp) {
-      case 'always':
-      case 'force':
-        return true
-      case 'within_size':
-        return filePages >= 512 * (Math.floor(fileIndex / 512) + 1)
-      case 'advise':
-        return vma?.thp === 'hugepage'
-      default:
-        return false
-    }
-  }
+  if (vma?.thp === 'nohugepage' || k.shmemThp === 'deny') return []
+  const advised = vma?.thp === 'hugepage'
+  const global = k.shmemThp !== 'force' && shmemGlobalPmd(k, advised, fileIndex, filePages)
   const out: number[] = []
   for (let order = PMD_ORDER; order >= 1; order--) {
     const p = shmemMthpPolicy(k, 4096 << order)
-    let on = false
-    if (p === 'inherit') on = order === PMD_ORDER ? global() : false
+    let on: boolean
+    if (k.shmemThp === 'force') on = p === 'inherit'
+    else if (p === 'inherit') on = global
     else if (p === 'always') on = true
-    else if (p === 'within_size') on = filePages >= 2 ** order * (Math.floor(fileIndex / 2 ** order) + 1)
-    else if (p === 'advise') on = vma?.thp === 'hugepage'
+    else if (p === 'within_size') on = withinSize(order, fileIndex, filePages)
+    else on = p === 'advise' && advised
     if (on) out.push(order)
   }
   return out
+}
+
+/**
+ * shmemGlobalPmd - the top-level `shmem_enabled` (the shmem mount's huge= option) allows a PMD folio at
+ * file index @index: `always`; `within_size` when a 2M block around @index ends inside the file, else
+ * as `advise`; `advise` in a VM_HUGEPAGE VMA (@advised). `never`: no.
+ * @see shmem_huge_global_enabled() — mm/shmem.c (its SHMEM_HUGE_WITHIN_SIZE case falls through to ADVISE)
+ */
+export function shmemGlobalPmd(k: KnobSettings, advised: boolean, index: number, filePages: number): boolean {
+  switch (k.shmemThp) {
+    case 'always':
+    case 'force':
+      return true
+    case 'within_size':
+      return withinSize(PMD_ORDER, index, filePages) || advised
+    case 'advise':
+      return advised
+    default:
+      return false
+  }
+}
+
+function withinSize(order: number, index: number, filePages: number): boolean {
+  return filePages >= 2 ** order * (Math.floor(index / 2 ** order) + 1)
 }
