@@ -1,8 +1,9 @@
 import { emptySmaps, type SmapsCounts } from '../live/observation.ts'
 import type { ScenarioScope } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
+import { isCleanAnon, isCleanUnsure } from './lazyFree.ts'
 import { mappingVpn } from './placement.ts'
-import { pidOf, type SimContext } from './simContext.ts'
+import { notModelled, pidOf, type SimContext } from './simContext.ts'
 
 /** PSS_SHIFT - fixed-point shift of the kernel's PSS sums (fs/proc/task_mmu.c) */
 const PSS_SHIFT = 12
@@ -21,10 +22,11 @@ const FULL_PSS = PAGE_SIZE * 2 ** PSS_SHIFT
  * - Private vs Shared: CONFIG_PAGE_MAPCOUNT mapcount < 2; CONFIG_NO_PAGE_MAPCOUNT (a scheme without a page
  *   mapcount) !folio_maybe_mapped_shared(), the scheme's pagemap bit 56.
  * - Dirty: pte/pmd dirty or folio_test_dirty(): anon pages are always written (or copied on a write
- *   fault) before they are mapped; shmem/file folios are dirty once any of their pages was written.
+ *   fault) before they are mapped, except the pages MADV_FREE cleaned and nothing wrote since (lazyFree.ts);
+ *   shmem/file folios are dirty once any of their pages was written.
  * - AnonHugePages / ShmemPmdMapped / FilePmdMapped: pages mapped by a PMD leaf (smaps_pmd_entry()).
  * The refcount == 1 shortcut of smaps_account() gives the same figures (a folio with one reference is mapped
- * once). Not modelled: MADV_FREE's clean lazyfree anon pages, writeback cleaning file pages.
+ * once). Not modelled: writeback cleaning file pages.
  * @see smaps_account(), smaps_page_accumulate(), smaps_pte_entry(), smaps_pmd_entry(), __show_smap() — fs/proc/task_mmu.c
  */
 export function modelSmaps(ctx: SimContext, scope: ScenarioScope): Record<string, Record<string, SmapsCounts>> {
@@ -70,8 +72,9 @@ function vmaSmaps(ctx: SimContext, pid: number, from: number, to: number, sum: S
       mapcount = (f.pageMaps?.[pfn - f.pfn] ?? 0) + f.entire
       priv = mapcount < 2
     }
-    let dirty = f.kind === 'anon'
-    for (let i = 0; !dirty && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i)
+    if (f.kind === 'anon' && isCleanUnsure(ctx, pfn)) notModelled({ cause: ctx.cause }, 'smaps of a page MADV_FREE made lazy-free while it was mapped more than once (clean in one mapping, dirty in another)')
+    let dirty = f.kind === 'anon' && !isCleanAnon(ctx, pfn)
+    for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i)
     b.rss += PAGE_SIZE
     pss += mapcount >= 2 ? Math.floor(FULL_PSS / mapcount) : FULL_PSS
     if (dirty) priv ? (b.pd += PAGE_SIZE) : (b.sd += PAGE_SIZE)

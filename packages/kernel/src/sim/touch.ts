@@ -4,6 +4,7 @@ import type { ByteRange } from '../scenario/statements.ts'
 import { anonFault } from './anonFault.ts'
 import { fileFault } from './fileFault.ts'
 import { hugetlbTouch } from './hugetlb.ts'
+import { pageDirtied } from './lazyFree.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { isHugetlb, kernelVma } from './vmaOps.ts'
 import { wpFault } from './wpFault.ts'
@@ -45,7 +46,10 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     }
     if (write) {
       const pfn = ctx.entry(pid, vpn)
-      if (pfn >= 0) ctx.data.add(pfn)
+      if (pfn >= 0) {
+        ctx.data.add(pfn)
+        pageDirtied(ctx, pfn)
+      }
     }
   }
 }
