@@ -1,5 +1,7 @@
 import type { Vma } from '@mmsim/core'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
+import { hgmFault } from './hgmFault.ts'
+import { hgmZapHuge, NOT_HGM } from './hgmZap.ts'
 import { pmdTableFor, pmdUnshare } from './pmdShare.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 
@@ -111,7 +113,7 @@ function freeHuge(ctx: SimContext, pfn: number): void {
 /** putIfUnused - a HugeTLB folio nothing maps and no page cache holds goes back to the free pool. */
 function putIfUnused(ctx: SimContext, pfn: number): void {
   const f = ctx.folio(pfn)
-  if (f.entire > 0) return
+  if (f.entire > 0 || f.ptes > 0) return // ptes: HGM entries (set hgm=on only)
   if (!ctx.hugetlbAnon.has(pfn) && [...ctx.files.values()].some((pc) => pc.kind === 'hugetlb' && [...pc.cache.values()].includes(pfn))) return
   freeHuge(ctx, pfn)
 }
@@ -125,6 +127,11 @@ export function hugetlbZap(ctx: SimContext, pid: number, vpn: number, nr: number
   const hp = v !== undefined && v.kind === 'hugetlb' ? hpagesOf(ctx, pid, vpn) : 512
   for (let a = vpn - (vpn % hp); a < vpn + nr; a += hp) {
     if (hp === 512 && pmdUnshare(ctx, pid, a)) continue
+    const hgm = ctx.knobs.hgm ? hgmZapHuge(ctx, pid, a, hp) : NOT_HGM // high-granularity entries (hgmZap.ts)
+    if (hgm !== NOT_HGM) {
+      if (hgm >= 0) putIfUnused(ctx, hgm)
+      continue
+    }
     const pfn = ctx.entry(pid, a)
     if (pfn < 0) continue
     ctx.emit('hugetlb/rmapRemoved', { pid, vpn: a, folio: pfn, level: LEVEL(hp) })
@@ -154,6 +161,7 @@ function fileIdx(vma: Vma, m: MapRec, base: number): number {
  * @see hugetlb_fault(), hugetlb_no_page(), hugetlb_wp() — mm/hugetlb.c
  */
 export function hugetlbTouch(ctx: SimContext, pid: number, vpn: number, write: boolean, m: MapRec, vma: Vma): void {
+  if (vma.hgm === true && hgmFault(ctx, pid, vpn, m, vma)) return // below HGM tables (hgmFault.ts)
   const hp = m.hpages
   const base = vpn - (vpn % hp)
   const order = ORDER(hp)

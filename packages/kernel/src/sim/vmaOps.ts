@@ -2,10 +2,11 @@ import type { Vma, VmaKind } from '@mmsim/core'
 import type { MappingInfo } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
+import { hgmTables } from './hgmWalk.ts'
 import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
 import { mappingVpn } from './placement.ts'
 import { pmdTablesFreed } from './pmdShare.ts'
-import { mergeableVmas, Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { mergeableVmas, notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { FolioList } from './pfnBits.ts'
 import { freeTouched, splitPmdsAt, zapRange } from './zap.ts'
 
@@ -67,6 +68,7 @@ export function munmapOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange):
     hugetlbZap(ctx, pid, vpn, nr)
     hugetlbUnreserve(ctx, pid, m, vpn, nr)
     pmdTablesFreed(ctx, pid, vpn, nr)
+    if (ctx.knobs.hgm) hgmTables(ctx).free(pid, vpn, nr) // free_pgtables() of HGM tables (hgmWalk.ts)
   } else {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
     zapRange(ctx, pid, vpn, nr)
@@ -196,6 +198,7 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
   // 6.17+ moves every VMA of the range, keeping the gaps between them; only a gap at the start is EFAULT
   if (ctx.vma(pid, vpn) === undefined) throw new Refusal('EFAULT')
   checkHugeAligned(m, vpn, nr)
+  if (ctx.vmas(pid).some((v) => v.hgm === true && v.start < vpn + nr && v.end > vpn)) notModelled(ctx, 'mremap of an HGM VMA (move_hugetlb_page_tables() over hugetlb_pte)')
   if (!isHugetlb(m)) {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
     if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
@@ -220,6 +223,7 @@ export function exitOp(ctx: SimContext, proc: string, pid: number): void {
     else zapRange(ctx, pid, v.start, v.end - v.start, { touched })
   }
   for (const m of ctx.mappings(proc).values()) if (isHugetlb(m)) hugetlbUnreserve(ctx, pid, m, m.start, m.nrPages)
+  if (ctx.knobs.hgm) hgmTables(ctx).exit(pid)
   freeTouched(ctx, touched)
   ctx.emit('process/exited', { pid })
   ctx.anonVmas.exit(pid)

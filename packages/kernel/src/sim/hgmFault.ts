@@ -1,0 +1,36 @@
+import type { Vma } from '@mmsim/core'
+import { hgmTables, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
+import { notModelled, type MapRec, type SimContext } from './simContext.ts'
+
+/** hugeLeaf - is the hstate-level entry of @pid at @base (huge page of @hp vpns) a present leaf? */
+export function hugeLeaf(ctx: SimContext, pid: number, base: number, hp: number): boolean {
+  return hp === PMD_SPAN ? ctx.pmdLeaf(pid, base) >= 0 : ctx.tables(pid)?.pudLeaf(base) !== undefined
+}
+
+/** cachedHuge - the page-cache huge page behind @vpn of VMA @v of mapping @m, or -1. */
+export function cachedHuge(ctx: SimContext, m: MapRec, v: Vma, vpn: number): number {
+  return ctx.files.get(m.file)?.cache.get(Math.floor((v.pgoff + (vpn - v.start)) / m.hpages)) ?? -1
+}
+
+/**
+ * hgmFault - a read or write of @vpn in HGM VMA @vma of shared HugeTLB mapping @m: when the hstate-level
+ * entry points to HGM tables, hugetlb_fault()'s walk (hugetlb_full_walk_alloc(hpte, vma, address, 0))
+ * reaches the 4K PTE of @vpn and hugetlb_no_page() maps the page at that size, "the largest possible"
+ * (`hugetlb/hgmRmapAdded`); a present PTE needs nothing (shared: no COW).
+ * Not modelled (refused): in a 1 GiB page, a 2 MiB part with no PTE table (hugetlb_no_page() would map an
+ * HGM PMD), and a page that left the page cache (hugetlb_no_page() would allocate a new huge page).
+ * @returns false when the entry points to no HGM table: the ordinary HugeTLB fault applies
+ * @see hugetlb_fault(), hugetlb_no_page() — HGM v2 series ("hugetlb: add HGM support to hugetlb_fault and hugetlb_no_page")
+ */
+export function hgmFault(ctx: SimContext, pid: number, vpn: number, m: MapRec, vma: Vma): boolean {
+  const hp = m.hpages
+  const base = vpn - (vpn % hp)
+  const t = hgmTables(ctx)
+  if (!t.hasTables(pid, base, hp)) return false
+  if (hp === PUD_SPAN && !t.hasPte(pid, vpn)) notModelled(ctx, 'a fault in a 1 GiB HGM page on 2 MiB that no PTE table maps (hugetlb_no_page() would map an HGM PMD)')
+  if (ctx.entry(pid, vpn) >= 0) return true
+  const pfn = cachedHuge(ctx, m, vma, vpn)
+  if (pfn < 0) notModelled(ctx, 'a fault in an HGM-mapped huge page that left the page cache (hugetlb_no_page() would allocate a new one)')
+  ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn, folio: pfn, page: pfn + (vpn - base), level: 'pte' })
+  return true
+}

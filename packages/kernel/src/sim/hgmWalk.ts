@@ -1,0 +1,99 @@
+import type { SimContext } from './simContext.ts'
+
+/**
+ * The HGM v2 page-table walk (`struct hugetlb_pte`, hugetlb_full_walk_alloc(), hugetlb_walk_step()) over
+ * the page tables of an HGM-enabled shared HugeTLB VMA, model-only (`set hgm=on`).
+ *
+ * Below the hstate-level entry (a PMD of a 2 MiB VMA, a PUD of a 1 GiB VMA) the walk may allocate page
+ * tables: a PTE table under a PMD, a PMD table under a PUD. The ground truth holds the entries; the tables
+ * are kept here, because they outlive their entries (a zap clears PTEs and keeps the table, as
+ * zap_pte_range() does) and only MADV_COLLAPSE (hugetlb_free_pgd_range()), munmap and exit
+ * (free_pgtables()) free them. Each allocation is a `hugetlb/hgmTableAllocated` event at the first vpn of
+ * the span the new table maps.
+ *
+ * Not modelled: HGM PMD leaves inside a 1 GiB page (the ground truth counts no PMD that maps part of a
+ * folio yet); the callers refuse them.
+ */
+
+/** vpns one PTE table maps (2 MiB) */
+export const PMD_SPAN = 512
+/** vpns one PMD table maps (1 GiB) */
+export const PUD_SPAN = 262144
+
+/** HgmTables - the HGM page tables of every process: PTE tables by `pid:pmdIndex`, PMD tables by `pid:pudIndex`. */
+export class HgmTables {
+  readonly pte = new Set<string>()
+  readonly pmd = new Set<string>()
+
+  hasPte(pid: number, vpn: number): boolean {
+    return this.pte.size > 0 && this.pte.has(`${pid}:${Math.floor(vpn / PMD_SPAN)}`)
+  }
+
+  hasPmd(pid: number, vpn: number): boolean {
+    return this.pmd.size > 0 && this.pmd.has(`${pid}:${Math.floor(vpn / PUD_SPAN)}`)
+  }
+
+  /** hasTables - does the hstate-level entry of @pid covering @base (huge page of @hp vpns) point to HGM tables? */
+  hasTables(pid: number, base: number, hp: number): boolean {
+    return hp === PMD_SPAN ? this.hasPte(pid, base) : this.hasPmd(pid, base)
+  }
+
+  /** pteTablesUnder - the first vpns of the PTE tables of @pid in [base, base + n). */
+  pteTablesUnder(pid: number, base: number, n: number): number[] {
+    const out: number[] = []
+    if (n === PMD_SPAN) {
+      if (this.hasPte(pid, base)) out.push(base)
+      return out
+    }
+    const prefix = `${pid}:`
+    for (const key of this.pte) {
+      if (!key.startsWith(prefix)) continue
+      const v = Number(key.slice(prefix.length)) * PMD_SPAN
+      if (v >= base && v < base + n) out.push(v)
+    }
+    return out.sort((a, b) => a - b)
+  }
+
+  /** free - free_pgtables()/hugetlb_free_pgd_range(): drop @pid's HGM tables whose span lies in [vpn, vpn + nr). */
+  free(pid: number, vpn: number, nr: number): void {
+    for (const v of this.pteTablesUnder(pid, vpn - (vpn % PMD_SPAN), nr + (vpn % PMD_SPAN))) {
+      if (v >= vpn && v + PMD_SPAN <= vpn + nr) this.pte.delete(`${pid}:${v / PMD_SPAN}`)
+    }
+    for (let b = Math.ceil(vpn / PUD_SPAN) * PUD_SPAN; b + PUD_SPAN <= vpn + nr; b += PUD_SPAN) this.pmd.delete(`${pid}:${b / PUD_SPAN}`)
+  }
+
+  /** exit - every table of @pid goes with its mm. */
+  exit(pid: number): void {
+    const prefix = `${pid}:`
+    for (const key of [...this.pte]) if (key.startsWith(prefix)) this.pte.delete(key)
+    for (const key of [...this.pmd]) if (key.startsWith(prefix)) this.pmd.delete(key)
+  }
+}
+
+const tablesOf = new WeakMap<SimContext, HgmTables>()
+
+/** hgmTables - the HGM page tables of run @ctx. */
+export function hgmTables(ctx: SimContext): HgmTables {
+  let t = tablesOf.get(ctx)
+  if (t === undefined) tablesOf.set(ctx, (t = new HgmTables()))
+  return t
+}
+
+/**
+ * hgmWalkAlloc4K - hugetlb_full_walk_alloc(hpte, vma, @vpn, PAGE_SIZE) in @pid's HGM VMA of huge pages of
+ * @hp vpns, whose hstate-level entry is not a present leaf: allocate the PMD table (1 GiB VMA) and the PTE
+ * table the walk needs, each a `hugetlb/hgmTableAllocated` event. Afterwards the PTE of @vpn exists.
+ */
+export function hgmWalkAlloc4K(ctx: SimContext, pid: number, vpn: number, hp: number): void {
+  const t = hgmTables(ctx)
+  if (hp === PUD_SPAN && !t.hasPmd(pid, vpn)) {
+    const b = vpn - (vpn % PUD_SPAN)
+    ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: b, level: 'pmd' })
+    t.pmd.add(`${pid}:${b / PUD_SPAN}`)
+  }
+  if (!t.hasPte(pid, vpn)) {
+    const k = Math.floor(vpn / PMD_SPAN)
+    ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: k * PMD_SPAN, level: 'pte' })
+    t.pte.add(`${pid}:${k}`)
+  }
+}
