@@ -14,7 +14,7 @@ export type Pid = number
 /** Every event's base: the scenario line or kernel call site that produced it. */
 export interface EventBase {
   /** `file:line` of the scenario statement, or `function` of the kernel call site; '' when unknown */
-  cause: string
+  readonly cause: string
 }
 
 /** PAGES_PER_LEVEL - base pages covered by one entry at each level (x86-64, 4 KiB pages). */

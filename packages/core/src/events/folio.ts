@@ -7,12 +7,12 @@ import type { EventBase, FolioKind, Pfn } from './common.ts'
  * @see folio_alloc(), vma_alloc_folio(), filemap_add_folio() — mm/page_alloc.c, mm/filemap.c
  */
 export interface FolioAllocated extends EventBase {
-  type: 'folio/allocated'
-  folio: Pfn
-  order: number
-  kind: FolioKind
-  file: number
-  index: number
+  readonly type: 'folio/allocated'
+  readonly folio: Pfn
+  readonly order: number
+  readonly kind: FolioKind
+  readonly file: number
+  readonly index: number
 }
 
 /**
@@ -21,8 +21,8 @@ export interface FolioAllocated extends EventBase {
  * @see folio_put(), free_unref_folios(), filemap_remove_folio() — mm/swap.c, mm/filemap.c
  */
 export interface FolioFreed extends EventBase {
-  type: 'folio/freed'
-  folio: Pfn
+  readonly type: 'folio/freed'
+  readonly folio: Pfn
 }
 
 /**
@@ -32,9 +32,9 @@ export interface FolioFreed extends EventBase {
  * @see __folio_split(), split_huge_page_to_list_to_order() — mm/huge_memory.c
  */
 export interface FolioSplit extends EventBase {
-  type: 'folio/split'
-  folio: Pfn
-  newOrder: number
+  readonly type: 'folio/split'
+  readonly folio: Pfn
+  readonly newOrder: number
 }
 
 /**
@@ -44,9 +44,9 @@ export interface FolioSplit extends EventBase {
  * @see migrate_pages(), migrate_folio() — mm/migrate.c
  */
 export interface FolioMigrated extends EventBase {
-  type: 'folio/migrated'
-  folio: Pfn
-  newFolio: Pfn
+  readonly type: 'folio/migrated'
+  readonly folio: Pfn
+  readonly newFolio: Pfn
 }
 
 /**
@@ -63,10 +63,10 @@ export interface FolioMigrated extends EventBase {
  *      mm/huge_memory.c, mm/truncate.c
  */
 export interface FolioSplitFailed extends EventBase {
-  type: 'folio/splitFailed'
-  folio: Pfn
-  page: Pfn
-  errno: number
+  readonly type: 'folio/splitFailed'
+  readonly folio: Pfn
+  readonly page: Pfn
+  readonly errno: number
 }
 
 export type FolioEvent = FolioAllocated | FolioFreed | FolioSplit | FolioMigrated | FolioSplitFailed

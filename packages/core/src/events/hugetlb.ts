@@ -7,13 +7,13 @@ import type { EventBase, Level, Pfn, Pid, Vpn } from './common.ts'
  * @see hugetlb_add_new_anon_rmap(), hugetlb_add_anon_rmap(), hugetlb_add_file_rmap() — include/linux/rmap.h
  */
 export interface HugetlbRmapAdded extends EventBase {
-  type: 'hugetlb/rmapAdded'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  level: Level
-  mode: 'newAnon' | 'anon' | 'file'
-  exclusive: boolean
+  readonly type: 'hugetlb/rmapAdded'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly level: Level
+  readonly mode: 'newAnon' | 'anon' | 'file'
+  readonly exclusive: boolean
 }
 
 /**
@@ -22,11 +22,11 @@ export interface HugetlbRmapAdded extends EventBase {
  * @see hugetlb_remove_rmap() — include/linux/rmap.h; __unmap_hugepage_range() — mm/hugetlb.c
  */
 export interface HugetlbRmapRemoved extends EventBase {
-  type: 'hugetlb/rmapRemoved'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  level: Level
+  readonly type: 'hugetlb/rmapRemoved'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly level: Level
 }
 
 /**
@@ -36,12 +36,12 @@ export interface HugetlbRmapRemoved extends EventBase {
  * @see hugetlb_try_dup_anon_rmap() — include/linux/rmap.h; copy_hugetlb_page_range() — mm/hugetlb.c
  */
 export interface HugetlbAnonDuplicated extends EventBase {
-  type: 'hugetlb/anonDuplicated'
-  pid: Pid
-  child: Pid
-  vpn: Vpn
-  folio: Pfn
-  level: Level
+  readonly type: 'hugetlb/anonDuplicated'
+  readonly pid: Pid
+  readonly child: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly level: Level
 }
 
 /**
@@ -50,9 +50,9 @@ export interface HugetlbAnonDuplicated extends EventBase {
  * @see alloc_fresh_hugetlb_folio(), prep_new_hugetlb_folio() — mm/hugetlb.c
  */
 export interface HugetlbPoolGrown extends EventBase {
-  type: 'hugetlb/poolGrown'
-  folio: Pfn
-  order: number
+  readonly type: 'hugetlb/poolGrown'
+  readonly folio: Pfn
+  readonly order: number
 }
 
 /**
@@ -61,8 +61,8 @@ export interface HugetlbPoolGrown extends EventBase {
  * @see update_and_free_hugetlb_folio() — mm/hugetlb.c
  */
 export interface HugetlbPoolShrunk extends EventBase {
-  type: 'hugetlb/poolShrunk'
-  folio: Pfn
+  readonly type: 'hugetlb/poolShrunk'
+  readonly folio: Pfn
 }
 
 /**
@@ -72,8 +72,8 @@ export interface HugetlbPoolShrunk extends EventBase {
  * @see hugetlb_vmemmap_optimize_folio() — mm/hugetlb_vmemmap.c
  */
 export interface HvoOptimized extends EventBase {
-  type: 'hvo/optimized'
-  folio: Pfn
+  readonly type: 'hvo/optimized'
+  readonly folio: Pfn
 }
 
 /**
@@ -82,8 +82,8 @@ export interface HvoOptimized extends EventBase {
  * @see hugetlb_vmemmap_restore_folio() — mm/hugetlb_vmemmap.c
  */
 export interface HvoRestored extends EventBase {
-  type: 'hvo/restored'
-  folio: Pfn
+  readonly type: 'hvo/restored'
+  readonly folio: Pfn
 }
 
 /**
@@ -96,10 +96,10 @@ export interface HvoRestored extends EventBase {
  * high-granularity mapping" (James Houghton, Feb 2023), mm/madvise.c, mm/hugetlb.c
  */
 export interface HugetlbHgmEnabled extends EventBase {
-  type: 'hugetlb/hgmEnabled'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
+  readonly type: 'hugetlb/hgmEnabled'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
 }
 
 /**
@@ -115,12 +115,12 @@ export interface HugetlbHgmEnabled extends EventBase {
  * hugetlb_mcopy_atomic_pte / UFFDIO_CONTINUE")
  */
 export interface HugetlbHgmRmapAdded extends EventBase {
-  type: 'hugetlb/hgmRmapAdded'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  page: Pfn
-  level: Level
+  readonly type: 'hugetlb/hgmRmapAdded'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly page: Pfn
+  readonly level: Level
 }
 
 /**
@@ -130,12 +130,12 @@ export interface HugetlbHgmRmapAdded extends EventBase {
  * @see hugetlb_remove_rmap() — HGM v2 series; __unmap_hugepage_range() over hugetlb_pte, hugetlb_collapse()
  */
 export interface HugetlbHgmRmapRemoved extends EventBase {
-  type: 'hugetlb/hgmRmapRemoved'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  page: Pfn
-  level: Level
+  readonly type: 'hugetlb/hgmRmapRemoved'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly page: Pfn
+  readonly level: Level
 }
 
 /**
@@ -146,10 +146,10 @@ export interface HugetlbHgmRmapRemoved extends EventBase {
  * @see hugetlb_full_walk_alloc(), hugetlb_walk_step() (hugetlb_pte_populate()) — HGM v2 series
  */
 export interface HugetlbHgmTableAllocated extends EventBase {
-  type: 'hugetlb/hgmTableAllocated'
-  pid: Pid
-  vpn: Vpn
-  level: Level
+  readonly type: 'hugetlb/hgmTableAllocated'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly level: Level
 }
 
 export type HugetlbEvent =

@@ -6,8 +6,8 @@ import type { EventBase, Pid } from './common.ts'
  * @see mm_alloc(), bprm_mm_init() — kernel/fork.c, fs/exec.c
  */
 export interface ProcessCreated extends EventBase {
-  type: 'process/created'
-  pid: Pid
+  readonly type: 'process/created'
+  readonly pid: Pid
 }
 
 /**
@@ -17,9 +17,9 @@ export interface ProcessCreated extends EventBase {
  * @see dup_mm(), dup_mmap() — kernel/fork.c, mm/mmap.c
  */
 export interface ProcessForked extends EventBase {
-  type: 'process/forked'
-  pid: Pid
-  child: Pid
+  readonly type: 'process/forked'
+  readonly pid: Pid
+  readonly child: Pid
 }
 
 /**
@@ -28,8 +28,8 @@ export interface ProcessForked extends EventBase {
  * @see exit_mmap() — mm/mmap.c
  */
 export interface ProcessExited extends EventBase {
-  type: 'process/exited'
-  pid: Pid
+  readonly type: 'process/exited'
+  readonly pid: Pid
 }
 
 export type ProcessEvent = ProcessCreated | ProcessForked | ProcessExited

@@ -2,14 +2,14 @@ import type { EventBase, Level, Pfn, Pid, Vpn } from './common.ts'
 
 /** The range every rmap add/remove event maps or unmaps: page-table entries of @pid from @vpn. */
 interface RmapRange extends EventBase {
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
   /** first page: [page, page + nrPages) of @folio */
-  page: Pfn
+  readonly page: Pfn
   /** pages covered: the number of PTEs at level 'pte', the folio's size at 'pmd' / 'pud' */
-  nrPages: number
-  level: Level
+  readonly nrPages: number
+  readonly level: Level
 }
 
 /**
@@ -19,7 +19,7 @@ interface RmapRange extends EventBase {
  * @see folio_add_new_anon_rmap(), set_ptes(), map_anon_folio_pmd() — mm/rmap.c, mm/huge_memory.c
  */
 export interface NewAnonRmapAdded extends RmapRange {
-  type: 'rmap/newAnonAdded'
+  readonly type: 'rmap/newAnonAdded'
 }
 
 /**
@@ -29,8 +29,8 @@ export interface NewAnonRmapAdded extends RmapRange {
  * @see folio_add_anon_rmap_ptes(), folio_add_anon_rmap_pmd() — mm/rmap.c
  */
 export interface AnonRmapAdded extends RmapRange {
-  type: 'rmap/anonAdded'
-  exclusive: boolean
+  readonly type: 'rmap/anonAdded'
+  readonly exclusive: boolean
 }
 
 /**
@@ -39,7 +39,7 @@ export interface AnonRmapAdded extends RmapRange {
  * @see folio_add_file_rmap_ptes(), folio_add_file_rmap_pmd() — mm/rmap.c
  */
 export interface FileRmapAdded extends RmapRange {
-  type: 'rmap/fileAdded'
+  readonly type: 'rmap/fileAdded'
 }
 
 /**
@@ -48,7 +48,7 @@ export interface FileRmapAdded extends RmapRange {
  * @see folio_remove_rmap_ptes(), folio_remove_rmap_pmd() — mm/rmap.c; zap_pte_range(), zap_huge_pmd()
  */
 export interface RmapRemoved extends RmapRange {
-  type: 'rmap/removed'
+  readonly type: 'rmap/removed'
 }
 
 /**
@@ -59,8 +59,8 @@ export interface RmapRemoved extends RmapRange {
  *      copy_present_ptes(), copy_huge_pmd() — mm/memory.c, mm/huge_memory.c
  */
 export interface AnonRmapDuplicated extends RmapRange {
-  type: 'rmap/anonDuplicated'
-  child: Pid
+  readonly type: 'rmap/anonDuplicated'
+  readonly child: Pid
 }
 
 /**
@@ -70,8 +70,8 @@ export interface AnonRmapDuplicated extends RmapRange {
  * @see folio_dup_file_rmap_ptes() — include/linux/rmap.h
  */
 export interface FileRmapDuplicated extends RmapRange {
-  type: 'rmap/fileDuplicated'
-  child: Pid
+  readonly type: 'rmap/fileDuplicated'
+  readonly child: Pid
 }
 
 /**
@@ -81,10 +81,10 @@ export interface FileRmapDuplicated extends RmapRange {
  * @see folio_try_share_anon_rmap_pte(), folio_try_share_anon_rmap_pmd() — include/linux/rmap.h
  */
 export interface AnonRmapShared extends EventBase {
-  type: 'rmap/anonShared'
-  folio: Pfn
-  page: Pfn
-  nrPages: number
+  readonly type: 'rmap/anonShared'
+  readonly folio: Pfn
+  readonly page: Pfn
+  readonly nrPages: number
 }
 
 /**
@@ -94,10 +94,10 @@ export interface AnonRmapShared extends EventBase {
  * @see wp_page_reuse(), folio_move_anon_rmap() — mm/memory.c, mm/rmap.c
  */
 export interface AnonRmapReused extends EventBase {
-  type: 'rmap/anonReused'
-  folio: Pfn
-  page: Pfn
-  nrPages: number
+  readonly type: 'rmap/anonReused'
+  readonly folio: Pfn
+  readonly page: Pfn
+  readonly nrPages: number
 }
 
 /**
@@ -107,10 +107,10 @@ export interface AnonRmapReused extends EventBase {
  * @see __split_huge_pmd_locked() with freeze=false — mm/huge_memory.c
  */
 export interface PmdRemapped extends EventBase {
-  type: 'pmd/remapped'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
+  readonly type: 'pmd/remapped'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
 }
 
 /**
@@ -120,10 +120,10 @@ export interface PmdRemapped extends EventBase {
  * @see collapse_huge_page(), collapse_file(), madvise_collapse() — mm/khugepaged.c
  */
 export interface CollapseCompleted extends EventBase {
-  type: 'collapse/completed'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
+  readonly type: 'collapse/completed'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
 }
 
 /**
@@ -133,11 +133,11 @@ export interface CollapseCompleted extends EventBase {
  * @see do_anonymous_page(), do_huge_pmd_anonymous_page(), set_huge_zero_folio() — mm/memory.c, mm/huge_memory.c
  */
 export interface ZeroPageMapped extends EventBase {
-  type: 'zeropage/mapped'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  level: Level
+  readonly type: 'zeropage/mapped'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly level: Level
 }
 
 /**
@@ -146,11 +146,11 @@ export interface ZeroPageMapped extends EventBase {
  * @see zap_pte_range(), zap_huge_pmd() — mm/memory.c, mm/huge_memory.c
  */
 export interface ZeroPageUnmapped extends EventBase {
-  type: 'zeropage/unmapped'
-  pid: Pid
-  vpn: Vpn
-  folio: Pfn
-  level: Level
+  readonly type: 'zeropage/unmapped'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly folio: Pfn
+  readonly level: Level
 }
 
 export type RmapEvent =

@@ -7,15 +7,15 @@ import type { EventBase, Pid, Vpn, VmaKind } from './common.ts'
  * @see mmap_region() — mm/vma.c
  */
 export interface VmaMapped extends EventBase {
-  type: 'vma/mapped'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
-  kind: VmaKind
-  shared: boolean
-  writable: boolean
-  file: number
-  pgoff: number
+  readonly type: 'vma/mapped'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
+  readonly kind: VmaKind
+  readonly shared: boolean
+  readonly writable: boolean
+  readonly file: number
+  readonly pgoff: number
 }
 
 /**
@@ -25,10 +25,10 @@ export interface VmaMapped extends EventBase {
  * @see do_vmi_munmap(), free_pgtables() — mm/vma.c, mm/memory.c
  */
 export interface VmaUnmapped extends EventBase {
-  type: 'vma/unmapped'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
+  readonly type: 'vma/unmapped'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
 }
 
 /**
@@ -39,11 +39,11 @@ export interface VmaUnmapped extends EventBase {
  * @see move_vma(), move_page_tables() — mm/mremap.c
  */
 export interface VmaMoved extends EventBase {
-  type: 'vma/moved'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
-  newVpn: Vpn
+  readonly type: 'vma/moved'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
+  readonly newVpn: Vpn
 }
 
 /**
@@ -52,11 +52,11 @@ export interface VmaMoved extends EventBase {
  * @see mprotect_fixup(), change_protection() — mm/mprotect.c
  */
 export interface VmaProtected extends EventBase {
-  type: 'vma/protected'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
-  writable: boolean
+  readonly type: 'vma/protected'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
+  readonly writable: boolean
 }
 
 /**
@@ -66,11 +66,11 @@ export interface VmaProtected extends EventBase {
  * @see madvise_update_vma(), hugepage_madvise() — mm/madvise.c, mm/khugepaged.c
  */
 export interface VmaAdvised extends EventBase {
-  type: 'vma/advised'
-  pid: Pid
-  vpn: Vpn
-  nrPages: number
-  advice: 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork'
+  readonly type: 'vma/advised'
+  readonly pid: Pid
+  readonly vpn: Vpn
+  readonly nrPages: number
+  readonly advice: 'hugepage' | 'nohugepage' | 'dontfork' | 'dofork'
 }
 
 export type VmaEvent = VmaMapped | VmaUnmapped | VmaMoved | VmaProtected | VmaAdvised
