@@ -10,7 +10,7 @@
  *   on (6.18 layout: core hvoStructPageWritable('6.18', i), struct pages ≥ 64 of the folio are read-only)
  * @rmapCalls: kernel rmap function calls the scheme's era makes for the events (a batched `_ptes` call
  *   counts once; rmapCalls.ts)
- * @folioLookups: page→folio conversions (`page_folio()`/`compound_head()`) of those calls (rmapCalls.ts)
+ * @folioLookups: page→folio conversions (`compound_head()` of a tail page) of those calls (rmapCalls.ts)
  */
 export interface CostRow {
   events: number

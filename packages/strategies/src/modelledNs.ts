@@ -6,7 +6,7 @@ import type { CostRow } from './costs.ts'
  * (Xeon Silver 4210R, Cascade Lake, 2.4 GHz base, seed 001) and stated as such:
  * @call: an out-of-line rmap function call with its prologue, argument checks and branches (~12 cycles):
  *   assumption
- * @folioLookup: one `compound_head()` / `page_folio()`: a dependent load of `page->compound_head` (L1 hit,
+ * @folioLookup: one `compound_head()` of a tail page: a load of `page->compound_head`, then the head page (L1 hits,
  *   ~5 cycles) and a test: assumption
  * @atomic: one LOCK-prefixed read-modify-write on a line this CPU owns (mapcount-family atomics and the
  *   PageAnonExclusive set_bit/clear_bit alike): ~18–20 cycles on Skylake-family cores (Agner Fog,

@@ -72,11 +72,29 @@ export function rmapCallsOf(era: RmapEra, code: number, nrPages: number, pte: bo
 }
 
 /**
- * folioLookupsOf - page→folio conversions (`page_folio()` / `compound_head()`) for @calls rmap calls of
- * @era: a page-interface call (≤ v6.7) derives the folio of the page it is given, at least once per call
- * (a lower bound: the page-flag helpers it calls on the page — PageAnon(), lock_page_memcg() — convert
- * again); a folio-interface call (v6.8+) is handed the folio and converts nothing.
+ * folioLookupsOf - page→folio conversions that cost a second struct page, for one event whose rmap calls
+ * (see {@link rmapCallsOf}) the kernels of @era make: a page-interface call (≤ v6.7) derives the folio of
+ * the page it is given with `compound_head()` / `page_folio()`, and for a *tail* page that is a load of
+ * `page->compound_head` and then of the head page's line; for a head page or an order-0 page it is the page
+ * itself (bit 0 clear) and is not counted. A folio-interface call (v6.8+) is handed the folio: none. Counted
+ * once per call — a lower bound: the page-flag helpers of the 6.2-era calls (PageAnon(), lock_page_memcg())
+ * convert again.
+ * @large: the folio has more than one page; @headInRange: the event's pages include the folio's head
+ * @returns the number of tail-page conversions
  */
-export function folioLookupsOf(era: RmapEra, calls: number): number {
-  return era <= RMAP_ERA_62 ? calls : 0
+export function folioLookupsOf(era: RmapEra, code: number, nrPages: number, pte: boolean, large: boolean, headInRange: boolean, folioPages: number): number {
+  if (era > RMAP_ERA_62 || !large) return 0
+  if (code === C_remapped) return era === RMAP_ERA_62 ? folioPages - 1 : 0 // page_add_anon_rmap(page + i) for i ≥ 1
+  if (!pte) return 0
+  switch (code) {
+    case C_anonAdded:
+    case C_fileAdded:
+    case C_removed:
+    case C_anonDup:
+    case C_fileDup:
+    case C_anonShared:
+      return nrPages - (headInRange ? 1 : 0)
+    default:
+      return 0
+  }
 }

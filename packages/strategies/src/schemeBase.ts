@@ -142,6 +142,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     return []
   }
 
+  /** pages of HugeTLB folio @f mapped by at least one entry: all while one maps it whole (the only way Linux maps one) */
+  protected hugetlbPagesMappedOf(f: FolioState): number | null {
+    return f.entire >= 0 ? f.n : 0
+  }
+
   /** the "Bad page state" reason for freeing @f now, or null when every counter is back at its initial value */
   protected abstract freeCheckOf(f: FolioState): string | null
 
@@ -205,8 +210,12 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     this.applyOp(s, fillEventOp(this.op, e), truth)
   }
 
+  /** the event being applied (for schemes whose rules depend on where it maps: its process and page table) */
+  protected cur: EventOp = this.op
+
   /** applyOp - {@link apply} of an event already copied into an {@link EventOp} (the drivers' fast path) */
   applyOp(s: SchemeState, e: EventOp, truth: TruthView): void {
+    this.cur = e
     const code = e.code
     if (code < 0) {
       s.countOther(e.type)
@@ -302,7 +311,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     const calls = rmapCallsOf(this.rmapEra, code, e.nrPages, e.level === 'pte', f.n)
     if (calls !== 0) {
       f.rmapCalls = calls
-      f.folioLookups = folioLookupsOf(this.rmapEra, calls)
+      f.folioLookups = folioLookupsOf(this.rmapEra, code, e.nrPages, e.level === 'pte', f.isLarge, e.page === e.folio, f.n)
     }
     s.flush(row, f)
   }
@@ -380,7 +389,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
     const f = Q
     if (!s.loadHead(folio, f) || f.zero) return 0
-    if (f.hugetlb) return f.entire >= 0 ? f.n : 0
+    if (f.hugetlb) return this.hugetlbPagesMappedOf(f)
     if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
     return this.nrPagesMappedOf(f)
   }
