@@ -1,3 +1,5 @@
+import type { Vma } from '@mmsim/core'
+import { shmemMthpPolicy, type KnobSettings } from '../scenario/knobSettings.ts'
 import { unmapFolio } from './punch.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fileIndex } from './fileFault.ts'
@@ -7,22 +9,29 @@ import { FolioList } from './pfnBits.ts'
 import { freeTouched, zapPtes } from './zap.ts'
 
 /**
- * collapseOp - MADV_COLLAPSE of [vpn, vpn + nr) of @pid: synchronous khugepaged collapse of every whole
- * aligned PMD range inside, regardless of the THP sysfs policy and of VM_HUGEPAGE.
- * EINVAL: HugeTLB, VM_NOHUGEPAGE, ext4 files, an anon VMA without anon_vma, a VMA that cannot hold an
- * aligned PMD, a PMD range without a PTE table (SCAN_PMD_NULL; the other ranges are still collapsed).
- * A range holding no whole PMD does nothing.
+ * collapseOp - MADV_COLLAPSE of [vpn, vpn + nr) of @pid: synchronous khugepaged collapse of the whole
+ * aligned PMD ranges inside, in address order, regardless of the THP sysfs policy and of VM_HUGEPAGE
+ * (anon) — for shmem the per-size policy of 2M must still allow a PMD folio (shmemCollapseAllowed()).
+ * EINVAL up front: HugeTLB, VM_NOHUGEPAGE, ext4 files, an anon VMA without anon_vma, a VMA that cannot
+ * hold an aligned PMD, shmem whose 2M policy refuses. A range holding no whole PMD does nothing.
+ * The walk stops at the first range that fails with a result madvise_collapse() does not continue
+ * after, and the call is EINVAL; ranges before it stay collapsed, ranges after it are not touched:
+ * an anon range whose PMD is none inside an existing PMD table (SCAN_PMD_NONE), a shmem range with
+ * nothing in its page cache (collapse_file(): SCAN_TRUNCATED). An anon range with no PMD table at all
+ * (SCAN_PMD_NULL) fails too, but the walk goes on; the call is EINVAL at the end.
  * Anon: a new THP is allocated, the present pages copied (holes and zero pages stay zero), this mm's
  * PTEs replaced by one PMD; other mms keep the old pages. Shmem: the file range becomes one THP in
  * the page cache, old mappings are unmapped everywhere and this mm maps the THP by a PMD.
- * @see madvise_collapse(), hpage_collapse_scan_pmd(), collapse_huge_page(), collapse_file(),
- *      collapse_pte_mapped_thp() — mm/khugepaged.c
+ * @see madvise_collapse(), find_pmd_or_thp_or_none(), check_pmd_state(), hpage_collapse_scan_pmd(),
+ *      collapse_huge_page(), hpage_collapse_scan_file(), collapse_file(), collapse_pte_mapped_thp() —
+ *      mm/khugepaged.c
  */
 export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: number): void {
   const vma = kernelVma(ctx, pid, vpn)
   if (vma === undefined) throw new Refusal('ENOMEM')
   if (vma.kind === 'hugetlb' || vma.kind === 'file' || vma.thp === 'nohugepage') throw new Refusal('EINVAL')
   if (vma.kind === 'anon' && !ctx.anonVmas.has(pid, vpn)) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma
+  if (vma.kind === 'shmem' && !shmemCollapseAllowed(ctx.knobs, vma, ctx.files.get(m.file)!.pages)) throw new Refusal('EINVAL')
   let fits = false
   for (let k = Math.ceil(vma.start / 512); k * 512 + 512 <= vma.end && !fits; k++) fits = suitableOrder(vma, k * 512, PMD_ORDER)
   if (!fits) throw new Refusal('EINVAL')
@@ -33,14 +42,55 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
   let failed = false
   for (let base = hstart; base < hend; base += 512) {
     if (ctx.pmdLeaf(pid, base) >= 0) continue
-    if (vma.kind === 'anon' ? !collapseAnon(ctx, pid, base, m) : !collapseShmem(ctx, pid, base, m)) failed = true
+    const r = vma.kind === 'anon' ? collapseAnon(ctx, pid, base, m) : collapseShmem(ctx, pid, base, m)
+    if (r === 'stop') throw new Refusal('EINVAL')
+    if (r === 'skip') failed = true
   }
   if (failed) throw new Refusal('EINVAL')
 }
 
-function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): boolean {
-  // no PTE table: SCAN_PMD_NULL; a table of none and zero-page PTEs collapses into a zero-filled THP
-  if (ctx.pmdNone(pid, base)) return false
+/**
+ * shmemCollapseAllowed - MADV_COLLAPSE may make a PMD folio of shmem @vma (memfd or `anon shared`:
+ * anonymous shared memory) of a file of @filePages pages: with the forced-collapse flag the top-level
+ * check passes (but `deny`), so `inherit` allows it; `always`; `within_size` when the 2M block at the
+ * VMA's file offset ends inside the file; `advise` in a VM_HUGEPAGE VMA; `never` refuses. Under
+ * `force` only 2M=inherit allows it.
+ * @see __thp_vma_allowable_orders() (TVA_FORCED_COLLAPSE), shmem_allowable_huge_orders() — mm/huge_memory.c, mm/shmem.c
+ */
+export function shmemCollapseAllowed(k: KnobSettings, vma: Vma, filePages: number): boolean {
+  if (k.shmemThp === 'deny') return false
+  const p = shmemMthpPolicy(k, 2 * 1024 * 1024)
+  if (k.shmemThp === 'force') return p === 'inherit'
+  switch (p) {
+    case 'inherit':
+    case 'always':
+      return true
+    case 'within_size':
+      return filePages >= 512 * (Math.floor(vma.pgoff / 512) + 1)
+    case 'advise':
+      return vma.thp === 'hugepage'
+    default:
+      return false
+  }
+}
+
+/**
+ * CollapseResult - one PMD range: collapsed, failed with a result the walk continues after
+ * (`skip`), or failed so that the walk stops (`stop`).
+ */
+type CollapseResult = 'done' | 'skip' | 'stop'
+
+/** pmdTablePresent - @pid has the PMD table covering @vpn's 1 GiB: some PTE table or PMD leaf there. */
+function pmdTablePresent(ctx: SimContext, pid: number, vpn: number): boolean {
+  const lo = Math.floor(vpn / (512 * 512)) * 512
+  for (let k = lo; k < lo + 512; k++) if (ctx.pmdLeaf(pid, k * 512) >= 0 || ctx.pteTable(pid, k * 512) !== undefined) return true
+  return false
+}
+
+function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): CollapseResult {
+  // no PTE table: SCAN_PMD_NONE (the walk stops) inside an existing PMD table, else SCAN_PMD_NULL; a
+  // table of none and zero-page PTEs collapses into a zero-filled THP
+  if (ctx.pmdNone(pid, base)) return pmdTablePresent(ctx, pid, base) ? 'stop' : 'skip'
   const folio = ctx.allocFolio(PMD_ORDER, 'anon')
   for (let i = 0; i < 512; i++) {
     const pfn = ctx.entry(pid, base + i)
@@ -51,25 +101,27 @@ function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): bo
   ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
   freeTouched(ctx, touched)
-  return true
+  return 'done'
 }
 
-function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): boolean {
+function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): CollapseResult {
   const vma = ctx.vma(pid, base)!
   const pc = ctx.files.get(m.file)!
   const idx0 = fileIndex(vma, base)
-  if (idx0 % 512 !== 0 || idx0 + 512 > pc.pages) return false
+  if (idx0 % 512 !== 0 || idx0 + 512 > pc.pages) return 'stop'
   const old = new Set<number>()
   for (let i = idx0; i < idx0 + 512; i++) {
     const h = pc.cache.get(i)
     if (h !== undefined) old.add(h)
   }
+  // the whole range is empty (truncated, punched or never written): SCAN_TRUNCATED
+  if (old.size === 0) return 'stop'
   if (old.size === 1) {
     const h = [...old][0]!
     if (ctx.folio(h).order === PMD_ORDER) {
       unmapFolio(ctx, m.file, h)
       ctx.emit('rmap/fileAdded', { pid, vpn: base, folio: h, page: h, nrPages: 512, level: 'pmd' })
-      return true
+      return 'done'
     }
   }
   const hadData = new Set<number>()
@@ -90,5 +142,5 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): b
   }
   ctx.emit('rmap/fileAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
-  return true
+  return 'done'
 }
