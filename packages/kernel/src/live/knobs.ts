@@ -56,9 +56,11 @@ function sizeDirs(): number[] {
 
 /**
  * knobPlan - every knob write a scenario needs, in application order: khugepaged asleep, THP and
- * per-size anon mTHP, shmem THP and per-size shmem mTHP (the contract's defaults forced on every size
- * this kernel has), HVO, then the HugeTLB pools (pages enter the pool with the HVO setting in force).
- * Restoring goes in reverse order.
+ * per-size anon mTHP, the per-size shmem mTHP sizes below 2M that do not inherit, shmem THP, then 2M
+ * and the sizes below 2M that inherit (the contract's defaults forced on every size this kernel has;
+ * this order keeps `force` and a non-PMD `inherit` apart whatever the kernel held before), HVO, then
+ * the HugeTLB pools (pages enter the pool with the HVO setting in force). Restoring goes in reverse
+ * order.
  * @statements: used to name the line of a `set` whose knob this kernel lacks
  * @returns the writes, or throws MissingKnob when a `set` names a knob this kernel does not have.
  */
@@ -81,6 +83,7 @@ export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] =
             : `${THP_DIR}/${st.knob === 'thp' ? 'enabled' : 'shmem_enabled'}`
     if (!existsSync(missing)) throw new MissingKnob(st.line, `this kernel has no knob ${missing} (for set ${st.knob === 'hvo' ? 'hvo' : st.knob.replace('.size', '.' + formatSize('size' in st ? st.size : 0))})`)
   }
+  const push = (x: KnobWrite | null): void => void (x && w.push(x))
   const w: KnobWrite[] = [
     { path: `${THP_DIR}/khugepaged/scan_sleep_millisecs`, value: KHUGEPAGED_ASLEEP_MS },
     { path: `${THP_DIR}/khugepaged/alloc_sleep_millisecs`, value: KHUGEPAGED_ASLEEP_MS },
@@ -90,11 +93,18 @@ export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] =
     const p = `${THP_DIR}/hugepages-${sizeKbName(s)}/enabled`
     if (existsSync(p)) w.push({ path: p, value: mthpPolicy(knobs, s) })
   }
-  w.push({ path: `${THP_DIR}/shmem_enabled`, value: knobs.shmemThp })
-  for (const s of sizes) {
+  // shmem: the kernel refuses `force` while a size below 2M inherits (or 2M does not), and `inherit`
+  // below 2M while `force` is in force (shmem_parse_huge(), thpsize_shmem_enabled_store()). So the
+  // sizes below 2M that stop inheriting go first, then shmem_enabled (2M still as before: inherit on a
+  // default kernel), then 2M and the sizes below 2M that inherit (never under force: a scenario error)
+  const shmemSize = (s: number): KnobWrite | null => {
     const p = `${THP_DIR}/hugepages-${sizeKbName(s)}/shmem_enabled`
-    if (existsSync(p)) w.push({ path: p, value: shmemMthpPolicy(knobs, s) })
+    return existsSync(p) ? { path: p, value: shmemMthpPolicy(knobs, s) } : null
   }
+  const early = (s: number): boolean => s < 2 * 1024 ** 2 && shmemMthpPolicy(knobs, s) !== 'inherit'
+  for (const s of sizes.filter(early)) push(shmemSize(s))
+  w.push({ path: `${THP_DIR}/shmem_enabled`, value: knobs.shmemThp })
+  for (const s of sizes.filter((s) => !early(s))) push(shmemSize(s))
   if (existsSync(HVO_PATH)) w.push({ path: HVO_PATH, value: knobs.hvo ? '1' : '0' })
   for (const s of [2 * 1024 ** 2, 1024 ** 3]) {
     const p = `${HUGETLB_DIR}/hugepages-${sizeKbName(s)}/nr_hugepages`
