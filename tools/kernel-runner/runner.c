@@ -19,6 +19,10 @@
 //   mremap OLD LEN NEW | punch FILE OFF LEN
 //   continue ADDR LEN FILE FILEOFF HUGE   docs/scenario-language.md rule 7; FILE -1 (anon) skips the page-cache step,
 //                                     HUGE 1 (hugetlbfs) populates by reading instead of writing
+//   pin ADDR LEN   [extension] read every page (as `read`), then vmsplice() the range into a new pipe kept
+//                  open: each pipe buffer holds a reference on its page's folio (a split then fails, EAGAIN)
+//   unpin       close every pipe this worker's pins hold (exit does too; a forked child closes the
+//               parent's at once: pins are not inherited)
 //   fork SLOT   the worker forks; the child serves SLOT; replies "ok CHILDPID"
 //   exit        replies "ok" and exits; the controller waits until the process is gone
 //   pid         replies "ok PID"
@@ -43,6 +47,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -212,6 +217,51 @@ uffd:;
 
 static void worker(int slot);
 
+// [extension] pins (docs/scenario-language.md §8.5): pipes holding vmsplice() references, per worker
+#define MAX_PINS 256
+static int pin_pipe[MAX_PINS][2];
+static int n_pins;
+
+static void drop_pins(void) {
+	for (int i = 0; i < n_pins; i++) {
+		close(pin_pipe[i][0]);
+		close(pin_pipe[i][1]);
+	}
+	n_pins = 0;
+}
+
+// do_pin: 0, a signal number negated (the read fault), or an errno
+static int do_pin(char *addr, unsigned long len) {
+	int sig = touch(addr, len, 0);
+	if (sig) return -sig;
+	if (n_pins == MAX_PINS) return EMFILE;
+	int p[2];
+	if (pipe(p) < 0) return errno;
+	// one pipe buffer per page: grow the pipe (root may exceed pipe-max-size) so vmsplice never blocks
+	if (len > 16 * PG && fcntl(p[1], F_SETPIPE_SZ, (int)len) < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	struct iovec v = {.iov_base = addr, .iov_len = len};
+	while (v.iov_len > 0) {
+		ssize_t n = vmsplice(p[1], &v, 1, SPLICE_F_NONBLOCK);
+		if (n <= 0) {
+			int e = n < 0 ? errno : EAGAIN;
+			close(p[0]);
+			close(p[1]);
+			return e;
+		}
+		v.iov_base = (char *)v.iov_base + n;
+		v.iov_len -= (size_t)n;
+	}
+	pin_pipe[n_pins][0] = p[0];
+	pin_pipe[n_pins][1] = p[1];
+	n_pins++;
+	return 0;
+}
+
 static void worker_op(int slot, char *line) {
 	char op[32] = "", a[32] = "", b[32] = "";
 	unsigned long x = 0, y = 0, z = 0, w = 0;
@@ -268,12 +318,26 @@ static void worker_op(int slot, char *line) {
 		if (e) return reply(slot, "err %s", errname(e));
 		return reply(slot, "ok");
 	}
+	if (!strcmp(op, "pin")) {
+		if (sscanf(line, "%*s %lu %lu", &x, &y) != 2) return reply(slot, "fatal bad pin");
+		int e = do_pin((char *)x, y);
+		if (e < 0) return reply(slot, "err %s", -e == SIGBUS ? "SIGBUS" : "SIGSEGV");
+		if (e) return reply(slot, "err %s", errname(e));
+		return reply(slot, "ok");
+	}
+	if (!strcmp(op, "unpin")) {
+		drop_pins();
+		return reply(slot, "ok");
+	}
 	if (!strcmp(op, "fork")) {
 		if (sscanf(line, "%*s %lu", &w) != 1 || w >= MAX_SLOTS) return reply(slot, "fatal bad fork");
 		fflush(stdout);
 		pid_t c = fork();
 		if (c < 0) return reply(slot, "err %s", errname(errno));
-		if (c == 0) worker((int)w);
+		if (c == 0) {
+			drop_pins(); // the parent's pipes: a pin belongs to the process that took it
+			worker((int)w);
+		}
 		return reply(slot, "ok %d", (int)c);
 	}
 	if (!strcmp(op, "exit")) {

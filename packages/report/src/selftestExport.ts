@@ -188,6 +188,9 @@ export function exportSelftestC(s: ParsedScenario, model: ObservationDocument): 
     switch (st.op) {
       case 'scenario':
         break
+      case 'pin':
+      case 'unpin':
+        throw new SelftestError(s.file, st.line, `export-c does not support ${st.op} yet (the live runner's vmsplice() pins, docs/scenario-language.md §8.5)`)
       case 'set':
         // model-only extension: a program for this kernel could only fail (advice 26 is EINVAL)
         if (st.knob === 'hgm' && st.value && s.knobs.hgm) throw new SelftestError(s.file, st.line, HGM_MODEL_ONLY)

@@ -104,9 +104,13 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
         scope.apply(st)
         slots.delete(st.proc)
         break
+      case 'unpin':
+        await exec(st, 'unpin')
+        break
       case 'munmap':
       case 'read':
-      case 'write': {
+      case 'write':
+      case 'pin': {
         const m = scope.mapping(st.proc, st.range.mapping)
         await exec(st, `${st.op} ${addr(m, st.range.offset)} ${st.range.length}`)
         break

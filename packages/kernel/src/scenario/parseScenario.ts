@@ -108,6 +108,15 @@ function parseRange(scope: ScenarioScope, proc: string, tok: string | undefined)
   return { mapping: info.name, offset, length }
 }
 
+/** the largest range one `pin` may take (the runner's one pipe per pin holds a buffer per page) */
+export const MAX_PIN_BYTES = GiB
+
+/** checkPin - [extension] `pin` (§8.5) takes page-cache folios only, at most {@link MAX_PIN_BYTES} per statement. */
+function checkPin(kind: MappingKind, range: ByteRange): void {
+  if (kind !== 'shmem' && kind !== 'file') fail(`pin needs a shmem or file mapping; ${range.mapping} is ${kind} (pins of anon and HugeTLB folios are not modelled)`)
+  if (range.length > MAX_PIN_BYTES) fail(`a pin of at most 1G (262144 pages) is supported, got ${range.length / 1024}K`)
+}
+
 function parseProcessStatement(scope: ScenarioScope, toks: string[], line: number): Statement {
   const proc = toks[0]!
   scope.mappings(proc)
@@ -135,12 +144,17 @@ function parseProcessStatement(scope: ScenarioScope, toks: string[], line: numbe
     case 'read':
     case 'write':
     case 'punch':
-    case 'continue': {
+    case 'continue':
+    case 'pin': {
       const range = parseRange(scope, proc, toks[2])
       noMore(toks, 3)
       if (op === 'punch' && scope.mapping(proc, range.mapping).kind === 'anon') fail(`punch needs a shmem, file or hugetlb mapping; ${range.mapping} is anon (there is no file)`)
+      if (op === 'pin') checkPin(scope.mapping(proc, range.mapping).kind, range)
       return { op, line, proc, range }
     }
+    case 'unpin':
+      noMore(toks, 2)
+      return { op, line, proc }
     case 'fork': {
       const child = toks[2]
       if (child === undefined || !PROC_RE.test(child)) fail(`expected a child process name (p[0-9]+) after fork${child === undefined ? '' : `, got '${child}'`}`)
@@ -170,7 +184,7 @@ function parseProcessStatement(scope: ScenarioScope, toks: string[], line: numbe
       return { op, line, proc, range, prot }
     }
     default:
-      return fail(`unknown op '${op ?? ''}' (expected mmap, munmap, read, write, fork, exit, madvise, mremap, mprotect, punch or continue)`)
+      return fail(`unknown op '${op ?? ''}' (expected mmap, munmap, read, write, fork, exit, madvise, mremap, mprotect, punch, continue, pin or unpin)`)
   }
 }
 

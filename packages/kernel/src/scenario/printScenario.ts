@@ -41,7 +41,10 @@ export function printStatement(st: Statement, wholeSize?: number): string {
     case 'write':
     case 'punch':
     case 'continue':
+    case 'pin':
       return `${st.proc} ${st.op} ${r(st.range)}`
+    case 'unpin':
+      return `${st.proc} unpin`
     case 'fork':
       return `${st.proc} fork ${st.child}`
     case 'exit':

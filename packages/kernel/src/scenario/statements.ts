@@ -103,9 +103,9 @@ export interface MmapStatement {
   skew: number
 }
 
-/** `PROC munmap|read|write|punch|continue RANGE` */
+/** `PROC munmap|read|write|punch|continue RANGE`, [extension] `PROC pin RANGE` (docs/scenario-language.md §8.5) */
 export interface RangeStatement {
-  op: 'munmap' | 'read' | 'write' | 'punch' | 'continue'
+  op: 'munmap' | 'read' | 'write' | 'punch' | 'continue' | 'pin'
   line: number
   proc: ProcName
   range: ByteRange
@@ -122,6 +122,13 @@ export interface ForkStatement {
 /** `PROC exit` */
 export interface ExitStatement {
   op: 'exit'
+  line: number
+  proc: ProcName
+}
+
+/** [extension] `PROC unpin`: drop every pin @proc holds (docs/scenario-language.md §8.5) */
+export interface UnpinStatement {
+  op: 'unpin'
   line: number
   proc: ProcName
 }
@@ -168,6 +175,7 @@ export type ProcessStatement =
   | RangeStatement
   | ForkStatement
   | ExitStatement
+  | UnpinStatement
   | MadviseStatement
   | MremapStatement
   | MprotectStatement

@@ -1,6 +1,7 @@
 import { hugetlbPunch } from './hugetlb.ts'
 import { dropFromCache } from './pageCache.ts'
 import { FolioList, PfnBits } from './pfnBits.ts'
+import { addExtraRef, extraRefs } from './pins.ts'
 import type { MapRec, SimContext } from './simContext.ts'
 import { splitPmd, zapPtes } from './zap.ts'
 
@@ -17,23 +18,22 @@ export interface SplitFailure {
 
 /**
  * PunchRecord - what the simulated kernel's punches did to large page-cache folios, kept beside the
- * SimContext (the ground truth has no such state, and no event says "split failed": see the sim README):
+ * SimContext (the ground truth has no page contents; each failure is also a `folio/splitFailed` event):
  * @held: pages of a hole the kernel zeroed but could not free (their folio did not split)
  * @failed: folios whose split failed, in punch order (flag-on-failed-split's reclaim candidates)
- * @extraRefs: references beyond the mappings and the page cache (GUP pins, pipe buffers, I/O in flight) per
- *   folio head; nothing in the scenario language takes one, tests do with {@link takeExtraRef}
  * @splits: large folios a punch split; @splitFreed: pages those splits let the punch free (what a
  *   failed split would have kept allocated)
  */
 export interface PunchRecord {
   held: PfnBits
   failed: SplitFailure[]
-  extraRefs: Map<number, number>
   splits: number
   splitFreed: number
 }
 
 const records = new WeakMap<SimContext, PunchRecord>()
+/** the errno __folio_split() answers for extra references */
+const EAGAIN = 11
 let everySplitFails = false
 
 /**
@@ -53,19 +53,17 @@ export function withFailingSplits<T>(fn: () => T): T {
 /** punchRecord - the {@link PunchRecord} of @ctx (created empty on first use). */
 export function punchRecord(ctx: SimContext): PunchRecord {
   let r = records.get(ctx)
-  if (r === undefined) records.set(ctx, (r = { held: new PfnBits(), failed: [], extraRefs: new Map(), splits: 0, splitFreed: 0 }))
+  if (r === undefined) records.set(ctx, (r = { held: new PfnBits(), failed: [], splits: 0, splitFreed: 0 }))
   return r
 }
 
 /**
  * takeExtraRef - an extra reference on page-cache folio @head, as folio_try_get() by GUP (FOLL_GET/FOLL_PIN),
- * vmsplice() into a pipe or in-flight direct I/O takes. The scenario language has no statement that does
- * this; it exists so the failed-split path can be exercised (tests) and is what a future `pin` statement
- * would call.
+ * vmsplice() into a pipe or in-flight direct I/O takes; held by process @proc (the `pin` statement, dropped
+ * by `unpin` or its exit) or, without @proc, for the rest of the run (tests). See pins.ts.
  */
-export function takeExtraRef(ctx: SimContext, head: number): void {
-  const r = punchRecord(ctx)
-  r.extraRefs.set(head, (r.extraRefs.get(head) ?? 0) + 1)
+export function takeExtraRef(ctx: SimContext, head: number, proc?: string): void {
+  addExtraRef(ctx, head, proc)
 }
 
 /**
@@ -80,7 +78,7 @@ export function takeExtraRef(ctx: SimContext, head: number): void {
  */
 export function splitBlocked(ctx: SimContext, head: number): string | null {
   if (everySplitFails) return 'every split fails (what-if run)'
-  const refs = records.get(ctx)?.extraRefs.get(head) ?? 0
+  const refs = extraRefs(ctx, head)
   return refs > 0 ? `${refs} extra reference${refs > 1 ? 's' : ''} (pin)` : null
 }
 
@@ -119,6 +117,8 @@ export function punchFile(ctx: SimContext, m: MapRec, index: number, nr: number)
       for (let i = first; i < after; i++) r.held.add(h + (i - f.index))
       ctx.forgetData(h + (first - f.index), after - first)
       r.failed.push({ folio: h, order: f.order, cause: ctx.cause, reason })
+      // try_folio_split() at the hole's first page returned -EAGAIN (and so does the retry at the page after it)
+      ctx.emit('folio/splitFailed', { folio: h, page: h + (first - f.index), errno: EAGAIN })
       continue
     }
     unmapFolio(ctx, m.file, h)

@@ -10,6 +10,7 @@ import type { PageObserver } from './pageObserver.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
 import { PfnBits } from './pfnBits.ts'
+import { extraRefs } from './pins.ts'
 import { PmdShareState } from './pmdShare.ts'
 
 const MASK = CHUNK_PAGES - 1
@@ -373,7 +374,7 @@ export class SimContext {
     return f.ptes + f.entire
   }
 
-  /** freeIfUnused - free folio @head when nothing maps it and no page cache holds it. */
+  /** freeIfUnused - free folio @head when nothing maps it, no page cache holds it and no pin references it. */
   freeIfUnused(head: number): void {
     const order = this.truth.folios.headOrder(head)
     if (order < 0) return
@@ -383,6 +384,7 @@ export class SimContext {
     const kind = c.kind[j]!
     if (kind === K_ZERO || kind === K_HUGEZERO || kind === K_HUGETLB) return
     if (kind !== K_ANON && this.cachedAt(c.file[j]!, c.index[j]!) === head) return
+    if (extraRefs(this, head) > 0) return // a pin keeps it allocated (pins.ts); freed when the last one goes
     this.emitFreed(head)
     this.forgetData(head, 2 ** order)
   }

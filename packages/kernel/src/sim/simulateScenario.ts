@@ -11,6 +11,7 @@ import { madviseOp } from './madvise.ts'
 import { modelCheck } from './modelObservation.ts'
 import { modelSmaps } from './modelSmaps.ts'
 import type { PageObserver } from './pageObserver.ts'
+import { pinOp, refusePinnedSplit, unpinOp } from './pinOp.ts'
 import { punchFile } from './punch.ts'
 import { pidOf, Refusal, SimContext, type EventSink, type MapRec } from './simContext.ts'
 import { touchOp } from './touch.ts'
@@ -143,7 +144,12 @@ function run(ctx: SimContext, scope: ScenarioScope, st: Statement, fileOf: FileO
     }
     case 'exit':
       scope.apply(st)
-      return exitOp(ctx, st.proc, pidOf(st.proc))
+      exitOp(ctx, st.proc, pidOf(st.proc))
+      return unpinOp(ctx, st.proc) // its pipes close with it
+    case 'pin':
+      return pinOp(ctx, st.proc, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range)
+    case 'unpin':
+      return unpinOp(ctx, st.proc)
     case 'munmap':
       return munmapOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range)
     case 'read':
@@ -152,6 +158,7 @@ function run(ctx: SimContext, scope: ScenarioScope, st: Statement, fileOf: FileO
     case 'mprotect':
       return mprotectOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st.range, st.prot)
     case 'madvise':
+      refusePinnedSplit(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st)
       return madviseOp(ctx, pidOf(st.proc), ctx.map(st.proc, st.range.mapping), st)
     case 'punch': {
       const m = ctx.map(st.proc, st.range.mapping)
