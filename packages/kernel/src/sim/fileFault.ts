@@ -1,5 +1,6 @@
 import type { Vma } from '@mmsim/core'
-import { cached, fileGetPage, shmemGetPage } from './pageCache.ts'
+import { cached, shmemGetPage } from './pageCache.ts'
+import { asyncMmapReadahead, clearFlag, faultAroundSeen, isFlagged, syncMmapReadahead } from './readahead.ts'
 import type { MapRec, SimContext } from './simContext.ts'
 import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
 
@@ -11,30 +12,62 @@ export function fileIndex(vma: Vma, vpn: number): number {
   return vma.pgoff + (vpn - vma.start)
 }
 
-function getPage(ctx: SimContext, m: MapRec, vma: Vma, vpn: number): number {
-  const index = fileIndex(vma, vpn)
-  return m.kind === 'file' ? fileGetPage(ctx, m.file, index) : shmemGetPage(ctx, m.file, index, vma, vpn)
-}
-
 /**
  * fileFault - a fault on a none entry of a file, shmem or shared-anon (shmem) VMA.
- * - Read: fault-around first (every cached page of the 16-page window, clamped to the VMA and the page
- *   table; a PMD-sized first folio is mapped by a PMD); on a miss, ext4 reads around and retries the
- *   fault (so the window gets mapped), shmem allocates the folio and finish_fault() maps it.
- * - Write, shared: the page (allocated on a miss) is mapped by finish_fault(), no fault-around.
- * - Write, private: do_cow_fault(): the page-cache page is copied into a new anon page.
+ * - ext4 (`file`): see ext4Fault().
+ * - shmem, read: fault-around first (every cached page of the 16-page window, clamped to the VMA and the
+ *   page table; a PMD-sized first folio is mapped by a PMD); then the folio is allocated and
+ *   finish_fault() maps it. Shared write: finish_fault() maps the page, no fault-around. Private write:
+ *   do_cow_fault() copies it into a new anon page.
  * @see do_read_fault(), do_fault_around(), filemap_map_pages(), do_shared_fault(), do_cow_fault(),
  *      finish_fault(), do_set_pmd() — mm/memory.c, mm/filemap.c
  */
 export function fileFault(ctx: SimContext, pid: number, vpn: number, write: boolean, m: MapRec, vma: Vma): void {
+  if (m.kind === 'file') return ext4Fault(ctx, pid, vpn, write, m, vma)
+  const index = fileIndex(vma, vpn)
   if (!write) {
-    if (m.kind === 'file' && cached(ctx, m.file, fileIndex(vma, vpn)) < 0) getPage(ctx, m, vma, vpn)
     faultAround(ctx, pid, vpn, vma)
     if (ctx.entry(pid, vpn) >= 0) return
-    finishFault(ctx, pid, vpn, getPage(ctx, m, vma, vpn), vma)
+    finishFault(ctx, pid, vpn, shmemGetPage(ctx, m.file, index, vma, vpn), vma)
     return
   }
-  const pfn = getPage(ctx, m, vma, vpn)
+  mapWritten(ctx, pid, vpn, shmemGetPage(ctx, m.file, index, vma, vpn), m, vma)
+}
+
+/**
+ * ext4Fault - a fault on a none entry of an ext4 file VMA, attempt by attempt as the kernel retries it:
+ * a read first maps what fault-around finds; then filemap_fault(): a miss reads ahead
+ * (syncMmapReadahead(): large folios in a VM_HUGEPAGE VMA, else the order-0 read-around) and retries
+ * with FAULT_FLAG_TRIED; a hit on a folio with PG_readahead/PG_reclaim reads the next window
+ * (asyncMmapReadahead(), which clears the flag) and retries; otherwise the page is mapped (finish_fault(),
+ * a write to a shared mapping marks the folio dirty, a private write copies it).
+ * @see filemap_fault(), do_read_fault(), do_shared_fault(), do_cow_fault() — mm/filemap.c, mm/memory.c
+ */
+function ext4Fault(ctx: SimContext, pid: number, vpn: number, write: boolean, m: MapRec, vma: Vma): void {
+  const index = fileIndex(vma, vpn)
+  let tried = false
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (!write) {
+      faultAround(ctx, pid, vpn, vma)
+      if (ctx.entry(pid, vpn) >= 0) return
+    }
+    const head = cached(ctx, m.file, index)
+    if (head < 0) {
+      syncMmapReadahead(ctx, m.file, index, vma)
+      tried = true
+      continue
+    }
+    if (!tried && asyncMmapReadahead(ctx, m.file, index, head)) continue
+    const pfn = head + (index - ctx.folio(head).index)
+    if (!write) return finishFault(ctx, pid, vpn, pfn, vma)
+    if (m.shared) clearFlag(ctx, head) // fault_dirty_shared_page() -> folio_mark_dirty() clears PG_reclaim
+    return mapWritten(ctx, pid, vpn, pfn, m, vma)
+  }
+  throw new Error('model bug: ext4 fault retried without end')
+}
+
+/** mapWritten - a write fault's page @pfn: mapped (shared, finish_fault()) or copied (private, do_cow_fault()). */
+function mapWritten(ctx: SimContext, pid: number, vpn: number, pfn: number, m: MapRec, vma: Vma): void {
   if (m.shared) {
     finishFault(ctx, pid, vpn, pfn, vma)
     return
@@ -76,7 +109,12 @@ function mapRun(ctx: SimContext, pid: number, vma: Vma, head: number, lo: number
   }
 }
 
-/** faultAround - do_fault_around() + filemap_map_pages() for a read fault at @vpn. */
+/**
+ * faultAround - do_fault_around() + filemap_map_pages() for a read fault at @vpn: the cached folios of the
+ * 16-page window but those with PG_readahead/PG_reclaim; the first one by a PMD when it is PMD-sized and
+ * suitable; a large folio whole when it lies inside the VMA and one page table (and the file), else its
+ * pages in the window.
+ */
 export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma): void {
   const pteOff = vpn % 512
   const vmaOff = vpn - vma.start
@@ -88,6 +126,7 @@ export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma)
   const file = ctx.files.get(vma.file)
   if (file === undefined) return
   let first = true
+  let seen = 0
   for (let idx = startIdx; idx <= endIdx; ) {
     const head = file.cache.get(idx)
     if (head === undefined) {
@@ -96,6 +135,11 @@ export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma)
     }
     const f = ctx.folio(head)
     const fEnd = f.index + 2 ** f.order - 1
+    // next_uptodate_folio() skips a folio with PG_readahead (PG_reclaim: a dirty folio reclaim kept)
+    if (isFlagged(ctx, head)) {
+      idx = fEnd + 1
+      continue
+    }
     if (first) {
       first = false
       if (ctx.pmdLeaf(pid, vpn) >= 0) return
@@ -108,8 +152,10 @@ export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma)
     const whole = f.order > 0 && v0 >= vma.start && v0 + 2 ** f.order <= vma.end && Math.floor(v0 / 512) === Math.floor((v0 + 2 ** f.order - 1) / 512)
     if (whole) mapRun(ctx, pid, vma, head, f.index, fEnd)
     else mapRun(ctx, pid, vma, head, Math.max(idx, f.index), Math.min(endIdx, fEnd))
+    seen += whole ? 2 ** f.order : Math.min(endIdx, fEnd) - Math.max(idx, f.index) + 1
     idx = fEnd + 1
   }
+  if (file.kind === 'file' && seen > 0) faultAroundSeen(ctx, vma.file, seen)
 }
 
 /**
