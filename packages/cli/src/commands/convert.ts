@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { MmEvent } from '@mmsim/core'
-import { describeDamage, JsonlWriter, traceItems, TraceWriter, type EventDecoder, type TraceSource } from '@mmsim/trace'
+import { describeDamage, JsonlWriter, traceItems, TraceWriter, unbatchEvent, type EventDecoder, type TraceSource } from '@mmsim/trace'
 import { inputTrace } from '../inputTrace.ts'
 import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
@@ -11,12 +11,15 @@ interface ConvertFlags {
   salvage?: boolean
   frameEvents: string
   to?: string
+  unbatch?: boolean
 }
 
 /**
  * convert - `mmsim convert IN OUT`: .mmtrace <-> .jsonl (so traces can be written and read by hand). Streams
  * frame by frame, so a trace of any size converts in bounded memory; `-` is stdin / stdout (the output
  * format then comes from --to); the output appears only when complete (written beside it, then renamed).
+ * `--unbatch` writes every batched PTE-level rmap event as single-page events (trace/unbatch.ts), so the
+ * same trace can be replayed as a kernel without rmap batching would have made it.
  */
 export function register(program: Command): void {
   program
@@ -27,6 +30,7 @@ export function register(program: Command): void {
     .option('--to <format>', 'output format when it cannot be told from the name: mmtrace or jsonl')
     .option('--salvage', 'skip damaged frames of a damaged .mmtrace input')
     .option('--frame-events <n>', 'events per frame of a .mmtrace output', '4096')
+    .option('--unbatch', 'split every batched PTE-level rmap event (nrPages > 1) into single-page events')
     .action(async (input: string, output: string, o: ConvertFlags) => {
       if (o.to !== undefined && o.to !== 'mmtrace' && o.to !== 'jsonl') throw new UserError(`--to: expected mmtrace or jsonl, got '${o.to}'`)
       const ko = (o.to as 'mmtrace' | 'jsonl' | undefined) ?? kindOf(output)
@@ -39,7 +43,9 @@ export function register(program: Command): void {
       let writer: { write(e: MmEvent): void; close(): unknown } | null = null
       const open = (source: TraceSource) => (ko === 'jsonl' ? new JsonlWriter(out.path, source) : new TraceWriter(out.path, source, frameEvents))
       let events = 0
+      let read = 0
       let damaged = false
+      const write = (e: MmEvent): void => writer!.write(e)
       const unknown = new Map<string, number>()
       try {
         let dec: EventDecoder | null = null
@@ -51,8 +57,12 @@ export function register(program: Command): void {
             dec!.forEach(
               item.frame,
               (e) => {
-                writer!.write(e)
-                events++
+                read++
+                if (o.unbatch) events += unbatchEvent(e, write)
+                else {
+                  writer!.write(e)
+                  events++
+                }
                 return false
               },
               (name) => unknown.set(name, (unknown.get(name) ?? 0) + 1),
@@ -74,8 +84,9 @@ export function register(program: Command): void {
         process.stderr.write(`mmsim: ${input}: ${n} events of unknown type '${name}' (from a newer mmsim?) were not converted\n`)
         damaged = true
       }
-      if (output !== '-') process.stdout.write(`${output}: ${events.toLocaleString('en-US')} events\n`)
-      else process.stderr.write(`mmsim convert: ${events.toLocaleString('en-US')} events\n`)
+      const split = o.unbatch ? ` (${read.toLocaleString('en-US')} before --unbatch)` : ''
+      if (output !== '-') process.stdout.write(`${output}: ${events.toLocaleString('en-US')} events${split}\n`)
+      else process.stderr.write(`mmsim convert: ${events.toLocaleString('en-US')} events${split}\n`)
       if (damaged) process.exitCode = 1
     })
 }

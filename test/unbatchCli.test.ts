@@ -1,0 +1,41 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, test } from 'vitest'
+import { mmsim } from './cliRun.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'mmsim-unbatch-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const COW_PTE = 'traces/scenarios/cow-pte-mapped-thp.scenario'
+const digest = (out: string): string => /^digest\s+(sha256:[0-9a-f]{64})$/m.exec(out)![1]!
+
+describe('mmsim convert --unbatch', () => {
+  test('cow-pte-mapped-thp: the fork batches become one event per PTE, and the replay ends in the same state', () => {
+    const a = join(dir, 'a.mmtrace')
+    const b = join(dir, 'b.mmtrace')
+    expect(mmsim('record', COW_PTE, '-o', a).status).toBe(0)
+    const c = mmsim('convert', '--unbatch', a, b)
+    expect(c.status, c.stderr).toBe(0)
+    // 19 events; fork duplicates the PTE-mapped THP's 512 PTEs in 3 batches (the mprotects left VMAs [0,1),
+    // [1,2), [2,512) pages): 3 → 512 events, +509; the one rmap/removed is a single PTE already
+    expect(c.stdout).toBe(`${b}: 528 events (19 before --unbatch)\n`)
+    const ra = mmsim('replay', a)
+    const rb = mmsim('replay', b)
+    expect(rb.status, rb.stderr).toBe(0)
+    expect(rb.stdout).toMatch(/^ {2}rmap\/anonDuplicated +512 /m)
+    expect(digest(rb.stdout)).toBe(digest(ra.stdout))
+  })
+
+  test('batching measured on one trace: linux-6.15 on the unbatched trace makes the calls linux-6.8 makes on the batched one', () => {
+    const a = join(dir, 'a.mmtrace')
+    const b = join(dir, 'c.jsonl')
+    expect(mmsim('record', COW_PTE, '-o', a).status).toBe(0)
+    expect(mmsim('convert', '--unbatch', a, b).status).toBe(0)
+    const calls = (t: string, id: string): number => (JSON.parse(mmsim('cost', t, '--strategy', id, '--json').stdout) as { schemes: { total: { rmapCalls: number } }[] }).schemes[0]!.total.rmapCalls
+    // batched: 2 (remap) + 3 (fork, one per batch) + 2 (new anon) + 1 (COW's removal) = 8; unbatched: 3 → 512
+    expect(calls(a, 'linux-6.15')).toBe(8)
+    expect(calls(b, 'linux-6.15')).toBe(2 + 512 + 2 + 1)
+    expect(calls(a, 'linux-6.8')).toBe(2 + 512 + 2 + 1)
+  })
+})
