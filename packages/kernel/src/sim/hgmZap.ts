@@ -4,7 +4,7 @@ import type { SimContext } from './simContext.ts'
 /** NOT_HGM - hgmZapHuge()'s answer when the hstate-level entry points to no HGM page table. */
 export const NOT_HGM = -1
 /** NONE_PRESENT - hgmZapHuge()'s answer when the HGM tables held no present entry. */
-export const NONE_PRESENT = -2
+const NONE_PRESENT = -2
 
 /**
  * hgmZapHuge - __unmap_hugepage_range() over the huge page of @hp vpns at @base of @pid, HGM v2 style:
