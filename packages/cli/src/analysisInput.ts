@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { buildKernelSidecar, readKernelSidecar, type KernelSidecar } from '@mmsim/analysis'
 import { printScenario, type ObservationDocument } from '@mmsim/kernel'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
-import { TraceWriter } from '@mmsim/trace'
+import { DEFAULT_FRAME_EVENTS, optionalStructures, TraceWriter } from '@mmsim/trace'
 import { inputTrace } from './inputTrace.ts'
 import { UserError } from './userError.ts'
 import { readParsedScenario, simulate } from './commands/scenarioInput.ts'
@@ -36,7 +36,7 @@ export async function analysisInput(arg: string): Promise<AnalysisInput> {
   const r = simulate(s)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-'))
   const path = join(dir, 'scenario.mmtrace')
-  const w = new TraceWriter(path, { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: r.observation.detail })
+  const w = new TraceWriter(path, { kind: 'scenario', name: s.name, text: printScenario(s.statements), detail: r.observation.detail }, DEFAULT_FRAME_EVENTS, optionalStructures(r.events.map((e) => e.type)))
   w.writeAll(r.events)
   w.close()
   const stored = arg.replace(/\.scenario$/, '') + '.kernel.json'

@@ -2,7 +2,7 @@ import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { FILE_MAGIC, jsonlEvents, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { DEFAULT_FRAME_EVENTS, FILE_MAGIC, jsonlEvents, optionalStructures, TraceWriter, type TraceSource } from '@mmsim/trace'
 import { UserError } from './userError.ts'
 
 /** InputTrace - the `.mmtrace` to read for a command-line argument; @cleanup removes what was made for it. */
@@ -38,11 +38,13 @@ export async function inputTrace(arg: string): Promise<InputTrace> {
     const out = temp('input.mmtrace')
     let source: TraceSource = { kind: 'jsonl', name: arg === '-' ? 'stdin' : arg }
     let w: TraceWriter | null = null
+    // a JSONL file may hold any type: declare the optional ones too
+    const open = (): TraceWriter => new TraceWriter(out, source, DEFAULT_FRAME_EVENTS, optionalStructures('all'))
     for await (const e of jsonlEvents(path, (s) => (source = s))) {
-      w ??= new TraceWriter(out, source)
+      w ??= open()
       w.write(e)
     }
-    ;(w ?? new TraceWriter(out, source)).close()
+    ;(w ?? open()).close()
     return { path: out, cleanup }
   } catch (e) {
     cleanup()

@@ -2,8 +2,8 @@ import { renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type { Command } from 'commander'
 import type { MmEvent } from '@mmsim/core'
-import { printScenario, simDetail, type SimRun } from '@mmsim/kernel'
-import { DEFAULT_FRAME_EVENTS, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { printScenario, scenarioOptionalTypes, simDetail, type SimRun } from '@mmsim/kernel'
+import { DEFAULT_FRAME_EVENTS, optionalStructures, TraceWriter, type TraceSource } from '@mmsim/trace'
 import { jsonDocument } from '@mmsim/report'
 import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
@@ -86,7 +86,7 @@ export function recordScenario(s: Parameters<typeof simulateTo>[0], output: stri
   const tmp = join(dirname(output), `.${basename(output)}.${process.pid}.tmp`)
   let w: TraceWriter
   try {
-    w = new TraceWriter(tmp, source, opts.frameEvents ?? DEFAULT_FRAME_EVENTS)
+    w = new TraceWriter(tmp, source, opts.frameEvents ?? DEFAULT_FRAME_EVENTS, optionalStructures(scenarioOptionalTypes(s.statements)))
   } catch (e) {
     throw ioError(output, e)
   }

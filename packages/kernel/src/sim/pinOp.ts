@@ -1,4 +1,4 @@
-import type { ByteRange, MadviseStatement } from '../scenario/statements.ts'
+import type { ByteRange, MadviseStatement, Statement } from '../scenario/statements.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import { addExtraRef, anyPins, dropPins, extraRefs } from './pins.ts'
 import { notModelled, type MapRec, type SimContext } from './simContext.ts'
@@ -46,4 +46,12 @@ export function refusePinnedSplit(ctx: SimContext, pid: number, m: MapRec, st: M
     const f = pfn >= 0 ? ctx.folioAt(pfn) : undefined
     if (f !== undefined && extraRefs(ctx, f.pfn) > 0) notModelled(ctx, `madvise ${st.advice} of a pinned folio (its split or collapse fails for the extra references)`)
   }
+}
+
+/**
+ * scenarioOptionalTypes - the optional event types (core OPTIONAL_TYPES) a run of @statements may emit: a
+ * trace writer declares them in its header (`optionalStructures()`). `folio/splitFailed` needs a pin.
+ */
+export function scenarioOptionalTypes(statements: readonly Statement[]): string[] {
+  return statements.some((st) => st.op === 'pin') ? ['folio/splitFailed'] : []
 }
