@@ -79,6 +79,10 @@ function registerSplit(ctx: SimContext, pid: number, first: number, nr: number):
   splitPmdsAt(ctx, pid, ...cuts)
 }
 
+/** SLOT_PAGES - pages in 1 GiB; ALIAS_SLOT - the runner's alias slot (24 TiB), in pages */
+const SLOT_PAGES = 1 << 18
+const ALIAS_SLOT = 24 * 2 ** 28
+
 /** populate - the runner's temporary shared alias of the file range behind [first, first + nr) of @m. */
 function populate(ctx: SimContext, m: MapRec, first: number, nr: number): void {
   const pc = ctx.files.get(m.file)!
@@ -88,10 +92,10 @@ function populate(ctx: SimContext, m: MapRec, first: number, nr: number): void {
     hugetlbAliasPopulate(ctx, m.file, (m.pgoff + (first - m.start)) / hp, nr / hp, hp)
     return
   }
-  // the alias VMA: shmem_get_unmapped_area() aligns it to the file's PMD offset when it can hold a
-  // PMD; otherwise its address is arbitrary, modelled as one that fits no large folio
+  // the alias VMA (contract v1.1 item 10): at the same offset inside a 1G-aligned slot as the range,
+  // so the folio sizes that fit it are those that fit the range in its own mapping
   const idx0 = m.pgoff + (first - m.start)
-  const start = (1 << 30) + idx0 + (nr >= 512 ? 0 : 1)
+  const start = ALIAS_SLOT + (first % SLOT_PAGES)
   const alias: Vma = { start, end: start + nr, kind: 'shmem', shared: true, writable: true, file: m.file, pgoff: idx0, thp: 'default', dontfork: false }
   for (let i = 0; i < nr; i++) {
     const idx = idx0 + i
