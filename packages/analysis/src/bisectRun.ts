@@ -1,5 +1,5 @@
 import { truthDigest, TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
-import { currentStructures, describeDamage, traceItems, TraceWriter, type EventDecoder } from '@mmsim/trace'
+import { currentStructures, describeDamage, optionalStructures, traceItems, TraceWriter, type EventDecoder } from '@mmsim/trace'
 import { replayTrace } from './replayTrace.ts'
 
 /** RunVerdict - what the test said of a prefix (git bisect run's exit-code contract). */
@@ -94,7 +94,8 @@ async function writePrefix(file: string, out: string, k: number, from: Checkpoin
     if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
     if (item.kind === 'header') {
       dec = item.decoder
-      w = new TraceWriter(out, { ...item.header.source, detail: `${item.header.source.detail ?? ''} (prefix of ${k} events)`.trim() }, item.header.frameEvents)
+      // the prefix declares the optional types its source declared (it may hold their events)
+      w = new TraceWriter(out, { ...item.header.source, detail: `${item.header.source.detail ?? ''} (prefix of ${k} events)`.trim() }, item.header.frameEvents, optionalStructures(item.header.structures.map((s) => s.type)))
       raw = JSON.stringify(item.header.structures) === JSON.stringify(currentStructures())
       continue
     }
