@@ -72,3 +72,18 @@ export function dropFromCache(ctx: SimContext, head: number): void {
   if (pc !== undefined) for (let i = 0; i < 2 ** f.order; i++) if (pc.cache.get(f.index + i) === head) pc.cache.delete(f.index + i)
   ctx.freeIfUnused(head)
 }
+
+/**
+ * hasBufferHeads - does ext4 folio @head carry buffer heads that filemap_release_folio() cannot drop? A write
+ * fault through a shared mapping attaches and dirties them for the whole folio (ext4_page_mkwrite() ->
+ * block_page_mkwrite() -> block_commit_write()); nothing here writes them back, so any written page of the
+ * folio means its split fails with -EBUSY (__folio_split(), before anything is unmapped). A folio only read
+ * (holes: ext4_mpage_readpages() zeroes it without buffers) splits.
+ * @see __folio_split(), filemap_release_folio(), try_to_free_buffers() — mm/huge_memory.c, mm/filemap.c, fs/buffer.c
+ */
+export function hasBufferHeads(ctx: SimContext, head: number): boolean {
+  const f = ctx.folio(head)
+  if (f.kind !== 'file' || f.order === 0) return false
+  for (let i = 0; i < 2 ** f.order; i++) if (ctx.data.has(head + i)) return true
+  return false
+}

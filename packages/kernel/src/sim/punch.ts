@@ -1,5 +1,5 @@
 import { hugetlbPunch } from './hugetlb.ts'
-import { dropFromCache } from './pageCache.ts'
+import { dropFromCache, hasBufferHeads } from './pageCache.ts'
 import { FolioList, PfnBits } from './pfnBits.ts'
 import { addExtraRef, extraRefs } from './pins.ts'
 import type { MapRec, SimContext } from './simContext.ts'
@@ -34,6 +34,7 @@ export interface PunchRecord {
 const records = new WeakMap<SimContext, PunchRecord>()
 /** the errno __folio_split() answers for extra references */
 const EAGAIN = 11
+const EBUSY = 16
 let everySplitFails = false
 
 /**
@@ -78,6 +79,7 @@ export function takeExtraRef(ctx: SimContext, head: number, proc?: string): void
  */
 export function splitBlocked(ctx: SimContext, head: number): string | null {
   if (everySplitFails) return 'every split fails (what-if run)'
+  if (hasBufferHeads(ctx, head)) return 'buffer heads of a written ext4 folio (filemap_release_folio(): -EBUSY)'
   const refs = extraRefs(ctx, head)
   return refs > 0 ? `${refs} extra reference${refs > 1 ? 's' : ''} (pin)` : null
 }
@@ -118,7 +120,7 @@ export function punchFile(ctx: SimContext, m: MapRec, index: number, nr: number)
       ctx.forgetData(h + (first - f.index), after - first)
       r.failed.push({ folio: h, order: f.order, cause: ctx.cause, reason })
       // try_folio_split() at the hole's first page returned -EAGAIN (and so does the retry at the page after it)
-      ctx.emit('folio/splitFailed', { folio: h, page: h + (first - f.index), errno: EAGAIN })
+      ctx.emit('folio/splitFailed', { folio: h, page: h + (first - f.index), errno: hasBufferHeads(ctx, h) ? EBUSY : EAGAIN })
       continue
     }
     unmapFolio(ctx, m.file, h)
