@@ -13,6 +13,13 @@ export const KHUGEPAGED_ASLEEP_MS = '86400000'
 /** the one line a live run (and export-c) answers to `set hgm=on` (HGM was never merged: no kernel has it) */
 export const HGM_MODEL_ONLY = 'this kernel has no HugeTLB high-granularity mapping (set hgm=on is model-only)'
 
+/** hgmModelOnlyLine - the line of the `set hgm=on` that leaves HGM on in @statements (knobs @hgm), or -1. */
+export function hgmModelOnlyLine(hgm: boolean, statements: readonly Statement[]): number {
+  if (!hgm) return -1
+  for (const st of statements) if (st.op === 'set' && st.knob === 'hgm' && st.value) return st.line
+  return -1
+}
+
 /** MissingKnob - the `set` statement at @line names a knob this kernel does not have. */
 export class MissingKnob extends Error {
   constructor(
@@ -70,7 +77,7 @@ export function knobPlan(knobs: KnobSettings, statements: readonly Statement[] =
     if (st.op !== 'set') continue
     if (st.knob === 'hgm') {
       // model-only extension: no kernel has HGM (6.18 answers EINVAL to advice 26)
-      if (knobs.hgm && st.value) throw new MissingKnob(st.line, HGM_MODEL_ONLY)
+      if (st.line === hgmModelOnlyLine(knobs.hgm, statements)) throw new MissingKnob(st.line, HGM_MODEL_ONLY)
       continue
     }
     const missing =

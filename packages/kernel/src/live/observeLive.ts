@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { scenarioHash } from '../sim/scenarioHash.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
-import { KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
+import { HGM_MODEL_ONLY, hgmModelOnlyLine, KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
 import { LiveKernelError, NoValidObservation } from './liveKernelError.ts'
 import type { ObservationDocument } from './observation.ts'
@@ -33,6 +33,9 @@ export interface LiveOptions {
  * Throws LiveKernelError for environment problems, missing knobs and refused forks.
  */
 export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Promise<ObservationDocument> {
+  // set hgm=on is model-only: the same one line on every machine, before the environment is looked at
+  const hgmLine = hgmModelOnlyLine(s.knobs.hgm, s.statements)
+  if (hgmLine >= 0) throw new LiveKernelError(`${s.file}:${hgmLine}: ${HGM_MODEL_ONLY}`)
   const problem = liveKernelProblem()
   if (problem) throw new LiveKernelError(problem)
   let plan
