@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { describeStrategyContract } from '@mmsim/testing'
 import { corpusEvents } from './corpusEvents.testkit.ts'
-import { STRATEGIES } from './registry.ts'
+import { PROPOSALS, STRATEGIES } from './registry.ts'
 
 const corpusDir = fileURLToPath(new URL('../../../traces/scenarios/', import.meta.url))
 let corpus: ReturnType<typeof corpusEvents> | undefined
@@ -12,4 +12,4 @@ const loadCorpus = async () => {
   return c.streams
 }
 
-for (const s of STRATEGIES) describeStrategyContract(() => s, { runs: 15, events: 400, corpus: loadCorpus })
+for (const s of [...STRATEGIES, ...PROPOSALS]) describeStrategyContract(() => s, { runs: 15, events: 400, corpus: loadCorpus })

@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
+import { PROPOSAL_IDS, PROPOSALS, STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
 import type { AnyStrategy } from './strategy.ts'
 
 /** StrategyLoadError - a `--strategy` argument that names no scheme or a module that is not one. */
@@ -47,17 +47,18 @@ export async function loadPlugin(path: string, cwd = process.cwd()): Promise<Any
 const isPath = (s: string): boolean => s.startsWith('.') || s.startsWith('/') || /\.(m?js|ts)$/.test(s)
 
 /**
- * loadStrategies - resolve a `--strategy` value: `all`, a comma-separated list of built-in ids, and/or
+ * loadStrategies - resolve a `--strategy` value: `all` (the Linux schemes), `proposals` (the proposal schemes), a comma-separated list of built-in ids, and/or
  * paths of plugin modules. Duplicate ids are an error.
  */
 export async function loadStrategies(spec: string, cwd = process.cwd()): Promise<AnyStrategy[]> {
   const out: AnyStrategy[] = []
   for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     if (part === 'all') out.push(...STRATEGIES)
+    else if (part === 'proposals') out.push(...PROPOSALS)
     else if (isPath(part)) out.push(...(await loadPlugin(part, cwd)))
     else {
       const s = strategyById(part)
-      if (s === undefined) throw new StrategyLoadError(`unknown strategy '${part}' (known: ${STRATEGY_IDS.join(', ')}, all, or ./plugin.js)`)
+      if (s === undefined) throw new StrategyLoadError(`unknown strategy '${part}' (known: ${STRATEGY_IDS.join(', ')}, all; proposals ${PROPOSAL_IDS.join(', ')}, proposals; or ./plugin.js)`)
       out.push(s)
     }
   }

@@ -42,12 +42,14 @@ export interface TruthView {
  * @summary: one line for `mmsim strategies`
  * @words: the struct page / struct folio words the scheme writes, by location ("page[1]", "every page")
  * @hugetlb: its HugeTLB rules in one line
+ * @source: the post or thread a proposal scheme comes from (title, author, date, address)
  */
 export interface StrategyDescription {
   kernels: string
   summary: string
   words: Readonly<Record<string, string>>
   hugetlb: string
+  source?: string
 }
 
 /**

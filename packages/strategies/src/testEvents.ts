@@ -38,3 +38,10 @@ export const hvo = (folio: number, on: boolean): MmEvent => ev({ type: on ? 'hvo
 
 /** perPte - @n single-PTE events made by @mk(i) */
 export const perPte = (n: number, mk: (i: number) => MmEvent): MmEvent[] => Array.from({ length: n }, (_, i) => mk(i))
+
+/** HGM (model-only): MADV_SPLIT over [vpn, vpn + nrPages) of @pid, and 4 KiB HGM entries (level 'pte') of a HugeTLB folio */
+export const hgmEnable = (pid: number, vpn: number, nrPages: number): MmEvent => ev({ type: 'hugetlb/hgmEnabled', pid, vpn, nrPages })
+export const hgmAdd = (pid: number, vpn: number, folio: number, page: number, level: Level = 'pte'): MmEvent =>
+  ev({ type: 'hugetlb/hgmRmapAdded', pid, vpn, folio, page, level })
+export const hgmRemove = (pid: number, vpn: number, folio: number, page: number, level: Level = 'pte'): MmEvent =>
+  ev({ type: 'hugetlb/hgmRmapRemoved', pid, vpn, folio, page, level })

@@ -1,0 +1,1 @@
+export { HgmHstateOnce, hgmHstateOnce } from './hgmHstateOnce.ts'

@@ -1,0 +1,117 @@
+import { checkStream, type ContractStrategy } from '@mmsim/testing'
+import { applyEvent, emptyState, Txn, type MmEvent } from '@mmsim/core'
+import { describe, expect, test } from 'vitest'
+import { costOf } from './costOf.ts'
+import { hgmStream } from './hgmStreams.testkit.ts'
+import { PROPOSALS, STRATEGIES, strategyById } from './registry.ts'
+import type { AnyStrategy } from './strategy.ts'
+import { alloc, hgmAdd, hgmEnable, hgmRemove, hugeAdd, hvo, proc, vma } from './testEvents.ts'
+
+const A = 1
+const B = 2
+const F = 0x40000 // a 2 MiB HugeTLB folio, N = 512
+const VA = 0x10000
+const VB = 0x20000
+/** A and B share the folio through shared HugeTLB VMAs with HGM enabled (MADV_SPLIT); HVO on */
+const setup = (hvoOn = true): MmEvent[] => [
+  proc(A), proc(B), vma(A, VA, 512, 'hugetlb'), vma(B, VB, 512, 'hugetlb'), hgmEnable(A, VA, 512), hgmEnable(B, VB, 512),
+  alloc(F, 9, 'hugetlb'), ...(hvoOn ? [hvo(F, true)] : []),
+]
+/** 4 KiB HGM entries: A maps pages 0, 1 and 100, B maps pages 100 and 101 (UFFDIO_CONTINUE) */
+const continues = (): MmEvent[] => [
+  hgmAdd(A, VA, F, F), hgmAdd(A, VA + 1, F, F + 1), hgmAdd(A, VA + 100, F, F + 100), hgmAdd(B, VB + 100, F, F + 100), hgmAdd(B, VB + 101, F, F + 101),
+]
+/** MADV_COLLAPSE in both: the HGM entries go, one PMD each maps the folio */
+const collapse = (): MmEvent[] => [
+  hgmRemove(A, VA, F, F), hgmRemove(A, VA + 1, F, F + 1), hgmRemove(A, VA + 100, F, F + 100), hugeAdd(A, VA, F, 'file'),
+  hgmRemove(B, VB + 100, F, F + 100), hgmRemove(B, VB + 101, F, F + 101), hugeAdd(B, VB, F, 'file'),
+]
+
+function run(st: AnyStrategy, events: readonly MmEvent[]): unknown {
+  const tx = new Txn(emptyState())
+  const s = st.init()
+  for (const e of events) {
+    const before = tx.violationTotal
+    applyEvent(tx, e)
+    if (tx.violationTotal !== before) throw new Error(`invalid test stream at ${e.type}: ${tx.commit().violations.at(-1)?.message}`)
+    if (st.handles.has(e.type)) st.apply(s, e, tx)
+  }
+  return s
+}
+
+/** what scheme @id answers for folio F: [folio_mapcount, entire, page_mapcount of pages 0, 2, 100, kpagecount of page 2, pages mapped, shared] */
+function answers(id: string, events: readonly MmEvent[]): unknown[] {
+  const st = strategyById(id)!
+  const s = run(st, events)
+  return [st.folioMapcount(s, F), st.entireMapcount(s, F), st.pageMapcount(s, F), st.pageMapcount(s, F + 2), st.pageMapcount(s, F + 100),
+    st.kpagecount(s, F + 2), st.nrPagesMapped(s, F), st.mappedShared(s, F)]
+}
+
+describe('HGM: a 2 MiB HugeTLB folio shared by A (pages 0, 1, 100) and B (pages 100, 101) through 4 KiB entries', () => {
+  // the ground truth: 5 entries, none huge; pages 0, 1, 101 mapped once, page 100 twice, page 2 not; 4 pages mapped; two processes
+  test('hgm-v1 and hgm-v2-thp-like count each entry in its subpage: every answer is the truth', () => {
+    for (const id of ['hgm-v1', 'hgm-v2-thp-like']) expect(answers(id, [...setup(), ...continues()]), id).toEqual([5, 0, 1, 0, 2, 0, 4, true])
+  })
+  test('hgm-hstate-once counts each process\'s hstate-level range once: 2 mappings, every page reads 2', () => {
+    // A's 3 entries lie in one 2 MiB range (1), B's 2 in another (1): _entire_mapcount = _large_mapcount = 2 − 1
+    expect(answers('hgm-hstate-once', [...setup(), ...continues()])).toEqual([2, 2, 2, 2, 2, 2, 512, true])
+  })
+  test('total-mapped-pages: 5 entries, total 5 pages; kpagecount the average DIV_ROUND_CLOSEST(5, 512) = 0, shown as 1 while mapped', () => {
+    expect(answers('total-mapped-pages', [...setup(), ...continues()])).toEqual([5, 0, null, null, null, 1, null, true])
+  })
+  test('linux-6.15 has no HGM rule: each entry counted as a whole-folio hugetlb_add_file_rmap() (5 "entire" mappings), with a notice', () => {
+    // _entire_mapcount + 1 = 5; page_mapcount = (_mapcount + 1 = 0) + 5 for every page, mapped or not; all 512 pages "mapped"
+    expect(answers('linux-6.15', [...setup(), ...continues()])).toEqual([5, 5, 5, 5, 5, 5, 512, true])
+    const st = strategyById('linux-6.15')!
+    const notes = st.notices!(run(st, [...setup(), ...continues(), hgmRemove(A, VA, F, F)]))
+    expect(notes).toHaveLength(2)
+    expect(notes[0]).toMatch(/^hugetlb\/hgmRmapAdded: linux-6\.15 has no rule for HGM .*first: p1 vpn 0x10000, folio 0x40000 page 0x40000\); 5 events$/)
+    expect(notes[1]).toMatch(/^hugetlb\/hgmRmapRemoved: .*; 1 event$/)
+  })
+  test('after MADV_COLLAPSE in both processes every scheme answers the truth again: 2 PMDs, every page mapped twice', () => {
+    for (const st of [...STRATEGIES, ...PROPOSALS]) {
+      // no per-page mapcounts: linux-6.15-no-page-mapcount (and total-mapped-pages, whose entire mapcount is gone and whose
+      // kpagecount is the average 1024 / 512 = 2) answer null for page_mapcount
+      const want = st.id === 'total-mapped-pages' ? [2, 0, null, null, null, 2, null, true]
+        : st.id === 'linux-6.15-no-page-mapcount' ? [2, 2, null, null, null, 2, 512, true] : [2, 2, 2, 2, 2, 2, 512, true]
+      expect(answers(st.id, [...setup(), ...continues(), ...collapse()]), st.id).toEqual(want)
+    }
+  })
+})
+
+describe('HVO conflicts of HGM entries (6.18: of the 8 vmemmap pages of a 2 MiB folio only page 0, struct pages 0–63, stays writable)', () => {
+  const one = (page: number): MmEvent[] => [hgmAdd(A, VA + page, F, F + page)]
+  test('hgm-v2-thp-like: a 4 KiB entry of subpage 100 writes struct page 100 = vmemmap page ⌊100·64 / 4096⌋ = 1, read-only: one conflict', () => {
+    const c = costOf(strategyById('hgm-v2-thp-like')!, setup(), one(100))
+    // _mapcount of page 100 (read-only) and _large_mapcount in page[1] (writable): 2 RMWs, 2 struct pages, 1 of them freed by HVO
+    expect(c).toMatchObject({ atomics: 2, cacheLines: 2, hvoConflicts: 1, hvoWrites: 1 })
+  })
+  test('hgm-v2-thp-like: subpage 10 sits in vmemmap page ⌊10·64 / 4096⌋ = 0, writable: no conflict; nor without HVO', () => {
+    expect(costOf(strategyById('hgm-v2-thp-like')!, setup(), one(10))).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
+    expect(costOf(strategyById('hgm-v2-thp-like')!, setup(false), one(100))).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
+  })
+  test('hgm-hstate-once and total-mapped-pages write page[1] only: never a conflict, over the whole walkthrough', () => {
+    for (const id of ['hgm-hstate-once', 'total-mapped-pages']) {
+      expect(costOf(strategyById(id)!, setup(), [...continues(), ...collapse()]), id).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
+    }
+  })
+  test('hgm-hstate-once: only the first entry of a range writes (2 RMWs on page[1]); the other 3 write nothing', () => {
+    // A's first: _entire_mapcount, _large_mapcount; A's 2nd, 3rd: nothing; B's first: 2; B's 2nd: nothing
+    expect(costOf(strategyById('hgm-hstate-once')!, setup(), continues())).toMatchObject({ atomics: 4, cacheLines: 2 })
+  })
+  test('hgm-v1: even a huge-size entry writes all 512 subpages: 512 − 64 = 448 read-only struct pages', () => {
+    expect(costOf(strategyById('hgm-v1')!, setup(), [hugeAdd(A, VA, F, 'file')])).toMatchObject({ cacheLines: 512, hvoConflicts: 448, hvoWrites: 1 })
+  })
+  test('the walkthrough under hgm-v2-thp-like: 3 events write freed vmemmap (A\'s and B\'s page 100, B\'s 101), again 3 when they are removed', () => {
+    const c = costOf(strategyById('hgm-v2-thp-like')!, setup(), [...continues(), ...collapse()])
+    expect(c).toMatchObject({ hvoConflicts: 6, hvoWrites: 6 })
+  })
+})
+
+describe('random HGM streams: exact answers equal the truth, the rest are declared (every built-in scheme)', () => {
+  for (const st of [...STRATEGIES, ...PROPOSALS]) {
+    test(st.id, () => {
+      for (const seed of [1, 2, 3, 4, 5, 6]) checkStream(st as unknown as ContractStrategy<unknown>, hgmStream(seed), `HGM stream seed ${seed}`, true)
+    })
+  }
+})

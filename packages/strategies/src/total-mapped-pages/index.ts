@@ -1,0 +1,1 @@
+export { TotalMappedPages, totalMappedPages } from './totalMappedPages.ts'
