@@ -114,7 +114,15 @@ export function punchFile(ctx: SimContext, m: MapRec, index: number, nr: number)
     if (reason !== null) {
       // shmem_fallocate()'s unmap_mapping_range() unmapped the hole only; can_split_folio() fails before
       // unmap_folio(), so the rest stays mapped; truncate_inode_partial_folio() zeroed the hole and keeps it
-      unmapFolio(ctx, m.file, h, first, after)
+      // ext4 (not shmem): try_folio_split_or_unmap() unmaps the whole folio everywhere when the split fails,
+      // and truncate_inode_partial_folio() then truncates a clean one whole; a dirty one stays cached
+      if (f.kind === 'file') {
+        unmapFolio(ctx, m.file, h)
+        if (!hasBufferHeads(ctx, h)) {
+          dropFromCache(ctx, h)
+          continue
+        }
+      } else unmapFolio(ctx, m.file, h, first, after)
       const r = punchRecord(ctx)
       for (let i = first; i < after; i++) r.held.add(h + (i - f.index))
       ctx.forgetData(h + (first - f.index), after - first)
