@@ -158,6 +158,23 @@ describe('every --json document has a format version first and matches docs/sche
     expect(d.find((x) => x.design === 'split-pte-ptl')!.waitFraction).toBeLessThan(0.01)
   })
 
+  test('waste: a scenario with a pin (one failed split), a trace rerun from its header, a bare trace', () => {
+    const pinned = run(0, 'waste', 'traces/scenarios/shmem-64K-pin-punch-split-fails.scenario', '--json')
+    conforms('waste', pinned)
+    expect(pinned).toMatchObject({ from: 'scenario', contents: true, failedSplitsKnown: true, splitFailures: [{ order: 4, reason: '1 extra reference (pin)' }] })
+    const trace = join(dir, 'waste.mmtrace')
+    run(0, 'record', 'traces/waste/shmem-punch.scenario', '-o', trace, '--json')
+    conforms('waste', run(0, 'waste', trace, '--json'))
+    expect(run(0, 'waste', TRACE, '--json')).toMatchObject({ from: 'trace-events', contents: false, failedSplitsKnown: false })
+    conforms('waste', run(0, 'waste', TRACE, '--json'))
+  })
+
+  test('sweep: the scenario as written and two policies', () => {
+    const doc = run(0, 'sweep', 'traces/waste/shmem-punch.scenario', '--set', 'shmem_thp.64K=always,shmem_thp.2M=never', '--set', 'shmem_thp.2M=always', '--json')
+    conforms('sweep', doc)
+    expect((doc.policies as { policy: string }[]).map((p) => p.policy)).toEqual(['as written', 'shmem_thp.64K=always,shmem_thp.2M=never', 'shmem_thp.2M=always'])
+  })
+
   test('hvo: the seed figures for 2M and 1G (v7 and 6.18)', () => {
     const v7 = run(0, 'hvo', '--size', '2M', '--kernel', 'v7', '--pool', '1024G', '--json')
     conforms('hvo', v7)

@@ -17,6 +17,8 @@ export const JSON_FORMATS = {
   hvo: 'mmsim-hvo/1',
   difftest: 'mmsim-difftest/1',
   cost: 'mmsim-cost/1',
+  waste: 'mmsim-waste/1',
+  sweep: 'mmsim-sweep/1',
   observe: 'mmsim-observations/1',
 } as const
 

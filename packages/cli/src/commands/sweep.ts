@@ -1,11 +1,12 @@
 import type { Command } from 'commander'
 import { num, table, type Column } from '@mmsim/analysis'
 import { FatalScenarioError, parseScenario, sweepWaste, type SweepPolicy, type SweepRow } from '@mmsim/kernel'
+import { JSON_FORMATS, jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
 
-/** SWEEP_FORMAT - the `format` of `mmsim sweep --json`. */
-export const SWEEP_FORMAT = 'mmsim-sweep/1'
+/** SWEEP_FORMAT - the `format` of `mmsim sweep --json` (docs/schemas/sweep.schema.json). */
+export const SWEEP_FORMAT = JSON_FORMATS.sweep
 
 /** DEFAULT_SIZES - the shmem folio sizes `mmsim sweep` tries when no --set is given (each alone). */
 export const DEFAULT_SIZES = ['16K', '32K', '64K', '128K', '256K', '512K', '1M', '2M'] as const
@@ -81,8 +82,7 @@ export function register(program: Command): void {
         throw e
       }
       if (o.json) {
-        const doc = { format: SWEEP_FORMAT, scenario: s.name, policies: rows.map(({ report, ...r }) => ({ ...r, punchSplits: report.punchSplits, punchSplitFreed: report.punchSplitFreed, rows: report.rows })) }
-        process.stdout.write(JSON.stringify(doc, null, 2) + '\n')
+        process.stdout.write(jsonDocument('sweep', { scenario: s.name, policies: rows.map(({ report, ...r }) => ({ ...r, punchSplits: report.punchSplits, punchSplitFreed: report.punchSplitFreed, rows: report.rows })) }))
       } else process.stdout.write(formatSweep(s.name, rows).join('\n') + '\n')
     })
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from '@mmsim/kernel'
+import { collectTrace, JsonlWriter } from '@mmsim/trace'
 import { recordScenario } from './record.ts'
 import { analyseWaste, formatWaste } from './waste.ts'
 
@@ -41,5 +42,31 @@ describe('mmsim waste', () => {
     // the contract example (traces/fork-cow-pmd-thp.jsonl) ends after p1's exit freed its COW copy: p0's PMD THP alone
     expect(w.report.rows).toEqual([expect.objectContaining({ kind: 'anon', order: 9, folios: 1, allocated: 512, mapped: 512, written: 0, pmdEntries: 1, pteEntries: 0 })])
     expect(formatWaste(w)).toContain('anon     2M       1        512     512        ?             ?    1    0             ?      ?                  ?      ?')
+  })
+
+  it('a trace without a scenario text takes flag-on-failed-split\'s candidates from its folio/splitFailed events', async () => {
+    // the pin corpus scenario's events (one 64K shmem folio whose split at page 1 failed), as a JSONL trace
+    // whose header carries no scenario text, so nothing can be rerun
+    const file = 'traces/scenarios/shmem-64K-pin-punch-split-fails.scenario'
+    const trace = join(dir, 'pin.mmtrace')
+    recordScenario(parseScenario(readFileSync(join(ROOT, file), 'utf8'), file), trace)
+    const jsonl = join(dir, 'pin-events.jsonl')
+    const jw = new JsonlWriter(jsonl, { kind: 'jsonl', name: 'pin-events' })
+    for (const e of (await collectTrace(trace)).events) jw.write(e)
+    jw.close()
+    const w = await analyseWaste(jsonl)
+    expect(w.from).toBe('trace-events')
+    expect([w.report.contents, w.report.failedSplitsKnown]).toEqual([false, true])
+    expect(w.report.splitFailures).toEqual([expect.objectContaining({ order: 4, cause: `${file}:12`, reason: 'EAGAIN (extra references)' })])
+    expect(w.report.rows.find((r) => r.kind === 'shmem')).toEqual(expect.objectContaining({ order: 4, folios: 1, flagCandidates: 1 }))
+    const text = formatWaste(w)
+    // flag: folios known (1), its frees unknown (they need the page contents)
+    expect(text.find((l) => l.startsWith('shmem'))).toMatch(/^shmem +64K +1 +16 +16 +\? +\? +0 +16 +1 +\? +\? +\?$/)
+    expect(text).toContain(`  folio 0x${w.report.splitFailures[0]!.folio.toString(16)} (64K) at ${file}:12: EAGAIN (extra references)`)
+  })
+
+  it('a .mmtrace whose header does not declare folio/splitFailed says the failed splits are unknown', async () => {
+    const w = await analyseWaste(join(ROOT, 'traces/fork-cow-pmd-thp.mmtrace'))
+    expect(w.report.failedSplitsKnown).toBe(false)
   })
 })

@@ -2,16 +2,17 @@ import type { Command } from 'commander'
 import { TruthState } from '@mmsim/core'
 import { num, table, type Column } from '@mmsim/analysis'
 import {
-  FatalScenarioError, folioSizeName, parseScenario, runScenario, scenarioWaste, wasteOf, wasteOfTruth,
-  type ParsedScenario, type WasteReport,
+  failuresRecord, FatalScenarioError, folioSizeName, parseScenario, runScenario, scenarioWaste, wasteOf, wasteOfTruth,
+  type ParsedScenario, type SplitFailure, type WasteReport,
 } from '@mmsim/kernel'
+import { JSON_FORMATS, jsonDocument } from '@mmsim/report'
 import { collectTrace } from '@mmsim/trace'
 import { inputTrace } from '../inputTrace.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
 
-/** WASTE_FORMAT - the `format` of `mmsim waste --json` (a new key keeps the number). */
-export const WASTE_FORMAT = 'mmsim-waste/1'
+/** WASTE_FORMAT - the `format` of `mmsim waste --json` (docs/schemas/waste.schema.json). */
+export const WASTE_FORMAT = JSON_FORMATS.waste
 
 /** WasteInput - what `mmsim waste` analysed: @from says how (a scenario run, or a trace's events). */
 export interface WasteInput {
@@ -50,13 +51,21 @@ export async function analyseWaste(arg: string): Promise<WasteInput> {
       const report = run(s, (n) => (rerun = n))
       return { name: s.name, from: 'trace-scenario', report, traceEvents: t.events.length, rerunEvents: rerun }
     }
+    // flag-on-failed-split's candidates: the trace's folio/splitFailed events, when its header declares the type
+    const declared = t.header.structures.some((st) => st.type === 'folio/splitFailed')
     const truth = new TruthState()
-    for (const e of t.events) truth.apply(e)
-    return { name: src.name ?? arg, from: 'trace-events', report: wasteOfTruth(truth, null, null) }
+    const failed: SplitFailure[] = []
+    for (const e of t.events) {
+      truth.apply(e)
+      if (e.type === 'folio/splitFailed') failed.push({ folio: e.folio, order: Math.max(0, truth.folios.headOrder(e.folio)), cause: e.cause, reason: errnoText(e.errno) })
+    }
+    return { name: src.name ?? arg, from: 'trace-events', report: wasteOfTruth(truth, null, declared ? failuresRecord(failed) : null) }
   } finally {
     input.cleanup()
   }
 }
+
+const errnoText = (n: number): string => (n === 11 ? 'EAGAIN (extra references)' : n === 16 ? 'EBUSY' : `errno ${n}`)
 
 function run(s: ParsedScenario, events?: (n: number) => void): WasteReport {
   try {
@@ -76,6 +85,7 @@ export function formatWaste(w: WasteInput): string[] {
   const r = w.report
   const known = r.contents
   const u = (n: number): string | number => (known ? n : '?')
+  const uf = (n: number): string | number => (r.failedSplitsKnown ? n : '?')
   const cols: Column[] = [
     { title: 'kind' }, { title: 'size', align: 'right' }, { title: 'folios', align: 'right' },
     { title: 'allocated', align: 'right' }, { title: 'mapped', align: 'right' }, { title: 'written', align: 'right' },
@@ -96,12 +106,12 @@ export function formatWaste(w: WasteInput): string[] {
     tot.fr += x.flagReturns
     tot.zc += x.zeroScanCandidates
     tot.zr += x.zeroScanReturns
-    return [x.kind, folioSizeName(x.order), x.folios, x.allocated, x.mapped, u(x.written), u(x.punchedHeld), x.pmdEntries, x.pteEntries, u(x.flagCandidates), u(x.flagReturns), u(x.zeroScanCandidates), u(x.zeroScanReturns)]
+    return [x.kind, folioSizeName(x.order), x.folios, x.allocated, x.mapped, u(x.written), u(x.punchedHeld), x.pmdEntries, x.pteEntries, uf(x.flagCandidates), u(x.flagReturns), u(x.zeroScanCandidates), u(x.zeroScanReturns)]
   })
-  rows.push(['total', '', tot.folios, tot.allocated, tot.mapped, u(tot.written), u(tot.held), tot.pmd, tot.pte, u(tot.fc), u(tot.fr), u(tot.zc), u(tot.zr)])
+  rows.push(['total', '', tot.folios, tot.allocated, tot.mapped, u(tot.written), u(tot.held), tot.pmd, tot.pte, uf(tot.fc), u(tot.fr), u(tot.zc), u(tot.zr)])
   const from = w.from === 'scenario' ? 'the scenario run on the simulated 6.18 kernel'
     : w.from === 'trace-scenario' ? `the scenario in the trace's header rerun on the model (${num(w.rerunEvents!)} events; the trace has ${num(w.traceEvents!)})`
-      : "the trace's events (no page contents: written, punched and reclaim columns unknown)"
+      : `the trace's events (no page contents: written, punched and reclaim columns unknown${r.failedSplitsKnown ? '; failed splits from its folio/splitFailed events' : ''})`
   const lines = [
     `waste of ${w.name} after its last statement`,
     `from ${from}`,
@@ -111,6 +121,9 @@ export function formatWaste(w: WasteInput): string[] {
     '',
     ...table(cols, rows),
   ]
+  if (!known && r.failedSplitsKnown) {
+    lines.push('', `failed splits: ${r.splitFailures.length === 0 ? 'none' : ''}`.trimEnd(), ...r.splitFailures.map((f) => `  folio 0x${f.folio.toString(16)} (${folioSizeName(f.order)}) at ${f.cause}: ${f.reason}`))
+  }
   if (known) {
     lines.push(
       '',
@@ -133,7 +146,7 @@ export function register(program: Command): void {
     .option('--json', `print as JSON (format ${WASTE_FORMAT})`)
     .action(async (arg: string, o: { json?: boolean }) => {
       const w = await analyseWaste(arg)
-      if (o.json) process.stdout.write(JSON.stringify({ format: WASTE_FORMAT, name: w.name, from: w.from, ...(w.traceEvents === undefined ? {} : { traceEvents: w.traceEvents, rerunEvents: w.rerunEvents }), ...w.report }, null, 2) + '\n')
+      if (o.json) process.stdout.write(jsonDocument('waste', { name: w.name, from: w.from, ...(w.traceEvents === undefined ? {} : { traceEvents: w.traceEvents, rerunEvents: w.rerunEvents }), ...w.report }))
       else process.stdout.write(formatWaste(w).join('\n') + '\n')
     })
 }

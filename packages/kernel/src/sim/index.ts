@@ -20,7 +20,7 @@ export type { Comparison, ObservationDifference } from './compareObservations.ts
 export { scenarioHash } from './scenarioHash.ts'
 export { differentialScenario } from './differentialScenario.ts'
 export type { PageObserver } from './pageObserver.ts'
-export { folioSizeName, scenarioWaste, wasteOf, wasteOfTruth } from './waste.ts'
+export { failuresRecord, folioSizeName, scenarioWaste, wasteOf, wasteOfTruth } from './waste.ts'
 export type { WasteReport, WasteRow } from './waste.ts'
 export type { SplitFailure } from './punch.ts'
 export { scenarioOptionalTypes } from './pinOp.ts'

@@ -1,6 +1,6 @@
 import { forEachTruthFolio, type FolioKind, type TruthState } from '@mmsim/core'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
-import type { PfnBits } from './pfnBits.ts'
+import { PfnBits } from './pfnBits.ts'
 import { punchRecord, type PunchRecord, type SplitFailure } from './punch.ts'
 import type { SimContext } from './simContext.ts'
 import { runScenario } from './simulateScenario.ts'
@@ -34,12 +34,15 @@ export interface WasteRow {
 
 /**
  * WasteReport - {@link wasteOf}'s answer: @contents: page contents and punch records were known (a
- * simulated run; false for a bare trace); @rows by kind then order; @splitFailures: the punches' failed
+ * simulated run; false for a bare trace); @failedSplitsKnown: which folios' splits failed is known (a
+ * simulated run, or a trace whose header declares `folio/splitFailed`: flag-on-failed-split's candidates
+ * come from those events; their returns need @contents); @rows by kind then order; @splitFailures: the punches' failed
  * splits whose folio is still allocated, in order; @punchSplits / @punchSplitFreed: large folios the punches did split and the pages that
  * freed (pages a failed split would have kept allocated).
  */
 export interface WasteReport {
   contents: boolean
+  failedSplitsKnown: boolean
   rows: WasteRow[]
   splitFailures: SplitFailure[]
   punchSplits: number
@@ -65,8 +68,9 @@ export function wasteOf(ctx: SimContext): WasteReport {
 
 /**
  * wasteOfTruth - {@link wasteOf} from a ground truth alone (a trace's events replayed) when @data (pages
- * holding data) and @rec (the punches' records) are null: then @contents is false and every page counts as
- * unwritten, nothing as punched — only folios, allocated, mapped and entries mean anything.
+ * holding data) is null: then @contents is false and every page counts as unwritten, nothing as punched —
+ * only folios, allocated, mapped and entries mean anything, and with @rec ({@link failuresRecord}) the
+ * flag-on-failed-split candidates. @rec null: the failed splits are not known either.
  */
 export function wasteOfTruth(truth: TruthState, data: PfnBits | null, rec: PunchRecord | null): WasteReport {
   const flagged = new Set(rec?.failed.map((f) => f.folio))
@@ -110,11 +114,20 @@ export function wasteOfTruth(truth: TruthState, data: PfnBits | null, rec: Punch
   const order = (r: WasteRow): number => KINDS.indexOf(r.kind) * 64 + r.order
   return {
     contents: data !== null,
+    failedSplitsKnown: rec !== null,
     rows: [...rows.values()].sort((a, b) => order(a) - order(b)),
     splitFailures: (rec?.failed ?? []).filter((f) => truth.folios.headOrder(f.folio) >= 0),
     punchSplits: rec?.splits ?? 0,
     punchSplitFreed: rec?.splitFreed ?? 0,
   }
+}
+
+/**
+ * failuresRecord - a {@link PunchRecord} holding only the failed splits @failed (read from a trace's
+ * `folio/splitFailed` events): no held pages or split counts (those need the page contents).
+ */
+export function failuresRecord(failed: SplitFailure[]): PunchRecord {
+  return { held: new PfnBits(), failed, splits: 0, splitFreed: 0 }
 }
 
 /**
