@@ -1,6 +1,7 @@
 import type { Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
+import { continueLeftTable } from './continueTables.ts'
 import { fileIndex } from './fileFault.ts'
 import { hgmContinue } from './hgmContinue.ts'
 import { hugetlbAliasPopulate } from './hugetlb.ts'
@@ -58,7 +59,10 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
     if (ctx.entry(pid, v) >= 0) throw new Refusal(v > first ? 'EAGAIN' : 'EEXIST')
     const idx = fileIndex(vma, v)
     const head = cached(ctx, m.file, idx)
-    if (head < 0) throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
+    if (head < 0) {
+      continueLeftTable(ctx, pid, v) // __pte_alloc() came first (continueTables.ts)
+      throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
+    }
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (idx - ctx.folio(head).index), nrPages: 1, level: 'pte' })
   }
 }

@@ -1,7 +1,8 @@
 import type { Vma } from '@mmsim/core'
+import { emptyTableLeft } from './continueTables.ts'
 import { cached, shmemGetPage } from './pageCache.ts'
 import { asyncMmapReadahead, clearFlag, faultAroundSeen, isFlagged, syncMmapReadahead } from './readahead.ts'
-import type { MapRec, SimContext } from './simContext.ts'
+import { notModelled, type MapRec, type SimContext } from './simContext.ts'
 import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
 
 /** FAULT_AROUND_PAGES - fault_around_bytes (64 KiB) in pages. */
@@ -84,7 +85,9 @@ function pmdMappable(ctx: SimContext, pid: number, vpn: number, vma: Vma, head: 
   if (!suitableOrder(vma, vpn, PMD_ORDER)) return false
   const core = ctx.vma(pid, vpn)!
   if (!suitableOrder(core, vpn, PMD_ORDER)) return false // core cannot map across its VMA pieces
-  return fileIndex(vma, vpn - (vpn % 512)) === f.index
+  if (fileIndex(vma, vpn - (vpn % 512)) !== f.index) return false
+  if (emptyTableLeft(ctx, pid, vpn)) notModelled(ctx, 'a PMD mapping where a refused UFFDIO_CONTINUE left an empty PTE table (the kernel maps the folio with PTEs; continueTables.ts)')
+  return true
 }
 
 function mapPmd(ctx: SimContext, pid: number, vpn: number, head: number): void {
