@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { mmsim, ROOT } from './cliRun.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-plugin-'))
-const base = pathToFileURL(join(ROOT, 'packages/strategies/examples/hgmThpLikeMapcount.js')).href
+const base = pathToFileURL(join(ROOT, 'packages/strategies/examples/fileThpEverySubpage.js')).href
 const plugin = (name: string, body: string): string => {
   const file = join(dir, `${name}.js`)
   writeFileSync(file, `import base from '${base}'\nlet n = 0\nexport default { ...base, id: '${name}', apply(s, e, t) { n++; ${body}; return base.apply(s, e, t) } }\n`)

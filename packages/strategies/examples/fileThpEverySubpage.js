@@ -1,13 +1,16 @@
 // @ts-check
 /**
- * Example mmsim strategy plugin: "hgm-thp-like" — the THP-like mapcount scheme of HugeTLB high-granularity
- * mapping (HGM v2, seed 000 (docs/README.md): "the mapcounting scheme uses subpages' mapcounts … This scheme prevents the
- * HugeTLB VMEMMAP optimization from being used"). Every mapping is counted in every page it covers, as
- * ≤ v6.1 did for PMD-mapped file THPs: a PMD (or HugeTLB) entry increments all 512 subpage mapcounts. The
- * per-page counts are exact, and the cost table shows the price — 512 atomics per PMD map, and with HVO on
- * 448 writes to struct pages HVO remapped read-only (HVO conflicts).
+ * Example mmsim strategy plugin: "file-thp-every-subpage" — the ≤ v6.1 rule for PMD-mapped file THPs
+ * (docs/mapcount-schemes.md §1.3.4), applied to every folio: every mapping is counted in every page it
+ * covers, so a PMD (or HugeTLB) entry increments all 512 subpage `_mapcount`s, besides a compound count in
+ * page[1]. The per-page counts are exact, and the cost table shows the price — 513 atomics per PMD map, and
+ * with HVO on 448 writes to struct pages HVO remapped read-only (HVO conflicts).
  *
- * How to use:   mmsim replay trace.mmtrace --strategy linux-6.15,./packages/strategies/examples/hgmThpLikeMapcount.js
+ * It is an example of the plugin interface, not of any HGM proposal: the HGM schemes are built in
+ * (`hgm-v1`, `hgm-v2-thp-like`, `hgm-hstate-once`, `total-mapped-pages`; `mmsim strategies`). It has no rule
+ * for HGM entries (`hugetlb/hgm*` events are not in its `handles`), so it must not be used on HGM traces.
+ *
+ * How to use:   mmsim replay trace.mmtrace --strategy linux-6.15,./packages/strategies/examples/fileThpEverySubpage.js
  *
  * A plugin is an ES module exporting one object with the Strategy interface of @mmsim/strategies
  * (packages/strategies/src/strategy.ts) as `default` (or `strategy`, or an array `strategies`). It may not
@@ -18,7 +21,7 @@
 const HVO_KEPT_STRUCT_PAGES = 64 // 6.18 HVO keeps the first vmemmap page: 4096 / 64 struct pages
 
 /** @typedef {{ kind: string, order: number, n: number, mc: Int32Array, entire: number, ptes: number, pae: Uint8Array, hvo: boolean }} Folio */
-/** @typedef {{ events: number, atomics: number, paeBitops: number, cacheLines: number, bitLocks: number, hvoConflicts: number }} CostRow */
+/** @typedef {{ events: number, atomics: number, paeBitops: number, cacheLines: number, bitLocks: number, hvoConflicts: number, hvoWrites: number }} CostRow */
 /** @typedef {{ folios: Map<number, Folio>, costs: Map<string, CostRow>, bad: string[] }} State */
 
 /** @param {string} kind @param {number} order @returns {Folio} */
@@ -40,13 +43,18 @@ class Meter {
     this.f = f
     /** @type {Set<number>} */
     this.lines = new Set()
+    this.hvoHit = false
   }
   /** @param {number} line */
   touch(line) {
     if (this.lines.has(line)) return
     this.lines.add(line)
     this.row.cacheLines++
-    if (this.f.hvo && line >= HVO_KEPT_STRUCT_PAGES) this.row.hvoConflicts++
+    if (this.f.hvo && line >= HVO_KEPT_STRUCT_PAGES) {
+      this.row.hvoConflicts++
+      if (!this.hvoHit) this.row.hvoWrites++ // the event wrote a read-only struct page
+      this.hvoHit = true
+    }
   }
   /** @param {number} line */
   rmw(line) {
@@ -102,12 +110,12 @@ function folioOf(s, pfn) {
 const isZero = (f) => f.kind === 'zero' || f.kind === 'hugezero'
 
 const strategy = {
-  id: 'hgm-thp-like',
+  id: 'file-thp-every-subpage',
   description: {
-    kernels: 'HGM v2 proposal (never merged); file THPs ≤ v6.1',
-    summary: 'example plugin: every entry counted in every page it covers (THP-like HugeTLB mapcount of HGM v2)',
+    kernels: 'example plugin: the ≤ v6.1 file-THP rule applied to every folio',
+    summary: 'example plugin: every entry counted in every page it covers (a PMD in all 512 subpage _mapcounts)',
     words: { 'page[1]': 'entire and PTE counts', 'every page': '_mapcount on every map/unmap, PMD and HugeTLB included; flags (PAE)' },
-    hugetlb: 'a HugeTLB entry increments all subpage _mapcounts: incompatible with HVO',
+    hugetlb: 'a HugeTLB entry increments all subpage _mapcounts (as ≤ v6.1 did for file THPs): incompatible with HVO; no HGM rule',
   },
   handles: HANDLES,
   precision: { mappedShared: 'maybe', partiallyMapped: 'exact' },
@@ -121,7 +129,7 @@ const strategy = {
   apply(s, e, truth) {
     let row = s.costs.get(e.type)
     if (row === undefined) {
-      row = { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0 }
+      row = { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0 }
       s.costs.set(e.type, row)
     }
     row.events++
@@ -131,7 +139,7 @@ const strategy = {
       case 'folio/freed':
       case 'hugetlb/poolShrunk': {
         const f = s.folios.get(e.folio)
-        if (f !== undefined && (f.entire !== 0 || f.ptes !== 0 || f.mc.some((c) => c !== 0))) s.bad.push(`hgm-thp-like: folio ${e.folio} freed while mapped`)
+        if (f !== undefined && (f.entire !== 0 || f.ptes !== 0 || f.mc.some((c) => c !== 0))) s.bad.push(`file-thp-every-subpage: folio ${e.folio} freed while mapped`)
         s.folios.delete(e.folio)
         return
       }
