@@ -1,10 +1,11 @@
 import type { Vma } from '@mmsim/core'
 import type { MadviseStatement } from '../scenario/statements.ts'
 import { collapseOp } from './collapse.ts'
+import { hgmCollapse, hgmSplit } from './hgmMadvise.ts'
 import { hugetlbZap } from './hugetlb.ts'
 import { dropFromCache } from './pageCache.ts'
 import { punchFile, unmapFolio } from './punch.ts'
-import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitAnonFolio } from './splitFolio.ts'
 import { touchOp } from './touch.ts'
 import { fullyCovered, isHugetlb, rangeVpns, vmaPieces } from './vmaOps.ts'
@@ -29,7 +30,10 @@ export function madviseOp(ctx: SimContext, pid: number, m: MapRec, st: MadviseSt
   if (st.advice === 'populate_read' || st.advice === 'populate_write') return populate(ctx, pid, m, vpn, nr, st.advice === 'populate_write')
   // madvise_behavior_valid(): 6.18 knows no advice 26 (the HGM proposal's MADV_SPLIT), so it is EINVAL before
   // the VMA walk can answer ENOMEM for a range without VMAs (measured: corpus madvise-split-unmapped-einval)
-  if (st.advice === 'split') throw new Refusal('EINVAL')
+  if (st.advice === 'split') {
+    if (ctx.knobs.hgm) return hgmSplit(ctx, pid, m, vpn, nr) // model-only HGM v2 (hgmMadvise.ts)
+    throw new Refusal('EINVAL')
+  }
   const pieces = vmaPieces(ctx, pid, vpn, nr)
   if (pieces.length === 0) throw new Refusal('ENOMEM')
   for (const [a, b] of pieces) advise(ctx, pid, m, st, a, b - a)
@@ -61,6 +65,7 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
     }
     case 'dontneed':
       if (isHugetlb(m)) {
+        if (vma?.hgm === true && (vpn % m.hpages !== 0 || nr % m.hpages !== 0)) notModelled(ctx, 'MADV_DONTNEED of part of a huge page in an HGM VMA')
         if (vpn % m.hpages !== 0) throw new Refusal('EINVAL')
         const n = nr - (nr % m.hpages)
         if (n > 0) hugetlbZap(ctx, pid, vpn, n)
@@ -84,6 +89,7 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
       punchFile(ctx, m, vma.pgoff + (vpn - vma.start), nr)
       break
     case 'collapse':
+      if (ctx.knobs.hgm && isHugetlb(m)) return hgmCollapse(ctx, pid, m, vpn, nr) // HGM v2's hugetlb_collapse()
       collapseOp(ctx, pid, m, vpn, nr)
       break
     case 'populate_read':
