@@ -22,6 +22,80 @@ export class DigestWriter {
     return this
   }
 
+  /**
+   * entry - the line @prefix (ASCII bytes, e.g. 'E 3 pte ') @a ' ' @b: line().word(prefix).int(a).sp().int(b)
+   * in one call, for the digest's millions of entry lines (integers in [0, 2^31) take the fast path).
+   */
+  entry(prefix: Uint8Array, a: number, b: number): void {
+    if (this.at + prefix.length + 24 > this.buf.length) this.drain()
+    const buf = this.buf
+    let at = this.at
+    if (this.lines % LINES_PER_UPDATE !== 0) buf[at++] = 10
+    this.lines++
+    for (let i = 0; i < prefix.length; i++) buf[at++] = prefix[i]!
+    at = this.putNum(buf, at, a)
+    buf[at++] = 32
+    this.at = this.putNum(buf, at, b)
+  }
+
+  /**
+   * folio - the rest of a folio line after entry(): @kindSp (' anon '), @file ' ' @index ' ' @hvo ' ' (as
+   * word(kind).sp().int(file).sp().int(index).sp().int(hvo).sp() after the entry's last integer).
+   */
+  folio(kindSp: Uint8Array, file: number, index: number, hvo: number): void {
+    if (this.at + kindSp.length + 80 > this.buf.length) this.drain()
+    const buf = this.buf
+    let at = this.at
+    for (let i = 0; i < kindSp.length; i++) buf[at++] = kindSp[i]!
+    at = this.putNum(buf, at, file)
+    buf[at++] = 32
+    at = this.putNum(buf, at, index)
+    buf[at++] = 32
+    at = this.putNum(buf, at, hvo)
+    buf[at++] = 32
+    this.at = at
+  }
+
+  /** raw - ASCII bytes @bytes (as word() writes a string). */
+  raw(bytes: Uint8Array): void {
+    if (this.at + bytes.length > this.buf.length) this.drain()
+    const buf = this.buf
+    let at = this.at
+    for (let i = 0; i < bytes.length; i++) buf[at++] = bytes[i]!
+    this.at = at
+  }
+
+  /**
+   * putNum - @n in decimal at @buf[@at] (room for 24 bytes must be left): [0, 2^31) two digits at a time,
+   * other numbers through int(). @returns the position after it.
+   */
+  private putNum(buf: Buffer, at: number, n: number): number {
+    if (!(n >= 0 && n <= 0x7fffffff) || n !== (n | 0)) {
+      this.at = at
+      this.int(n)
+      return this.at
+    }
+    if (n < 10) {
+      buf[at] = 48 + n
+      return at + 1
+    }
+    const digits = n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : n < 10000000 ? 7 : n < 100000000 ? 8 : n < 1000000000 ? 9 : 10
+    const end = at + digits
+    let p = end
+    while (n >= 100) {
+      const q = (n / 100) | 0
+      const r = (n - q * 100) << 1
+      buf[--p] = PAIRS[r + 1]!
+      buf[--p] = PAIRS[r]!
+      n = q
+    }
+    if (n >= 10) {
+      buf[--p] = PAIRS[(n << 1) + 1]!
+      buf[--p] = PAIRS[n << 1]!
+    } else buf[--p] = 48 + n
+    return end
+  }
+
   /** word - ASCII text @s. */
   word(s: string): this {
     if (this.at + s.length > this.buf.length) this.drain()
@@ -93,3 +167,5 @@ export class DigestWriter {
 }
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1')
+/** PAIRS[2k], PAIRS[2k + 1] - the two decimal digits of k < 100 */
+const PAIRS = Buffer.from(Array.from({ length: 100 }, (_, k) => String(k).padStart(2, '0')).join(''), 'latin1')

@@ -114,16 +114,73 @@ export function truthDigest(t: TruthLike): string {
       if (v.hgm === true) w.word(' hgm') // only HGM VMAs: digests of traces without HGM are unchanged
     }
   }
-  forEachTruthEntry(t, (pid, level, vpn, pfn) => void w.line().word('E ').int(pid).sp().word(level).sp().int(vpn).sp().int(pfn))
-  t.folios.forEachHead((pfn, order, c, j) => {
-    const n = 2 ** order
-    w.line().word('F ').int(pfn).sp().int(order).sp().word(KIND_NAMES[c.kind[j]!]!).sp().int(c.file[j]!).sp().int(c.index[j]!).sp().int(c.hvo[j]!).sp()
-    let any = false
-    for (let i = 0; i < n && !any; i++) any = t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK] === 1
-    if (any) w.hexBytes(n, (i) => t.folios.chunk(pfn + i)!.excl[(pfn + i) & MASK]!)
-  })
+  digestEntries(t, w)
+  digestFolios(t, w)
   w.line().word('X ').int(t.violationCount)
   return w.digest()
+}
+
+const ascii = (s: string): Uint8Array => Buffer.from(s, 'latin1')
+const HEX01 = ascii('01')
+const KIND_SP = KIND_NAMES.map((k) => ascii(` ${k} `))
+const F_ = ascii('F ')
+
+/** digestEntries - the digest's 'E pid level vpn pfn' lines, in forEachTruthEntry's order (one loop, no visitor). */
+function digestEntries(t: TruthLike, w: DigestWriter): void {
+  for (const pid of sortedPids(t)) {
+    const pt = t.tables.get(pid)
+    if (pt === undefined) continue
+    const pre = (level: string): Uint8Array => ascii(`E ${String(pid)} ${level} `)
+    if (pt.puds.size > 0) {
+      const pud = pre('pud')
+      for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) w.entry(pud, k * PUD_PAGES, pt.puds.get(k)!)
+    }
+    const keys = new Set<number>(pt.pmds.keys())
+    for (const [k, tab] of pt.ptes) if (tab[PRESENT]! > 0) keys.add(k)
+    const pmd = pre('pmd')
+    const pte = pre('pte')
+    for (const k of [...keys].sort((a, b) => a - b)) {
+      const leaf = pt.pmds.get(k)
+      if (leaf !== undefined) {
+        w.entry(pmd, k * PTRS_PER_PTE, leaf)
+        continue
+      }
+      const tab = pt.ptes.get(k)!
+      const base = k * PTRS_PER_PTE
+      for (let j = 0; j < PTRS_PER_PTE; j++) {
+        const x = tab[j]!
+        if (x !== 0) w.entry(pte, base + j, x - 1)
+      }
+    }
+  }
+}
+
+/** digestFolios - the digest's 'F pfn order kind file index hvo excl' lines, in PFN order (forEachHead's walk, inline). */
+function digestFolios(t: TruthLike, w: DigestWriter): void {
+  const fs = t.folios
+  for (const key of [...fs.chunks.keys()].sort((a, b) => a - b)) {
+    const c = fs.chunks.get(key)!
+    const base = key * CHUNK_PAGES
+    const ord = c.ord
+    for (let j = 0; j < CHUNK_PAGES; j++) {
+      const o = ord[j]! - 1
+      if (o < 0) continue
+      const pfn = base + j
+      if ((pfn & ((1 << o) - 1)) === 0) {
+        w.entry(F_, pfn, o)
+        w.folio(KIND_SP[c.kind[j]!]!, c.file[j]!, c.index[j]!, c.hvo[j]!)
+        if (o === 0) {
+          if (c.excl[j] === 1) w.raw(HEX01)
+        } else {
+          const n = 2 ** o
+          let any = false
+          for (let i = 0; i < n && !any; i++) any = fs.chunk(pfn + i)!.excl[(pfn + i) & MASK] === 1
+          if (any) w.hexBytes(n, (i) => fs.chunk(pfn + i)!.excl[(pfn + i) & MASK]!)
+        }
+      }
+      if (o > 0) j += Math.min((1 << o) - (pfn & ((1 << o) - 1)), CHUNK_PAGES) - 1
+    }
+  }
 }
 
 /** truthSummaryOf - the aggregate ground truth of the state (core's TruthSummary). */
