@@ -1,7 +1,7 @@
 import type { Vma } from '@mmsim/core'
 import { shmemMthpPolicy, type KnobSettings } from '../scenario/knobSettings.ts'
 import { unmapFolio } from './punch.ts'
-import { Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { K_ANON, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fileIndex } from './fileFault.ts'
 import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
 import { kernelVma } from './vmaOps.ts'
@@ -119,6 +119,7 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
   if (old.size === 1) {
     const h = [...old][0]!
     if (ctx.folio(h).order === PMD_ORDER) {
+      if (mapsAnon(ctx, pid, base)) return 'stop'
       unmapFolio(ctx, m.file, h)
       ctx.emit('rmap/fileAdded', { pid, vpn: base, folio: h, page: h, nrPages: 512, level: 'pmd' })
       return 'done'
@@ -140,7 +141,19 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
     pc.cache.set(idx0 + i, folio)
     if (hadData.has(idx0 + i)) ctx.data.add(folio + i)
   }
+  // the page cache holds the THP now, but collapse_pte_mapped_thp() maps it only if no PTE of this
+  // range maps another page (a private mapping's COW copies): SCAN_FAIL, the walk stops
+  if (mapsAnon(ctx, pid, base)) return 'stop'
   ctx.emit('rmap/fileAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
   return 'done'
+}
+
+/** mapsAnon - a PTE of @pid in [base, base + 512) maps an anon page (a COW copy in a private file mapping). */
+function mapsAnon(ctx: SimContext, pid: number, base: number): boolean {
+  for (let v = base; v < base + 512; v++) {
+    const pfn = ctx.entry(pid, v)
+    if (pfn >= 0 && ctx.kindOf(ctx.headOf(pfn)) === K_ANON) return true
+  }
+  return false
 }
