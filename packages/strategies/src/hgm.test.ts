@@ -59,6 +59,9 @@ describe('HGM: a 2 MiB HugeTLB folio shared by A (pages 0, 1, 100) and B (pages 
   test('total-mapped-pages: 5 entries, total 5 pages; kpagecount the average DIV_ROUND_CLOSEST(5, 512) = 0, shown as 1 while mapped', () => {
     expect(answers('total-mapped-pages', [...setup(), ...continues()])).toEqual([5, 0, null, null, null, 1, null, true])
   })
+  test('willy-vma-pt counts (VMA, page table) tuples: A\'s 3 entries share one PTE table, B\'s 2 another: 2', () => {
+    expect(answers('willy-vma-pt', [...setup(), ...continues()])).toEqual([2, 0, null, null, null, 2, null, true])
+  })
   test('linux-6.15 has no HGM rule: each entry counted as a whole-folio hugetlb_add_file_rmap() (5 "entire" mappings), with a notice', () => {
     // _entire_mapcount + 1 = 5; page_mapcount = (_mapcount + 1 = 0) + 5 for every page, mapped or not; all 512 pages "mapped"
     expect(answers('linux-6.15', [...setup(), ...continues()])).toEqual([5, 5, 5, 5, 5, 5, 512, true])
@@ -72,7 +75,8 @@ describe('HGM: a 2 MiB HugeTLB folio shared by A (pages 0, 1, 100) and B (pages 
     for (const st of [...STRATEGIES, ...PROPOSALS]) {
       // no per-page mapcounts: linux-6.15-no-page-mapcount (and total-mapped-pages, whose entire mapcount is gone and whose
       // kpagecount is the average 1024 / 512 = 2) answer null for page_mapcount
-      const want = st.id === 'total-mapped-pages' ? [2, 0, null, null, null, 2, null, true]
+      // willy-vma-pt: one PMD table each, 2 tuples
+      const want = st.id === 'total-mapped-pages' || st.id === 'willy-vma-pt' ? [2, 0, null, null, null, 2, null, true]
         : st.id === 'linux-6.15-no-page-mapcount' ? [2, 2, null, null, null, 2, 512, true] : [2, 2, 2, 2, 2, 2, 512, true]
       expect(answers(st.id, [...setup(), ...continues(), ...collapse()]), st.id).toEqual(want)
     }
@@ -90,8 +94,8 @@ describe('HVO conflicts of HGM entries (6.18: of the 8 vmemmap pages of a 2 MiB 
     expect(costOf(strategyById('hgm-v2-thp-like')!, setup(), one(10))).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
     expect(costOf(strategyById('hgm-v2-thp-like')!, setup(false), one(100))).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
   })
-  test('hgm-hstate-once and total-mapped-pages write page[1] only: never a conflict, over the whole walkthrough', () => {
-    for (const id of ['hgm-hstate-once', 'total-mapped-pages']) {
+  test('hgm-hstate-once, total-mapped-pages and willy-vma-pt write page[1] only: never a conflict, over the whole walkthrough', () => {
+    for (const id of ['hgm-hstate-once', 'total-mapped-pages', 'willy-vma-pt']) {
       expect(costOf(strategyById(id)!, setup(), [...continues(), ...collapse()]), id).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
     }
   })

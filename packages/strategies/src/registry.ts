@@ -9,6 +9,7 @@ import { hgmHstateOnce } from './hgm-hstate-once/index.ts'
 import { hgmV1 } from './hgm-v1/index.ts'
 import { hgmV2ThpLike } from './hgm-v2-thp-like/index.ts'
 import { totalMappedPages } from './total-mapped-pages/index.ts'
+import { willyVmaPt } from './willy-vma-pt/index.ts'
 import type { AnyStrategy } from './strategy.ts'
 
 /** STRATEGIES - the built-in schemes, oldest first, by their stable ids. */
@@ -20,7 +21,7 @@ export const STRATEGIES: readonly AnyStrategy[] = [
  * PROPOSALS - the built-in schemes of proposals no kernel merged (HugeTLB HGM, docs/mapcount-schemes.md §11),
  * runnable by id and by `--strategy proposals`; `all` stays the Linux schemes above.
  */
-export const PROPOSALS: readonly AnyStrategy[] = [hgmV1, hgmV2ThpLike, hgmHstateOnce, totalMappedPages]
+export const PROPOSALS: readonly AnyStrategy[] = [hgmV1, hgmV2ThpLike, hgmHstateOnce, willyVmaPt, totalMappedPages]
 
 /** STRATEGY_IDS - the ids of {@link STRATEGIES}. */
 export const STRATEGY_IDS: readonly string[] = STRATEGIES.map((s) => s.id)

@@ -1,0 +1,1 @@
+export { TablesPerFolio, WillyVmaPt, willyVmaPt } from './willyVmaPt.ts'
