@@ -228,3 +228,12 @@ describe('traces/hgm: the model-only HGM scenarios', () => {
     expect(truthPageMapcount(r.truth, r.F + 257)).toBe(2)
   })
 })
+
+describe('HGM: a VMA split by MADV_SPLIT', () => {
+  it('VM_HUGETLB_HGM is a VMA flag: a continue across the HGM and the non-HGM part is ENOENT (two VMAs); inside the HGM part it maps 4K', () => {
+    // split of the first 2M only: core VMAs [A, A+512) with HGM and [A+512, A+1024) without, two kernel VMAs
+    const r = sim('set hugetlb.2M=2\nset hgm=on\np0 mmap A 4M hugetlb2M shared\np0 madvise A[0K+2M] split\np0 continue A[2044K+8K]\np0 continue A[4K+4K]\np0 read A[8K+4K]\n')
+    expect(r.refused).toEqual([{ line: 5, errno: 'ENOENT' }]) // validate_dst_vma(): the range leaves the HGM VMA
+    expect(r.hgm).toEqual(['hgmEnabled p0 A+0 512', 'hgmTableAllocated p0 A+0 pte', 'hgmRmapAdded p0 A+1 F+1 pte', 'hgmRmapAdded p0 A+2 F+2 pte'])
+  })
+})
