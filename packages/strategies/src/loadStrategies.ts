@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { guardPlugin } from './pluginGuard.ts'
 import { PROPOSAL_IDS, PROPOSALS, STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
 import type { AnyStrategy } from './strategy.ts'
 
@@ -32,16 +33,24 @@ export function checkStrategy(x: unknown, from: string): AnyStrategy {
  */
 export async function loadPlugin(path: string, cwd = process.cwd()): Promise<AnyStrategy[]> {
   const abs = isAbsolute(path) ? path : resolve(cwd, path)
+  const url = pathToFileURL(abs).href
+  // the process.exit() guard is in place before the module's own code runs (pluginGuard.ts)
+  guardPlugin(url, [])
   let mod: Record<string, unknown>
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>
+    mod = (await import(url)) as Record<string, unknown>
   } catch (err) {
     throw new StrategyLoadError(`cannot load strategy plugin ${path}: ${String(err)}`)
   }
-  if (Array.isArray(mod.strategies)) return mod.strategies.map((s, i) => checkStrategy(s, `${path} strategies[${i}]`))
-  const one = mod.default ?? mod.strategy
-  if (one === undefined) throw new StrategyLoadError(`${path}: exports no strategy (default, strategy or strategies)`)
-  return [checkStrategy(one, path)]
+  let out: AnyStrategy[]
+  if (Array.isArray(mod.strategies)) out = mod.strategies.map((s, i) => checkStrategy(s, `${path} strategies[${i}]`))
+  else {
+    const one = mod.default ?? mod.strategy
+    if (one === undefined) throw new StrategyLoadError(`${path}: exports no strategy (default, strategy or strategies)`)
+    out = [checkStrategy(one, path)]
+  }
+  guardPlugin(url, out.map((s) => s.id))
+  return out
 }
 
 const isPath = (s: string): boolean => s.startsWith('.') || s.startsWith('/') || /\.(m?js|ts)$/.test(s)

@@ -1,6 +1,7 @@
 import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
 import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
+import { inPlugin } from './pluginGuard.ts'
 import type { AnyStrategy, Strategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
@@ -112,12 +113,13 @@ export class StrategySet {
 /**
  * applyPlugin - hand @e to a scheme that has no applyOp (a plugin): behind a boundary. It gets a frozen copy
  * (the driver's event object is reused and shared with the ground truth: a plugin must not change either),
- * and whatever it throws becomes a {@link PluginError} naming it.
+ * and whatever it throws becomes a {@link PluginError} naming it — also a process.exit() call and a call over
+ * its time budget (pluginGuard.ts).
  */
 function applyPlugin(r: StrategyRun, e: MmEvent, truth: TruthView): void {
   const copy = Object.freeze({ ...e }) as MmEvent
   try {
-    r.strategy.apply(r.state, copy, truth)
+    inPlugin(r.strategy.id, () => r.strategy.apply(r.state, copy, truth))
   } catch (err) {
     throw new PluginError(r.strategy.id, e, err)
   }
