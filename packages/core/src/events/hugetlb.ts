@@ -141,7 +141,9 @@ export interface HugetlbHgmRmapRemoved extends EventBase {
 /**
  * HugetlbHgmTableAllocated - the HGM walk of @pid allocated a page-table page for @vpn below a huge-page
  * level: a PTE table (@level `pte`) under a PMD, or a PMD table (@level `pmd`) under a PUD of a 1 GiB VMA.
- * No mapping changes; it is the page-table memory and PTL work HGM costs.
+ * No mapping changes; it is the page-table memory and PTL work HGM costs. The simulated kernel names the
+ * first vpn the new table maps (2 MiB-aligned for a PTE table, 1 GiB-aligned for a PMD table), one event per
+ * table: the walk allocates a table once; zaps keep it; MADV_COLLAPSE, munmap and exit free it (no event).
  * Precondition: @vpn lies in an HGM-enabled HugeTLB VMA; a `pmd` table only in a 1 GiB VMA.
  * @see hugetlb_full_walk_alloc(), hugetlb_walk_step() (hugetlb_pte_populate()) — HGM v2 series
  */
