@@ -41,7 +41,10 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
   const { strategies: _s, onStrategyCheckpoint, ...replayOpts } = opts
   const r = await replayTrace(file, {
     ...replayOpts,
-    onEvent: (e, tx) => set.apply(e, tx),
+    onEvent: (e, tx) => {
+      set.apply(e, tx)
+      opts.onEvent?.(e, tx)
+    },
     onCheckpoint: (state, events) => {
       opts.onCheckpoint?.(state, events)
       onStrategyCheckpoint?.(set.snapshot(), events)

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { replayTrace, replayTraceWithStrategies, type StrategyReplayResult } from '@mmsim/analysis'
-import { costReport, formatCostReport, formatReplay, jsonDocument, replayReport } from '@mmsim/report'
+import type { MmEvent, TruthState } from '@mmsim/core'
+import { lockModelsFor, replayTrace, replayTraceWithStrategies, type StrategyReplayResult } from '@mmsim/analysis'
+import { costReport, formatCostReport, formatLockReport, formatReplay, jsonDocument, lockReport, replayReport } from '@mmsim/report'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { progressReporter } from '../progress.ts'
 import { inputTrace } from '../inputTrace.ts'
@@ -12,6 +13,7 @@ interface ReplayFlags {
   salvage?: boolean
   decodeOnly?: boolean
   strategy?: string
+  locks?: boolean
 }
 
 async function strategiesOf(spec: string | undefined): Promise<AnyStrategy[] | null> {
@@ -37,22 +39,29 @@ export function register(program: Command): void {
     .option('--stop-on-violation', 'stop right after the first event that breaks its precondition')
     .option('--salvage', 'skip damaged frames and go on (they are still reported)')
     .option('--decode-only', 'read and decode every event, apply nothing (measures the trace layer alone)')
+    .option('--locks', "count the locks the kernel holds for every event, per lock class and instance (the era of each --strategy scheme; without one, 6.18's)")
     .option('--strategy <schemes>', "also run mapcount schemes and print their costs per event type: 'all', ids (see 'mmsim strategies', comma-separated) and/or ./plugin.js modules")
     .addHelpText('after', '\nExit status: 0 ok, 1 violations or damage found, 2 usage or input errors.')
     .action(async (trace: string, o: ReplayFlags) => {
       const strategies = await strategiesOf(o.strategy)
       if (strategies !== null && o.decodeOnly) throw new UserError('--strategy needs the events applied: it cannot go with --decode-only')
+      if (o.locks && o.decodeOnly) throw new UserError('--locks needs the events applied: it cannot go with --decode-only')
       const file = await inputTrace(trace)
       const progress = progressReporter('replay')
-      const common = { salvage: o.salvage ?? false, stopOnViolation: o.stopOnViolation ?? false, onProgress: progress.update }
+      const locks = o.locks ? lockModelsFor(file.path, (strategies ?? []).map((s) => s.id)) : null
+      const onEvent = locks === null ? undefined : (e: MmEvent, t: TruthState): void => {
+        for (const l of locks) l.model.apply(e, t)
+      }
+      const common = { salvage: o.salvage ?? false, stopOnViolation: o.stopOnViolation ?? false, onProgress: progress.update, onEvent }
       const r = strategies === null
         ? await replayTrace(file.path, { ...common, decodeOnly: o.decodeOnly ?? false })
         : await replayTraceWithStrategies(file.path, { ...common, strategies })
       progress.done()
       const rep = replayReport({ ...r, file: trace })
       const costs = strategies === null ? null : costReport((r as StrategyReplayResult).strategies)
-      if (o.json) process.stdout.write(jsonDocument('replay', costs === null ? rep : { ...rep, strategies: costs.strategies }))
-      else process.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n'))
+      const held = locks === null ? null : lockReport(locks.map((l) => ({ tally: l.model.tally(), schemes: l.schemes })))
+      if (o.json) process.stdout.write(jsonDocument('replay', { ...rep, ...(costs === null ? {} : { strategies: costs.strategies }), ...(held === null ? {} : { locks: held }) }))
+      else process.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n') + (held === null ? '' : '\n' + formatLockReport(held) + '\n'))
       const bad = rep.violations.count > 0 || rep.damage.length > 0 || Object.keys(rep.unknownEventTypes).length > 0
       file.cleanup()
       if (bad) process.exitCode = 1
