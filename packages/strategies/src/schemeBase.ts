@@ -198,6 +198,10 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     this.hugetlbRemove(f)
   }
 
+  hvoWrites(s: SchemeState): number {
+    return s.hvoWriteEvents
+  }
+
   notices(s: SchemeState): readonly string[] {
     return s.noRuleLines()
   }

@@ -37,6 +37,8 @@ export class SchemeState {
   /** rows of event types outside EVENT_TYPES (none from the built-in drivers) */
   otherCosts: CostTable
   badFrees: string[]
+  /** events so far that wrote a struct page HVO maps read-only (the hvoWrites column summed: bisect --hvo-write reads it per event) */
+  hvoWriteEvents = 0
   /** events the scheme has no rule for, by type: how many, and the first one (its notice line) */
   noRules: Map<string, { count: number; first: string }>
   // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
@@ -65,6 +67,7 @@ export class SchemeState {
     this.costOrder = from.costOrder.slice()
     this.otherCosts = new Map([...from.otherCosts].map(([k, r]) => [k, { ...r }]))
     this.badFrees = from.badFrees.slice()
+    this.hvoWriteEvents = from.hvoWriteEvents
     this.noRules = new Map([...from.noRules].map(([k, r]) => [k, { ...r }]))
   }
 
@@ -124,6 +127,7 @@ export class SchemeState {
     if (f.hvoConflicts !== 0) {
       c[b + COST_HVO_CONFLICTS]! += f.hvoConflicts
       c[b + COST_HVO_WRITES]!++
+      this.hvoWriteEvents++
     }
     if (f.rmapCalls !== 0) {
       c[b + COST_RMAP_CALLS]! += f.rmapCalls

@@ -106,6 +106,9 @@ export interface Strategy<S = unknown> {
    */
   notices?(s: S): readonly string[]
 
+  /** events since init that wrote a struct page HVO maps read-only (the sum of the cost rows' hvoWrites, O(1)); optional */
+  hvoWrites?(s: S): number
+
   /** cost counters per event type since init */
   costs(s: S): CostTable
   /** "Bad page state" reports: folios freed with a counter not back at its initial value */
