@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -25,6 +25,21 @@ describe('mmsim convert --unbatch', () => {
     expect(rb.status, rb.stderr).toBe(0)
     expect(rb.stdout).toMatch(/^ {2}rmap\/anonDuplicated +512 /m)
     expect(digest(rb.stdout)).toBe(digest(ra.stdout))
+  })
+
+  test('munmap of a PTE-mapped THP and a PMD-mapped one: the PTE batch splits, the PMD entry stays one event', () => {
+    const sc = join(dir, 'zap.scenario')
+    writeFileSync(sc, 'p0 mmap A 4M anon private\np0 madvise A hugepage\np0 write A\np0 mprotect A[4K+4K] ro\np0 mprotect A[4K+4K] rw\np0 munmap A\n')
+    const a = join(dir, 'zap.mmtrace')
+    const b = join(dir, 'zap-unbatched.jsonl')
+    expect(mmsim('record', sc, '-o', a).status).toBe(0)
+    // 17 events; the munmap removes the remapped THP's 512 PTEs in one rmap/removed (→ 512 events, +511)
+    // and the other THP's PMD (one entry: unchanged)
+    expect(mmsim('convert', '--unbatch', a, b).stdout).toBe(`${b}: 528 events (17 before --unbatch)\n`)
+    const rb = mmsim('replay', b)
+    expect(rb.status, rb.stderr).toBe(0)
+    expect(rb.stdout).toMatch(/^ {2}rmap\/removed +513 /m)
+    expect(digest(rb.stdout)).toBe(digest(mmsim('replay', a).stdout))
   })
 
   test('batching measured on one trace: linux-6.15 on the unbatched trace makes the calls linux-6.8 makes on the batched one', () => {
