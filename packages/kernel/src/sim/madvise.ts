@@ -3,8 +3,10 @@ import type { MadviseStatement } from '../scenario/statements.ts'
 import { collapseOp } from './collapse.ts'
 import { hgmCollapse, hgmSplit } from './hgmMadvise.ts'
 import { hugetlbZap } from './hugetlb.ts'
-import { dropFromCache } from './pageCache.ts'
+import { isLazyFree, markLazyFree, reclaimLazyFree } from './lazyFree.ts'
+import { dropFromCache, hasBufferHeads } from './pageCache.ts'
 import { punchFile, unmapFolio } from './punch.ts'
+import { setReclaim } from './readahead.ts'
 import { notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { splitAnonFolio } from './splitFolio.ts'
 import { touchOp } from './touch.ts'
@@ -18,7 +20,7 @@ import { reclaimEmptyTables, splitPmdsAt, zapRange } from './zap.ts'
  * - dontneed: zap (PMD split at partial ends; empty whole PTE tables reclaimed). HugeTLB: the start
  *   must be huge-page aligned (EINVAL), the end is rounded down.
  * - free: anon only (EINVAL otherwise); a large folio partly inside the range is split; the pages stay
- *   mapped (lazy free happens only under memory pressure).
+ *   mapped, lazy-free (lazyFree.ts: a later pageout discards the clean ones).
  * - pageout/cold: see pageoutRange().
  * - remove: punch the shared file behind the range (EINVAL for anon, EACCES for private mappings).
  * - collapse: see collapse.ts. populate_read/write: fault the range in. split: EINVAL (no HGM in 6.18).
@@ -77,6 +79,7 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
     case 'free':
       if (vma === undefined || vma.kind !== 'anon') throw new Refusal('EINVAL')
       splitPartial(ctx, pid, vpn, nr)
+      lazyFreeRange(ctx, pid, vpn, nr)
       break
     case 'pageout':
     case 'cold':
@@ -147,12 +150,35 @@ function splitPartial(ctx: SimContext, pid: number, vpn: number, nr: number): vo
 }
 
 /**
+ * lazyFreeRange - MADV_FREE's second half, after splitPartial(): every anon folio the range maps whole
+ * (order 0, a whole PTE-mapped large folio, a PMD covering 2 MiB of the range) becomes lazy-free
+ * (markLazyFree()); a large folio still partly inside (it may be mapped shared, so it was not split) is
+ * skipped, as are zero pages.
+ * @see madvise_free_pte_range(), madvise_free_huge_pmd() — mm/madvise.c, mm/huge_memory.c
+ */
+function lazyFreeRange(ctx: SimContext, pid: number, vpn: number, nr: number): void {
+  const seen = new Set<number>()
+  for (let v = vpn; v < vpn + nr; v++) {
+    const pfn = ctx.entry(pid, v)
+    if (pfn < 0) continue
+    const f = ctx.folioAt(pfn)!
+    if (f.kind !== 'anon' || seen.has(f.pfn)) continue
+    seen.add(f.pfn)
+    const first = v - (pfn - f.pfn)
+    if (first < vpn || first + 2 ** f.order > vpn + nr) continue
+    markLazyFree(ctx, pid, vpn, nr, f.pfn)
+  }
+}
+
+/**
  * pageoutRange - MADV_PAGEOUT (reclaim) or MADV_COLD (deactivate) of [vpn, vpn + nr), without swap.
  * Walk: a PMD-mapped or PTE-mapped large folio only partly inside the range is split (unless it may be
  * mapped shared; a page-cache folio is left unmapped everywhere by its split); folios mapped shared, or not fully mapped once, are left alone. Pageout then reclaims
  * the isolated folios: anon memory cannot go to swap, so a large anon folio is split to order 0 (its
- * zero-filled pages become zero-page mappings) and its pages stay mapped; a page-cache folio is unmapped,
- * and a clean ext4 one dropped from the cache (shmem and dirty pages stay cached).
+ * zero-filled pages become zero-page mappings) and its pages stay mapped, except lazy-free (MADV_FREE) folios,
+ * which reclaimLazyFree() discards when clean; a page-cache folio is unmapped, and a clean ext4 one dropped
+ * from the cache (shmem and dirty pages stay cached; a dirty ext4 one gets PG_reclaim, readahead.ts). A split
+ * that fails (a written ext4 folio, hasBufferHeads()) leaves the folio and its range alone.
  * @see madvise_cold_or_pageout_pte_range(), reclaim_pages(), shrink_folio_list() — mm/madvise.c, mm/vmscan.c
  */
 export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: number, pageout: boolean): void {
@@ -169,7 +195,8 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
         if (pageout) reclaim.add(head)
         continue
       }
-      splitLarge(ctx, head)
+      // split_folio() failed: madvise_cold_or_pageout_pte_range() leaves this PMD range alone
+      if (!splitLarge(ctx, head)) continue
       if (f.kind !== 'anon') continue
     }
     let v = lo
@@ -188,8 +215,7 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
           v += n
           continue
         }
-        splitLarge(ctx, f.pfn)
-        if (f.kind !== 'anon') v += n
+        if (!splitLarge(ctx, f.pfn) || f.kind !== 'anon') v += n
         continue
       }
       if (f.ptes + f.entire === size && pageout) reclaim.add(f.pfn)
@@ -201,15 +227,24 @@ export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: numb
 
 /**
  * splitLarge - split_folio() of a large folio: anon folios are remapped page by page; a page-cache folio
- * is unmapped from every mm and not remapped (its pages stay cached as order-0 folios).
+ * is unmapped from every mm and not remapped (its pages stay cached as order-0 folios). An ext4 folio
+ * written through a shared mapping has buffer heads (ext4_page_mkwrite() -> block_page_mkwrite()) that
+ * filemap_release_folio() cannot drop while dirty: the split fails with -EBUSY before anything is unmapped.
+ * @returns whether the folio was split
+ * @see __folio_split(), filemap_release_folio() — mm/huge_memory.c, mm/filemap.c
  */
-function splitLarge(ctx: SimContext, head: number): void {
+function splitLarge(ctx: SimContext, head: number): boolean {
   const f = ctx.folio(head)
-  if (f.kind === 'anon') return splitAnonFolio(ctx, head)
+  if (f.kind === 'anon') {
+    splitAnonFolio(ctx, head)
+    return true
+  }
+  if (hasBufferHeads(ctx, head)) return false
   unmapFolio(ctx, f.file, head)
   ctx.emit('folio/split', { folio: head, newOrder: 0 })
   const pc = ctx.files.get(f.file)
   for (let i = 0; i < 2 ** f.order; i++) if (pc?.cache.get(f.index + i) === head) pc.cache.set(f.index + i, head + i)
+  return true
 }
 
 /** reclaimFolio - shrink_folio_list() on one isolated folio, without swap. */
@@ -217,11 +252,13 @@ function reclaimFolio(ctx: SimContext, head: number): void {
   const f = ctx.truth.folio(head)
   if (f === undefined) return
   if (f.kind === 'anon') {
-    if (f.order > 0) splitAnonFolio(ctx, head)
+    if (isLazyFree(ctx, head)) reclaimLazyFree(ctx, head)
+    else if (f.order > 0) splitAnonFolio(ctx, head)
     return
   }
   unmapFolio(ctx, f.file, head)
   let dirty = false
   for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(head + i)
-  if (f.kind === 'file' && !dirty) dropFromCache(ctx, head)
+  // a dirty ext4 folio stays cached with PG_reclaim (direct reclaim does not write file pages back)
+  if (f.kind === 'file') dirty ? setReclaim(ctx, head) : dropFromCache(ctx, head)
 }
