@@ -56,6 +56,13 @@ describe('HeldLocks', () => {
     expect(r).toEqual({ 'mmap_lock (write)': [2, 2], 'per-VMA lock (read)': [4, 4], 'PTE ptl': [5, 8] })
   })
 
+  test('UFFDIO_CONTINUE: mmap_lock read up to 6.8, the per-VMA lock from 6.9 (once per ioctl)', () => {
+    const text = 'p0 mmap S 16K shmem shared\np0 continue S\n'
+    expect(locks(text, 608)['mmap_lock (read)']).toEqual([1, 1])
+    expect(locks(text, 608)['per-VMA lock (read)']).toBeUndefined()
+    expect(locks(text, 618)['per-VMA lock (read)']).toEqual([1, 1])
+  })
+
   test('lockEraOf: the first version of a scheme; 6.15+ as 6.18', () => {
     expect(['linux-6.1', 'linux-6.2', 'linux-6.8', 'linux-6.12', 'linux-6.15-no-page-mapcount', 'broken'].map(lockEraOf)).toEqual([601, 602, 608, 612, 618, 618])
     expect(LOCK_CLASSES).toHaveLength(11)

@@ -134,7 +134,8 @@ export interface LockTally {
  *   mmap_lock read), then the PTE ptl (pte_offset_map_lock) or PMD ptl (pmd_lock, do_huge_pmd_*) of the entry;
  *   HugeTLB faults the HugeTLB VMA lock read (hugetlb_fault) and huge_pte_lock(): the PMD ptl for 2M, the
  *   mm's page_table_lock for 1G (huge_pte_lockptr());
- * - `continue`: UFFDIO_CONTINUE under the per-VMA lock (uffd_mfill_lock(), v6.8+; before: mmap_lock read);
+ * - `continue`: UFFDIO_CONTINUE under the per-VMA lock (uffd_mfill_lock(), "userfaultfd: use per-vma locks in
+ *   userfaultfd operations", v6.9; before: mmap_lock read);
  * - `madvise populate_*`, `cold`, `pageout`, `remove`, `collapse`: mmap_lock read; `dontneed`/`free`: the
  *   per-VMA lock (MADVISE_VMA_READ_LOCK, v6.16+; before: mmap_lock read); other advice: mmap_lock write;
  * - `mmap`, `munmap`, `mprotect`, `mremap`: mmap_lock write (plus i_mmap_rwsem write to link/unlink a file
@@ -298,7 +299,7 @@ export class HeldLocks {
         }
         break
       case 'continue':
-        if (era >= 608) this.take(VMA_R, pid, false)
+        if (era >= 609) this.take(VMA_R, pid, false)
         else this.take(MMAP_R, pid, false)
         break
       case 'punch':
