@@ -2,7 +2,8 @@ import { emptyCostRow, totalCost, type AnyStrategy, type CostRow } from '@mmsim/
 import { QUERY_NAMES, type QueryName } from './answerSides.ts'
 import type { BisectOptions } from './bisectAnswers.ts'
 import { scanTrace } from './bisectAnswers.ts'
-import { DivergenceScanner, type Divergence } from './divergenceScanner.ts'
+import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
+import { HvoWriteTracker, hvoWritesOf, type HvoWrite } from './hvoWriteScan.ts'
 
 /** QueryDiff - one query both schemes answer: how many (event, folio/page) points disagree, and the first. */
 export interface QueryDiff {
@@ -18,10 +19,17 @@ export interface CostSideBySide {
   b: CostRow
 }
 
+/** HvoSide - one scheme's writes to struct pages HVO maps read-only: events that wrote one (cost column hvoWrites) and the first. */
+export interface HvoSide {
+  writes: number
+  first: HvoWrite | null
+}
+
 /**
  * DiffResult - `mmsim diff`: @labels [A, B]; @queries per query the disagreeing points (compared after
  * every event on the folios it touched); @costs per event type then @totals; @words the struct page /
- * folio words each scheme writes; @same: no query disagrees anywhere.
+ * folio words each scheme writes; @hvo per scheme its writes to HVO-freed struct pages; @same: no query
+ * disagrees anywhere.
  */
 export interface DiffResult {
   labels: [string, string]
@@ -32,6 +40,21 @@ export interface DiffResult {
   costs: CostSideBySide[]
   totals: { a: CostRow; b: CostRow }
   words: [Readonly<Record<string, string>>, Readonly<Record<string, string>>]
+  hvo: [HvoSide, HvoSide]
+}
+
+/** a scanner that also notes, per scheme, the first event that wrote an HVO-freed struct page */
+class HvoDiffScanner extends DivergenceScanner {
+  readonly hvo: HvoWriteTracker
+  constructor(opts: ScanOptions) {
+    super(opts)
+    this.hvo = new HvoWriteTracker(this.set)
+  }
+  override step(...args: Parameters<DivergenceScanner['step']>): boolean {
+    const found = super.step(...args)
+    this.hvo.after(args[1], args[2])
+    return found
+  }
 }
 
 /** DiffOptions - schemes @a and @b, @queries to compare (all), and progress. */
@@ -48,7 +71,7 @@ export interface DiffOptions {
  * event touched, and of a long page range its first and last page), and their costs.
  */
 export async function diffTrace(file: string, opts: DiffOptions): Promise<DiffResult> {
-  const scanner = new DivergenceScanner({ a: opts.a, versus: { b: opts.b }, queries: opts.queries })
+  const scanner = new HvoDiffScanner({ a: opts.a, versus: { b: opts.b }, queries: opts.queries })
   await scanTrace(file, scanner, true, opts.onProgress)
   const [ra, rb] = scanner.set.runs as [typeof scanner.set.runs[0], typeof scanner.set.runs[0]]
   const ca = ra!.strategy.costs(ra!.state)
@@ -64,5 +87,9 @@ export async function diffTrace(file: string, opts: DiffOptions): Promise<DiffRe
     costs: types.map((type) => ({ type, a: ca.get(type) ?? emptyCostRow(), b: cb.get(type) ?? emptyCostRow() })),
     totals: { a: totalCost(ca), b: totalCost(cb) },
     words: [opts.a.description.words, opts.b.description.words],
+    hvo: [
+      { writes: hvoWritesOf(ra!), first: scanner.hvo.first[0] ?? null },
+      { writes: hvoWritesOf(rb!), first: scanner.hvo.first[1] ?? null },
+    ],
   }
 }

@@ -16,6 +16,6 @@ test('diff text fits in 120 columns: answers as A/B, first events listed once, A
   expect(text).toMatch(/^diff linux-6\.15-no-page-mapcount \(A\) vs broken-pmd-split \(B\): 22 events, answers differ$/m)
   expect(text).toMatch(/^ {2}folioMapcount +\d+ +first: event 8 pmd\/remapped, folio 0x1000: A 513, B 514$/m)
   expect(text.match(/^ {2}event 8: pmd\/remapped pid=1 vpn=0x40000 folio=0x1000 \(fork-cow-pmd-thp\.scenario:8\)$/gm)).toHaveLength(1)
-  expect(text).toMatch(/^ {2}event type +events +atomics +\/event +PAE bitops +cache lines +bit-locks +HVO conflicts$/m)
+  expect(text).toMatch(/^ {2}event type +events +atomics +\/event +PAE bitops +cache lines +bit-locks +HVO conflicts +HVO writes$/m)
   expect(text).toMatch(/^ {2}total +13 +A +[\d,]+ .*\n {20,}B +[\d,]+ /m)
 })

@@ -6,10 +6,10 @@ import { ratio, table, wrap, type Cell, type Column } from './formatTable.ts'
 const hex = (n: number): string => '0x' + n.toString(16)
 
 /** COST_COLUMNS - the cost columns, named and ordered as in `mmsim replay --strategy`'s cost tables. */
-const COST_COLUMNS: Column[] = ['atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts'].map((title) => ({ title, align: 'right' }))
+const COST_COLUMNS: Column[] = ['atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts', 'HVO writes'].map((title) => ({ title, align: 'right' }))
 
 function costCells(r: CostRow): Cell[] {
-  return [r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts]
+  return [r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts, r.hvoWrites ?? 0]
 }
 
 /** two rows per event type: scheme A's costs, then scheme B's (its event count only where it differs from A's) */
@@ -44,6 +44,11 @@ export function formatDiff(r: DiffResult): string[] {
   const costs = r.costs.flatMap((c) => costRows(c.type, c.a, c.b))
   costs.push(...costRows('total', r.totals.a, r.totals.b))
   out.push(...table([{ title: 'event type' }, { title: 'events', align: 'right' }, { title: '' }, ...COST_COLUMNS], costs, { indent: '  ' }))
+  out.push('', 'writes to struct pages HVO maps read-only (6.18: struct pages 64… of an optimized HugeTLB folio):')
+  r.labels.forEach((l, i) => {
+    const h = r.hvo[i]!
+    out.push(h.first === null ? `  ${l}: none` : `  ${l}: ${h.writes} event${h.writes === 1 ? '' : 's'}, first: event ${h.first.index}: ${formatEvent(h.first.event)}`)
+  })
   out.push('', 'struct page / folio words written:')
   r.labels.forEach((l, i) => {
     out.push(`  ${l}:`)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { bisectTrace, formatDivergence, isQueryName, QUERY_NAMES, type QueryName, type Versus } from '@mmsim/analysis'
+import { bisectHvoWrite, bisectTrace, formatDivergence, formatEvent, isQueryName, QUERY_NAMES, type QueryName, type Versus } from '@mmsim/analysis'
 import { jsonDocument } from '@mmsim/report'
 import { analysisInput, oneStrategy } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
@@ -13,6 +13,8 @@ interface BisectFlags {
   query?: string
   run?: string
   json?: boolean
+  hvoWrite?: boolean
+  strategy?: string
 }
 
 /** queriesOf - the query names of a `--query a,b` option (undefined: all); unknown names are a UserError. */
@@ -57,6 +59,24 @@ async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
   }
 }
 
+/** bisectHvo - `--hvo-write --strategy ID`: the first event after which scheme ID has written a struct page HVO freed (exit 1; 0 when none) */
+async function bisectHvo(input: string, o: BisectFlags): Promise<void> {
+  if (o.strategy === undefined) throw new UserError('bisect --hvo-write needs --strategy ID (the scheme whose struct page writes are checked)')
+  const st = await oneStrategy(o.strategy, '--strategy')
+  const t = await analysisInput(input)
+  try {
+    const progress = progressReporter('bisect')
+    const r = await bisectHvoWrite(t.path, st, progress.update)
+    progress.done()
+    if (o.json) process.stdout.write(jsonDocument('bisect', { mode: 'hvoWrite', input, label: r.label, events: r.events, skipped: r.skipped, first: r.first }))
+    else if (r.first === null) process.stdout.write(`no write to a struct page HVO maps read-only: ${r.label} after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not applied)` : ''}\n`)
+    else process.stdout.write(`first write to a struct page HVO maps read-only (6.18: struct page 64 or later of an optimized HugeTLB folio) under ${r.label}: event ${r.first.index}: ${formatEvent(r.first.event)}\n`)
+    process.exitCode = r.first === null ? 0 : 1
+  } finally {
+    t.cleanup()
+  }
+}
+
 /**
  * register - `mmsim bisect TRACE|SCENARIO --a ID (--b ID | --truth | --kernel) [--query NAME]`: the first
  * event after which the answers differ (exit 1; 0 when none); `mmsim bisect TRACE --run CMD`: the first
@@ -72,6 +92,8 @@ export function register(program: Command): void {
     .option('--truth', 'compare with the ground truth')
     .option('--kernel', 'compare with the kernel observations (record --kernel sidecar, or a scenario\'s stored NAME.kernel.json)')
     .option('--query <names>', `compare only these queries (comma-separated: ${QUERY_NAMES.join(', ')})`)
+    .option('--hvo-write', 'find the first event after which --strategy ID has written a struct page HVO maps read-only (cost column hvoWrites)')
+    .option('--strategy <scheme>', 'with --hvo-write: the scheme checked (an id or ./plugin.js)')
     .option('--json', 'print the result as JSON (docs/schemas/bisect.schema.json); with --run, the steps go to stderr')
     .option('--run <cmd>', 'binary-search the first event prefix at which CMD (run by sh; $MMSIM_PREFIX or the appended argument is the prefix trace) exits bad: 0 good, 1-127 bad, 125 skip, >=128 abort')
     .addHelpText('after', '\nExit status: 0 no divergence (--run: the whole trace tests good), 1 divergence (--run: first bad event) found, 2 usage or input errors (--run: the command exited >= 128).')
@@ -80,6 +102,7 @@ export function register(program: Command): void {
         const { bisectRunCommand } = await import('./bisectRunCommand.ts')
         return bisectRunCommand(input, o.run, { json: o.json ?? false })
       }
+      if (o.hvoWrite === true) return bisectHvo(input, o)
       return bisectAnswers(input, o)
     })
 }
