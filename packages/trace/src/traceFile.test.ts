@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { EVENT_TYPES, type MmEvent } from '@mmsim/core'
 import { syntheticEvents } from '@mmsim/testing'
 import { collectTrace } from './collectTrace.ts'
+import { currentStructures } from './format/traceHeader.ts'
 import { jsonlEvents, JsonlWriter } from './jsonl.ts'
 import { framePrefix, TraceWriter } from './traceWriter.ts'
 
@@ -212,8 +213,10 @@ describe('event types from a newer version', () => {
     const w = new TraceWriter(f, { kind: 'synthetic' }, 4096, [{ type: 'future/thing', fields: [{ name: 'x', kind: 'uint' }] }])
     const known = syntheticEvents(10, { seed: 3 })
     w.writeAll(known.slice(0, 5))
-    w.writeRaw(EVENT_TYPES.length, 'later.c:1', [7])
-    w.writeRaw(EVENT_TYPES.length, 'later.c:2', [8])
+    // the extra structure's code: after the structures the writer declares by default (OPTIONAL_TYPES left out)
+    const future = currentStructures().length
+    w.writeRaw(future, 'later.c:1', [7])
+    w.writeRaw(future, 'later.c:2', [8])
     w.writeAll(known.slice(5))
     w.close()
     const got = await collectTrace(f)
