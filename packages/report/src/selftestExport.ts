@@ -56,7 +56,8 @@ interface Knob {
 
 /**
  * knobTable - the knob writes of @s in the live runner's order (knobs.ts knobPlan(): khugepaged asleep, THP,
- * every per-size anon mTHP, shmem THP, every per-size shmem mTHP, HVO, HugeTLB pools), for every knob a
+ * every per-size anon mTHP, the shmem sizes below 2M that do not inherit, shmem THP, 2M and the inheriting
+ * shmem sizes, HVO, HugeTLB pools), for every knob a
  * kernel may have: the program skips files its kernel lacks, unless a `set` names them (@line > 0: skip 4).
  */
 function knobTable(s: ParsedScenario): Knob[] {
@@ -80,8 +81,12 @@ function knobTable(s: ParsedScenario): Knob[] {
   add(`${THP_DIR}/khugepaged/alloc_sleep_millisecs`, '86400000')
   add(`${THP_DIR}/enabled`, k.thp)
   for (const size of SIZES) add(`${THP_DIR}/hugepages-${sizeKbName(size)}/enabled`, mthpPolicy(k, size))
+  // as knobPlan(): sizes below 2M that stop inheriting, shmem_enabled, then 2M and inheriting sizes (the
+  // kernel refuses force while a non-PMD size inherits, and such an inherit under force)
+  const early = (size: number): boolean => size < 2 * 1024 ** 2 && shmemMthpPolicy(k, size) !== 'inherit'
+  for (const size of SIZES.filter(early)) add(`${THP_DIR}/hugepages-${sizeKbName(size)}/shmem_enabled`, shmemMthpPolicy(k, size))
   add(`${THP_DIR}/shmem_enabled`, k.shmemThp)
-  for (const size of SIZES) add(`${THP_DIR}/hugepages-${sizeKbName(size)}/shmem_enabled`, shmemMthpPolicy(k, size))
+  for (const size of SIZES.filter((s) => !early(s))) add(`${THP_DIR}/hugepages-${sizeKbName(size)}/shmem_enabled`, shmemMthpPolicy(k, size))
   add(HVO_PATH, k.hvo ? '1' : '0')
   for (const size of [2 * 1024 ** 2, GiB]) add(`${HUGETLB_DIR}/hugepages-${sizeKbName(size)}/nr_hugepages`, String(k.hugetlb.get(size) ?? 0))
   return w
