@@ -175,6 +175,12 @@ describe('every --json document has a format version first and matches docs/sche
     expect((doc.policies as { policy: string }[]).map((p) => p.policy)).toEqual(['as written', 'shmem_thp.64K=always,shmem_thp.2M=never', 'shmem_thp.2M=always'])
   })
 
+  test('cost: rmap calls per scheme, and a plugin scheme whose own cost rows lack the rmap columns (read as 0)', () => {
+    const doc = run(0, 'cost', COW_PTE, '--strategy', `linux-6.2,linux-6.15,${BROKEN}`, '--json')
+    conforms('cost', doc)
+    expect((doc.schemes as { id: string; total: { rmapCalls: number } }[]).map((s) => [s.id, s.total.rmapCalls])).toEqual([['linux-6.2', 1028], ['linux-6.15', 8], ['broken-pmd-split', 0]])
+  })
+
   test('hvo: the seed figures for 2M and 1G (v7 and 6.18)', () => {
     const v7 = run(0, 'hvo', '--size', '2M', '--kernel', 'v7', '--pool', '1024G', '--json')
     conforms('hvo', v7)
