@@ -70,7 +70,11 @@ describe('HVO conflicts through the CLI (hand-written HGM trace)', () => {
     const r = mmsim('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like')
     expect(r.stdout).toMatch(/^ {2}linux-6\.15: none$/m)
     expect(r.stdout).toMatch(/^ {2}hgm-v2-thp-like: 6 events, first: event 10: hugetlb\/hgmRmapAdded/m)
-    const j = JSON.parse(mmsim('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like', '--json').stdout) as { hvo: { writes: number; first: { index: number } | null }[] }
+    // linux-6.15 has no HGM rule: 5 adds and 5 removes counted as whole-folio hugetlb rmaps, reported
+    expect(r.stdout).toMatch(/^ {2}linux-6\.15: hugetlb\/hgmRmapAdded: linux-6\.15 has no rule for HGM/m)
+    const j = JSON.parse(mmsim('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like', '--json').stdout) as { hvo: { writes: number; first: { index: number } | null }[]; notices: string[][] }
     expect(j.hvo.map((h) => [h.writes, h.first?.index ?? null])).toEqual([[0, null], [6, 10]])
+    expect(j.notices[0]!.map((n) => n.replace(/^(\S+):.*; (\d+) events?$/, '$1 $2'))).toEqual(['hugetlb/hgmRmapAdded 5', 'hugetlb/hgmRmapRemoved 5'])
+    expect(j.notices[1]).toEqual([])
   })
 })

@@ -41,6 +41,8 @@ export interface DiffResult {
   totals: { a: CostRow; b: CostRow }
   words: [Readonly<Record<string, string>>, Readonly<Record<string, string>>]
   hvo: [HvoSide, HvoSide]
+  /** per scheme, what it had no rule for (e.g. a Linux scheme fed HGM entries): one line per event type */
+  notices: [readonly string[], readonly string[]]
 }
 
 /** a scanner that also notes, per scheme, the first event that wrote an HVO-freed struct page */
@@ -91,5 +93,6 @@ export async function diffTrace(file: string, opts: DiffOptions): Promise<DiffRe
       { writes: hvoWritesOf(ra!), first: scanner.hvo.first[0] ?? null },
       { writes: hvoWritesOf(rb!), first: scanner.hvo.first[1] ?? null },
     ],
+    notices: [ra!.strategy.notices?.(ra!.state) ?? [], rb!.strategy.notices?.(rb!.state) ?? []],
   }
 }

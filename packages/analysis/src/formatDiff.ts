@@ -49,6 +49,12 @@ export function formatDiff(r: DiffResult): string[] {
     const h = r.hvo[i]!
     out.push(h.first === null ? `  ${l}: none` : `  ${l}: ${h.writes} event${h.writes === 1 ? '' : 's'}, first: event ${h.first.index}: ${formatEvent(h.first.event)}`)
   })
+  if (r.notices.some((n) => n.length > 0)) {
+    out.push('', 'events a scheme has no rule for (counted by its nearest rule; answers on those folios not exact):')
+    r.labels.forEach((l, i) => {
+      for (const n of r.notices[i]!) out.push(...wrap(`  ${l}: ${n}`, undefined, '      '))
+    })
+  }
   out.push('', 'struct page / folio words written:')
   r.labels.forEach((l, i) => {
     out.push(`  ${l}:`)
