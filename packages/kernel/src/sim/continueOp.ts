@@ -60,7 +60,7 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
     const idx = fileIndex(vma, v)
     const head = cached(ctx, m.file, idx)
     if (head < 0) {
-      continueLeftTable(ctx, pid, v) // __pte_alloc() came first (continueTables.ts)
+      continueLeftTable(ctx, pid, vma, v) // __pte_alloc() came first (continueTables.ts)
       throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
     }
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (idx - ctx.folio(head).index), nrPages: 1, level: 'pte' })

@@ -27,6 +27,16 @@ describe('an empty PTE table left by a refused UFFDIO_CONTINUE', () => {
     expect(r.observation.checks[0]!.smaps!['p0']!['A']!.ShmemPmdMapped).toBe(2048)
   })
 
+  it('still refuses after mremap moved the range (the table moves with the VMA)', () => {
+    let err: unknown
+    try {
+      run(['set shmem_thp=always', 'p0 mmap A 2M anon shared', 'p0 continue A', 'p0 mremap A B', 'p0 write B[0+4K]', 'check'])
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(NotModelled)
+  })
+
   it('does not refuse when no PMD folio can be mapped there (shmem_thp=never: 4K pages)', () => {
     const r = run(efault.map((l) => l.replace('shmem_thp=always', 'shmem_thp=never')))
     expect(r.observation.refused).toEqual([{ line: 3, op: 'continue', errno: 'EFAULT' }])

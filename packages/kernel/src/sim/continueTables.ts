@@ -1,3 +1,4 @@
+import type { Vma } from '@mmsim/core'
 import type { SimContext } from './simContext.ts'
 
 /**
@@ -9,21 +10,27 @@ import type { SimContext } from './simContext.ts'
  * PMD-sized folio there — the kernel maps it with PTEs (do_set_pmd() needs a none PMD; live:
  * ShmemPmdMapped 0 kB after `continue` EFAULT on 2M of `anon shared` under shmem_thp=always and a
  * write) — refuses instead (pmdMappable() in fileFault.ts, notModelled).
- * Keys are `pid:pmdIndex`; an entry no longer matters once the PMD is not none in the model (a PTE was
- * mapped there and core holds the table).
+ * Keys are `pid:file:n`, n the file offset of the PMD's first page in 2 MiB units: mremap moves the
+ * table with the VMA (move_page_tables()) and keeps the offset modulo 1G, so the key still names it at
+ * the new address. An entry no longer matters once the PMD is not none in the model (a PTE was mapped
+ * there and core holds the table).
  * @see mfill_atomic(), __pte_alloc() — mm/userfaultfd.c, mm/memory.c
  */
 const left = new WeakMap<SimContext, Set<string>>()
 
-/** continueLeftTable - a refused UFFDIO_CONTINUE at @vpn of @pid allocated an empty PTE table, if the PMD was none. */
-export function continueLeftTable(ctx: SimContext, pid: number, vpn: number): void {
+/** continueLeftTable - a refused UFFDIO_CONTINUE at @vpn of @pid (in @vma) allocated an empty PTE table, if the PMD was none. */
+export function continueLeftTable(ctx: SimContext, pid: number, vma: Vma, vpn: number): void {
   if (!ctx.pmdNone(pid, vpn)) return
   let s = left.get(ctx)
   if (s === undefined) left.set(ctx, (s = new Set()))
-  s.add(`${pid}:${Math.floor(vpn / 512)}`)
+  s.add(key(pid, vma, vpn))
 }
 
-/** emptyTableLeft - the kernel has an empty PTE table at @vpn's PMD of @pid that the model's PMD (none) does not show. */
-export function emptyTableLeft(ctx: SimContext, pid: number, vpn: number): boolean {
-  return left.get(ctx)?.has(`${pid}:${Math.floor(vpn / 512)}`) === true && ctx.pmdNone(pid, vpn)
+/** emptyTableLeft - the kernel has an empty PTE table at @vpn's PMD of @pid (in @vma) that the model's PMD (none) does not show. */
+export function emptyTableLeft(ctx: SimContext, pid: number, vma: Vma, vpn: number): boolean {
+  return left.get(ctx)?.has(key(pid, vma, vpn)) === true && ctx.pmdNone(pid, vpn)
+}
+
+function key(pid: number, vma: Vma, vpn: number): string {
+  return `${pid}:${vma.file}:${Math.floor((vma.pgoff + (vpn - (vpn % 512) - vma.start)) / 512)}`
 }

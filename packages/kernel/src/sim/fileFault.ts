@@ -86,7 +86,7 @@ function pmdMappable(ctx: SimContext, pid: number, vpn: number, vma: Vma, head: 
   const core = ctx.vma(pid, vpn)!
   if (!suitableOrder(core, vpn, PMD_ORDER)) return false // core cannot map across its VMA pieces
   if (fileIndex(vma, vpn - (vpn % 512)) !== f.index) return false
-  if (emptyTableLeft(ctx, pid, vpn)) notModelled(ctx, 'a PMD mapping where a refused UFFDIO_CONTINUE left an empty PTE table (the kernel maps the folio with PTEs; continueTables.ts)')
+  if (emptyTableLeft(ctx, pid, vma, vpn)) notModelled(ctx, 'a PMD mapping where a refused UFFDIO_CONTINUE left an empty PTE table (the kernel maps the folio with PTEs; continueTables.ts)')
   return true
 }
 
@@ -115,8 +115,9 @@ function mapRun(ctx: SimContext, pid: number, vma: Vma, head: number, lo: number
 /**
  * faultAround - do_fault_around() + filemap_map_pages() for a read fault at @vpn: the cached folios of the
  * 16-page window but those with PG_readahead/PG_reclaim; the first one by a PMD when it is PMD-sized and
- * suitable; a large folio whole when it lies inside the VMA and one page table (and the file), else its
- * pages in the window.
+ * suitable; a large folio whole when it lies inside the VMA and one page table, else its pages in the
+ * window. An ext4 folio reaching the file's last page is never mapped whole nor by a PMD here, and when it is
+ * the window's first folio and there is no PTE table, nothing is mapped (the 6.18 `file_end` checks).
  */
 export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma): void {
   const pteOff = vpn % 512
@@ -146,15 +147,20 @@ export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma)
     if (first) {
       first = false
       if (ctx.pmdLeaf(pid, vpn) >= 0) return
-      if (pmdMappable(ctx, pid, vpn, vma, head)) {
+      // filemap_map_pages() calls filemap_map_pmd() only if the first folio ends before the file's last page
+      // (`file_end >= folio_next_index()`, shmem exempt); when it is skipped no PTE table is installed either,
+      // so with none there the fault-around maps nothing and finish_fault() maps the page (measured: corpus
+      // file-hugepage-eof-*)
+      if (file.kind === 'file' && fEnd + 1 >= file.pages) {
+        if (ctx.pmdNone(pid, vpn)) return
+      } else if (pmdMappable(ctx, pid, vpn, vma, head)) {
         mapPmd(ctx, pid, vpn, head)
         return
       }
     }
     const v0 = vma.start + (f.index - vma.pgoff)
     // filemap_map_folio_range() maps a large ext4 folio whole only if it ends before the file's last page
-    // (`file_end >= folio_next_index()`, file_end the last page's index; shmem is exempt): measured on 6.18.44,
-    // a folio ending at EOF gets only its window (corpus file-hugepage-eof-*); the PMD case above is not limited
+    // (the same `file_end >= folio_next_index()`; shmem is exempt): a folio ending at EOF gets only its window
     const whole = f.order > 0 && (file.kind !== 'file' || fEnd + 1 < file.pages) && v0 >= vma.start && v0 + 2 ** f.order <= vma.end && Math.floor(v0 / 512) === Math.floor((v0 + 2 ** f.order - 1) / 512)
     if (whole) mapRun(ctx, pid, vma, head, f.index, fEnd)
     else mapRun(ctx, pid, vma, head, Math.max(idx, f.index), Math.min(endIdx, fEnd))
