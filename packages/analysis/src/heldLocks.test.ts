@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { TruthState } from '@mmsim/core'
 import { parseScenario, simulateScenario } from '@mmsim/kernel'
 import { describe, expect, test } from 'vitest'
@@ -61,6 +62,19 @@ describe('HeldLocks', () => {
     expect(locks(text, 608)['mmap_lock (read)']).toEqual([1, 1])
     expect(locks(text, 608)['per-VMA lock (read)']).toBeUndefined()
     expect(locks(text, 618)['per-VMA lock (read)']).toEqual([1, 1])
+  })
+
+  test('HGM v2 walkthrough (model-only): 4K CONTINUEs under the PTE table\'s ptl, not the PMD\'s or the mm\'s', () => {
+    const text = readFileSync(new URL('../../../traces/hgm/hgm-walkthrough.scenario', import.meta.url), 'utf8')
+    // mmap_lock write: mmap, fork (parent and child), MADV_SPLIT in each = 5; read: MADV_COLLAPSE in each;
+    // per-VMA lock: 5 UFFDIO_CONTINUE ioctls; HugeTLB VMA lock read: the 6 pages they install;
+    // PTE ptl: the 6 installs + one run per collapse over its 3 PTEs = 8 acquisitions, 12 events;
+    // PMD ptl: a PTE table allocated under each process's PMD + each collapse's huge PMD = 4;
+    // i_mmap_rwsem write: mmap links the hugetlbfs VMA, fork links the child's
+    expect(locks(text, 618)).toEqual({
+      'mmap_lock (read)': [2, 2], 'mmap_lock (write)': [5, 5], 'per-VMA lock (read)': [5, 5], 'PMD ptl': [4, 4], 'PTE ptl': [8, 12],
+      'hugetlb VMA lock (read)': [6, 6], 'i_mmap_rwsem (write)': [2, 2],
+    })
   })
 
   test('lockEraOf: the first version of a scheme; 6.15+ as 6.18', () => {

@@ -39,7 +39,7 @@ export function lockEraOf(schemeId: string): number {
 }
 
 /** what a scenario statement is, for its locks */
-type Op = 'fault' | 'populate' | 'continue' | 'zap' | 'madvise-write' | 'mmap' | 'munmap' | 'mprotect' | 'mremap' | 'fork' | 'exit' | 'punch' | 'other'
+type Op = 'fault' | 'populate' | 'continue' | 'zap' | 'madvise-read' | 'madvise-write' | 'mmap' | 'munmap' | 'mprotect' | 'mremap' | 'fork' | 'exit' | 'punch' | 'other'
 const FILE_KINDS = new Set(['file', 'shmem', 'hugetlb2M', 'hugetlb1G'])
 
 interface LineInfo {
@@ -94,8 +94,9 @@ export function statementOps(s: ParsedScenario): Map<number, LineInfo> {
         break
       case 'madvise':
         op = x.advice === 'populate_read' || x.advice === 'populate_write' ? 'populate'
-          : x.advice === 'dontneed' || x.advice === 'free' || x.advice === 'pageout' || x.advice === 'cold' || x.advice === 'remove' || x.advice === 'collapse' ? 'zap'
-            : 'madvise-write'
+          : x.advice === 'dontneed' || x.advice === 'free' ? 'zap'
+            : x.advice === 'pageout' || x.advice === 'cold' || x.advice === 'remove' || x.advice === 'collapse' ? 'madvise-read'
+              : 'madvise-write'
         break
       default:
         break
@@ -147,6 +148,9 @@ export interface LockTally {
  * - a PMD remap: the PMD ptl (__split_huge_pmd()); a PUD entry: the mm's page_table_lock (pud_lock());
  * - v6.15+: every rmap call on a large non-HugeTLB folio but folio_add_new_anon_rmap() takes the folio's
  *   `_mm_ids` bit-spinlock once (folio_lock_large_mapcount()); a PMD remap makes two such calls.
+ * - HGM v2 (model-only): a high-granularity entry under the ptl of its level (what `hugetlb_pte` carries:
+ *   the PTE table's lock for a 4K PTE, seed 003), a new table under its parent level's lock, a
+ *   UFFDIO_CONTINUE page under the HugeTLB VMA lock read (hugetlb_mfill_atomic_pte()).
  * Not modelled: the anon_vma lock, the LRU and memcg locks, the hugetlb fault mutex, rmap walks
  * (migration, split), and locks of events without a statement (a hand-written trace: page-table and folio
  * locks only).
@@ -217,18 +221,21 @@ export class HeldLocks {
     const era = this.era
     if (first) this.statementLocks(op, info, e, truth)
     const t = x.type
-    const isAdd = t === 'rmap/newAnonAdded' || t === 'rmap/anonAdded' || t === 'rmap/fileAdded' || t === 'zeropage/mapped' || t === 'hugetlb/rmapAdded'
+    const isAdd = t === 'rmap/newAnonAdded' || t === 'rmap/anonAdded' || t === 'rmap/fileAdded' || t === 'zeropage/mapped' || t === 'hugetlb/rmapAdded' || t === 'hugetlb/hgmRmapAdded'
     // a fault (or a page GUP / UFFDIO_CONTINUE installs) takes its ptl once, for the entry it installs; the
     // other entries it changes (the old PTE of a COW) are held under that acquisition
     const perFault = op === 'fault' || op === 'continue' || op === 'populate'
-    this.heldOnly = perFault && !isAdd
+    this.heldOnly = perFault && !isAdd && t !== 'hugetlb/hgmTableAllocated'
     const runs = !perFault
-    if (isAdd && op === 'fault') {
+    if (isAdd && (op === 'fault' || op === 'continue')) {
       const vma = truth.vmaAt(pid as never, x.vpn!)
       const key = ptKey(pid, vma?.start ?? 0)
-      if (era >= 608) this.take(VMA_R, key, false)
-      else this.take(MMAP_R, pid, false)
-      if (t === 'hugetlb/rmapAdded') this.take(HVMA_R, key, false)
+      if (op === 'fault') {
+        if (era >= 608) this.take(VMA_R, key, false)
+        else this.take(MMAP_R, pid, false)
+      }
+      // hugetlb_fault(), and hugetlb_mfill_atomic_pte() per page of a UFFDIO_CONTINUE
+      if (t === 'hugetlb/rmapAdded' || t === 'hugetlb/hgmRmapAdded') this.take(HVMA_R, key, false)
     }
     switch (t) {
       case 'rmap/newAnonAdded':
@@ -249,6 +256,16 @@ export class HeldLocks {
         break
       case 'pmd/remapped':
         this.ptl(pid, x.vpn!, 'pmd', runs)
+        break
+      case 'hugetlb/hgmRmapAdded':
+      case 'hugetlb/hgmRmapRemoved':
+        // HGM v2: the hugetlb_pte carries the ptl of the level it maps at — a 4K PTE the PTE table's
+        // (the lock found through the PMD), a 2M PMD inside a 1G page the PMD table's (seed 003)
+        this.ptl(pid, x.vpn!, x.level ?? 'pte', runs)
+        break
+      case 'hugetlb/hgmTableAllocated':
+        // populating the next level takes the parent level's lock, as __pte_alloc() / __pmd_alloc() do
+        this.ptl(pid, x.vpn!, x.level === 'pte' ? 'pmd' : 'pud', runs)
         break
       default:
         break
@@ -288,6 +305,7 @@ export class HeldLocks {
         this.take(MMAP_W, pid, false)
         break
       case 'populate':
+      case 'madvise-read':
         this.take(MMAP_R, pid, false)
         break
       case 'zap':
