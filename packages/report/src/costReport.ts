@@ -1,4 +1,4 @@
-import { num, ratio, table, type Cell, type Column, type StrategyOutcome } from '@mmsim/analysis'
+import { num, ratio, table, wrap, type Cell, type Column, type StrategyOutcome } from '@mmsim/analysis'
 
 type Row = StrategyOutcome['total']
 
@@ -28,17 +28,17 @@ export function costReport(outcomes: readonly StrategyOutcome[]): CostReport {
   }
 }
 
-const COLS: Column[] = ['events', 'atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts'].map((title) => ({ title, align: 'right' }))
+const COLS: Column[] = ['events', 'atomics', '/event', 'PAE bitops', 'cache lines', 'bit-locks', 'HVO conflicts', 'HVO writes'].map((title) => ({ title, align: 'right' }))
 
 function cells(label: string, r: Row): Cell[] {
-  return [label, r.events, r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts]
+  return [label, r.events, r.atomics, ratio(r.atomics, r.events), r.paeBitops, r.cacheLines, r.bitLocks, r.hvoConflicts, r.hvoWrites ?? 0]
 }
 
 /**
  * formatCostReport - the text cost tables: one comparison of totals across schemes, then per scheme the
  * mapcount-family atomic RMWs, PageAnonExclusive bit operations, struct-page cache lines written,
- * bit-spinlock acquisitions and HVO conflicts per event type (event types that cost nothing anywhere are
- * left out of the per-scheme tables).
+ * bit-spinlock acquisitions, HVO conflicts (struct pages) and HVO writes (events) per event type (event
+ * types that cost nothing anywhere are left out of the per-scheme tables).
  */
 export function formatCostReport(rep: CostReport): string {
   const out: string[] = []
@@ -46,7 +46,7 @@ export function formatCostReport(rep: CostReport): string {
   out.push(...table([{ title: 'scheme' }, ...COLS], rep.strategies.map((s) => cells(s.id, s.total)), { indent: '  ' }))
   for (const s of rep.strategies) {
     out.push('')
-    out.push(`${s.id} — ${s.kernels}: ${s.summary}`)
+    out.push(...wrap(`${s.id} — ${s.kernels}: ${s.summary}`, undefined, '    '))
     const rows = Object.entries(s.byType).filter(([, r]) => r.atomics + r.paeBitops + r.cacheLines + r.bitLocks + r.hvoConflicts > 0)
     out.push(...table([{ title: 'event type' }, ...COLS], [...rows.map(([t, r]) => cells(t, r)), cells('total', s.total)], { indent: '  ' }))
     if (s.freeViolations.length > 0) {
