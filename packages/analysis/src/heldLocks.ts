@@ -298,7 +298,8 @@ export class HeldLocks {
       case 'fork':
         this.take(MMAP_W, pid, false)
         if (x.child !== undefined) this.take(MMAP_W, x.child, false)
-        if (info?.file === true) this.take(IMMAP_W, fileKey, false)
+        // dup_mmap() links every file-backed child VMA into its file's i_mmap tree
+        for (const v of truth.vmas(pid as never) ?? []) if (v.file !== 0) this.take(IMMAP_W, v.file, false)
         break
       case 'exit':
         this.take(MMAP_R, pid, false)
