@@ -137,12 +137,7 @@ function ffs(x: number): number {
 /**
  * syncMmapReadahead - do_sync_mmap_readahead() for a fault on uncached page @index of ext4 file @file:
  * - a VM_HUGEPAGE VMA (any `thp` setting): two PMD-sized windows from @index rounded down to 512, order 9
- *   (smaller at the file's end; the second window's first folio gets PG_readahead). The large folio
- *   holding @index is flagged too when it ends at the file's end: measured on 6.18.44, not derived from the
- *   6.18.15 source — the retried fault's fault-around leaves exactly that folio to finish_fault() (a 2M file
- *   under a 1M VM_HUGEPAGE VMA maps one page, not the 16-page window; a 24K file maps its order-1 folio at
- *   EOF by fault-around and its order-2 folio at the fault whole; corpus file-hugepage-eof-*), and a later
- *   fault on it runs the async read-ahead first;
+ *   (smaller at the file's end; the second window's first folio gets PG_readahead);
  * - otherwise the mmap read-around: RA_PAGES pages centred on @index in order-0 folios, unless the file
  *   missed more than MMAP_LOTSAMISS times (then only the page itself).
  * The caller retries the fault (the read dropped the mmap lock: VM_FAULT_RETRY).
@@ -154,12 +149,8 @@ export function syncMmapReadahead(ctx: SimContext, file: number, index: number, 
     r.size = 1024
     r.asyncSize = 512
     r.order = 9
-    const before = cached(ctx, file, index)
     raOrder(ctx, file, index - (index % 512), r)
     if (!isCached(ctx, file, index)) addToCache(ctx, file, index, 0)
-    const head = cached(ctx, file, index)
-    const f = ctx.folio(head)
-    if (before < 0 && f.order > 0 && f.index + 2 ** f.order === ctx.files.get(file)!.pages) state(ctx).flagged.add(head)
     return
   }
   if (r.mmapMiss < MMAP_LOTSAMISS * 10) r.mmapMiss++
