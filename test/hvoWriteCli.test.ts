@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -76,5 +76,22 @@ describe('HVO conflicts through the CLI (hand-written HGM trace)', () => {
     expect(j.hvo.map((h) => [h.writes, h.first?.index ?? null])).toEqual([[0, null], [6, 10]])
     expect(j.notices[0]!.map((n) => n.replace(/^(\S+):.*; (\d+) events?$/, '$1 $2'))).toEqual(['hugetlb/hgmRmapAdded 5', 'hugetlb/hgmRmapRemoved 5'])
     expect(j.notices[1]).toEqual([])
+  })
+})
+
+describe('the proposal schemes run on every bundled trace and HGM scenario', () => {
+  test('replay --strategy proposals of traces/*.mmtrace: exit 0, nothing on stderr', () => {
+    for (const f of readdirSync(join(ROOT, 'traces')).filter((n) => n.endsWith('.mmtrace'))) {
+      const r = mmsim('replay', `traces/${f}`, '--strategy', 'proposals')
+      expect([r.status, r.stderr], f).toEqual([0, ''])
+    }
+  })
+  test('diff of the proposals on traces/hgm/*.scenario (simulated with set hgm=on): exit 0 or 1, nothing on stderr', () => {
+    for (const f of readdirSync(join(ROOT, 'traces/hgm')).filter((n) => n.endsWith('.scenario'))) {
+      for (const [a, b] of [['hgm-v1', 'hgm-v2-thp-like'], ['hgm-hstate-once', 'willy-vma-pt'], ['total-mapped-pages', 'linux-6.15']]) {
+        const r = mmsim('diff', `traces/hgm/${f}`, '--a', a!, '--b', b!)
+        expect([r.status <= 1, r.stderr], `${f}: ${a} vs ${b}`).toEqual([true, ''])
+      }
+    }
   })
 })
