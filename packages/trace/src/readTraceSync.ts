@@ -68,7 +68,10 @@ function printable(b: Uint8Array): string {
   return /^[\x20-\x7e]*$/.test(t) ? `'${t}'` : `bytes ${s.toString('hex')}`
 }
 
-function readHeader(fd: number, file: string, size: number): { header: TraceHeader; end: number } {
+/** headers up to this size key their decoder's layout (EventDecoder's layoutKey) */
+const LAYOUT_KEY_BYTES = 1 << 16
+
+function readHeader(fd: number, file: string, size: number): { header: TraceHeader; end: number; key: string | undefined } {
   const pre = readAt(fd, 0, HEADER_PREFIX)
   if (pre.length < 8 || pre.toString('latin1', 0, 8) !== FILE_MAGIC) throw new NotATraceError(file, printable(pre.subarray(0, 8)))
   if (pre.length < HEADER_PREFIX) throw new TraceHeaderError(file, `the file ends after ${size} bytes`)
@@ -89,7 +92,8 @@ function readHeader(fd: number, file: string, size: number): { header: TraceHead
   }
   const problem = headerProblem(header as unknown as Record<string, unknown>)
   if (problem !== null) throw new TraceHeaderError(file, problem)
-  return { header, end: HEADER_PREFIX + len }
+  // the checksummed bytes decode to these structures and enums and to nothing else: a safe layout key
+  return { header, end: HEADER_PREFIX + len, key: len <= LAYOUT_KEY_BYTES ? h.toString('latin1') : undefined }
 }
 
 function readIndex(fd: number, size: number, headerEnd: number): { index: TraceIndex; at: number } | null {
@@ -188,10 +192,10 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
   }
   try {
     const size = f.size
-    const { header, end } = readHeader(f.fd, file, size)
+    const { header, end, key } = readHeader(f.fd, file, size)
     let decoder: EventDecoder
     try {
-      decoder = new EventDecoder(header.structures, header.enums)
+      decoder = new EventDecoder(header.structures, header.enums, key)
     } catch (e) {
       throw new TraceHeaderError(file, `unusable event structures (${(e as Error).message})`)
     }

@@ -123,6 +123,31 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[]): boole
   a !== undefined && a.length === b.length && a.every((v, i) => v === b[i])
 
 /**
+ * Layout - what an EventDecoder derives from a header's structures and enums alone, never changed after:
+ * kept per layout key (the reader's: the header's checksummed bytes; at most 64 layouts) so that reading many
+ * files of one header (the fuzzer, a corpus) does not redo it. Per-decoder state (the scratch events the walks fill, scratch columns, compiled check loops)
+ * is never shared: each decoder gets its own and compiles its own walks over them.
+ */
+interface Layout {
+  types: DecodedType[]
+  structureProblems: readonly string[]
+  sameLayout: boolean
+  sameFields: boolean
+  known: Uint8Array
+  fastMask: number
+  localCode: Int32Array
+  nSlots: number
+  enumOk: Record<string, Uint8Array>
+  fieldChecks: [number, string, string][][]
+  checkSrc: string
+  walkSrc: string
+  names: string[]
+  scratch: Record<string, unknown>[]
+}
+
+const LAYOUTS = new Map<string, Layout>()
+
+/**
  * EventDecoder - decodes frames written with a file's own structures (from its header). Fields are
  * matched by name, so files from other versions decode as long as every field this version needs is there;
  * types this version does not know are counted by name and skipped, never silently dropped.
@@ -169,7 +194,32 @@ export class EventDecoder {
   private checkShared: CheckLoop | null = null
   private zeros = new Uint8Array(0)
 
-  constructor(structures: readonly EventStructure[], enums: Record<string, readonly string[]>) {
+  /**
+   * @layoutKey: a text that only headers with these exact @structures and @enums have (readTraceSync passes
+   *   the header's bytes); decoders of one key share what they derive from the header, nothing they fill.
+   *   Without it nothing is kept.
+   */
+  constructor(structures: readonly EventStructure[], enums: Record<string, readonly string[]>, layoutKey?: string) {
+    const key = layoutKey ?? null
+    const l = key === null ? undefined : LAYOUTS.get(key)
+    if (l !== undefined) {
+      this.types = l.types
+      this.structureProblems.push(...l.structureProblems)
+      this.sameLayout = l.sameLayout
+      this.sameFields = l.sameFields
+      this.known = l.known
+      this.fastMask = l.fastMask
+      this.localCode = l.localCode
+      this.nSlots = l.nSlots
+      Object.assign(this.enumOk, l.enumOk)
+      this.fieldChecks.push(...l.fieldChecks)
+      this.checkSrc = l.checkSrc
+      for (const o of l.scratch) this.scratch.push({ ...o })
+      this.walkCols = new Scratch(4096, this.nSlots)
+      this.walkInt = new Function('V', 'O', 'names', l.walkSrc)(enums, this.scratch, l.names) as Walk
+      this.walkMixed = new Function('V', 'O', 'names', l.walkSrc)(enums, this.scratch, l.names) as Walk
+      return
+    }
     for (const kind of Object.keys(ENUMS) as (keyof typeof ENUMS)[]) {
       const fileValues = Object.prototype.hasOwnProperty.call(enums, kind) ? enums[kind] : undefined
       if (Array.isArray(fileValues)) this.enumOk[kind] = Uint8Array.from(fileValues, (v) => ((ENUMS[kind] as readonly string[]).includes(v) ? 1 : 0))
@@ -217,8 +267,18 @@ ${this.checkCases.join('\n')}
   return -1;
 }`
     this.checkSrc = checkSrc
+    // the scratch templates are copied before the walks below can fill this decoder's own objects
+    const scratch = this.scratch.map((o) => ({ ...o }))
     this.walkInt = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
     this.walkMixed = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
+    if (key !== null) {
+      if (LAYOUTS.size >= 64) LAYOUTS.clear()
+      LAYOUTS.set(key, {
+        types: this.types, structureProblems: [...this.structureProblems], sameLayout: this.sameLayout, sameFields: this.sameFields,
+        known: this.known, fastMask: this.fastMask, localCode: this.localCode, nSlots: this.nSlots, enumOk: this.enumOk,
+        fieldChecks: this.fieldChecks, checkSrc, walkSrc: src, names, scratch,
+      })
+    }
   }
 
   private build(s: EventStructure, enums: Record<string, readonly string[]>, code: number): DecodedType {
