@@ -1,1 +1,1 @@
-export { TablesPerFolio, WillyVmaPt, willyVmaPt } from './willyVmaPt.ts'
+export { WillyVmaPt, willyVmaPt } from './willyVmaPt.ts'

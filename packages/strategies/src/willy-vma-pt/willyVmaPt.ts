@@ -22,7 +22,7 @@ const TAG_UNKNOWN_TABLE = 7
  * Snapshots copy it (O(entries)); a folio's first mapping allocates its map (this scheme is not for the
  * hot replay of huge traces).
  */
-export class TablesPerFolio extends SchemeState {
+class TablesPerFolio extends SchemeState {
   tables = new Map<number, Map<number, number>>()
 
   override clone(): SchemeState {
