@@ -15,6 +15,7 @@ import {
 } from './statements.ts'
 import { effectiveKnobs, type KnobSettings } from './knobSettings.ts'
 import { refusedKnobCombination } from './knobCombination.ts'
+import { checkScenarioLimits } from './scenarioLimits.ts'
 
 /**
  * ParsedScenario - a valid scenario.
@@ -242,6 +243,7 @@ export function parseScenario(text: string, file: string): ParsedScenario {
   })
   const refused = refusedKnobCombination(statements)
   if (refused !== null) throw new ScenarioError(file, refused.line, refused.message)
+  checkScenarioLimits(file, statements)
   const base = file.replace(/^.*[\\/]/, '').replace(/\.[^.]*$/, '')
   return { file, name: name ?? base, statements, knobs: effectiveKnobs(statements) }
 }
