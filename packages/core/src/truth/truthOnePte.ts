@@ -1,5 +1,5 @@
 import type { Pid } from '../events/common.ts'
-import { CHUNK_PAGES, MAX_PFN } from './folioStore.ts'
+import { CHUNK_PAGES, MAX_PFN, type FolioChunk } from './folioStore.ts'
 import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
 import type { TruthState } from './truthState.ts'
 
@@ -15,13 +15,13 @@ import type { TruthState } from './truthState.ts'
 const MASK = CHUNK_PAGES - 1
 const PRESENT = ProcTables.PRESENT
 
-/** liveOrder0 - @folio heads a live order-0 folio whose kind code is in the bit set @kinds. */
-function liveOrder0(t: TruthState, folio: number, kinds: number): boolean {
-  if (!(folio >= 0 && folio <= MAX_PFN)) return false
+/** liveOrder0 - the chunk of @folio when it heads a live order-0 folio whose kind code is in the bit set @kinds, else undefined. */
+function liveOrder0(t: TruthState, folio: number, kinds: number): FolioChunk | undefined {
+  if (!(folio >= 0 && folio <= MAX_PFN)) return undefined
   const c = t.folios.chunk(folio)
-  if (c === undefined) return false
+  if (c === undefined) return undefined
   const j = folio & MASK
-  return c.ord[j] === 1 && ((1 << c.kind[j]!) & kinds) !== 0
+  return c.ord[j] === 1 && ((1 << c.kind[j]!) & kinds) !== 0 ? c : undefined
 }
 
 /** pteNone - the PTE of @vpn is none and no PMD/PUD leaf covers it (ptesMatch(pt, vpn, -1, 1) === -1). */
@@ -48,8 +48,11 @@ function inVma(t: TruthState, pid: Pid, vpn: number): boolean {
   return v !== undefined && vpn + 1 <= v.end
 }
 
-/** writePte - @pid's PTE at @vpn maps order-0 folio @folio (@delta 1) or is cleared (-1): writePtes + addOwner. */
-function writePte(t: TruthState, pid: Pid, vpn: number, folio: number, delta: 1 | -1): void {
+/**
+ * writePte - @pid's PTE at @vpn maps order-0 folio @folio (@delta 1) or is cleared (-1): writePtes + addOwner;
+ * then PageAnonExclusive of the page is set to @excl (0 or 1; -1 leaves it).
+ */
+function writePte(t: TruthState, pid: Pid, vpn: number, folio: number, delta: 1 | -1, excl: number): void {
   const pt = t.procTablesForWrite(pid)
   const tab = pt.tableForWrite(Math.floor(vpn / PTRS_PER_PTE))
   const c = t.folios.chunkForWrite(folio)
@@ -61,35 +64,37 @@ function writePte(t: TruthState, pid: Pid, vpn: number, folio: number, delta: 1 
   c.ptes[j]! += delta
   pt.present += delta
   c.addOwner(j, pid, delta)
+  if (excl >= 0) c.excl[j] = excl
 }
 
 /**
  * onePteAdd - one PTE of @pid at @vpn maps order-0 folio @folio (kind in @kinds; with @fresh it must be
- * mapped nowhere yet), when every precondition holds. @returns whether it was applied.
+ * mapped nowhere yet) and the page's PageAnonExclusive becomes @excl (-1: unchanged), when every
+ * precondition holds. @returns whether it was applied.
  */
-export function onePteAdd(t: TruthState, pid: Pid, vpn: number, folio: number, kinds: number, fresh: boolean): boolean {
-  if (!liveOrder0(t, folio, kinds)) return false
+export function onePteAdd(t: TruthState, pid: Pid, vpn: number, folio: number, kinds: number, fresh: boolean, excl: number): boolean {
+  const c = liveOrder0(t, folio, kinds)
+  if (c === undefined) return false
   if (fresh) {
-    const c = t.folios.chunk(folio)!
     const j = folio & MASK
     if (c.entire[j]! > 0 || c.ptes[j]! > 0) return false
   }
   if (!inVma(t, pid, vpn) || !pteNone(t.procTables(pid), vpn)) return false
-  writePte(t, pid, vpn, folio, 1)
+  writePte(t, pid, vpn, folio, 1, excl)
   return true
 }
 
 /** onePteRemove - @pid's PTE at @vpn, which maps order-0 folio @folio (kind in @kinds), is cleared. */
 export function onePteRemove(t: TruthState, pid: Pid, vpn: number, folio: number, kinds: number): boolean {
-  if (!liveOrder0(t, folio, kinds) || !pteMaps(t.procTables(pid), vpn, folio)) return false
-  writePte(t, pid, vpn, folio, -1)
+  if (liveOrder0(t, folio, kinds) === undefined || !pteMaps(t.procTables(pid), vpn, folio)) return false
+  writePte(t, pid, vpn, folio, -1, -1)
   return true
 }
 
-/** onePteDup - fork: @child's PTE at @vpn maps order-0 folio @folio as parent @pid's does. */
-export function onePteDup(t: TruthState, pid: Pid, child: Pid, vpn: number, folio: number, kinds: number): boolean {
-  if (!liveOrder0(t, folio, kinds) || !pteMaps(t.procTables(pid), vpn, folio)) return false
+/** onePteDup - fork: @child's PTE at @vpn maps order-0 folio @folio as parent @pid's does; the page's PageAnonExclusive becomes @excl. */
+export function onePteDup(t: TruthState, pid: Pid, child: Pid, vpn: number, folio: number, kinds: number, excl: number): boolean {
+  if (liveOrder0(t, folio, kinds) === undefined || !pteMaps(t.procTables(pid), vpn, folio)) return false
   if (!inVma(t, child, vpn) || !pteNone(t.procTables(child), vpn)) return false
-  writePte(t, child, vpn, folio, 1)
+  writePte(t, child, vpn, folio, 1, excl)
   return true
 }

@@ -64,10 +64,7 @@ export function newAnonRmapAdded(t: TruthState, e: NewAnonRmapAdded): void {
 
 /** newAnonAddedAt - rmap/newAnonAdded by its fields (the column dispatch's entry; no event object). */
 export function newAnonAddedAt(t: TruthState, pid: number, vpn: number, folio: number, page: number, nr: number, level: Level): void {
-  if (level === 'pte' && nr === 1 && page === folio && onePteAdd(t, pid, vpn, folio, ANON, true)) {
-    t.folios.chunkForWrite(folio).excl[folio & MASK] = 1
-    return
-  }
+  if (level === 'pte' && nr === 1 && page === folio && onePteAdd(t, pid, vpn, folio, ANON, true, 1)) return
   if (t.folios.headOrder(folio) >= 0 && isMapped(t, folio)) return t.violate(`folio ${hex(folio)} is not new: it is already mapped`)
   if (add(t, pid, vpn, folio, page, nr, level, ANON)) exclusiveRange(t, folio, level, page, nr)
 }
@@ -119,10 +116,7 @@ export function anonRmapDuplicated(t: TruthState, e: AnonRmapDuplicated): void {
 
 /** anonDuplicatedAt - rmap/anonDuplicated by its fields. */
 export function anonDuplicatedAt(t: TruthState, pid: number, child: number, vpn: number, folio: number, page: number, nr: number, level: Level): void {
-  if (level === 'pte' && nr === 1 && page === folio && onePteDup(t, pid, child, vpn, folio, ANON)) {
-    t.folios.chunkForWrite(folio).excl[folio & MASK] = 0
-    return
-  }
+  if (level === 'pte' && nr === 1 && page === folio && onePteDup(t, pid, child, vpn, folio, ANON, 0)) return
   const order = dup(t, pid, child, vpn, folio, page, nr, level, ANON)
   if (order >= 0) setExclusive(t, page, level === 'pte' ? nr : 2 ** order, 0)
 }
