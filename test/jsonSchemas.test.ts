@@ -96,6 +96,9 @@ describe('every --json document has a format version first and matches docs/sche
   test('inspect: every scheme, and one folio with the plugin', () => {
     conforms('inspect', run(0, 'inspect', TRACE, '--at', '8', '--json'))
     conforms('inspect', run(0, 'inspect', COW_PTE, '--at', '7', '--folio', '0x100400', '--strategy', `linux-6.15,${BROKEN}`, '--json'))
+    const withPatches = run(0, 'inspect', TRACE, '--at', '10', '--patches', '--json')
+    conforms('inspect', withPatches)
+    expect((withPatches as { patches?: unknown[] }).patches?.length).toBeGreaterThan(0)
   })
 
   test('strategies, with a plugin', () => {
