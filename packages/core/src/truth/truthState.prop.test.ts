@@ -81,17 +81,23 @@ function compareAll(events: readonly MmEvent[]): void {
 
 const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 })
 
+// dozens of runs through both implementations: 15-30 s each on an idle 2-core machine, 60-120 s when it is
+// shared (the limit bounds a hang, it does not measure speed)
+const PROP_TIMEOUT_MS = 300_000
+
 describe('TruthState (flat struct-of-arrays ground truth) equals the trie-based reducers', () => {
   test.prop([seed, fc.integer({ min: 1, max: 1200 }), fc.integer({ min: 1, max: 6 })], { numRuns: 40 })(
     'on valid synthetic streams (anon, THP, mTHP, zero pages, fork, COW, splits)', (s, n, maxProcs) => {
       compareAll(syntheticEvents(n, { seed: s, maxProcs, regionChunks: 1 }))
     },
+    PROP_TIMEOUT_MS,
   )
 
   test.prop([seed, fc.integer({ min: 1, max: 1200 })], { numRuns: 30 })(
     'on valid mixed streams (file, shmem, HugeTLB, HVO, migration, mremap)', (s, n) => {
       compareAll(mixedEvents(n, { seed: s, maxProcs: 4 }))
     },
+    PROP_TIMEOUT_MS,
   )
 
   test.prop([seed, fc.integer({ min: 1, max: 800 }), seed, fc.double({ min: 0.01, max: 0.3, noNaN: true })], { numRuns: 60 })(
@@ -99,6 +105,7 @@ describe('TruthState (flat struct-of-arrays ground truth) equals the trie-based 
       compareAll(damage(syntheticEvents(n, { seed: s, maxProcs: 4, regionChunks: 1 }), s2, rate))
       compareAll(damage(mixedEvents(n, { seed: s, maxProcs: 4 }), s2, rate))
     },
+    PROP_TIMEOUT_MS,
   )
 
   test.prop([seed, fc.integer({ min: 50, max: 1500 }), fc.integer({ min: 1, max: 300 })], { numRuns: 25 })(
@@ -122,6 +129,7 @@ describe('TruthState (flat struct-of-arrays ground truth) equals the trie-based 
       expect(truthDigest(resumed)).toBe(final)
       expect(truthDigest(mid.cp)).toBe(mid.digest)
     },
+    PROP_TIMEOUT_MS,
   )
 })
 
