@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { MmEvent } from '@mmsim/core'
-import { describeDamage, JsonlWriter, traceItems, TraceWriter, unbatchEvent, type EventDecoder, type TraceSource } from '@mmsim/trace'
+import { describeDamage, JsonlWriter, optionalStructures, traceItems, TraceWriter, unbatchEvent, type EventDecoder, type TraceSource } from '@mmsim/trace'
 import { inputTrace } from '../inputTrace.ts'
 import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
@@ -41,7 +41,8 @@ export function register(program: Command): void {
       const out = outputFile(output, [input])
       const t = await inputTrace(input)
       let writer: { write(e: MmEvent): void; close(): unknown } | null = null
-      const open = (source: TraceSource) => (ko === 'jsonl' ? new JsonlWriter(out.path, source) : new TraceWriter(out.path, source, frameEvents))
+      // an .mmtrace output declares the optional event types (folio/splitFailed) its input declared
+      const open = (source: TraceSource, types: string[]) => (ko === 'jsonl' ? new JsonlWriter(out.path, source) : new TraceWriter(out.path, source, frameEvents, optionalStructures(types)))
       let events = 0
       let read = 0
       let damaged = false
@@ -52,7 +53,7 @@ export function register(program: Command): void {
         for await (const item of traceItems(t.path, { salvage: o.salvage ?? false })) {
           if (item.kind === 'header') {
             dec = item.decoder
-            writer = open(item.header.source)
+            writer = open(item.header.source, item.header.structures.map((st) => st.type))
           } else if (item.kind === 'frame') {
             dec!.forEach(
               item.frame,
