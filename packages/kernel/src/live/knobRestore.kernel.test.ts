@@ -1,15 +1,16 @@
 // Knobs are restored on success, error, SIGINT, SIGTERM, and by `mmsim kernel restore` after SIGKILL.
 // Needs the live kernel (root, /proc/kpagecount, built runner); skipped with the reason otherwise.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { effectiveKnobs } from '../scenario/knobSettings.ts'
 import { acquireKnobLock, journalPath, readJournal, releaseKnobLock } from './knobJournal.ts'
 import { knobPlan, readKnob, THP_DIR } from './knobs.ts'
 import { liveKernelTestsProblem } from './liveEnvironment.ts'
 import { acquireKernelTestLock, releaseKernelTestLock } from './kernelTestLock.ts'
+import { RUNNER_PATH } from './runnerClient.ts'
 
 const problem = liveKernelTestsProblem()
 if (problem) console.log(`knobRestore.kernel.test: skipped: ${problem}`)
@@ -47,9 +48,22 @@ ${Array.from({ length: 40 }, () => 'check').join('\n')}
 `
 const slowFile = join(dir, 'slow.scenario')
 writeFileSync(slowFile, SLOW)
-// Fails after its knobs are applied and the runner started: more forks than the runner has workers.
-const failingFile = join(dir, 'failing.scenario')
-writeFileSync(failingFile, `set thp=always\nset hugetlb.2M=1\n${Array.from({ length: 48 }, (_, i) => `p${i} fork p${i + 1}`).join('\n')}\ncheck\n`)
+
+/** runnersOf - the kernel-runner processes started by process @parent (its children running the runner binary). */
+function runnersOf(parent: number): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === parent && basename(readlinkSync(`/proc/${d}/exe`)) === basename(RUNNER_PATH)) out.push(Number(d))
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return out
+}
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -90,10 +104,18 @@ describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem
     expect(await quietSnapshot()).toEqual(before)
   })
 
-  it('restores every knob when the run fails after changing them', async () => {
+  it('restores every knob when the run fails after changing them (its kernel-runner killed mid-run)', async () => {
     const before = await quietSnapshot()
-    const r = await exited(cli(['observe', '--kernel', failingFile]))
-    expect(r.stderr).toMatch(/^mmsim: \S+failing\.scenario:50: the live runner supports at most 47 forks per scenario\n$/)
+    const child = cli(['observe', '--kernel', slowFile], { MMSIM_LIVE_STEP_DELAY_MS: '100' })
+    const done = exited(child)
+    await knobsApplied(child.pid!)
+    expect(snapshot()).not.toEqual(before)
+    const runners = runnersOf(child.pid!)
+    expect(runners.length).toBeGreaterThan(0)
+    for (const pid of runners) process.kill(pid, 'SIGKILL')
+    const r = await done
+    expect(r.stderr).toMatch(/^mmsim: \S+slow\.scenario: .+\n$/)
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /)
     expect(r.code).toBe(2)
     expect(await quietSnapshot()).toEqual(before)
   })
