@@ -5,6 +5,7 @@ import { parseScenario } from './parseScenario.ts'
 import { printScenario } from './printScenario.ts'
 import { ScenarioScope } from './scenarioScope.ts'
 import { ADVICES, type MappingKind, type Statement } from './statements.ts'
+import { MAX_CHECK_PAGES, MAX_FORKS } from './scenarioLimits.ts'
 
 const K = 4096
 const M = 1 << 20
@@ -32,6 +33,7 @@ function build(choices: number[][], header: number[][]): Statement[] {
   if (refusedKnobCombination(out) !== null) for (const st of out) if (st.op === 'set' && st.knob === 'shmem_thp' && st.value === 'force') st.value = 'always'
   const scope = new ScenarioScope()
   let names = 0
+  let forks = 0
   for (const [a = 0, b = 0, c = 0, d = 0] of choices) {
     const procs = scope.liveProcs()
     if (procs.length === 0) break
@@ -54,13 +56,16 @@ function build(choices: number[][], header: number[][]): Statement[] {
       }
       case 1:
         st = { op: 'fork', line: ln, proc, child: `p${(d % 7) + 1}` }
-        if (scope.procs.has(st.child)) continue
+        if (scope.procs.has(st.child) || forks >= MAX_FORKS) continue
+        forks++
         break
       case 2:
         if (proc === 'p0' && d % 4) continue
         st = { op: 'exit', line: ln, proc }
         break
       case 3:
+        // a check reports every page of every live mapping: at most MAX_CHECK_PAGES (a scenario limit)
+        if (livePages(scope) > MAX_CHECK_PAGES) continue
         // `check [vmemmap] [smaps]`: smaps ([extension]) on every third
         st = d % 3 === 0 ? { op: 'check', line: ln, vmemmap: d % 2 === 0, smaps: true } : { op: 'check', line: ln, vmemmap: d % 2 === 0 }
         break
@@ -87,6 +92,13 @@ function build(choices: number[][], header: number[][]): Statement[] {
     out.push(st)
   }
   return out
+}
+
+/** livePages - the 4K pages of every live process's mappings (what a check would report). */
+function livePages(scope: ScenarioScope): number {
+  let n = 0
+  for (const p of scope.liveProcs()) for (const m of scope.mappings(p).values()) n += m.size / K
+  return n
 }
 
 const step = fc.array(fc.nat(1000), { minLength: 4, maxLength: 4 })
