@@ -275,8 +275,15 @@ static int touch(char *addr, unsigned long len, int wr) {
  * UFFDIO_CONTINUE over the range with a minor-mode userfaultfd */
 static int do_continue(char *addr, unsigned long len, int file, unsigned long foff, int hugetlb) {
 	int fd = file >= 0 && file < MAX_FILES ? file_fd[file] : -1;
-	char *alias = fd < 0 ? NULL : mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)foff);
+	/* the alias sits at the same offset inside a 1G-aligned slot (at 24 TiB) as the range it serves, so its
+	   faults create the same folio sizes (docs/scenario-language.md rule 7, as the project's runner does) */
+	unsigned long at = (24UL << 40) + ((unsigned long)addr & ((1UL << 30) - 1));
+	char *alias = fd < 0 ? NULL : mmap((void *)at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, fd, (off_t)foff);
 	if (alias == MAP_FAILED) return errno;
+	if (alias && alias != (char *)at) {
+		munmap(alias, len);
+		return EEXIST;
+	}
 	if (!alias) goto uffd;
 	unsigned long np = len / PG;
 	unsigned char *vec = calloc(np, 1);
