@@ -25,8 +25,6 @@ export const remove = (pid: number, vpn: number, folio: number, page: number, nr
 export const fork = (pid: number, child: number): MmEvent => ev({ type: 'process/forked', pid, child })
 export const anonDup = (pid: number, child: number, vpn: number, folio: number, page: number, nrPages: number, level: Level): MmEvent =>
   ev({ type: 'rmap/anonDuplicated', pid, child, vpn, folio, page, nrPages, level })
-export const fileDup = (pid: number, child: number, vpn: number, folio: number, page: number, nrPages: number, level: Level): MmEvent =>
-  ev({ type: 'rmap/fileDuplicated', pid, child, vpn, folio, page, nrPages, level })
 export const remap = (pid: number, vpn: number, folio: number): MmEvent => ev({ type: 'pmd/remapped', pid, vpn, folio })
 export const hugeAdd = (pid: number, vpn: number, folio: number, mode: 'newAnon' | 'anon' | 'file', level: Level = 'pmd'): MmEvent =>
   ev({ type: 'hugetlb/rmapAdded', pid, vpn, folio, level, mode, exclusive: mode === 'newAnon' })

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs'
 import { readTraceSync, type SyncReadOptions, type TraceItem } from './readTraceSync.ts'
 
-export type { ReadOptions, TraceIndex, TraceItem } from './readTraceSync.ts'
+export type { TraceItem } from './readTraceSync.ts'
 
 /** frames emitted before readTrace() lets the event loop run (timers, I/O, signals) */
 const SLICE_MS = 20

@@ -2,23 +2,12 @@ import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { canonicalJson, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
-import { observeModel as simulatedObservation } from './observeModel.ts'
+import { observeModel } from './observeModel.ts'
 
 /** ObserveOptions - options of `mmsim observe`. */
 export interface ObserveOptions {
   kernel?: boolean
   strategy?: string
-}
-
-/**
- * observeModel - produce the simulated kernel's observation of a scenario. Replace this hook when the
- * simulated kernel exists (see observeHandler()).
- */
-export let observeModel: ((text: string, file: string, strategy?: string) => Promise<ObservationDocument>) | null = simulatedObservation
-
-/** setObserveModel - plug in the simulated kernel for `mmsim observe FILE` (without --kernel). */
-export function setObserveModel(fn: (text: string, file: string) => Promise<ObservationDocument>): void {
-  observeModel = fn
 }
 
 /** readScenario - the text of scenario @file (`-`: stdin). */
@@ -43,10 +32,6 @@ export async function observeHandler(arg: string, opts: ObserveOptions): Promise
     const parsed = parseScenario(text, file)
     doc = await observeLive(parsed, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
   } else {
-    if (!observeModel) {
-      parseScenario(text, file)
-      throw new UserError('the simulated kernel is not available yet (use --kernel to observe the live kernel)')
-    }
     doc = await observeModel(text, file, opts.strategy)
   }
   process.stdout.write(canonicalJson(doc))

@@ -8,10 +8,6 @@ const EPOCH = 513
 /** PteTable - one PTE table (2 MiB of virtual memory) as one Int32Array. */
 export type PteTable = Int32Array
 
-export function ptePresent(t: PteTable): number {
-  return t[PRESENT]!
-}
-
 /**
  * PTE tables come from slabs of TABLES_PER_SLAB (one ArrayBuffer each, not one per table: V8 allocates,
  * zeroes and accounts every buffer separately) and go back to a free list when a live state frees one it

@@ -31,8 +31,6 @@ function readMeta(bytes: Uint8Array): unknown {
 }
 /** most columns a frame may have (type codes, causes and up to this many - 2 field slots) */
 export const MAX_FRAME_COLUMNS = 258
-/** the msgpackr record structures of frame metadata (stored in the header for other readers) */
-export const FRAME_META_STRUCTURES = META_STRUCTURES
 
 const WIDTH = [0, 1, 2, 4, 8]
 
