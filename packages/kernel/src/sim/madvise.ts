@@ -23,7 +23,7 @@ import { reclaimEmptyTables, splitPmdsAt, zapRange } from './zap.ts'
  *   mapped, lazy-free (lazyFree.ts: a later pageout discards the clean ones).
  * - pageout/cold: see pageoutRange().
  * - remove: punch the shared file behind the range (EINVAL for anon, EACCES for private mappings).
- * - collapse: see collapse.ts. populate_read/write: fault the range in. split: EINVAL (no HGM in 6.18).
+ * - collapse: see collapse.ts. populate_read/write: fault the range in. split: EINVAL as on 6.18, unless `set hgm=on` (hgmMadvise.ts, shared HugeTLB only).
  * @see do_madvise(), madvise_vma_behavior(), madvise_dontneed_free(), madvise_free_single_vma(),
  *      madvise_cold_or_pageout_pte_range(), madvise_remove() — mm/madvise.c
  */
