@@ -110,7 +110,9 @@ describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem
     const done = exited(child)
     await knobsApplied(child.pid!)
     expect(snapshot()).not.toEqual(before)
-    const runners = runnersOf(child.pid!)
+    // the knobs are written before the runner starts: wait for it
+    let runners = runnersOf(child.pid!)
+    for (const deadline = Date.now() + 60_000; runners.length === 0 && Date.now() < deadline; runners = runnersOf(child.pid!)) await new Promise((res) => setTimeout(res, 20))
     expect(runners.length).toBeGreaterThan(0)
     for (const pid of runners) process.kill(pid, 'SIGKILL')
     const r = await done
