@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from './parseScenario.ts'
 import { printScenario, printStatement } from './printScenario.ts'
-import { ScenarioError } from './scenarioError.ts'
 import { mthpPolicy } from './knobSettings.ts'
+import { scenarioErrorOf } from './scenarioErrorOf.testkit.ts'
 
 const EXAMPLE = `scenario fork-cow-pmd-thp
 set thp=madvise
@@ -18,15 +18,7 @@ p1 exit
 check
 `
 
-function err(text: string): string {
-  try {
-    parseScenario(text, 'x.scenario')
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError)
-    return (e as ScenarioError).message
-  }
-  throw new Error('expected an error')
-}
+const err = scenarioErrorOf
 
 describe('parseScenario', () => {
   it('parses the contract example', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from './parseScenario.ts'
 import { printScenario } from './printScenario.ts'
-import { ScenarioError } from './scenarioError.ts'
+import { scenarioErrorOf } from './scenarioErrorOf.testkit.ts'
 
 // [extension] `PROC pin RANGE` and `PROC unpin` (docs/scenario-language.md §8.5)
 
-function err(text: string): string {
-  try {
-    parseScenario(text, 'x.scenario')
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError)
-    return (e as ScenarioError).message
-  }
-  throw new Error('expected an error')
-}
+const err = scenarioErrorOf
 
 describe('pin and unpin', () => {
   it('parse into a range statement and a bare one, and print back to the same text', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { parseScenario } from './parseScenario.ts'
-import { ScenarioError } from './scenarioError.ts'
+import { scenarioErrorOf } from './scenarioErrorOf.testkit.ts'
 
 // docs/scenario-language.md §8.4: limits on a whole scenario, each one error FILE:LINE naming the limit;
 // the expected lines and counts are worked out from the texts (one statement per line)
 
-function err(text: string): string {
-  try {
-    parseScenario(text, 'x.scenario')
-  } catch (e) {
-    expect(e).toBeInstanceOf(ScenarioError)
-    return (e as ScenarioError).message
-  }
-  throw new Error('expected an error')
-}
+const err = scenarioErrorOf
 
 describe('scenario limits', () => {
   it('100000 statements are accepted, the 100001st is an error at its line', () => {
