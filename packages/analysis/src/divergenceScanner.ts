@@ -110,7 +110,7 @@ export class DivergenceScanner {
   step(truth: TruthState, e: MmEvent, index: number, all = false): boolean {
     this.events++
     const pfns = this.touched
-    this.orderOf = truth
+    this.stepTruth = truth
     const n = this.sideB === null ? 0 : touchedFoliosInto(e, this.headOrder, pfns)
     if (!truth.apply(e)) {
       this.skipped++
@@ -143,8 +143,8 @@ export class DivergenceScanner {
   private viewOf: TruthState | null = null
   private readonly touched: Pfn[] = []
   /** the ground truth of the current step, for headOrder (one closure for the scanner's life: no per-event allocation) */
-  private orderOf: TruthState | null = null
-  private readonly headOrder = (pfn: number): number => this.orderOf!.folios.headOrder(pfn)
+  private stepTruth: TruthState | null = null
+  private readonly headOrder = (pfn: number): number => this.stepTruth!.folios.headOrder(pfn)
   private folioView: TruthFolioView | null = null
 
 
