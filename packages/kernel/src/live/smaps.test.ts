@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { smapsOfRange } from './smaps.ts'
+import { SmapsFormatError, smapsOfRange } from './smaps.ts'
 
 // a /proc/PID/smaps excerpt in the kernel's layout (__show_smap(), fs/proc/task_mmu.c), written by hand:
 // two VMAs of one mapping (split by mprotect) inside [0x200000000000, +2M), one VMA outside it
@@ -34,5 +34,14 @@ describe('smapsOfRange', () => {
   })
   it('is all zeros for a range without VMAs (a mapping wholly unmapped)', () => {
     expect(Object.values(smapsOfRange(TEXT, 0x300000000000, 0x300000200000)).every((v) => v === 0)).toBe(true)
+  })
+  it('names the line of a VMA header that does not parse (a misread file is an error, not zeros)', () => {
+    const bad = TEXT.replace('200000100000-200000200000 r--p', '20000010000O-200000200000 r--p')
+    expect(() => smapsOfRange(bad, 0x200000000000, 0x200000200000)).toThrow(SmapsFormatError)
+    expect(() => smapsOfRange(bad, 0x200000000000, 0x200000200000)).toThrow(/smaps line 13: expected a VMA header/)
+  })
+  it('names the line of a counted field whose value is not "N kB"', () => {
+    const bad = TEXT.replace('Pss:                 512 kB', 'Pss:                 512 MB')
+    expect(() => smapsOfRange(bad, 0x200000000000, 0x200000200000)).toThrow(/smaps line 4: expected 'Pss: N kB'/)
   })
 })
