@@ -67,6 +67,30 @@ describe('reportData / htmlReport', () => {
     expect(html).toMatch(new RegExp(`<tr id="${id}" class="divergence"><td>7</td><td class="l">pmd/remapped</td><td class="l">[^<]*cow-pte-mapped-thp\\.scenario:6</td>`))
   })
 
+  test('HVO writes are shown beside the HVO conflicts: in the summary, as bars and per event type (worked by hand)', async () => {
+    const file = fileURLToPath(new URL('../../../traces/hgm/hgm-walkthrough.scenario', import.meta.url))
+    const r = simulateScenario(parseScenario(readFileSync(file, 'utf8'), file))
+    const path = join(dir, 'hgm-walkthrough.mmtrace')
+    const w = new TraceWriter(path, { kind: 'scenario', name: 'hgm-walkthrough' })
+    w.writeAll(r.events)
+    w.close()
+    const d = reportData(path, [...(await loadStrategies('hgm-v2-thp-like')), ...(await loadStrategies('hgm-hstate-once'))], 'hgm-walkthrough')
+    const html = await htmlReport(d)
+    // hgm-v2-thp-like writes the subpage _mapcount of each 4K HGM page; struct pages are 64 bytes, 64 to a
+    // vmemmap page, so F+0, F+1, F+3 lie in vmemmap page 0 (kept writable by HVO) and F+256, F+257 in page 4
+    // (freed, read-only): p1's two continues at 1M (rmapAdded) and the collapse zapping them (rmapRemoved)
+    // are 4 events writing one HVO-freed struct page each. hgm-hstate-once writes only the head: 0.
+    expect(html).toContain('<th>HVO conflicts</th><th>HVO writes</th><th>bad page states</th>')
+    expect(html).toMatch(/<td class="l">hgm-v2-thp-like<\/td>.*?<td>4<\/td><td>4<\/td><td class="">0<\/td><\/tr>/)
+    expect(html).toMatch(/<td class="l">hgm-hstate-once<\/td>.*?<td>0<\/td><td>0<\/td><td class="">0<\/td><\/tr>/)
+    expect(html).toContain('<th>HVO conflicts</th><th>HVO writes</th></tr>')
+    for (const type of ['hugetlb/hgmRmapAdded', 'hugetlb/hgmRmapRemoved'])
+      expect(html).toMatch(new RegExp(`<td class="l">hgm-v2-thp-like</td><td class="l">${type}</td><td>\\d+</td>(<td>\\d+</td>){4}<td>2</td><td>2</td></tr>`))
+    // timelines + atomics + cache lines + HVO conflicts + HVO writes
+    expect(html.match(/<svg /g)).toHaveLength(d.folios.length + 4)
+    expect(html).toContain('HVO writes</text>')
+  })
+
   test.skipIf(chromium === null)('headless Chromium renders it without console errors, shows the divergence, and the marker leads to its row (screenshots)', async () => {
     const { chromium: pw } = await import('playwright-core')
     const file = join(dir, 'report.html')

@@ -66,8 +66,8 @@ export function timelineSpec(f: FolioTimeline, events: number): TopLevelSpec {
 }
 
 /** costSpec - grouped bars: one cost counter (@field) per event type, one bar per scheme. */
-export function costSpec(d: ReportData, field: 'atomics' | 'cacheLines' | 'hvoConflicts', title: string): TopLevelSpec {
-  const values = d.schemes.flatMap((s) => s.byType.map(([type, r]) => ({ type, scheme: s.id, value: r[field] })))
+export function costSpec(d: ReportData, field: 'atomics' | 'cacheLines' | 'hvoConflicts' | 'hvoWrites', title: string): TopLevelSpec {
+  const values = d.schemes.flatMap((s) => s.byType.map(([type, r]) => ({ type, scheme: s.id, value: r[field] ?? 0 })))
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: { step: 14 },
@@ -95,8 +95,9 @@ tr:target{background:#ffe9a8}.note{color:#666}svg{max-width:100%;height:auto}`
  * htmlReport - the self-contained HTML document of @d: summary (events, violations, per scheme its
  * divergences and total costs), then per folio of interest its timeline (SVG) with divergence markers that
  * link to the table row naming the event and its cause line, then the cost bars per scheme and event type
- * (atomics, cache lines, and HVO conflicts when there are any) and their table. No script and no network:
- * every plot is an inline SVG rendered by vega-lite + vega at build time.
+ * (atomics, cache lines, and when there are any HVO conflicts and HVO writes: the struct pages HVO
+ * remapped read-only that a scheme writes, and the events that write them) and their table (both HVO
+ * columns beside each other in the summary and the per-type table). No script and no network: every plot is an inline SVG rendered by vega-lite + vega at build time.
  */
 export async function htmlReport(d: ReportData): Promise<string> {
   const out: string[] = []
@@ -107,12 +108,12 @@ export async function htmlReport(d: ReportData): Promise<string> {
   out.push(`folios whose folio_mapcount() some scheme got wrong: <span id="divergent-count" class="${d.divergentFolios ? 'bad' : 'ok'}">${num(d.divergentFolios)}</span>.`)
   if (d.damage.length) out.push(` <span class="bad">The trace is damaged: ${d.damage.length} damaged frame(s); the report covers the readable part.</span>`)
   out.push('</p>')
-  out.push('<table><tr><th class="l">scheme</th><th class="l">kernels</th><th>divergences</th><th>atomics</th><th>PAE bitops</th><th>cache lines</th><th>bit-locks</th><th>HVO conflicts</th><th>bad page states</th></tr>')
+  out.push('<table><tr><th class="l">scheme</th><th class="l">kernels</th><th>divergences</th><th>atomics</th><th>PAE bitops</th><th>cache lines</th><th>bit-locks</th><th>HVO conflicts</th><th>HVO writes</th><th>bad page states</th></tr>')
   for (const s of d.schemes) {
     const t = s.total
     out.push(
       `<tr><td class="l">${esc(s.id)}</td><td class="l">${esc(s.kernels)}</td><td class="${s.divergences ? 'bad' : 'ok'}">${num(s.divergences)}</td>` +
-        `<td>${num(t.atomics)}</td><td>${num(t.paeBitops)}</td><td>${num(t.cacheLines)}</td><td>${num(t.bitLocks)}</td><td>${num(t.hvoConflicts)}</td>` +
+        `<td>${num(t.atomics)}</td><td>${num(t.paeBitops)}</td><td>${num(t.cacheLines)}</td><td>${num(t.bitLocks)}</td><td>${num(t.hvoConflicts)}</td><td>${num(t.hvoWrites)}</td>` +
         `<td class="${s.freeViolations.length ? 'bad' : ''}">${s.freeViolations.length}</td></tr>`,
     )
   }
@@ -145,12 +146,13 @@ export async function htmlReport(d: ReportData): Promise<string> {
   out.push(await renderSvg(costSpec(d, 'atomics', 'atomics')))
   out.push(await renderSvg(costSpec(d, 'cacheLines', 'cache lines')))
   if (d.schemes.some((s) => s.total.hvoConflicts > 0)) out.push(await renderSvg(costSpec(d, 'hvoConflicts', 'HVO conflicts')))
-  out.push('<table><tr><th class="l">scheme</th><th class="l">event type</th><th>events</th><th>atomics</th><th>PAE bitops</th><th>cache lines</th><th>bit-locks</th><th>HVO conflicts</th></tr>')
+  if (d.schemes.some((s) => s.total.hvoWrites > 0)) out.push(await renderSvg(costSpec(d, 'hvoWrites', 'HVO writes')))
+  out.push('<table><tr><th class="l">scheme</th><th class="l">event type</th><th>events</th><th>atomics</th><th>PAE bitops</th><th>cache lines</th><th>bit-locks</th><th>HVO conflicts</th><th>HVO writes</th></tr>')
   for (const s of d.schemes)
     for (const [type, r] of s.byType)
       out.push(
         `<tr><td class="l">${esc(s.id)}</td><td class="l">${esc(type)}</td><td>${num(r.events)}</td><td>${num(r.atomics)}</td><td>${num(r.paeBitops)}</td>` +
-          `<td>${num(r.cacheLines)}</td><td>${num(r.bitLocks)}</td><td>${num(r.hvoConflicts)}</td></tr>`,
+          `<td>${num(r.cacheLines)}</td><td>${num(r.bitLocks)}</td><td>${num(r.hvoConflicts)}</td><td>${num(r.hvoWrites ?? 0)}</td></tr>`,
       )
   out.push('</table></body></html>\n')
   return out.join('\n')
