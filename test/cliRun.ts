@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { runCli } from '../packages/cli/src/runMain.ts'
 
 /** ROOT - the repository root. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -14,4 +16,32 @@ export function mmsim(...args: string[]): { status: number; stdout: string; stde
 export function mmsimDev(...args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], { cwd: ROOT, encoding: 'utf8' })
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** BufferWriter - an in-process stream: what a command wrote, as text. */
+class BufferWriter {
+  private chunks: string[] = []
+  constructor(readonly isTTY = false) {}
+  write(chunk: string | Uint8Array): boolean {
+    this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))
+    return true
+  }
+  text(): string {
+    return this.chunks.join('')
+  }
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0'
+
+/**
+ * mmsimIn - run the CLI in this process (runCli() with buffers for stdout/stderr, cwd ROOT), returning what
+ * mmsim() returns for the bundle: a command's behaviour without a process start (~0.1-0.3 s each). Relative
+ * paths resolve against the test process's cwd, which vitest sets to ROOT. @stderrTTY: stderr claims to be
+ * a terminal (progress lines are drawn).
+ */
+export async function mmsimIn(args: readonly string[], opts: { stderrTTY?: boolean } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  const stdout = new BufferWriter()
+  const stderr = new BufferWriter(opts.stderrTTY === true)
+  const status = await runCli(args, { stdout, stderr, cwd: ROOT, env: process.env, exitCode: 0 }, VERSION)
+  return { status, stdout: stdout.text(), stderr: stderr.text() }
 }

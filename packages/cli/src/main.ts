@@ -27,6 +27,24 @@ const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(version() + '\n')
 } else {
-  const { runCli } = await import('./runMain.ts')
-  await runCli(process.argv, version())
+  const [{ runCli, SIGPIPE_STATUS }, { processIo }] = await Promise.all([import('./runMain.ts'), import('./cliIo.ts')])
+  quietOnClosedPipe(SIGPIPE_STATUS)
+  const status = await runCli(args, processIo(), version())
+  process.exitCode = status
+  // once the command has answered nothing may keep the process alive (a live run abandoned at the time budget
+  // is cleaned up, knobs restored, by its exit handler); pending stream errors (EPIPE) are handled first
+  setTimeout(() => process.exit(status), 0).unref()
+}
+
+/**
+ * quietOnClosedPipe - `mmsim … | head` stops reading: end quietly as a process killed by SIGPIPE would
+ * (@status, 128 + 13), never with a stack trace.
+ */
+function quietOnClosedPipe(status: number): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(status)
+      throw err
+    })
+  }
 }

@@ -1,13 +1,15 @@
-import { closeSync, createReadStream, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs'
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
+import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import type { CliWriter } from './cliIo.ts'
 import { UserError } from './userError.ts'
 
 /**
  * OutputFile - where a command writes output @arg: @path is a temporary file that becomes @arg only at
  * {@link commit} (renamed into place, so a killed or failed run never leaves half a file or destroys the
- * previous one), or is copied to stdout for `-`. @discard removes the temporary file.
+ * previous one), or is copied to @stdout for `-`. @discard removes the temporary file.
  */
 export interface OutputFile {
   path: string
@@ -16,10 +18,10 @@ export interface OutputFile {
 }
 
 /**
- * outputFile - the {@link OutputFile} for @arg; @inputs are the command's input files, which it refuses to
+ * outputFile - the {@link OutputFile} for @arg (`-`: @stdout); @inputs are the command's input files, which it refuses to
  * overwrite (`record x.scenario -o x.scenario`).
  */
-export function outputFile(arg: string, inputs: readonly string[] = []): OutputFile {
+export function outputFile(arg: string, stdout: CliWriter, inputs: readonly string[] = []): OutputFile {
   if (arg === '-') {
     const dir = mkdtempSync(join(tmpdir(), 'mmsim-out-'))
     const path = join(dir, 'stdout')
@@ -28,7 +30,9 @@ export function outputFile(arg: string, inputs: readonly string[] = []): OutputF
       path,
       commit: async () => {
         try {
-          await pipeline(createReadStream(path), process.stdout, { end: false })
+          // a stream (the process's stdout) with back-pressure; an in-process buffer at once
+          if (stdout instanceof Writable) await pipeline(createReadStream(path), stdout, { end: false })
+          else stdout.write(readFileSync(path))
         } finally {
           rmSync(dir, { recursive: true, force: true })
         }

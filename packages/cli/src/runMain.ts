@@ -1,65 +1,66 @@
 import { Command, CommanderError } from 'commander'
+import type { CliIo } from './cliIo.ts'
 import { registerAll } from './commands/index.ts'
 import { UserError } from './userError.ts'
 
+/** SIGPIPE_STATUS - the status of a process killed by SIGPIPE (128 + 13), what `git log | head` leaves in PIPESTATUS. */
+export const SIGPIPE_STATUS = 141
+
 /**
- * runCli - build the mmsim program (every subcommand, `-V, --version`) and run it on @argv.
+ * runCli - build the mmsim program (every subcommand, `-V, --version`) and run it on @args (the words after
+ * `mmsim`) with @io as its streams, working directory and environment: in process (tests) or for the bin
+ * entry (main.ts, processIo()). Help and commander's errors are written to @io too.
  * @version: the string `mmsim --version` prints.
- * @returns once the command finished; exits the process on errors (see runMain()).
+ * @returns the exit status: 0 ok, 1 violations/damage/differences found (set by the command), 2 usage or
+ * input errors, 3 stale observation (verify), 70 internal error, 141 the reader of stdout went away.
  */
-export async function runCli(argv: string[], version: string): Promise<void> {
-  quietOnClosedPipe()
+export async function runCli(args: readonly string[], io: CliIo, version: string): Promise<number> {
   const program = new Command()
   program
     .name('mmsim')
     .description('Record, replay, diff and bisect Linux folio/page mapcount schemes on traces of MM operations')
     .version(version, '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run mmsim --help for usage)')
-  registerAll(program)
-  await runMain(program, argv)
+  registerAll(program, io)
+  return runMain(program, args, io)
 }
 
 /**
- * quietOnClosedPipe - `mmsim … | head` stops reading: end quietly as a process killed by SIGPIPE would
- * (status 128 + 13, what `git log | head` leaves in PIPESTATUS), never with a stack trace.
+ * runMain - parse @args and run the chosen command; turn every user error into one line and exit code 2.
+ * @returns the exit status (see runCli()).
  */
-function quietOnClosedPipe(): void {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(SIGPIPE_STATUS)
-      throw err
+async function runMain(program: Command, args: readonly string[], io: CliIo): Promise<number> {
+  // subcommands copy settings when created, so set the override and the output on every command, not only the root
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
+  // help wraps at the terminal's width, at commander's default (80) for pipes and buffers
+  const width = (w: CliIo['stdout']): number => (w.isTTY === true ? ((w as { columns?: number }).columns ?? 80) : 80)
+  for (const c of all(program)) {
+    c.exitOverride()
+    c.configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      getOutHelpWidth: () => width(io.stdout),
+      getErrHelpWidth: () => width(io.stderr),
     })
   }
-}
-
-const SIGPIPE_STATUS = 141
-
-/**
- * runMain - parse argv and run the chosen command; turn every user error into one line and exit code 2.
- * Exit codes: 0 ok, 1 violations/damage/differences found (set by the command), 2 usage or input errors.
- */
-export async function runMain(program: Command, argv: string[]): Promise<void> {
-  // subcommands copy settings when created, so set the override on every command, not only the root
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)]
-  for (const c of all(program)) c.exitOverride()
   try {
-    await program.parseAsync(argv)
+    await program.parseAsync([...args], { from: 'user' })
+    return io.exitCode
   } catch (err) {
     if (err instanceof CommanderError) {
       // commander already printed its message
-      if (err.exitCode === 0) process.exit(0)
-      process.exit(2)
+      return err.exitCode === 0 ? 0 : 2
     }
     if (err instanceof UserError) {
-      process.stderr.write(`mmsim: ${err.message}\n`)
-      process.exit(err.exitCode)
+      io.stderr.write(`mmsim: ${err.message}\n`)
+      return err.exitCode
     }
-    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') process.exit(SIGPIPE_STATUS)
+    if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE') return SIGPIPE_STATUS
     if (err instanceof Error && 'userMessage' in err && typeof err.userMessage === 'string') {
-      process.stderr.write(`mmsim: ${err.userMessage}\n`)
-      process.exit(2)
+      io.stderr.write(`mmsim: ${err.userMessage}\n`)
+      return 2
     }
-    process.stderr.write(`mmsim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    process.exit(70)
+    io.stderr.write(`mmsim: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    return 70
   }
 }

@@ -4,6 +4,7 @@ import { jsonDocument } from '@mmsim/report'
 import { analysisInput, oneStrategy } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface BisectFlags {
   a?: string
@@ -25,7 +26,7 @@ export function queriesOf(spec: string | undefined): QueryName[] | undefined {
   return out as QueryName[]
 }
 
-async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
+async function bisectAnswers(input: string, o: BisectFlags, io: CliIo): Promise<void> {
   if (o.a === undefined) throw new UserError('bisect needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
   const against = [o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length
   if (against !== 1) throw new UserError('bisect compares --a with exactly one of --b ID, --truth, --kernel')
@@ -40,19 +41,19 @@ async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
       if (t.kernel === null) throw new UserError(`${input}: no kernel observations (record the trace with 'mmsim record --kernel', or give a scenario with a stored NAME.kernel.json)`)
       versus = { kernel: t.kernel }
     }
-    const progress = progressReporter('bisect')
+    const progress = progressReporter('bisect', io.stderr)
     const r = await bisectTrace(t.path, { a, versus, queries, onProgress: progress.update })
     progress.done()
     if (o.json) {
       const { labels, events, skipped, divergence, context } = r
-      process.stdout.write(jsonDocument('bisect', { mode: 'answers', input, labels, events, skipped, divergence, context }))
-      process.exitCode = divergence === null ? 0 : 1
+      io.stdout.write(jsonDocument('bisect', { mode: 'answers', input, labels, events, skipped, divergence, context }))
+      io.exitCode = divergence === null ? 0 : 1
     } else if (r.divergence === null) {
-      process.stdout.write(`no divergence: ${r.labels[0]} and ${r.labels[1]} agree after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}\n`)
-      process.exitCode = 0
+      io.stdout.write(`no divergence: ${r.labels[0]} and ${r.labels[1]} agree after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not compared)` : ''}\n`)
+      io.exitCode = 0
     } else {
-      process.stdout.write(formatDivergence(r.divergence, r.labels, r.context).join('\n') + '\n')
-      process.exitCode = 1
+      io.stdout.write(formatDivergence(r.divergence, r.labels, r.context).join('\n') + '\n')
+      io.exitCode = 1
     }
   } finally {
     t.cleanup()
@@ -60,18 +61,18 @@ async function bisectAnswers(input: string, o: BisectFlags): Promise<void> {
 }
 
 /** bisectHvo - `--hvo-write --strategy ID`: the first event after which scheme ID has written a struct page HVO freed (exit 1; 0 when none) */
-async function bisectHvo(input: string, o: BisectFlags): Promise<void> {
+async function bisectHvo(input: string, o: BisectFlags, io: CliIo): Promise<void> {
   if (o.strategy === undefined) throw new UserError('bisect --hvo-write needs --strategy ID (the scheme whose struct page writes are checked)')
   const st = await oneStrategy(o.strategy, '--strategy')
   const t = await analysisInput(input)
   try {
-    const progress = progressReporter('bisect')
+    const progress = progressReporter('bisect', io.stderr)
     const r = await bisectHvoWrite(t.path, st, progress.update)
     progress.done()
-    if (o.json) process.stdout.write(jsonDocument('bisect', { mode: 'hvoWrite', input, label: r.label, events: r.events, skipped: r.skipped, first: r.first }))
-    else if (r.first === null) process.stdout.write(`no write to a struct page HVO maps read-only: ${r.label} after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not applied)` : ''}\n`)
-    else process.stdout.write(`first write to a struct page HVO maps read-only (6.18: struct page 64 or later of an optimized HugeTLB folio) under ${r.label}: event ${r.first.index}: ${formatEvent(r.first.event)}\n`)
-    process.exitCode = r.first === null ? 0 : 1
+    if (o.json) io.stdout.write(jsonDocument('bisect', { mode: 'hvoWrite', input, label: r.label, events: r.events, skipped: r.skipped, first: r.first }))
+    else if (r.first === null) io.stdout.write(`no write to a struct page HVO maps read-only: ${r.label} after all ${r.events} events${r.skipped ? ` (${r.skipped} events broke a precondition, not applied)` : ''}\n`)
+    else io.stdout.write(`first write to a struct page HVO maps read-only (6.18: struct page 64 or later of an optimized HugeTLB folio) under ${r.label}: event ${r.first.index}: ${formatEvent(r.first.event)}\n`)
+    io.exitCode = r.first === null ? 0 : 1
   } finally {
     t.cleanup()
   }
@@ -82,7 +83,7 @@ async function bisectHvo(input: string, o: BisectFlags): Promise<void> {
  * event after which the answers differ (exit 1; 0 when none); `mmsim bisect TRACE --run CMD`: the first
  * event prefix at which CMD turns bad, git bisect run style.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('bisect')
     .description('find the first event after which a scheme answers differently from another scheme, the ground truth or the kernel; or (--run) the first prefix at which a command turns bad')
@@ -100,9 +101,9 @@ export function register(program: Command): void {
     .action(async (input: string, o: BisectFlags) => {
       if (o.run !== undefined) {
         const { bisectRunCommand } = await import('./bisectRunCommand.ts')
-        return bisectRunCommand(input, o.run, { json: o.json ?? false })
+        return bisectRunCommand(input, o.run, io, { json: o.json ?? false })
       }
-      if (o.hvoWrite === true) return bisectHvo(input, o)
-      return bisectAnswers(input, o)
+      if (o.hvoWrite === true) return bisectHvo(input, o, io)
+      return bisectAnswers(input, o, io)
     })
 }

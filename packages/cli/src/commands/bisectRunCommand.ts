@@ -6,6 +6,7 @@ import { BisectAbortError, BisectBogusStatusError, bisectRun, formatEvent, type 
 import { jsonDocument } from '@mmsim/report'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 function stepLines(s: RunStep): string {
   const last = s.event === null ? 'the empty prefix' : `event ${s.events - 1}: ${formatEvent(s.event)}`
@@ -19,39 +20,42 @@ function stepLines(s: RunStep): string {
  * aborts with exit 2. With @o.json the verdict is the `mmsim-bisect/1` document on stdout (mode `run`) and
  * the step lines go to stderr.
  */
-export async function bisectRunCommand(input: string, cmd: string, o: { json: boolean } = { json: false }): Promise<void> {
+export async function bisectRunCommand(input: string, cmd: string, io: CliIo, o: { json: boolean } = { json: false }): Promise<void> {
   const t = await analysisInput(input)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisect-'))
   try {
     const r = await bisectRun(t.path, {
       prefixFile: join(dir, 'prefix.mmtrace'),
       test: (file, events) => {
+        // the test's output goes to our stderr: the descriptor itself for the process, copied for an in-process run
+        const direct = io.stderr === process.stderr
         const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_PREFIX"`], {
-          stdio: ['ignore', 2, 2], env: { ...process.env, MMSIM_PREFIX: file, MMSIM_PREFIX_EVENTS: String(events) },
+          stdio: direct ? ['ignore', 2, 2] : ['ignore', 'pipe', 'pipe'], cwd: io.cwd, env: { ...io.env, MMSIM_PREFIX: file, MMSIM_PREFIX_EVENTS: String(events) },
         })
+        if (!direct) io.stderr.write(`${p.stdout?.toString() ?? ''}${p.stderr?.toString() ?? ''}`)
         return p.status
       },
-      onStep: (s) => (o.json ? process.stderr : process.stdout).write(stepLines(s)),
+      onStep: (s) => (o.json ? io.stderr : io.stdout).write(stepLines(s)),
     })
     if (o.json) {
       const { total, firstBad, event, onlySkippedLeft, steps } = r
-      process.stdout.write(jsonDocument('bisect', {
+      io.stdout.write(jsonDocument('bisect', {
         mode: 'run', input, command: cmd, total, firstBad, firstBadEvent: firstBad === null ? null : firstBad - 1, event, onlySkippedLeft, steps,
       }))
-      process.exitCode = firstBad === null ? 0 : 1
+      io.exitCode = firstBad === null ? 0 : 1
       return
     }
     if (r.firstBad === null) {
-      process.stdout.write(`the whole trace (${r.total} events) tests good: nothing to bisect\n`)
-      process.exitCode = 0
+      io.stdout.write(`the whole trace (${r.total} events) tests good: nothing to bisect\n`)
+      io.exitCode = 0
       return
     }
     if (r.onlySkippedLeft.length > 0) {
-      process.stdout.write(`There are only 'skip'ped prefixes left to test.\nThe first bad event could be any of events ${r.onlySkippedLeft.map((k) => k - 1).join(', ')}, ${r.firstBad - 1}\n`)
+      io.stdout.write(`There are only 'skip'ped prefixes left to test.\nThe first bad event could be any of events ${r.onlySkippedLeft.map((k) => k - 1).join(', ')}, ${r.firstBad - 1}\n`)
     } else {
-      process.stdout.write(`event ${r.firstBad - 1} is the first bad event\n  ${r.event === null ? '' : formatEvent(r.event)}\n  (the prefix of ${r.firstBad - 1} events tests good, of ${r.firstBad} bad)\n`)
+      io.stdout.write(`event ${r.firstBad - 1} is the first bad event\n  ${r.event === null ? '' : formatEvent(r.event)}\n  (the prefix of ${r.firstBad - 1} events tests good, of ${r.firstBad} bad)\n`)
     }
-    process.exitCode = 1
+    io.exitCode = 1
   } catch (e) {
     if (e instanceof BisectAbortError || e instanceof BisectBogusStatusError) throw new UserError(e.message)
     throw e

@@ -4,6 +4,7 @@ import { describeDamage, JsonlWriter, optionalStructures, traceItems, TraceWrite
 import { inputTrace } from '../inputTrace.ts'
 import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 const kindOf = (p: string): 'mmtrace' | 'jsonl' | null => (p.endsWith('.mmtrace') ? 'mmtrace' : p.endsWith('.jsonl') ? 'jsonl' : null)
 
@@ -21,7 +22,7 @@ interface ConvertFlags {
  * `--unbatch` writes every batched PTE-level rmap event as single-page events (trace/unbatch.ts), so the
  * same trace can be replayed as a kernel without rmap batching would have made it.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('convert')
     .description('convert a trace between .mmtrace and .jsonl (the format follows the file extensions; - is stdin/stdout)')
@@ -38,7 +39,7 @@ export function register(program: Command): void {
       if (input !== '-' && kindOf(input) === null) throw new UserError(`cannot tell the format of '${input}': expected a .mmtrace or .jsonl extension`)
       const frameEvents = Number(o.frameEvents)
       if (!Number.isInteger(frameEvents) || frameEvents < 1 || frameEvents > 1 << 20) throw new UserError(`--frame-events: expected an integer from 1 to 1048576, got '${o.frameEvents}'`)
-      const out = outputFile(output, [input])
+      const out = outputFile(output, io.stdout, [input])
       const t = await inputTrace(input)
       let writer: { write(e: MmEvent): void; close(): unknown } | null = null
       // an .mmtrace output declares the optional event types (folio/splitFailed) its input declared
@@ -69,7 +70,7 @@ export function register(program: Command): void {
               (name) => unknown.set(name, (unknown.get(name) ?? 0) + 1),
             )
           } else if (item.kind === 'damage') {
-            process.stderr.write(`mmsim: ${describeDamage(input, item.damage)}\n`)
+            io.stderr.write(`mmsim: ${describeDamage(input, item.damage)}\n`)
             damaged = true
           }
         }
@@ -82,12 +83,12 @@ export function register(program: Command): void {
         t.cleanup()
       }
       for (const [name, n] of unknown) {
-        process.stderr.write(`mmsim: ${input}: ${n} events of unknown type '${name}' (from a newer mmsim?) were not converted\n`)
+        io.stderr.write(`mmsim: ${input}: ${n} events of unknown type '${name}' (from a newer mmsim?) were not converted\n`)
         damaged = true
       }
       const split = o.unbatch ? ` (${read.toLocaleString('en-US')} before --unbatch)` : ''
-      if (output !== '-') process.stdout.write(`${output}: ${events.toLocaleString('en-US')} events${split}\n`)
-      else process.stderr.write(`mmsim convert: ${events.toLocaleString('en-US')} events${split}\n`)
-      if (damaged) process.exitCode = 1
+      if (output !== '-') io.stdout.write(`${output}: ${events.toLocaleString('en-US')} events${split}\n`)
+      else io.stderr.write(`mmsim convert: ${events.toLocaleString('en-US')} events${split}\n`)
+      if (damaged) io.exitCode = 1
     })
 }

@@ -5,6 +5,7 @@ import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/stra
 import { analysisInput } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface CostFlags {
   strategy: string
@@ -26,7 +27,7 @@ async function schemesOf(spec: string): Promise<AnyStrategy[]> {
  * lookups, atomics, cache lines and the modelled time, in total and per event type. Exit 0, or 1 when the
  * trace broke a precondition (the costs of the events before it are still printed), 2 usage errors.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('cost')
     .description("the rmap work per scheme: kernel rmap calls of the scheme's era (a batched _ptes call counts once), folio lookups, atomics, cache lines and a modelled time, per event type")
@@ -38,14 +39,14 @@ export function register(program: Command): void {
       const strategies = await schemesOf(o.strategy)
       if (strategies.length === 0) throw new UserError(`--strategy: '${o.strategy}' names no scheme`)
       const t = await analysisInput(input)
-      const progress = progressReporter('cost')
+      const progress = progressReporter('cost', io.stderr)
       try {
         const r = await replayTraceWithStrategies(t.path, { strategies, salvage: false, stopOnViolation: false, onProgress: progress.update })
         progress.done()
         const rep = rmapCostReport(r.strategies)
-        if (o.json) process.stdout.write(jsonDocument('cost', rep))
-        else process.stdout.write(formatRmapCostReport(rep) + '\n')
-        if ((r.state?.violationCount ?? 0) > 0 || r.damage.length > 0 || !r.complete) process.exitCode = 1
+        if (o.json) io.stdout.write(jsonDocument('cost', rep))
+        else io.stdout.write(formatRmapCostReport(rep) + '\n')
+        if ((r.state?.violationCount ?? 0) > 0 || r.damage.length > 0 || !r.complete) io.exitCode = 1
       } finally {
         t.cleanup()
       }

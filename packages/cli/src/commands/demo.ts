@@ -11,6 +11,7 @@ import { TraceWriter } from '@mmsim/trace'
 import { bundledPath } from '../repoPaths.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
 import { storedPath, verdictLines } from './verify.ts'
+import type { CliIo } from '../cliIo.ts'
 
 const SCENARIO = bundledPath('traces/scenarios/fork-cow-pmd-thp.scenario')
 /** LIVE_BUDGET_MS - how long the demo waits for the live kernel before using the stored observation. */
@@ -42,7 +43,7 @@ async function kernelObservation(s: ReturnType<typeof readParsedScenario>, live:
  * model's observation against the stored observation — or, with --kernel, against the live kernel when
  * this machine can run it (that sets and restores THP knobs) — and print the verdict.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('demo')
     .description('record a bundled scenario on the simulated kernel, replay it, and verify it against its stored kernel observation (--kernel: against the live kernel)')
@@ -57,16 +58,14 @@ export function register(program: Command): void {
         for (const e of r.events) w.write(e)
         w.close()
         const rep = await replayTrace(trace)
-        process.stdout.write(`recorded ${s.name}: ${r.events.length} events from traces/scenarios/${s.name}.scenario\n\n`)
-        process.stdout.write(formatReplay(replayReport({ ...rep, file: `${s.name}.mmtrace` })) + '\n\n')
+        io.stdout.write(`recorded ${s.name}: ${r.events.length} events from traces/scenarios/${s.name}.scenario\n\n`)
+        io.stdout.write(formatReplay(replayReport({ ...rep, file: `${s.name}.mmtrace` })) + '\n\n')
         const k = await kernelObservation(s, o.kernel === true)
         const c = compareObservations(r.observation, k.doc)
-        process.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, k.against).join('\n') + '\n')
-        process.exitCode = c.agree && (rep.state?.violationCount ?? 0) === 0 && rep.damage.length === 0 ? 0 : 1
+        io.stdout.write(verdictLines(s.name, scenarioHash(s.statements), c, k.against).join('\n') + '\n')
+        io.exitCode = c.agree && (rep.state?.violationCount ?? 0) === 0 && rep.damage.length === 0 ? 0 : 1
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
-      // a live run abandoned at the time budget is cleaned up (knobs restored) by its exit handler
-      process.exit(process.exitCode ?? 0)
     })
 }

@@ -4,6 +4,7 @@ import { jsonDocument } from '@mmsim/report'
 import { analysisInput, oneStrategy } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
 import { queriesOf } from './bisect.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface DiffFlags {
   a: string
@@ -16,7 +17,7 @@ interface DiffFlags {
  * register - `mmsim diff TRACE|SCENARIO --a ID --b ID [--json]`: every query both schemes answer, compared
  * after every event; costs side by side; words written. Exit 0 same answers, 1 any difference, 2 usage errors.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('diff')
     .description('replay a trace (or a scenario, recorded on the fly) under two mapcount schemes and compare their answers and costs')
@@ -31,13 +32,13 @@ export function register(program: Command): void {
       const b = await oneStrategy(o.b, '--b')
       const queries = queriesOf(o.query)
       const t = await analysisInput(input)
-      const progress = progressReporter('diff')
+      const progress = progressReporter('diff', io.stderr)
       try {
         const r = await diffTrace(t.path, { a, b, queries, onProgress: progress.update })
         progress.done()
-        if (o.json) process.stdout.write(jsonDocument('diff', r))
-        else process.stdout.write(formatDiff(r).join('\n') + '\n')
-        process.exitCode = r.same ? 0 : 1
+        if (o.json) io.stdout.write(jsonDocument('diff', r))
+        else io.stdout.write(formatDiff(r).join('\n') + '\n')
+        io.exitCode = r.same ? 0 : 1
       } finally {
         t.cleanup()
       }

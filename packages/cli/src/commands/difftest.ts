@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import type { CliIo } from '../cliIo.ts'
 import { diffTestSeed, type DiffTestCase } from '@mmsim/analysis'
 import { acquireKernelTestLock, liveKernelProblem, observeLive, releaseKernelTestLock } from '@mmsim/kernel'
 import { jsonDocument } from '@mmsim/report'
@@ -63,13 +64,13 @@ export function difftestDocument(seeds: readonly number[], cases: readonly DiffT
  * when every seed agrees or is skipped (the simulator said "not modelled"), 1 when one differs, 2 on
  * usage errors or when a live run failed.
  */
-export async function difftestHandler(o: DiffTestFlags): Promise<void> {
+export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void> {
   const seeds = seedsOf(o)
   const budget = int('shrink-budget', o.shrinkBudget, 1, 10_000)
   const problem = liveKernelProblem()
   if (problem) throw new UserError(`${problem} (difftest runs every scenario on the live kernel)`)
   if (o.out !== undefined) mkdirSync(o.out, { recursive: true })
-  const note = (m: string): void => void process.stderr.write(`mmsim: ${m}\n`)
+  const note = (m: string): void => void io.stderr.write(`mmsim: ${m}\n`)
   await acquireKernelTestLock(24 * 3600_000)
   const cases: DiffTestCase[] = []
   try {
@@ -81,19 +82,19 @@ export async function difftestHandler(o: DiffTestFlags): Promise<void> {
         saved = join(o.out, `${c.name}.scenario`)
         writeFileSync(saved, c.shrunk?.scenario ?? c.scenario)
       }
-      if (!o.json) process.stdout.write(caseLines(c, saved).join('\n') + '\n')
+      if (!o.json) io.stdout.write(caseLines(c, saved).join('\n') + '\n')
     }
   } finally {
     releaseKernelTestLock()
   }
   const summary = summaryOf(cases)
-  if (o.json) process.stdout.write(difftestDocument(seeds, cases))
-  else process.stdout.write(`${seeds.length} seeds: ${summary.agree} agree, ${summary.differ} differ, ${summary.skip} skipped (not modelled), ${summary.error} errors\n`)
-  process.exitCode = summary.error ? 2 : summary.differ ? 1 : 0
+  if (o.json) io.stdout.write(difftestDocument(seeds, cases))
+  else io.stdout.write(`${seeds.length} seeds: ${summary.agree} agree, ${summary.differ} differ, ${summary.skip} skipped (not modelled), ${summary.error} errors\n`)
+  io.exitCode = summary.error ? 2 : summary.differ ? 1 : 0
 }
 
 /** register - `mmsim difftest`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('difftest')
     .description('differential test: seeded random scenarios on the simulated and the live kernel, each disagreement shrunk')
@@ -105,5 +106,5 @@ export function register(program: Command): void {
     .option('--shrink-budget <n>', 'at most N live-kernel runs per shrink', '80')
     .option('--json', 'print the cases as JSON (docs/schemas/difftest.schema.json)')
     .addHelpText('after', '\nExit status: 0 every seed agrees or is skipped (not modelled), 1 a seed differs, 2 usage errors or a failed live run.')
-    .action(difftestHandler)
+    .action((o: DiffTestFlags) => difftestHandler(o, io))
 }

@@ -4,6 +4,7 @@ import { exportSelftestC, SelftestError } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
 import { strategyObserver } from './strategyObserver.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface ExportCFlags {
   output: string
@@ -15,7 +16,7 @@ interface ExportCFlags {
  * asserting, at every check, what the simulated kernel (or scheme ID) predicts (see exportSelftestC()).
  * Exit 0 written, 2 usage, input or "not modelled" errors.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('export-c')
     .description('write a scenario as a kselftest-style C program that performs it with real system calls and asserts the model\'s predictions at every check (TAP; exit 0 pass, 1 fail, 4 skip)')
@@ -38,6 +39,6 @@ export function register(program: Command): void {
       } catch (e) {
         throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
       }
-      process.stdout.write(`${o.output}: ${parsed.name}, ${model.checks.length} checks, ${model.refused.length} predicted refusals (${model.detail})\n`)
+      io.stdout.write(`${o.output}: ${parsed.name}, ${model.checks.length} checks, ${model.refused.length} predicted refusals (${model.detail})\n`)
     })
 }

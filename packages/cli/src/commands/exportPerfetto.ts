@@ -4,6 +4,7 @@ import { DEFAULT_PERFETTO_FOLIOS, exportPerfetto, TIME_AXIS } from '@mmsim/repor
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface PerfettoFlags {
   output: string
@@ -33,7 +34,7 @@ async function schemes(spec: string): Promise<AnyStrategy[]> {
  * a Chrome trace-event JSON file for the Perfetto UI / chrome://tracing (see exportPerfetto()).
  * Exit 0 written, 1 the trace was damaged (what could be read is written), 2 usage or input errors.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const exp = program.commands.find((c) => c.name() === 'export') ?? program.command('export').description('export a trace to another tool\'s format')
   exp
     .command('perfetto')
@@ -59,12 +60,12 @@ export function register(program: Command): void {
           if (code !== undefined && (e as NodeJS.ErrnoException).syscall === 'open') throw new UserError(`cannot write ${o.output}: ${code}`)
           throw e
         }
-        process.stdout.write(
+        io.stdout.write(
           `${o.output}: ${r.events} events, ${r.folios.length} folios (${r.folios.map((f) => '0x' + f.toString(16)).join(', ') || 'none'}), ` +
             `${r.samples} counter samples, ${r.divergences} divergences, ${r.violations} violations\n`,
         )
-        for (const d of r.damage) process.stderr.write(`mmsim: ${describeDamage(input, d)}\n`)
-        if (r.damage.length > 0) process.exitCode = 1
+        for (const d of r.damage) io.stderr.write(`mmsim: ${describeDamage(input, d)}\n`)
+        if (r.damage.length > 0) io.exitCode = 1
       } finally {
         t.cleanup()
       }

@@ -3,6 +3,7 @@ import { bytesText, HVO_SIZES, hvoReport, parseHvoPool, table, type HvoReport, t
 import { HVO_KERNELS, type HvoKernel } from '@mmsim/core'
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface HvoOptions { size: string; pool: string; kernel: string; json?: boolean }
 
@@ -48,7 +49,7 @@ export function formatHvo(r: HvoReport): string[] {
 }
 
 /** hvo - `mmsim hvo [--size 2M|1G] [--pool N|SIZE] [--kernel v7|6.18] [--json]`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('hvo')
     .description('HugeTLB Vmemmap Optimization accounting: vmemmap pages per huge page, freed, kept, page tables, bytes saved, allocation/free work')
@@ -59,7 +60,7 @@ export function register(program: Command): void {
     .action((o: HvoOptions) => {
       const p = parseHvoOptions(o)
       const r = hvoReport(p.kernel, p.size, p.hugePages)
-      if (o.json) process.stdout.write(jsonDocument('hvo', r))
-      else process.stdout.write(formatHvo(r).join('\n') + '\n')
+      if (o.json) io.stdout.write(jsonDocument('hvo', r))
+      else io.stdout.write(formatHvo(r).join('\n') + '\n')
     })
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { CliIo } from '../cliIo.ts'
 import { register as registerConvert } from './convert.ts'
 import { register as registerDemo } from './demo.ts'
 import { register as registerInfo } from './info.ts'
@@ -23,27 +24,27 @@ import { register as registerDifftest } from './difftest.ts'
 import { register as registerCost } from './cost.ts'
 
 /** registerAll - attach every mmsim subcommand to @program (one file per command, each exports register()). */
-export function registerAll(program: Command): void {
-  registerDemo(program)
-  registerInfo(program)
-  registerConvert(program)
-  registerReplay(program)
-  registerObserve(program)
-  registerKernel(program)
-  registerStrategies(program)
-  registerRecord(program)
-  registerVerify(program)
-  registerDiff(program)
-  registerBisect(program)
-  registerInspect(program)
-  registerShrink(program)
-  registerExportPerfetto(program)
-  registerExportC(program)
-  registerReport(program)
-  registerWaste(program)
-  registerSweep(program)
-  registerLocks(program)
-  registerHvo(program)
-  registerDifftest(program)
-  registerCost(program)
+export function registerAll(program: Command, io: CliIo): void {
+  registerDemo(program, io)
+  registerInfo(program, io)
+  registerConvert(program, io)
+  registerReplay(program, io)
+  registerObserve(program, io)
+  registerKernel(program, io)
+  registerStrategies(program, io)
+  registerRecord(program, io)
+  registerVerify(program, io)
+  registerDiff(program, io)
+  registerBisect(program, io)
+  registerInspect(program, io)
+  registerShrink(program, io)
+  registerExportPerfetto(program, io)
+  registerExportC(program, io)
+  registerReport(program, io)
+  registerWaste(program, io)
+  registerSweep(program, io)
+  registerLocks(program, io)
+  registerHvo(program, io)
+  registerDifftest(program, io)
+  registerCost(program, io)
 }

@@ -3,9 +3,10 @@ import { describeDamage, traceItems } from '@mmsim/trace'
 import { num } from '@mmsim/analysis'
 import { formatEventCounts, jsonDocument } from '@mmsim/report'
 import { inputTrace } from '../inputTrace.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** info - `mmsim info TRACE`: what a trace file says about itself, and whether it is intact. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('info')
     .description('show a trace file\'s header, index and integrity (every frame checksum is verified)')
@@ -40,7 +41,7 @@ export function register(program: Command): void {
       }
       info.eventsByType = Object.fromEntries(Object.entries(byType).sort())
       info.damage = damage
-      if (o.json) process.stdout.write(jsonDocument('info', info))
+      if (o.json) io.stdout.write(jsonDocument('info', info))
       else {
         const src = info.source as { kind: string; name?: string; detail?: string }
         const idx = info.index as { frames: number; events: number } | null
@@ -55,8 +56,8 @@ export function register(program: Command): void {
           'events by type',
           ...formatEventCounts(info.eventsByType as Record<string, number>, false),
         ]
-        process.stdout.write(lines.join('\n') + '\n')
+        io.stdout.write(lines.join('\n') + '\n')
       }
-      if (damage.length > 0) process.exitCode = 1
+      if (damage.length > 0) io.exitCode = 1
     })
 }

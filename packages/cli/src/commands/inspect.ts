@@ -4,6 +4,7 @@ import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/stra
 import { jsonDocument } from '@mmsim/report'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface InspectFlags {
   at: string
@@ -25,7 +26,7 @@ function count(v: string, opt: string): number {
  * (0-based): the folios event N touched (or one folio, or every live folio), their pages with their entries
  * per process, the ground truth and each scheme's answers.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('inspect')
     .description('show the state after event N: the folios it touched (or --folio F, or --all), their pages with their PTE/PMD mappings per process, ground truth and every scheme side by side')
@@ -52,13 +53,13 @@ export function register(program: Command): void {
         const opts = { strategies, folio, all: o.all ?? false }
         if (o.patches) {
           const r = await inspectTraceWithPatches(t.path, at, opts)
-          if (o.json) process.stdout.write(jsonDocument('inspect', r))
-          else process.stdout.write([...formatInspection(r), '', `changes of event ${at}:`, ...formatPatches(r.patches).map((l) => `  ${l}`)].join('\n') + '\n')
+          if (o.json) io.stdout.write(jsonDocument('inspect', r))
+          else io.stdout.write([...formatInspection(r), '', `changes of event ${at}:`, ...formatPatches(r.patches).map((l) => `  ${l}`)].join('\n') + '\n')
           return
         }
         const r = await inspectTrace(t.path, at, opts)
-        if (o.json) process.stdout.write(jsonDocument('inspect', r))
-        else process.stdout.write(formatInspection(r).join('\n') + '\n')
+        if (o.json) io.stdout.write(jsonDocument('inspect', r))
+        else io.stdout.write(formatInspection(r).join('\n') + '\n')
       } catch (e) {
         if (e instanceof RangeError) throw new UserError(e.message.replace(t.path, input))
         throw e

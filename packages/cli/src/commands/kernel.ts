@@ -1,15 +1,16 @@
 import type { Command } from 'commander'
 import { boostKhugepaged, journalOwnerAlive, journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
+import { processIo, type CliIo } from '../cliIo.ts'
 
 /**
  * kernelRestoreHandler - `mmsim kernel restore`: put back every knob recorded in the journal of a
  * live-kernel run that was killed (SIGKILL); refuses while that run is still alive.
  */
-export function kernelRestoreHandler(): void {
+export function kernelRestoreHandler(io: CliIo = processIo()): void {
   const j = readJournal()
   if (!j) {
-    process.stdout.write(`nothing to restore (no ${journalPath()})\n`)
+    io.stdout.write(`nothing to restore (no ${journalPath()})\n`)
     return
   }
   // a zombie or a recycled pid is dead; a run with a SIGKILL pending is waited for (bounded)
@@ -19,14 +20,14 @@ export function kernelRestoreHandler(): void {
   boostKhugepaged(false) // a run killed while settling khugepaged may have left it at nice 0
   const failed = restoreJournal(j)
   if (failed.length) throw new UserError(`could not restore: ${failed.join('; ')}`, 1)
-  process.stdout.write(`restored ${j.entries.length} knobs left by run ${j.pid}\n`)
+  io.stdout.write(`restored ${j.entries.length} knobs left by run ${j.pid}\n`)
 }
 
 /** register - `mmsim kernel restore`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   const kernel = program.command('kernel').description('live-kernel maintenance')
   kernel
     .command('restore')
     .description('restore THP/HugeTLB/HVO knobs left changed by a killed `observe --kernel` run')
-    .action(kernelRestoreHandler)
+    .action(() => kernelRestoreHandler(io))
 }

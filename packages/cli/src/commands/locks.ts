@@ -5,6 +5,7 @@ import {
 } from '@mmsim/analysis'
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface LocksOptions {
   vcpus: string; page: string; pattern: string; faults: string; seed: string; guestGib: string
@@ -49,7 +50,7 @@ export function formatLocks(r: LockReport): string[] {
 }
 
 /** locks - `mmsim locks [--vcpus N] [--page 2M|1G] [--pattern P] [--faults M] [--seed S] [--json]`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('locks')
     .description('discrete-event model of N vCPUs resolving 4K UFFDIO_CONTINUE faults on HugeTLB (HGM post-copy): contention per lock design')
@@ -66,7 +67,7 @@ export function register(program: Command): void {
     .action((o: LocksOptions) => {
       const r = simulateLocks(parseLocksOptions(o))
       const { designs: _d, ...model } = r.model
-      if (o.json) process.stdout.write(jsonDocument('locks', { model, designs: r.designs }))
-      else process.stdout.write(formatLocks(r).join('\n') + '\n')
+      if (o.json) io.stdout.write(jsonDocument('locks', { model, designs: r.designs }))
+      else io.stdout.write(formatLocks(r).join('\n') + '\n')
     })
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { canonicalJson, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 import { observeModel } from './observeModel.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** ObserveOptions - options of `mmsim observe`. */
 export interface ObserveOptions {
@@ -23,27 +24,27 @@ function readScenario(file: string): string {
  * observeHandler - `mmsim observe [--kernel] FILE.scenario`: print the observation JSON document of
  * the live kernel (--kernel) or of the simulated kernel. Parse errors print `file:line: message`.
  */
-export async function observeHandler(arg: string, opts: ObserveOptions): Promise<void> {
+export async function observeHandler(arg: string, opts: ObserveOptions, io: CliIo): Promise<void> {
   const text = readScenario(arg)
   const file = arg === '-' ? 'stdin' : arg
   let doc: ObservationDocument
   if (opts.kernel && opts.strategy !== undefined) throw new UserError('--strategy applies to the simulated kernel; it cannot be combined with --kernel')
   if (opts.kernel) {
     const parsed = parseScenario(text, file)
-    doc = await observeLive(parsed, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+    doc = await observeLive(parsed, { note: (m) => io.stderr.write(`mmsim: ${file}: ${m}\n`) })
   } else {
     doc = await observeModel(text, file, opts.strategy)
   }
-  process.stdout.write(canonicalJson(doc))
+  io.stdout.write(canonicalJson(doc))
 }
 
 /** register - `mmsim observe`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('observe')
     .description('run a scenario and print its observation JSON (mapcounts, folios) — on the live kernel with --kernel')
     .argument('<file>', 'scenario file (.scenario, or - for stdin)')
     .option('--kernel', 'run on the live kernel of this machine (root, /proc/kpagecount)')
     .option('--strategy <id>', 'report kpagecount and pagemap bit 56 as this mapcount scheme would (an id of `mmsim strategies` or ./plugin.js)')
-    .action(observeHandler)
+    .action((arg: string, opts: ObserveOptions) => observeHandler(arg, opts, io))
 }

@@ -9,6 +9,7 @@ import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulateTo } from './scenarioInput.ts'
 import { embedKernelObservations } from './recordKernel.ts'
+import type { CliIo } from '../cliIo.ts'
 
 const ioError = (output: string, e: unknown): UserError =>
   new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
@@ -22,7 +23,7 @@ const ioError = (output: string, e: unknown): UserError =>
  * temporary file beside OUT (header first: its `source.detail` is known before the run) and renamed onto OUT
  * when complete; a failed run removes it, so OUT is never half-written.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('record')
     .description('run a scenario on the simulated Linux 6.18 kernel and write its MM events to a .mmtrace')
@@ -36,8 +37,8 @@ export function register(program: Command): void {
       if (o.output === '-' && o.json) throw new UserError('record -o - writes the trace to stdout: it cannot print --json there too')
       const s = readParsedScenario(file)
       // `-o -`: the trace goes to stdout once complete; otherwise recordScenario writes beside OUT and renames
-      const out = o.output === '-' ? outputFile('-') : null
-      if (out === null) outputFile(o.output, [file]).discard() // refuses to overwrite the input, checks the directory
+      const out = o.output === '-' ? outputFile('-', io.stdout) : null
+      if (out === null) outputFile(o.output, io.stdout, [file]).discard() // refuses to overwrite the input, checks the directory
       let r: SimRun
       try {
         r = recordScenario(s, out?.path ?? o.output)
@@ -46,21 +47,21 @@ export function register(program: Command): void {
         out?.discard()
         throw e
       }
-      const sidecar = o.kernel ? await embedKernelObservations(file, s, o.output, o.stored === true) : null
+      const sidecar = o.kernel ? await embedKernelObservations(file, s, o.output, o.stored === true, io) : null
       if (o.json) {
-        process.stdout.write(jsonDocument('record', {
+        io.stdout.write(jsonDocument('record', {
           scenario: s.name, input: file, output: o.output, events: r.events, checks: r.observation.checks.length,
           refused: r.observation.refused, kernelObservations: sidecar, detail: r.observation.detail,
           violations: { count: r.truth.violationCount, shown: r.truth.violations.slice(0, 20) },
         }))
       } else {
-        if (sidecar !== null) process.stderr.write(`${s.name}: kernel observations -> ${sidecar}\n`)
+        if (sidecar !== null) io.stderr.write(`${s.name}: kernel observations -> ${sidecar}\n`)
         const refused = r.observation.refused.map((x) => `${x.op}@${x.line}=${x.errno}`).join(' ')
-        process.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
+        io.stderr.write(`${s.name}: ${r.events} events, ${r.observation.checks.length} checks${refused ? `, refused ${refused}` : ''} -> ${o.output}\n`)
       }
       if (r.truth.violationCount > 0) {
-        if (!o.json) process.stderr.write(`${s.name}: the model broke ${r.truth.violationCount} event preconditions (a simulator bug): ${r.truth.violations[0]?.message}\n`)
-        process.exitCode = 1
+        if (!o.json) io.stderr.write(`${s.name}: the model broke ${r.truth.violationCount} event preconditions (a simulator bug): ${r.truth.violations[0]?.message}\n`)
+        io.exitCode = 1
       }
     })
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { buildKernelSidecar, writeKernelSidecar } from '@mmsim/analysis'
 import { LiveKernelError, observeLive, scenarioHash, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /**
  * embedKernelObservations - `mmsim record --kernel [--stored]`: observe scenario @s (from @file) on the
@@ -9,7 +10,7 @@ import { UserError } from '../userError.ts'
  * @s's: a stale observation), and write them as the
  * sidecar of trace @output (`OUTPUT.kernel.json`, read by `bisect --kernel`). Returns the sidecar's path.
  */
-export async function embedKernelObservations(file: string, s: ParsedScenario, output: string, stored: boolean): Promise<string> {
+export async function embedKernelObservations(file: string, s: ParsedScenario, output: string, stored: boolean, io: CliIo): Promise<string> {
   let doc: ObservationDocument
   if (stored) {
     const p = file.replace(/\.scenario$/, '') + '.kernel.json'
@@ -24,7 +25,7 @@ export async function embedKernelObservations(file: string, s: ParsedScenario, o
     if (doc.scenarioHash !== undefined && doc.scenarioHash !== hash) throw new UserError(`${file}: stale observation: scenario hash ${hash}, stored ${doc.scenarioHash}`)
   } else {
     try {
-      doc = await observeLive(s, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+      doc = await observeLive(s, { note: (m) => io.stderr.write(`mmsim: ${file}: ${m}\n`) })
     } catch (e) {
       if (e instanceof LiveKernelError) throw new UserError(`${e.message} (use --stored for the stored observations)`)
       throw e

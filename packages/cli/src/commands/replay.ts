@@ -6,6 +6,7 @@ import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/stra
 import { progressReporter } from '../progress.ts'
 import { inputTrace } from '../inputTrace.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface ReplayFlags {
   json?: boolean
@@ -30,7 +31,7 @@ async function strategiesOf(spec: string | undefined): Promise<AnyStrategy[] | n
  * replay - `mmsim replay TRACE`: apply every event to the page tables; report events, violations, ground
  * truth and digest. With `--strategy`, mapcount schemes ride along and their cost tables follow the report.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('replay')
     .description('replay a trace (.mmtrace or .jsonl) through the page-table reducers and print events per type, violations, ground truth and the state digest')
@@ -47,7 +48,7 @@ export function register(program: Command): void {
       if (strategies !== null && o.decodeOnly) throw new UserError('--strategy needs the events applied: it cannot go with --decode-only')
       if (o.locks && o.decodeOnly) throw new UserError('--locks needs the events applied: it cannot go with --decode-only')
       const file = await inputTrace(trace)
-      const progress = progressReporter('replay')
+      const progress = progressReporter('replay', io.stderr)
       const locks = o.locks ? lockModelsFor(file.path, (strategies ?? []).map((s) => s.id)) : null
       const onEvent = locks === null ? undefined : (e: MmEvent, t: TruthState): void => {
         for (const l of locks) l.model.apply(e, t)
@@ -60,10 +61,10 @@ export function register(program: Command): void {
       const rep = replayReport({ ...r, file: trace })
       const costs = strategies === null ? null : costReport((r as StrategyReplayResult).strategies)
       const held = locks === null ? null : lockReport(locks.map((l) => ({ tally: l.model.tally(), schemes: l.schemes })))
-      if (o.json) process.stdout.write(jsonDocument('replay', { ...rep, ...(costs === null ? {} : { strategies: costs.strategies }), ...(held === null ? {} : { locks: held }) }))
-      else process.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n') + (held === null ? '' : '\n' + formatLockReport(held) + '\n'))
+      if (o.json) io.stdout.write(jsonDocument('replay', { ...rep, ...(costs === null ? {} : { strategies: costs.strategies }), ...(held === null ? {} : { locks: held }) }))
+      else io.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n') + (held === null ? '' : '\n' + formatLockReport(held) + '\n'))
       const bad = rep.violations.count > 0 || rep.damage.length > 0 || Object.keys(rep.unknownEventTypes).length > 0
       file.cleanup()
-      if (bad) process.exitCode = 1
+      if (bad) io.exitCode = 1
     })
 }

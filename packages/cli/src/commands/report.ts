@@ -5,6 +5,7 @@ import { DEFAULT_REPORT_FOLIOS, htmlReport, reportData } from '@mmsim/report'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface ReportFlags {
   output: string
@@ -26,7 +27,7 @@ async function schemes(spec: string): Promise<AnyStrategy[]> {
  * file (see htmlReport()). Exit 0 written, 1 the trace was damaged (the readable part is reported), 2 usage
  * or input errors.
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('report')
     .description('write one self-contained HTML report: summary, per folio of interest a timeline of every scheme\'s folio_mapcount() vs the ground truth with divergence markers, cost bars per scheme and event type')
@@ -49,9 +50,9 @@ export function register(program: Command): void {
           throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
         }
         const div = d.schemes.filter((s) => s.divergences > 0).map((s) => s.id)
-        process.stdout.write(`${o.output}: ${d.events} events, ${d.folios.length} folios, ${d.divergentFolios} divergent folios${div.length ? ` (${div.join(', ')})` : ''}, ${d.violations} violations\n`)
-        for (const dm of d.damage) process.stderr.write(`mmsim: ${describeDamage(input, dm)}\n`)
-        if (d.damage.length > 0) process.exitCode = 1
+        io.stdout.write(`${o.output}: ${d.events} events, ${d.folios.length} folios, ${d.divergentFolios} divergent folios${div.length ? ` (${div.join(', ')})` : ''}, ${d.violations} violations\n`)
+        for (const dm of d.damage) io.stderr.write(`mmsim: ${describeDamage(input, dm)}\n`)
+        if (d.damage.length > 0) io.exitCode = 1
       } finally {
         t.cleanup()
       }

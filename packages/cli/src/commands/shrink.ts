@@ -13,6 +13,7 @@ import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { queriesOf } from './bisect.ts'
 import { readParsedScenario } from './scenarioInput.ts'
+import type { CliIo } from '../cliIo.ts'
 
 interface ShrinkFlags {
   output: string
@@ -31,12 +32,12 @@ interface ShrinkFlags {
  * and $MMSIM_CANDIDATE. The first run's status 126/127 (cannot execute / not found) is an error, not
  * "not interesting".
  */
-function runInteresting(cmd: string, file: string, dir: string): Interesting {
+function runInteresting(cmd: string, file: string, dir: string, io: CliIo): Interesting {
   const path = join(dir, basename(file))
   let first = true
   return (s: ParsedScenario) => {
     writeFileSync(path, printed(s))
-    const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_CANDIDATE"`], { cwd: process.cwd(), stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...process.env, MMSIM_CANDIDATE: path } })
+    const p = spawnSync('sh', ['-c', `${cmd} "$MMSIM_CANDIDATE"`], { cwd: io.cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', env: { ...io.env, MMSIM_CANDIDATE: path } })
     if (first && (p.status === 126 || p.status === 127)) {
       const said = (p.stderr ?? '').trim().split('\n').pop() ?? ''
       throw new UserError(`--run: '${cmd}' exited ${p.status} (${p.status === 127 ? 'command not found' : 'cannot execute'})${said ? `: ${said}` : ''}`)
@@ -53,7 +54,7 @@ let printed: (s: ParsedScenario) => string = () => ''
  * delta debugging keeping the divergence in the same query (by default the query of the first divergence);
  * `--run CMD`: keep what CMD finds interesting (exit 0; the candidate is its last argument and $MMSIM_CANDIDATE).
  */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('shrink')
     .description('reduce a scenario to a 1-minimal one that still shows a divergence (or that a command finds interesting)')
@@ -77,13 +78,13 @@ export function register(program: Command): void {
       let query: QueryName | null = null
       if (o.json && o.output === '-') throw new UserError('--json puts the report on stdout: give -o a file, not -')
       // the output is claimed before the work: an unwritable -o fails now, not after the shrinking
-      const out = outputFile(o.output, [file])
+      const out = outputFile(o.output, io.stdout, [file])
       let committed = false
       const dir = mkdtempSync(join(tmpdir(), 'mmsim-shrink-'))
       try {
         if (o.run !== undefined) {
           if (o.a !== undefined || o.b !== undefined || o.truth || o.kernel) throw new UserError('shrink takes either --run CMD or --a with --b/--truth/--kernel')
-          interesting = runInteresting(o.run, file, dir)
+          interesting = runInteresting(o.run, file, dir, io)
           await interesting(s) // the first run: a command that cannot run is an error (the shrinker would call it uninteresting)
         } else {
           if (o.a === undefined) throw new UserError('shrink needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
@@ -105,20 +106,20 @@ export function register(program: Command): void {
           if (first.divergence === null) throw new UserError(`${file}: ${first.labels[0]} and ${first.labels[1]} do not diverge${qs ? ` in ${qs[0]}` : ''}: nothing to shrink`)
           const kept: QueryName = first.divergence.query
           query = kept
-          process.stderr.write(`shrink: keeping the divergence in ${kept} (${first.labels[0]} vs ${first.labels[1]})\n`)
+          io.stderr.write(`shrink: keeping the divergence in ${kept} (${first.labels[0]} vs ${first.labels[1]})\n`)
           interesting = divergenceInteresting(a, versus, kept)
           diverge = (m) => scenarioDivergence(m, a, versus, [kept])
         }
         let r
         try {
           r = await shrinkScenario(s, interesting, {
-            onProgress: (n, tests) => process.stderr.isTTY && process.stderr.write(`\rshrink: ${n} statements after ${tests} tests\x1b[K`),
+            onProgress: (n, tests) => io.stderr.isTTY && io.stderr.write(`\rshrink: ${n} statements after ${tests} tests\x1b[K`),
           })
         } catch (e) {
           if (e instanceof Error && /not interesting/.test(e.message)) throw new UserError(e.message)
           throw e
         }
-        if (process.stderr.isTTY) process.stderr.write('\r\x1b[K')
+        if (io.stderr.isTTY) io.stderr.write('\r\x1b[K')
         writeFileSync(out.path, r.text)
         await out.commit()
         committed = true
@@ -128,7 +129,7 @@ export function register(program: Command): void {
         const shown = { ...r.scenario, file: o.output === '-' ? 'stdout' : o.output }
         if (o.json) {
           const d = diverge === null ? null : await diverge(shown)
-          process.stdout.write(jsonDocument('shrink', {
+          io.stdout.write(jsonDocument('shrink', {
             mode: o.run === undefined ? 'divergence' : 'run', input: file, output: o.output, command: o.run ?? null,
             query, labels: d?.labels ?? null, statements: { before, after }, tests: r.tests, cached: r.cached, rounds: r.rounds,
             seconds: Math.round(seconds * 10) / 10, scenario: r.text, divergence: d?.divergence ?? null, context: d?.context ?? [],
@@ -137,7 +138,7 @@ export function register(program: Command): void {
         }
         const secs = seconds.toFixed(1)
         // with -o - the scenario itself is stdout; the report goes to stderr
-        const report = o.output === '-' ? process.stderr : process.stdout
+        const report = o.output === '-' ? io.stderr : io.stdout
         report.write(`shrunk ${file}: ${before} -> ${after} statements (${r.tests} tests, ${r.cached} cached, ${secs} s) -> ${o.output === '-' ? 'stdout' : o.output}\n`)
         if (o.output !== '-') report.write(r.text)
         const d = diverge === null ? null : await diverge(shown)

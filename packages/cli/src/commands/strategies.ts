@@ -3,9 +3,10 @@ import { DEFAULT_STRATEGY_ID, loadStrategies, PROPOSALS, STRATEGIES, StrategyLoa
 import { wrap } from '@mmsim/analysis'
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** strategies - `mmsim strategies`: the mapcount schemes, their kernels, what they write and their HugeTLB rules. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('strategies')
     .description('list the mapcount schemes (strategy ids for --strategy) with their kernel versions and the struct page words they write')
@@ -23,7 +24,7 @@ export function register(program: Command): void {
       }
       if (o.json) {
         const doc = list.map((s) => ({ id: s.id, ...s.description, precision: s.precision, default: s.id === DEFAULT_STRATEGY_ID }))
-        process.stdout.write(jsonDocument('strategies', { strategies: doc }))
+        io.stdout.write(jsonDocument('strategies', { strategies: doc }))
         return
       }
       const w = Math.max(...list.map((s) => s.id.length)) + 2
@@ -47,6 +48,6 @@ export function register(program: Command): void {
       }
       out.push('')
       out.push('use: mmsim replay TRACE --strategy all | proposals | <id>[,<id>…] | ./my-scheme.js')
-      process.stdout.write(out.join('\n') + '\n')
+      io.stdout.write(out.join('\n') + '\n')
     })
 }

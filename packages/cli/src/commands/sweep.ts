@@ -4,6 +4,7 @@ import { FatalScenarioError, parseScenario, sweepWaste, type SweepPolicy, type S
 import { JSON_FORMATS, jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** SWEEP_FORMAT - the `format` of `mmsim sweep --json` (docs/schemas/sweep.schema.json). */
 export const SWEEP_FORMAT = JSON_FORMATS.sweep
@@ -62,7 +63,7 @@ export function formatSweep(name: string, rows: readonly SweepRow[]): string[] {
 }
 
 /** sweep - `mmsim sweep SCENARIO [--set KNOBS]… [--json]`: one scenario under several policies, waste against entries. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('sweep')
     .description('run one scenario under several knob policies and tabulate memory waste against page-table entries')
@@ -82,7 +83,7 @@ export function register(program: Command): void {
         throw e
       }
       if (o.json) {
-        process.stdout.write(jsonDocument('sweep', { scenario: s.name, policies: rows.map(({ report, ...r }) => ({ ...r, punchSplits: report.punchSplits, punchSplitFreed: report.punchSplitFreed, rows: report.rows })) }))
-      } else process.stdout.write(formatSweep(s.name, rows).join('\n') + '\n')
+        io.stdout.write(jsonDocument('sweep', { scenario: s.name, policies: rows.map(({ report, ...r }) => ({ ...r, punchSplits: report.punchSplits, punchSplitFreed: report.punchSplitFreed, rows: report.rows })) }))
+      } else io.stdout.write(formatSweep(s.name, rows).join('\n') + '\n')
     })
 }

@@ -6,6 +6,7 @@ import {
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** VerifyOptions - options of `mmsim verify`. */
 export interface VerifyOptions {
@@ -55,7 +56,7 @@ export function verdictLines(name: string, hash: string, c: Comparison, against:
   return out
 }
 
-async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[]): Promise<number> {
+async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[], io: CliIo): Promise<number> {
   const s = readParsedScenario(file)
   const model = simulate(s).observation
   let kernel: ObservationDocument
@@ -68,7 +69,7 @@ async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[]
       throw new UserError(`${p}: ${(e as Error).message}`)
     }
   } else {
-    kernel = await observeLive(s, { note: (m) => process.stderr.write(`mmsim: ${file}: ${m}\n`) })
+    kernel = await observeLive(s, { note: (m) => io.stderr.write(`mmsim: ${file}: ${m}\n`) })
   }
   const hash = scenarioHash(s.statements)
   // an observation without a hash predates the field: its pages are compared as before
@@ -76,7 +77,7 @@ async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[]
   const c = compareObservations(model, kernel)
   const against = o.stored ? 'stored' : `kernel ${kernel.detail}`
   if (o.json) results.push({ file, name: s.name, hash, verdict: c.agree ? 'Agree' : 'Differ', against, ...c })
-  else process.stdout.write(verdictLines(s.name, hash, c, against).join('\n') + '\n')
+  else io.stdout.write(verdictLines(s.name, hash, c, against).join('\n') + '\n')
   return c.agree ? 0 : 1
 }
 
@@ -88,7 +89,7 @@ async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[]
  * reported per scenario and the other scenarios still run; the status is the first of 2, 3, 1, 0 that
  * applies.
  */
-export async function verifyHandler(files: string[], o: VerifyOptions): Promise<void> {
+export async function verifyHandler(files: string[], o: VerifyOptions, io: CliIo): Promise<void> {
   if (!o.stored) {
     const problem = liveKernelProblem()
     if (problem) throw new UserError(`${problem} (use --stored to compare with the stored observations)`)
@@ -99,33 +100,33 @@ export async function verifyHandler(files: string[], o: VerifyOptions): Promise<
   const results: VerifyResult[] = []
   for (const f of files) {
     try {
-      if ((await verifyOne(f, o, results)) !== 0) differ = true
+      if ((await verifyOne(f, o, results, io)) !== 0) differ = true
     } catch (e) {
       if (e instanceof StaleObservation) {
         // the scenario's answer, in place of its verdict and differences: stdout
-        if (!o.json) process.stdout.write(`${e.message}\n`)
+        if (!o.json) io.stdout.write(`${e.message}\n`)
         else results.push({ file: f, error: e.message, stale: true, hash: e.hash, storedHash: e.storedHash })
         stale = true
         continue
       }
       if (!(e instanceof UserError) && !(e instanceof Error && e.name === 'LiveKernelError')) throw e
-      process.stderr.write(`mmsim: ${e.message}\n`)
+      io.stderr.write(`mmsim: ${e.message}\n`)
       if (o.json) results.push({ file: f, error: e.message })
       failed = true
     }
   }
   const status = failed ? 2 : stale ? EXIT_STALE : differ ? 1 : 0
-  if (o.json) process.stdout.write(jsonDocument('verify', { against: o.stored ? 'stored' : 'kernel', agree: status === 0, results }))
-  process.exitCode = status
+  if (o.json) io.stdout.write(jsonDocument('verify', { against: o.stored ? 'stored' : 'kernel', agree: status === 0, results }))
+  io.exitCode = status
 }
 
 /** register - `mmsim verify`. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('verify')
     .description('compare the simulated kernel with the live kernel (or --stored observations), one verdict per scenario')
     .argument('<files...>', 'scenario files (.scenario)')
     .option('--stored', 'compare with the stored NAME.kernel.json beside each scenario instead of the live kernel (exit 3: it was recorded from another scenario text)')
     .option('--json', 'print the verdicts as JSON (docs/schemas/verify.schema.json); errors are still reported on stderr')
-    .action(verifyHandler)
+    .action((files: string[], o: VerifyOptions) => verifyHandler(files, o, io))
 }

@@ -10,6 +10,7 @@ import { collectTrace } from '@mmsim/trace'
 import { inputTrace } from '../inputTrace.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
+import type { CliIo } from '../cliIo.ts'
 
 /** WASTE_FORMAT - the `format` of `mmsim waste --json` (docs/schemas/waste.schema.json). */
 export const WASTE_FORMAT = JSON_FORMATS.waste
@@ -138,7 +139,7 @@ export function formatWaste(w: WasteInput): string[] {
 }
 
 /** waste - `mmsim waste TRACE|SCENARIO [--json]`: per folio size, what is allocated vs used and what reclaim could return. */
-export function register(program: Command): void {
+export function register(program: Command, io: CliIo): void {
   program
     .command('waste')
     .description('per folio size: pages allocated, mapped, written, punched but held; reclaim candidates of flag-on-failed-split and zero-page scanning; PMD/PTE entries')
@@ -146,7 +147,7 @@ export function register(program: Command): void {
     .option('--json', `print as JSON (format ${WASTE_FORMAT})`)
     .action(async (arg: string, o: { json?: boolean }) => {
       const w = await analyseWaste(arg)
-      if (o.json) process.stdout.write(jsonDocument('waste', { name: w.name, from: w.from, ...(w.traceEvents === undefined ? {} : { traceEvents: w.traceEvents, rerunEvents: w.rerunEvents }), ...w.report }))
-      else process.stdout.write(formatWaste(w).join('\n') + '\n')
+      if (o.json) io.stdout.write(jsonDocument('waste', { name: w.name, from: w.from, ...(w.traceEvents === undefined ? {} : { traceEvents: w.traceEvents, rerunEvents: w.rerunEvents }), ...w.report }))
+      else io.stdout.write(formatWaste(w).join('\n') + '\n')
     })
 }
