@@ -31,7 +31,7 @@ export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | und
 export function newFolio(epoch: number, pfn: number, order: number, kind: FolioKind, file: number, index: number): FolioRec {
   return {
     e: epoch, pfn, order, kind, file, index,
-    entire: 0, ptes: 0, pagesMapped: 0, pageMaps: null, exclusive: null, owners: [], hvo: false,
+    entire: 0, ptes: 0, pagesMapped: 0, hgmPmds: 0, pageMaps: null, exclusive: null, owners: [], hvo: false,
   }
 }
 
@@ -46,7 +46,7 @@ export function allocate(tx: Txn, pfn: number, order: number, kind: FolioKind, f
 
 /** isMapped - does any entry map a page of @f? */
 export function isMapped(f: FolioRec): boolean {
-  return f.entire > 0 || f.ptes > 0
+  return f.entire > 0 || f.ptes > 0 || f.hgmPmds > 0
 }
 
 /** folio/allocated */
@@ -58,7 +58,7 @@ export function folioAllocated(tx: Txn, e: FolioAllocated): void {
 export function folioFreed(tx: Txn, e: FolioFreed): void {
   const f = tx.folio(e.folio)
   if (f === undefined) return tx.violate(`free of folio ${hex(e.folio)}, which is not allocated`)
-  if (isMapped(f)) return tx.violate(`free of folio ${hex(e.folio)}, which is still mapped ${f.entire + f.ptes} times`)
+  if (isMapped(f)) return tx.violate(`free of folio ${hex(e.folio)}, which is still mapped ${f.entire + f.ptes + f.hgmPmds} times`)
   tx.putFolio(e.folio, undefined)
 }
 

@@ -65,9 +65,11 @@ export interface FolioRec {
   entire: number
   /** PTE entries mapping pages of the folio */
   ptes: number
-  /** pages with at least one PTE */
+  /** pages with at least one PTE (or HGM PMD) */
   pagesMapped: number
-  /** per page: PTEs mapping it; null until the first PTE maps a page */
+  /** HGM PMD entries mapping a 2 MiB piece of the (1 GiB HugeTLB) folio, each counted once (HGM, model-only) */
+  hgmPmds: number
+  /** per page: PTEs and HGM PMDs mapping it; null until the first one maps a page */
   pageMaps: Int32Array | null
   /** per page: PageAnonExclusive (for PMD/PUD and HugeTLB mappings only the head's bit means anything) */
   exclusive: Uint8Array | null

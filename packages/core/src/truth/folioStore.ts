@@ -14,9 +14,11 @@ export const KIND = { anon: 0, file: 1, shmem: 2, hugetlb: 3, zero: 4, hugezero:
 
 /**
  * FolioChunk - the ground truth of 4096 consecutive PFNs as parallel typed arrays (no object per folio).
- * Per page: @ord (order + 1 of the live folio covering it, 0 = no folio), @maps (PTEs mapping it), @excl
+ * Per page: @ord (order + 1 of the live folio covering it, 0 = no folio), @maps (PTEs and HGM PMDs mapping it), @excl
  * (PageAnonExclusive). Per folio, at its head page's slot: @kind, @file, @index, @entire (PMD/PUD entries),
- * @ptes (PTE entries), @mapped (pages with a PTE), @hvo, and its owners — the (pid, entries) pairs of the
+ * @ptes (PTE entries), @mapped (pages with a PTE or an HGM PMD), @hvo, @hgmPmds (HGM PMD entries mapping a
+ * 2 MiB piece of a 1 GiB HugeTLB folio; null until the chunk's first one: hgm=off traces never allocate
+ * it), and its owners — the (pid, entries) pairs of the
  * processes mapping it — as a sorted linked list of nodes in the chunk's own @pool ([pid, count, next]).
  * @epoch: the chunk belongs to the live state of that epoch; any other state copies it before writing.
  * @pages: pages of this chunk covered by a live folio (the chunk is dropped when it reaches 0).
@@ -34,6 +36,8 @@ export class FolioChunk {
   readonly entire: Int32Array
   readonly ptes: Int32Array
   readonly mapped: Int32Array
+  /** per folio (head slot): HGM PMDs mapping part of it; null while no folio of the chunk has one */
+  hgmPmds: Int32Array | null = null
   /** distinct owner processes of the folio headed here */
   readonly owners: Int32Array
   /** first owner node (0 = none) */
@@ -71,6 +75,7 @@ export class FolioChunk {
     this.entire = from.entire.slice()
     this.ptes = from.ptes.slice()
     this.mapped = from.mapped.slice()
+    this.hgmPmds = from.hgmPmds === null ? null : from.hgmPmds.slice()
     this.owners = from.owners.slice()
     this.own = from.own.slice()
     this.pool = from.pool.slice()
@@ -85,10 +90,22 @@ export class FolioChunk {
    */
   reuse(epoch: number): FolioChunk {
     this.epoch = epoch
+    this.hgmPmds = null
     this.pages = 0
     this.poolTop = 3
     this.poolFree = 0
     return this
+  }
+
+  /** hgmPmdsAt - HGM PMD entries mapping part of the folio headed at slot @j. */
+  hgmPmdsAt(j: number): number {
+    return this.hgmPmds === null ? 0 : this.hgmPmds[j]!
+  }
+
+  /** addHgmPmds - @n more HGM PMD entries map part of the folio headed at slot @j (chunk owned by this epoch). */
+  addHgmPmds(j: number, n: number): void {
+    if (this.hgmPmds === null) this.hgmPmds = new Int32Array(CHUNK_PAGES)
+    this.hgmPmds[j]! += n
   }
 
   /** addOwner - @pid maps @n more entries of the folio headed at slot @j (drops the pair at 0). */

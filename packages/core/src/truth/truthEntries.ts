@@ -37,7 +37,7 @@ export function kindOf(t: TruthState, head: number): number {
 export function isMapped(t: TruthState, head: number): boolean {
   const c = t.folios.chunk(head)!
   const j = head & MASK
-  return c.entire[j]! > 0 || c.ptes[j]! > 0
+  return c.entire[j]! > 0 || c.ptes[j]! > 0 || c.hgmPmdsAt(j) > 0
 }
 
 /** checkInVma - [vpn, vpn + nr) of live process @pid lies inside one VMA; else a violation. */

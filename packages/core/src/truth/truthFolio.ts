@@ -34,6 +34,7 @@ function putFolio(t: TruthState, pfn: number, order: number, kind: number, file:
   c.entire[j] = 0
   c.ptes[j] = 0
   c.mapped[j] = 0
+  if (c.hgmPmds !== null) c.hgmPmds[j] = 0
   fs.census[order]!++
   return c
 }
@@ -107,7 +108,8 @@ export function folioFreedAt(t: TruthState, folio: number): void {
   if (order < 0) return t.violate(`free of folio ${hex(folio)}, which is not allocated`)
   const c = t.folios.chunk(folio)!
   const j = folio & MASK
-  if (c.entire[j]! > 0 || c.ptes[j]! > 0) return t.violate(`free of folio ${hex(folio)}, which is still mapped ${c.entire[j]! + c.ptes[j]!} times`)
+  const n = c.entire[j]! + c.ptes[j]! + c.hgmPmdsAt(j)
+  if (n > 0) return t.violate(`free of folio ${hex(folio)}, which is still mapped ${n} times`)
   dropFolio(t, folio, order)
 }
 

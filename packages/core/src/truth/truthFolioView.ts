@@ -18,8 +18,10 @@ export class TruthFolioView {
   entire = 0
   /** PTEs mapping pages of the folio */
   ptes = 0
-  /** pages with at least one PTE */
+  /** pages with at least one PTE (or HGM PMD) */
   pagesMapped = 0
+  /** HGM PMD entries mapping a 2 MiB piece of the folio */
+  hgmPmds = 0
   /** distinct processes mapping the folio */
   owners = 0
   hvo = false
@@ -39,12 +41,13 @@ export class TruthFolioView {
     this.entire = c.entire[j]!
     this.ptes = c.ptes[j]!
     this.pagesMapped = c.mapped[j]!
+    this.hgmPmds = c.hgmPmdsAt(j)
     this.owners = c.owners[j]!
     this.hvo = c.hvo[j] === 1
     return this
   }
 
-  /** pageMaps - PTEs mapping page @i of the folio. */
+  /** pageMaps - PTEs (and HGM PMDs) mapping page @i of the folio. */
   pageMaps(i: number): number {
     const p = this.pfn + i
     return this.t.folios.chunk(p)!.maps[p & MASK]!

@@ -8,7 +8,8 @@ import { emptyState } from '../state/mmState.ts'
 import { stateDigest } from '../state/stateDigest.ts'
 import { Txn } from '../state/txn.ts'
 import { toMmState } from './toMmState.ts'
-import { truthDigest, truthFolio, truthPageMapcount } from './truthQueries.ts'
+import { trieGet } from '../state/cowTrie.ts'
+import { truthDigest, truthFolio, truthFolioRec, truthPageMapcount, truthSummaryOf } from './truthQueries.ts'
 import { TruthState } from './truthState.ts'
 
 // HGM (HugeTLB high-granularity mapping, model-only) in the flat ground truth and in the reference Txn
@@ -119,16 +120,104 @@ describe('HGM violations (never thrown; both implementations, same messages)', (
       'p0 has no page tables', // no entry was ever installed: the existing clearEntries message
     ])
   })
+})
 
-  test('a PMD inside a 1 GiB folio is reported as not modelled by the ground truth (not silently counted)', () => {
-    const { messages } = both([
-      ev('process/created', { pid: 0 }),
-      ev('vma/mapped', { pid: 0, vpn: A, nrPages: 262144, kind: 'hugetlb', shared: true, writable: true, file: 1, pgoff: 0 }),
-      ev('hugetlb/poolGrown', { folio: 0x40000, order: 18 }),
-      ev('hugetlb/hgmEnabled', { pid: 0, vpn: A, nrPages: 262144 }),
-      ev('hugetlb/hgmRmapAdded', { pid: 0, vpn: A + 512, folio: 0x40000, page: 0x40000 + 512, level: 'pmd' }),
+// HGM PMDs inside a 1 GiB folio (hugetlb_alloc_largest_pte() picks PMD_SIZE where 2 MiB is aligned and
+// fits): one entry per 2 MiB piece. Expected counts by hand: folio_mapcount() = entries mapping any page of
+// the folio (whole-folio PUDs + PTEs + HGM PMDs, each once); a page's count = entries mapping it (an HGM
+// PMD counts for each of its 512 pages, as the page tables map each of them once through it).
+const G = 0x40000 // pfn of a 1 GiB HugeTLB folio
+const setup1G = (pid = 0): MmEvent[] => [
+  ...(pid === 0 ? [ev('process/created', { pid: 0 }), ev('hugetlb/poolGrown', { folio: G, order: 18 })] : [ev('process/created', { pid })]),
+  ev('vma/mapped', { pid, vpn: A, nrPages: 262144, kind: 'hugetlb', shared: true, writable: true, file: 1, pgoff: 0 }),
+  ev('hugetlb/hgmEnabled', { pid, vpn: A, nrPages: 262144 }),
+]
+const pmd1G = (piece: number, pid = 0): MmEvent => ev('hugetlb/hgmRmapAdded', { pid, vpn: A + 512 * piece, folio: G, page: G + 512 * piece, level: 'pmd' })
+const unpmd1G = (piece: number, pid = 0): MmEvent => ev('hugetlb/hgmRmapRemoved', { pid, vpn: A + 512 * piece, folio: G, page: G + 512 * piece, level: 'pmd' })
+const pte1G = (off: number, pid = 0): MmEvent => ev('hugetlb/hgmRmapAdded', { pid, vpn: A + off, folio: G, page: G + off, level: 'pte' })
+
+/** both1G - replay into both implementations: same violations, digest and folio record (core's groundTruth/folioTruth does not count HGM PMDs: compared field by field). */
+function both1G(events: readonly MmEvent[]) {
+  const tx = new Txn(emptyState(), true)
+  const t = new TruthState()
+  for (const [i, e] of events.entries()) {
+    applyEvent(tx, e)
+    t.apply(e)
+    expect(t.violationCount, `event ${i} ${e.type}`).toBe(tx.violationTotal)
+  }
+  const s = tx.commit()
+  expect(t.violations).toEqual(s.violations)
+  expect(truthDigest(t)).toBe(stateDigest(s))
+  expect(stateDigest(toMmState(t))).toBe(stateDigest(s))
+  const flat = truthFolioRec(t, G)
+  const ref = trieGet(s.folios, G)
+  expect(flat === undefined).toBe(ref === undefined)
+  if (flat !== undefined && ref !== undefined) {
+    expect([flat.entire, flat.ptes, flat.hgmPmds, flat.pagesMapped, flat.owners]).toEqual([ref.entire, ref.ptes, ref.hgmPmds, ref.pagesMapped, ref.owners])
+    for (const p of [G, G + 3, G + 511, G + 512, G + 1023, G + 1024, G + 1536, G + 262143]) {
+      expect(truthPageMapcount(t, p), `page ${p - G}`).toBe(pageMapcount(s, p))
+    }
+  }
+  return { t, s, messages: s.violations.map((v) => v.message) }
+}
+
+describe('HGM PMDs inside a 1 GiB folio (worked by hand)', () => {
+  test('two processes: p0 maps pieces 1 and 2 by PMD and page 3 by a PTE, p1 piece 1: folio 4 entries, pages 2/1/1/0', () => {
+    const { t, messages } = both1G([
+      ...setup1G(), pmd1G(1), pmd1G(2), ev('hugetlb/hgmTableAllocated', { pid: 0, vpn: A, level: 'pte' }), pte1G(3),
+      ...setup1G(1), pmd1G(1, 1),
     ])
-    expect(messages).toEqual(['HGM PMD entries inside a 1 GiB folio (folio 0x40000) are not modelled by the ground truth'])
+    expect(messages).toEqual([])
+    const f = truthFolio(t, G)!
+    expect(f.mapcount).toBe(4) // 3 entries of p0 + 1 of p1
+    expect(f.entireMapcount).toBe(0)
+    expect(f.pagesMapped).toBe(1025) // pieces 1 and 2 (512 each) + page 3
+    expect(f.partiallyMapped).toBe(true)
+    expect(f.processes).toEqual([0, 1])
+    expect(truthFolioRec(t, G)!.owners).toEqual([0, 3, 1, 1])
+    expect([G + 512, G + 1023, G + 1024, G + 1535, G + 3, G, G + 1536].map((p) => truthPageMapcount(t, p))).toEqual([2, 2, 1, 1, 1, 0, 0])
+    expect(truthSummaryOf(t)).toMatchObject({ entries: { pte: 1, pmd: 3, pud: 0 }, pageMapcountSum: 1 + 3 * 512, mappedFolios: 1, partiallyMappedFolios: 1 })
+  })
+
+  test('the PMD leaf holds the first PFN of the piece (digest line E 0 pmd vpn pfn); removing it leaves the PMD of the other process', () => {
+    const { t, messages } = both1G([...setup1G(), pmd1G(1), ...setup1G(1), pmd1G(1, 1), unpmd1G(1)])
+    expect(messages).toEqual([])
+    expect(t.procTables(0)!.pmdLeaf((A + 512) / 512)).toBeUndefined()
+    expect(t.procTables(1)!.pmdLeaf((A + 512) / 512)).toBe(G + 512)
+    expect(t.procTables(1)!.entryAt(A + 700)).toBe(G + 700)
+    const f = truthFolio(t, G)!
+    expect([f.mapcount, f.pagesMapped, truthPageMapcount(t, G + 512)]).toEqual([1, 512, 1])
+  })
+
+  test('unmapped again: no count left, the folio can leave the pool, the digest equals the never-mapped one', () => {
+    const a = both1G([...setup1G(), pmd1G(5), unpmd1G(5)])
+    const b = both1G([...setup1G()])
+    expect(a.messages).toEqual([])
+    expect(truthDigest(a.t)).toBe(truthDigest(b.t))
+    expect(truthFolio(a.t, G)).toEqual(truthFolio(b.t, G))
+    const c = both1G([...setup1G(), pmd1G(5), ev('folio/freed', { folio: G })])
+    expect(c.messages).toEqual(['free of folio 0x40000, which is still mapped 1 times'])
+  })
+
+  test('violations: unaligned piece, a PMD over a present PMD or PTE, a PUD over them, removing a none PMD', () => {
+    const { messages, t } = both1G([
+      ...setup1G(), pmd1G(1), ev('hugetlb/hgmTableAllocated', { pid: 0, vpn: A, level: 'pte' }), pte1G(3),
+      ev('hugetlb/hgmRmapAdded', { pid: 0, vpn: A + 5, folio: G, page: G + 5, level: 'pmd' }),
+      pmd1G(1),
+      pmd1G(0),
+      ev('hugetlb/rmapAdded', { pid: 0, vpn: A, folio: G, level: 'pud', mode: 'file', exclusive: false }),
+      unpmd1G(3),
+      ev('hugetlb/hgmRmapRemoved', { pid: 0, vpn: A + 512, folio: G, page: G + 1024, level: 'pmd' }),
+    ])
+    expect(messages).toEqual([
+      'HGM pmd entry: page 0x40005 is not an aligned page of folio 0x40000 of order 18',
+      'PMD at vpn 0x40200 of p0 is not none',
+      'PMD at vpn 0x40000 of p0 is not none',
+      'PUD at vpn 0x40000 of p0 covers present entries',
+      'PMD at vpn 0x40600 of p0 is none, not page 0x40600',
+      'HGM pmd entry at vpn 0x40200 maps page 0x40400: not the page at that offset of the huge page',
+    ])
+    expect(truthFolio(t, G)!.mapcount).toBe(2)
   })
 })
 
@@ -178,5 +267,23 @@ describe('HGM: TruthState equals the Txn reducers on random HGM streams, valid a
     }
     both(events)
     expect(added).toBeGreaterThan(0) // the stream does exercise HGM PTEs, not only refusals
+  })
+})
+
+describe('HGM PMDs: TruthState equals the Txn reducers on random 1 GiB streams (seeded)', () => {
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])('seed %i', (seed) => {
+    let x = seed >>> 0
+    const r = (n: number) => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) % n)
+    const events: MmEvent[] = [...setup1G(), ...setup1G(1)]
+    for (let i = 0; i < 150; i++) {
+      const pid = r(2)
+      const level = r(3) === 0 ? 'pte' : 'pmd'
+      const off = level === 'pmd' ? 512 * r(4) + (r(8) === 0 ? 1 : 0) : r(1536)
+      const type = r(3) === 0 ? 'hugetlb/hgmRmapRemoved' : 'hugetlb/hgmRmapAdded'
+      if (r(10) === 0) events.push(ev('hugetlb/hgmTableAllocated', { pid, vpn: A + off, level: 'pte' }))
+      else events.push(ev(type, { pid, vpn: A + off, folio: G, page: G + off, level }))
+    }
+    const { t } = both1G(events)
+    expect(truthFolioRec(t, G)!.hgmPmds).toBeGreaterThanOrEqual(0)
   })
 })

@@ -20,7 +20,7 @@ export function truthFolioAt(t: TruthLike, pfn: Pfn): number {
   return pfn >= 0 && pfn <= MAX_PFN ? t.folios.headOf(pfn) : -1
 }
 
-/** truthPageMapcount - entries mapping page @pfn: its PTEs plus the PMD/PUD entries of its folio (0 if not allocated). */
+/** truthPageMapcount - entries mapping page @pfn: its PTEs and HGM PMDs plus the PMD/PUD entries of its whole folio (0 if not allocated). */
 export function truthPageMapcount(t: TruthLike, pfn: Pfn): number {
   const head = truthFolioAt(t, pfn)
   if (head < 0) return 0
@@ -46,7 +46,7 @@ export function truthFolioRec(t: TruthLike, head: Pfn): FolioRec | undefined {
   }
   return {
     e: 0, pfn: head, order, kind: KIND_NAMES[c.kind[j]!]!, file: c.file[j]!, index: c.index[j]!,
-    entire: c.entire[j]!, ptes: c.ptes[j]!, pagesMapped: c.mapped[j]!,
+    entire: c.entire[j]!, ptes: c.ptes[j]!, pagesMapped: c.mapped[j]!, hgmPmds: c.hgmPmdsAt(j),
     pageMaps, exclusive: anyExcl ? exclusive : null, owners: c.ownerList(j), hvo: c.hvo[j] === 1,
   }
 }
@@ -61,7 +61,7 @@ export function truthFolio(t: TruthLike, folio: Pfn): FolioTruth | undefined {
   const anonExclusive: boolean[] = []
   for (let i = 0; i < nr; i++) anonExclusive.push(f.exclusive?.[i] === 1)
   return {
-    folio: f.pfn, order: f.order, kind: f.kind, mapcount: f.entire + f.ptes, entireMapcount: f.entire,
+    folio: f.pfn, order: f.order, kind: f.kind, mapcount: f.entire + f.ptes + f.hgmPmds, entireMapcount: f.entire,
     pagesMapped: f.entire > 0 ? nr : f.pagesMapped, processes, mappedShared: processes.length > 1,
     partiallyMapped: f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < nr, anonExclusive, hvo: f.hvo,
   }
@@ -198,17 +198,19 @@ export function truthSummaryOf(t: TruthLike): TruthSummary {
     const kind = KIND_NAMES[c.kind[j]!]!
     const entire = c.entire[j]!
     const ptes = c.ptes[j]!
+    const hgmPmds = c.hgmPmdsAt(j)
     const mapped = c.mapped[j]!
     s.folios++
     s.foliosByKind[kind] = (s.foliosByKind[kind] ?? 0) + 1
-    if (entire + ptes > 0) s.mappedFolios++
+    if (entire + ptes + hgmPmds > 0) s.mappedFolios++
     if (c.owners[j]! > 1) s.mappedSharedFolios++
     if (entire === 0 && mapped > 0 && mapped < nr) s.partiallyMappedFolios++
-    s.pageMapcountSum += ptes + entire * nr
+    s.pageMapcountSum += ptes + entire * nr + hgmPmds * PTRS_PER_PTE
     if (c.hvo[j] === 1) s.hvoFolios++
     if (order === 9) s.entries.pmd += entire
     else if (order === 18) s.entries.pud += entire
     s.entries.pte += ptes
+    s.entries.pmd += hgmPmds
   })
   return s
 }
