@@ -183,8 +183,60 @@ describe('HGM in a 1 GiB page', () => {
     expect(truthFolio(r.truth, r.F)).toMatchObject({ mapcount: 1, entireMapcount: 1 })
   })
 
-  it('2 MiB inside a 1 GiB page (an HGM PMD) is refused: the ground truth does not count PMDs mapping part of a folio', () => {
-    expect(() => sim(G + 'p0 continue A[2M+2M]\n')).toThrow(/not modelled: UFFDIO_CONTINUE of 2 MiB inside a 1 GiB HGM page/)
+  it('2 MiB pieces by HGM PMDs (hugetlb_alloc_largest_pte), 4K where 2M does not fit, a fault maps 2M; fork, munmap, collapse', () => {
+    const r = sim(G + [
+      'p0 continue A[2M+2M]', // line 5: one HGM PMD, the PMD table allocated first
+      'p0 continue A[4M+2056K]', // 6: 2M aligned and fits: a PMD; the 8K left: a PTE table, two PTEs
+      'p0 continue A[1M+4K]', // 7: 4K in the first 2M: its PTE table, one PTE
+      'p0 continue A[2M+4K]', // 8: under the HGM PMD (hpte->shift > PAGE_SHIFT): EEXIST
+      'p0 read A[8M+4K]', // 9: no PTE table there: hugetlb_no_page() at the PMD, "the largest possible size"
+      'p0 fork p1', // 10: shared HugeTLB: dup_mmap() copies no entry (no event), the VMA keeps VM_HUGETLB_HGM
+      'p1 continue A[2M+2M]', // 11
+      'check',
+      'p0 munmap A', // 13
+      'check',
+      'p1 madvise A collapse', // 15
+      'check',
+    ].join('\n') + '\n')
+    expect(r.refused).toEqual([{ line: 8, errno: 'EEXIST' }])
+    expect(r.hgm).toEqual([
+      'hgmEnabled p0 A+0 262144',
+      'hgmTableAllocated p0 A+0 pmd',
+      'hgmRmapAdded p0 A+512 F+512 pmd',
+      'hgmRmapAdded p0 A+1024 F+1024 pmd',
+      'hgmTableAllocated p0 A+1536 pte',
+      'hgmRmapAdded p0 A+1536 F+1536 pte',
+      'hgmRmapAdded p0 A+1537 F+1537 pte',
+      'hgmTableAllocated p0 A+0 pte',
+      'hgmRmapAdded p0 A+256 F+256 pte',
+      'hgmRmapAdded p0 A+2048 F+2048 pmd',
+      'hgmTableAllocated p1 A+0 pmd', // p1's own page tables: its own PMD table under its PUD
+      'hgmRmapAdded p1 A+512 F+512 pmd',
+      // munmap: __unmap_hugepage_range() over hugetlb_pte, address order, each entry at its own level
+      'hgmRmapRemoved p0 A+256 F+256 pte',
+      'hgmRmapRemoved p0 A+512 F+512 pmd',
+      'hgmRmapRemoved p0 A+1024 F+1024 pmd',
+      'hgmRmapRemoved p0 A+1536 F+1536 pte',
+      'hgmRmapRemoved p0 A+1537 F+1537 pte',
+      'hgmRmapRemoved p0 A+2048 F+2048 pmd',
+      'hgmRmapRemoved p1 A+512 F+512 pmd',
+      'rmapAdded p1 A+0 pud',
+    ])
+    // the truth at the end: p1's PUD only
+    expect(truthFolio(r.truth, r.F)).toMatchObject({ mapcount: 1, entireMapcount: 1, pagesMapped: 262144, processes: [1] })
+  })
+
+  it('the ground truth after the 2M and 4K continues, worked by hand: folio 7 entries, pages 2/1/1/0', () => {
+    const r = sim(G + 'p0 continue A[2M+2M]\np0 continue A[4M+2056K]\np0 continue A[1M+4K]\np0 read A[8M+4K]\np0 fork p1\np1 continue A[2M+2M]\n')
+    // p0: PMDs at 2M, 4M, 8M + PTEs at 1M, 6M, 6M+4K = 6 entries; p1: the PMD at 2M = 1
+    expect(truthFolio(r.truth, r.F)).toMatchObject({ mapcount: 7, entireMapcount: 0, pagesMapped: 3 * 512 + 3, partiallyMapped: true, processes: [0, 1] })
+    const F = r.F
+    expect([F + 512, F + 1023, F + 1024, F + 2048, F + 256, F + 1536, F + 1538, F + 0].map((p) => truthPageMapcount(r.truth, p))).toEqual([2, 2, 1, 1, 1, 1, 0, 0])
+    expect(truthSummaryOf(r.truth).entries).toEqual({ pte: 3, pmd: 4, pud: 0 })
+  })
+
+  it('collapse of part of a 1 GiB page stays refused (not modelled)', () => {
+    expect(() => sim(G + 'p0 continue A[2M+2M]\np0 madvise A[2M+2M] collapse\n')).toThrow(/not modelled: MADV_COLLAPSE of part of a 1 GiB HGM page/)
   })
 })
 

@@ -2,8 +2,8 @@ import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { hugetlbAliasPopulate } from './hugetlb.ts'
 import { cachedHuge, hugeLeaf } from './hgmFault.ts'
-import { hgmTables, hgmWalkAlloc4K, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
-import { notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
+import { hgmTables, hgmWalkAlloc4K, hgmWalkAllocPmd, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
+import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { inOneVma } from './vmaOps.ts'
 
 /**
@@ -14,13 +14,15 @@ import { inOneVma } from './vmaOps.ts'
  * 3. UFFDIO_CONTINUE: the range must lie in one VMA, all of it HGM (VM_HUGETLB_HGM is a VMA flag; ENOENT);
  *    __mcopy_atomic_hugetlb() with use_hgm checks PAGE_SIZE alignment only, then maps piece by piece at
  *    the size hugetlb_alloc_largest_pte() picks: the largest that is aligned at the address and fits in
- *    what is left — a whole huge page by one hstate-level entry (`hugetlb/rmapAdded`, mode file), else a
- *    4K PTE (`hugetlb/hgmRmapAdded`) after the walk allocated the PMD table (1 GiB VMA) and PTE table it
- *    needs (`hugetlb/hgmTableAllocated`, hugetlb_full_walk_alloc()).
- *    A present entry where the piece goes (or a huge leaf above a 4K piece: hpte->shift > PAGE_SHIFT) is
- *    EEXIST at the first piece, else EAGAIN (the bytes mapped so far are returned); a page not in the
- *    page cache likewise EFAULT / EAGAIN.
- * Not modelled (refused): a 2 MiB piece inside a 1 GiB page (an HGM PMD).
+ *    what is left — a whole huge page by one hstate-level entry (`hugetlb/rmapAdded`, mode file); in a
+ *    1 GiB page a 2 MiB-aligned 2 MiB piece by an HGM PMD (`hugetlb/hgmRmapAdded`, level pmd) after the
+ *    walk allocated the PMD table under the PUD; else a 4K PTE (`hugetlb/hgmRmapAdded`, level pte) after
+ *    the walk allocated the PMD table (1 GiB VMA) and PTE table it needs (`hugetlb/hgmTableAllocated`,
+ *    hugetlb_full_walk_alloc()).
+ *    A present entry where the piece goes (a PMD that points to a PTE table is not none either:
+ *    huge_pte_none_mostly()), or a bigger leaf above it (hpte->shift > shift), is EEXIST at the first
+ *    piece, else EAGAIN (the bytes mapped so far are returned); a page not in the page cache likewise
+ *    EFAULT / EAGAIN.
  * @see mfill_atomic_hugetlb()/__mcopy_atomic_hugetlb(), hugetlb_alloc_largest_pte(), hugetlb_mcopy_atomic_pte(),
  *   hugetlb_add_file_rmap() — HGM v2 series ("hugetlb: add HGM support for high-granularity UFFDIO_CONTINUE")
  */
@@ -50,9 +52,16 @@ export function hgmContinue(ctx: SimContext, pid: number, m: MapRec, r: ByteRang
       continue
     }
     if (hp === PUD_SPAN && curr % PMD_SPAN === 0 && curr + PMD_SPAN <= end) {
-      notModelled(ctx, 'UFFDIO_CONTINUE of 2 MiB inside a 1 GiB HGM page (an HGM PMD inside the folio: not counted by the ground truth)')
+      if (hugeLeaf(ctx, pid, base, hp)) fail('EEXIST')
+      hgmWalkAllocPmd(ctx, pid, curr)
+      if (ctx.pmdLeaf(pid, curr) >= 0 || hgmTables(ctx).hasPte(pid, curr)) fail('EEXIST')
+      const pfn = cachedHuge(ctx, m, vma, curr)
+      if (pfn < 0) fail('EFAULT')
+      ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn: curr, folio: pfn, page: pfn + (curr - base), level: 'pmd' })
+      curr += PMD_SPAN
+      continue
     }
-    if (hugeLeaf(ctx, pid, base, hp)) fail('EEXIST')
+    if (hugeLeaf(ctx, pid, base, hp) || (hp === PUD_SPAN && ctx.pmdLeaf(pid, curr) >= 0)) fail('EEXIST')
     hgmWalkAlloc4K(ctx, pid, curr, hp)
     if (ctx.entry(pid, curr) >= 0) fail('EEXIST')
     const pfn = cachedHuge(ctx, m, vma, curr)

@@ -15,10 +15,10 @@ export function cachedHuge(ctx: SimContext, m: MapRec, v: Vma, vpn: number): num
 /**
  * hgmFault - a read or write of @vpn in HGM VMA @vma of shared HugeTLB mapping @m: when the hstate-level
  * entry points to HGM tables, hugetlb_fault()'s walk (hugetlb_full_walk_alloc(hpte, vma, address, 0))
- * reaches the 4K PTE of @vpn and hugetlb_no_page() maps the page at that size, "the largest possible"
- * (`hugetlb/hgmRmapAdded`); a present PTE needs nothing (shared: no COW).
- * Not modelled (refused): in a 1 GiB page, a 2 MiB part with no PTE table (hugetlb_no_page() would map an
- * HGM PMD), and a page that left the page cache (hugetlb_no_page() would allocate a new huge page).
+ * stops at the lowest level that exists and hugetlb_no_page() maps there, "the largest possible size":
+ * the 4K PTE of @vpn under a PTE table, in a 1 GiB page with no PTE table there the 2 MiB piece by an HGM
+ * PMD (`hugetlb/hgmRmapAdded`, level pte or pmd); a present entry needs nothing (shared: no COW).
+ * Not modelled (refused): a page that left the page cache (hugetlb_no_page() would allocate a new huge page).
  * @returns false when the entry points to no HGM table: the ordinary HugeTLB fault applies
  * @see hugetlb_fault(), hugetlb_no_page() — HGM v2 series ("hugetlb: add HGM support to hugetlb_fault and hugetlb_no_page")
  */
@@ -27,10 +27,14 @@ export function hgmFault(ctx: SimContext, pid: number, vpn: number, m: MapRec, v
   const base = vpn - (vpn % hp)
   const t = hgmTables(ctx)
   if (!t.hasTables(pid, base, hp)) return false
-  if (hp === PUD_SPAN && !t.hasPte(pid, vpn)) notModelled(ctx, 'a fault in a 1 GiB HGM page on 2 MiB that no PTE table maps (hugetlb_no_page() would map an HGM PMD)')
   if (ctx.entry(pid, vpn) >= 0) return true
   const pfn = cachedHuge(ctx, m, vma, vpn)
   if (pfn < 0) notModelled(ctx, 'a fault in an HGM-mapped huge page that left the page cache (hugetlb_no_page() would allocate a new one)')
+  if (hp === PUD_SPAN && !t.hasPte(pid, vpn)) {
+    const piece = vpn - (vpn % PMD_SPAN)
+    ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn: piece, folio: pfn, page: pfn + (piece - base), level: 'pmd' })
+    return true
+  }
   ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn, folio: pfn, page: pfn + (vpn - base), level: 'pte' })
   return true
 }

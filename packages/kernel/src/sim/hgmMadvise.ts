@@ -52,7 +52,7 @@ export function hgmSplit(ctx: SimContext, pid: number, m: MapRec, vpn: number, n
  *   mapping will be filled"). A none or already huge entry is left alone;
  * - a part of the range smaller than a huge page (2 MiB VMA): hugetlb_alloc_largest_pte() walks each 4K:
  *   under a huge PMD it is EEXIST (hpte->shift > PAGE_SHIFT), under a none PMD the walk allocates a PTE
- *   table (`hugetlb/hgmTableAllocated`) and maps nothing; 1 GiB VMA: not modelled (HGM PMD).
+ *   table (`hugetlb/hgmTableAllocated`) and maps nothing; 1 GiB VMA: not modelled (the series' walk over less than the hstate size is not followed).
  * Other mms keep their HGM entries (the collapse walks this mm only).
  * @see hugetlb_collapse(), hugetlb_alloc_largest_pte() — HGM v2 series ("hugetlb: add MADV_COLLAPSE for hugetlb")
  */
@@ -71,7 +71,7 @@ export function hgmCollapse(ctx: SimContext, pid: number, m: MapRec, vpn: number
         curr += hp
         continue
       }
-      if (hp === PUD_SPAN) notModelled(ctx, 'MADV_COLLAPSE of part of a 1 GiB HGM page (it would map an HGM PMD inside the 1 GiB folio)')
+      if (hp === PUD_SPAN) notModelled(ctx, 'MADV_COLLAPSE of part of a 1 GiB HGM page (hugetlb_collapse() over less than the hstate size is not followed)')
       if (ctx.pmdLeaf(pid, curr) >= 0) throw new Refusal('EEXIST')
       hgmWalkAlloc4K(ctx, pid, curr, hp)
       curr = Math.min(end, base + hp)

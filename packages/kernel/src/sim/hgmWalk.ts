@@ -11,8 +11,7 @@ import type { SimContext } from './simContext.ts'
  * (free_pgtables()) free them. Each allocation is a `hugetlb/hgmTableAllocated` event at the first vpn of
  * the span the new table maps.
  *
- * Not modelled: HGM PMD leaves inside a 1 GiB page (the ground truth counts no PMD that maps part of a
- * folio yet); the callers refuse them.
+ * In a 1 GiB VMA the leaves below the PUD may be HGM PMDs (2 MiB pieces, hgmWalkAllocPmd()) or 4K PTEs.
  */
 
 /** vpns one PTE table maps (2 MiB) */
@@ -86,14 +85,23 @@ export function hgmTables(ctx: SimContext): HgmTables {
  */
 export function hgmWalkAlloc4K(ctx: SimContext, pid: number, vpn: number, hp: number): void {
   const t = hgmTables(ctx)
-  if (hp === PUD_SPAN && !t.hasPmd(pid, vpn)) {
-    const b = vpn - (vpn % PUD_SPAN)
-    ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: b, level: 'pmd' })
-    t.pmd.add(`${pid}:${b / PUD_SPAN}`)
-  }
+  if (hp === PUD_SPAN) hgmWalkAllocPmd(ctx, pid, vpn)
   if (!t.hasPte(pid, vpn)) {
     const k = Math.floor(vpn / PMD_SPAN)
     ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: k * PMD_SPAN, level: 'pte' })
     t.pte.add(`${pid}:${k}`)
   }
+}
+
+/**
+ * hgmWalkAllocPmd - hugetlb_full_walk_alloc(hpte, vma, @vpn, PMD_SIZE) in @pid's 1 GiB HGM VMA whose PUD is
+ * not a present leaf: allocate the PMD table under the PUD (`hugetlb/hgmTableAllocated`, level pmd) unless
+ * it exists. Afterwards the PMD of @vpn exists.
+ */
+export function hgmWalkAllocPmd(ctx: SimContext, pid: number, vpn: number): void {
+  const t = hgmTables(ctx)
+  if (t.hasPmd(pid, vpn)) return
+  const b = vpn - (vpn % PUD_SPAN)
+  ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: b, level: 'pmd' })
+  t.pmd.add(`${pid}:${b / PUD_SPAN}`)
 }

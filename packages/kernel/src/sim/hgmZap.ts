@@ -9,7 +9,8 @@ const NONE_PRESENT = -2
 /**
  * hgmZapHuge - __unmap_hugepage_range() over the huge page of @hp vpns at @base of @pid, HGM v2 style:
  * the walk (hugetlb_pte) visits every high-granularity leaf below the hstate-level entry and clears it,
- * one `hugetlb/hgmRmapRemoved` (hugetlb_remove_rmap() with the PTE's shift) per entry, in address order.
+ * one `hugetlb/hgmRmapRemoved` (hugetlb_remove_rmap() with the entry's shift: an HGM PMD of a 1 GiB page
+ * or a 4K PTE) per entry, in address order.
  * The page tables stay (zap_pte_range() does not free them either); munmap, exit and MADV_COLLAPSE free them.
  * Model-only (`set hgm=on`). The caller puts the folio back when nothing holds it any more.
  * @returns the folio the entries mapped, NONE_PRESENT when none was present, NOT_HGM when the entry
@@ -21,7 +22,13 @@ export function hgmZapHuge(ctx: SimContext, pid: number, base: number, hp: numbe
   const t = hgmTables(ctx)
   if (!t.hasTables(pid, base, hp)) return NOT_HGM
   let folio = NONE_PRESENT
-  for (const k of t.pteTablesUnder(pid, base, hp)) {
+  for (let k = base; k < base + hp; k += PMD_SPAN) {
+    const leaf = hp === PMD_SPAN ? -1 : ctx.pmdLeaf(pid, k)
+    if (leaf >= 0) {
+      folio = ctx.headOf(leaf)
+      ctx.emit('hugetlb/hgmRmapRemoved', { pid, vpn: k, folio, page: leaf, level: 'pmd' })
+      continue
+    }
     const tab = ctx.pteTable(pid, k)
     if (tab === undefined || tab[PMD_SPAN] === 0) continue
     for (let v = k; v < k + PMD_SPAN; v++) {
