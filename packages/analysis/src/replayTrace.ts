@@ -1,5 +1,5 @@
 import { setAutoFreeze } from 'immer'
-import { applyTruthColumns, TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
+import { applyTruthColumns, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
 import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem, type WidenedFrame } from '@mmsim/trace'
 
 /**
@@ -13,9 +13,14 @@ import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, t
  *   (0, the default: none is taken, and the state is written in place)
  * @onEvent: called after each event that broke no precondition, with the ground truth after it
  *   (read-only; the event is the decoder's reused scratch object: copy what you keep)
+ * @onColumnEvent: with it, a frame that widens to integer columns (this version's layout) is applied from
+ *   them one event at a time, and each event that broke no precondition is handed over as its index @i
+ *   and type code @c in the frame's columns @w (valid during the call) instead of to @onEvent; the other
+ *   frames still go through @onEvent — a caller gives both, reading the same fields from either
  */
 export interface ReplayOptions {
   onEvent?: (e: MmEvent, truth: TruthState) => void
+  onColumnEvent?: (w: TruthColumns, i: number, c: number, truth: TruthState) => void
   checkpointEvery?: number
   onCheckpoint?: (checkpoint: TruthCheckpoint, events: number) => void
   salvage?: boolean
@@ -38,6 +43,9 @@ export interface ReplayResult {
   complete: boolean
   stoppedAtViolation: boolean
 }
+
+const NO_INTS = new Int32Array(0)
+const noUnknown = (): void => {}
 
 interface Acc extends Omit<ReplayResult, 'header'> {
   header: TraceHeader | null
@@ -84,8 +92,34 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           const stopOn = opts.stopOnViolation === true
           const onEvent = opts.onEvent
           let n = 0
-          const w = onEvent === undefined && dec.sameLayout ? dec.widen(item.frame) : null
-          if (w !== null && w.allInt) {
+          const onColumn = opts.onColumnEvent
+          const w = (onEvent === undefined || onColumn !== undefined) && dec.sameLayout ? dec.widen(item.frame) : null
+          if (w !== null && w.allInt && onColumn !== undefined) {
+            // the integer path, one event at a time: a window of the frame's columns ending at the event
+            const cols = w as WidenedFrame & { slots: Int32Array[] }
+            one.codes = cols.codes
+            one.causeIdx = cols.causeIdx
+            one.causes = cols.causes
+            one.slots = cols.slots
+            const codes = cols.codes
+            for (let i = 0; i < cols.count; i++) {
+              const c = codes[i]!
+              if (c < 0) {
+                onUnknown(acc)(dec.types[w.types[i]!]?.name ?? `#${item.frame.types[i]}`)
+                continue
+              }
+              n++
+              const v = truth.violationCount
+              one.count = i + 1
+              applyTruthColumns(truth, one, i, false, noUnknown)
+              if (truth.violationCount === v) onColumn(cols, i, c, truth)
+              else if (stopOn) {
+                acc.stop = true
+                acc.stoppedAtViolation = true
+                break
+              }
+            }
+          } else if (w !== null && w.allInt && onEvent === undefined) {
             // the integer path: reducers read the widened columns, no event object for the common types
             let unknown = 0
             const walked = applyTruthColumns(truth, w as WidenedFrame & { slots: Int32Array[] }, 0, stopOn, (i) => {
@@ -129,6 +163,10 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
         break
     }
     return acc
+  }
+  // the one-event window of the column path (its arrays are the current frame's)
+  const one: { count: number; codes: Int32Array; causeIdx: Int32Array; causes: readonly string[]; slots: Int32Array[] } = {
+    count: 0, codes: NO_INTS, causeIdx: NO_INTS, causes: [], slots: [],
   }
   // one synchronous loop over the frames (a reused read buffer: each frame is consumed before the next is read)
   const acc = init

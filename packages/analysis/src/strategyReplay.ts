@@ -35,6 +35,8 @@ export interface StrategyReplayOptions extends Omit<ReplayOptions, 'decodeOnly' 
  * ground-truth transaction (checkpoints as in replayTrace, @checkpointEvery), and every event that breaks no precondition is handed to every scheme with the
  * transaction as its post-event truth (replayTrace's @onEvent). The decoder's event object is a reused
  * scratch object; strategies read it during the call only. Same damage/violation semantics and results.
+ * Without a plugin scheme or @onEvent, frames in this version's layout are fed from their integer columns
+ * (replayTrace's @onColumnEvent; StrategySet.applyColumns): the same events and fields, no object per event.
  */
 export async function replayTraceWithStrategies(file: string, opts: StrategyReplayOptions): Promise<StrategyReplayResult> {
   const set = new StrategySet(opts.strategies)
@@ -45,6 +47,8 @@ export async function replayTraceWithStrategies(file: string, opts: StrategyRepl
       set.apply(e, tx)
       opts.onEvent?.(e, tx)
     },
+    // no event object per event when nobody needs one: the schemes read the frame's integer columns
+    onColumnEvent: set.columnsOk && opts.onEvent === undefined ? (w, i, c, tx) => set.applyColumns(w, i, c, tx) : undefined,
     onCheckpoint: (state, events) => {
       opts.onCheckpoint?.(state, events)
       onStrategyCheckpoint?.(set.snapshot(), events)

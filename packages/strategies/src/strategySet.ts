@@ -1,4 +1,5 @@
-import { applyEvent, type MmEvent, type Txn } from '@mmsim/core'
+import { applyEvent, EVENT_TYPES, type MmEvent, type TruthColumns, type Txn } from '@mmsim/core'
+import { columnEvent } from './columnEvent.ts'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
 import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
 import { inPlugin } from './pluginGuard.ts'
@@ -44,6 +45,7 @@ export class StrategySet {
 
   constructor(strategies: readonly AnyStrategy[]) {
     this.runs = strategies.map((strategy) => ({ strategy, state: strategy.init() }))
+    this.columnsOk = this.runs.every((r) => r.strategy.applyOp !== undefined)
   }
 
   private readonly op = new EventOp()
@@ -51,13 +53,26 @@ export class StrategySet {
   /** per event type string as the driver hands it: its canonical type, EVENT_TYPES index and the runs that handle it */
   private readonly byType = new Map<string, TypeRuns>()
 
+  /** per EVENT_TYPES index: the same record (filled on first use; the column path's lookup) */
+  private readonly byCode: (TypeRuns | undefined)[] = []
+
+  /**
+   * columnsOk - every scheme has applyOp (no plugin): events can be fed from a frame's integer columns
+   * ({@link applyColumns}) with no event object
+   */
+  readonly columnsOk: boolean
+
+  private typeRuns(type: MmEvent['type'], code: number): TypeRuns {
+    const runs = this.runs.filter((r) => r.strategy.handles.has(type))
+    return { type, code, runs, ops: runs.map((r) => r.strategy.applyOp ?? null) }
+  }
+
   /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
     let t = this.byType.get(e.type)
     if (t === undefined) {
       const type = canonicalType(e.type)
-      const runs = this.runs.filter((r) => r.strategy.handles.has(type))
-      t = { type, code: eventCode(type), runs, ops: runs.map((r) => r.strategy.applyOp ?? null) }
+      t = this.typeRuns(type, eventCode(type))
       this.byType.set(e.type, t)
     }
     const runs = t.runs
@@ -75,6 +90,27 @@ export class StrategySet {
         }
         op.call(r.strategy, r.state, this.op, truth)
       }
+    }
+  }
+
+  /**
+   * applyColumns - {@link apply} of event @i (type code @c ≥ 0) of integer columns @w: the EventOp is filled
+   * from the columns (the same fields fillEventOpAs copies from the decoded object). Only when
+   * {@link columnsOk} (a plugin gets event objects).
+   */
+  applyColumns(w: TruthColumns, i: number, c: number, truth: TruthView): void {
+    let t = this.byCode[c]
+    if (t === undefined) {
+      t = this.typeRuns(EVENT_TYPES[c]!, c)
+      this.byCode[c] = t
+    }
+    const runs = t.runs
+    if (runs.length === 0) return
+    const ops = t.ops
+    const op = fillEventOpAs(this.op, columnEvent(w, i, c), t.type, c)
+    for (let k = 0; k < runs.length; k++) {
+      const r = runs[k]!
+      ops[k]!.call(r.strategy, r.state, op, truth)
     }
   }
 
