@@ -34,12 +34,16 @@ class BufferWriter {
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0'
 
 /**
- * mmsimIn - run the CLI in this process (runCli() with buffers for stdout/stderr, cwd ROOT), returning what
- * mmsim() returns for the bundle: a command's behaviour without a process start (~0.1-0.3 s each). Relative
- * paths resolve against the test process's cwd, which vitest sets to ROOT. @stderrTTY: stderr claims to be
- * a terminal (progress lines are drawn).
+ * mmsimIn - run the CLI in this process (runCli() with buffers for stdout/stderr, children started in ROOT),
+ * returning what mmsim() returns for the bundle: a command's behaviour without a process start (~0.1-0.3 s
+ * each). Relative paths resolve against the test process's cwd, which vitest sets to ROOT.
  */
-export async function mmsimIn(args: readonly string[], opts: { stderrTTY?: boolean } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+export async function mmsimIn(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return runIn(args)
+}
+
+/** runIn - mmsimIn() with options: @stderrTTY makes stderr claim to be a terminal (progress lines are drawn). */
+export async function runIn(args: readonly string[], opts: { stderrTTY?: boolean } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   const stdout = new BufferWriter()
   const stderr = new BufferWriter(opts.stderrTTY === true)
   const status = await runCli(args, { stdout, stderr, cwd: ROOT, env: process.env, exitCode: 0 }, VERSION)

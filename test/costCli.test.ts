@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { mmsim } from './cliRun.ts'
+import { mmsimIn } from './cliRun.ts'
 
 const COW_PTE = 'traces/scenarios/cow-pte-mapped-thp.scenario'
 
@@ -9,8 +9,8 @@ interface Doc {
 }
 
 describe('mmsim cost', () => {
-  test('cow-pte-mapped-thp: rmap calls per era, worked out by hand', () => {
-    const r = mmsim('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8,linux-6.15', '--json')
+  test('cow-pte-mapped-thp: rmap calls per era, worked out by hand', async () => {
+    const r = await mmsimIn('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8,linux-6.15', '--json')
     expect(r.status, r.stderr).toBe(0)
     const doc = JSON.parse(r.stdout) as Doc
     expect(doc.format).toBe('mmsim-cost/1')
@@ -35,21 +35,21 @@ describe('mmsim cost', () => {
     expect(v62!.total.modelledNs! - v68!.total.modelledNs!).toBe((1028 - 517) * 5 + 1022 * 2)
   })
 
-  test('text: a totals table with the change against the first scheme', () => {
-    const r = mmsim('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8')
+  test('text: a totals table with the change against the first scheme', async () => {
+    const r = await mmsimIn('cost', COW_PTE, '--strategy', 'linux-6.2,linux-6.8')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^ {2}linux-6\.8 +11 +517 +0 .* −\d+\.\d %$/m)
   })
 
-  test('usage errors: no --strategy, an unknown scheme, a missing input (exit 2, one line)', () => {
-    const none = mmsim('cost', COW_PTE)
+  test('usage errors: no --strategy, an unknown scheme, a missing input (exit 2, one line)', async () => {
+    const none = await mmsimIn('cost', COW_PTE)
     expect(none.status).toBe(2)
     expect(none.stderr).toMatch(/required option '--strategy <schemes>' not specified/)
-    const bad = mmsim('cost', COW_PTE, '--strategy', 'linux-9.9')
+    const bad = await mmsimIn('cost', COW_PTE, '--strategy', 'linux-9.9')
     expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/^mmsim: --strategy: .*linux-9\.9/)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)
-    const missing = mmsim('cost', 'traces/nope.scenario', '--strategy', 'linux-6.8')
+    const missing = await mmsimIn('cost', 'traces/nope.scenario', '--strategy', 'linux-6.8')
     expect(missing.status).toBe(2)
     expect(missing.stderr).toMatch(/^mmsim: .*nope\.scenario/)
     expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/)

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { mmsim } from './cliRun.ts'
+import { mmsimIn } from './cliRun.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-huge-values-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -28,10 +28,10 @@ function jsonl(name: string, pid: number, vpn: number, pfn: number): string {
 }
 
 describe('JSONL with values at the schema\'s edges', () => {
-  it('a folio PFN of 2^53-1 (pid 2^24): violations at events #2.. naming the PFN, exit 1, under every scheme too', () => {
+  it('a folio PFN of 2^53-1 (pid 2^24): violations at events #2.. naming the PFN, exit 1, under every scheme too', async () => {
     const f = jsonl('pfn', 2 ** 24, 4096, MAXU)
     for (const extra of [[], ['--strategy', 'all']]) {
-      const r = mmsim('replay', f, ...extra)
+      const r = await mmsimIn('replay', f, ...extra)
       expect(r.status, r.stderr).toBe(1)
       expect(r.stderr).toBe('')
       // hand-derived: the allocation (event #2, counting from 0 after the header line) is beyond the largest PFN,
@@ -44,10 +44,10 @@ describe('JSONL with values at the schema\'s edges', () => {
   it.each([
     ['pid 2^53-1, vpn 2^40, PFN 2^31', MAXU, 2 ** 40, 2 ** 31],
     ['pid 2^24 + 5, vpn 5, PFN 2^30', 2 ** 24 + 5, 5, 2 ** 30],
-  ])('%s: replay, inspect, diff, bisect and waste end with a status below 2 and no stack trace', (name, pid, vpn, pfn) => {
+  ])('%s: replay, inspect, diff, bisect and waste end with a status below 2 and no stack trace', async (name, pid, vpn, pfn) => {
     const f = jsonl(name.replace(/\W+/g, '-'), pid, vpn, pfn)
     for (const args of [['replay', f, '--strategy', 'all'], ['inspect', f, '--at', '4', '--all'], ['diff', f, '--a', 'linux-6.1', '--b', 'linux-6.15'], ['bisect', f, '--a', 'linux-6.1', '--truth'], ['waste', f]]) {
-      const r = mmsim(...args)
+      const r = await mmsimIn(...args)
       expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBeLessThan(2)
       expect(r.stderr).not.toMatch(/internal error|\n\s+at /)
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { afterAll, describe, expect, test } from 'vitest'
 import { LOCK_CLASSES } from '@mmsim/analysis'
-import { mmsim, ROOT } from './cliRun.ts'
+import { mmsimIn, ROOT } from './cliRun.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-replay-locks-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -18,9 +18,9 @@ interface Doc {
 
 describe('mmsim replay --locks', () => {
   const trace = join(dir, 'cow.mmtrace')
-  test('per era of the schemes: 6.2 faults under mmap_lock, 6.18 under the per-VMA lock; the JSON matches the schema', () => {
-    expect(mmsim('record', 'traces/scenarios/cow-pte-mapped-thp.scenario', '-o', trace).status).toBe(0)
-    const r = mmsim('replay', trace, '--locks', '--strategy', 'linux-6.2,linux-6.8,linux-6.15', '--json')
+  test('per era of the schemes: 6.2 faults under mmap_lock, 6.18 under the per-VMA lock; the JSON matches the schema', async () => {
+    expect((await mmsimIn('record', 'traces/scenarios/cow-pte-mapped-thp.scenario', '-o', trace)).status).toBe(0)
+    const r = await mmsimIn('replay', trace, '--locks', '--strategy', 'linux-6.2,linux-6.8,linux-6.15', '--json')
     expect(r.status, r.stderr).toBe(0)
     const doc = JSON.parse(r.stdout) as Doc
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true)
@@ -34,20 +34,20 @@ describe('mmsim replay --locks', () => {
     expect(of('6.18', 'folio _mm_ids bit-spinlock')!.acquisitions).toBe(6)
   })
 
-  test('text: one table per era; without --strategy the 6.18 kernel', () => {
-    const r = mmsim('replay', trace, '--locks')
+  test('text: one table per era; without --strategy the 6.18 kernel', async () => {
+    const r = await mmsimIn('replay', trace, '--locks')
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^locks held, as Linux 6\.18 takes them: /m)
     expect(r.stdout).toMatch(/^ {2}PMD ptl +2 +2 +1 +p0 PMD table 0x1000000000 2$/m)
   })
 
-  test('--locks with --decode-only is a usage error (exit 2, one line)', () => {
-    const r = mmsim('replay', trace, '--locks', '--decode-only')
+  test('--locks with --decode-only is a usage error (exit 2, one line)', async () => {
+    const r = await mmsimIn('replay', trace, '--locks', '--decode-only')
     expect(r.status).toBe(2)
     expect(r.stderr).toBe('mmsim: --locks needs the events applied: it cannot go with --decode-only\n')
   })
 
-  test('the schema lists every lock class', () => {
+  test('the schema lists every lock class', async () => {
     expect(schema.properties.locks.items.properties.classes.items.properties.lock.enum).toEqual([...LOCK_CLASSES])
   })
 })
