@@ -112,6 +112,52 @@ describe('HVO conflicts of HGM entries (6.18: of the 8 vmemmap pages of a 2 MiB 
   })
 })
 
+describe('HGM PMDs: 2 MiB entries inside a 1 GiB HugeTLB folio (hugetlb_add_file_rmap() with PMD_SHIFT)', () => {
+  const G = 0xc0000 // a 1 GiB HugeTLB folio, N = 262144
+  const VA1 = 0x40000 // 1 GiB-aligned vpns
+  const VB1 = 0x80000
+  const setup1G = (): MmEvent[] => [
+    proc(A), proc(B), vma(A, VA1, 262144, 'hugetlb'), vma(B, VB1, 262144, 'hugetlb'), hgmEnable(A, VA1, 262144), hgmEnable(B, VB1, 262144),
+    alloc(G, 18, 'hugetlb'), hvo(G, true),
+  ]
+  /** A: PMDs over pieces 1 and 2 (pages 512–1535) and a 4 KiB PTE of page 3; B: a PMD over piece 1 */
+  const entries = (): MmEvent[] => [
+    hgmAdd(A, VA1 + 512, G, G + 512, 'pmd'), hgmAdd(A, VA1 + 1024, G, G + 1024, 'pmd'), hgmAdd(A, VA1 + 3, G, G + 3), hgmAdd(B, VB1 + 512, G, G + 512, 'pmd'),
+  ]
+  /** [folio_mapcount, entire, page_mapcount of pages 0, 3, 512, 1024, kpagecount of page 512, pages mapped, shared] */
+  const answers1G = (id: string, events: readonly MmEvent[]): unknown[] => {
+    const st = strategyById(id)!
+    const s = run(st, events)
+    return [st.folioMapcount(s, G), st.entireMapcount(s, G), st.pageMapcount(s, G), st.pageMapcount(s, G + 3), st.pageMapcount(s, G + 512),
+      st.pageMapcount(s, G + 1024), st.kpagecount(s, G + 512), st.nrPagesMapped(s, G), st.mappedShared(s, G)]
+  }
+  // the ground truth (core truthHgm.ts): 4 entries, none whole-folio; page 3 once, pages 512–1023 twice, 1024–1535
+  // once, page 0 not; 512 + 512 + 1 = 1025 pages mapped; two processes
+  test('hgm-v1 and hgm-v2-thp-like count a PMD in each of its 512 subpages: every answer is the truth', () => {
+    for (const id of ['hgm-v1', 'hgm-v2-thp-like']) expect(answers1G(id, [...setup1G(), ...entries()]), id).toEqual([4, 0, 0, 1, 2, 1, 2, 1025, true])
+  })
+  test('hgm-hstate-once: one hstate-level (1 GiB) mapping per process whatever the entries: 2 everywhere, all pages', () => {
+    expect(answers1G('hgm-hstate-once', [...setup1G(), ...entries()])).toEqual([2, 2, 2, 2, 2, 2, 2, 262144, true])
+  })
+  test('total-mapped-pages: a PMD adds 512 pages: total 1537, kpagecount DIV_ROUND_CLOSEST(1537, 262144) = 0, shown as 1', () => {
+    expect(answers1G('total-mapped-pages', [...setup1G(), ...entries()])).toEqual([4, 0, null, null, null, null, 1, null, true])
+  })
+  test('willy-vma-pt: A\'s two PMDs share its PMD table, its PTE another table, B\'s PMD a third: 3 tuples', () => {
+    expect(answers1G('willy-vma-pt', [...setup1G(), ...entries()])).toEqual([3, 0, null, null, null, null, 3, null, true])
+  })
+  test('linux-6.15 (no HGM rule): each entry as a whole-folio rmap: 4 everywhere', () => {
+    expect(answers1G('linux-6.15', [...setup1G(), ...entries()])).toEqual([4, 4, 4, 4, 4, 4, 4, 262144, true])
+  })
+  test('removing every entry leaves every scheme at 0', () => {
+    const undo = [hgmRemove(A, VA1 + 512, G, G + 512, 'pmd'), hgmRemove(A, VA1 + 1024, G, G + 1024, 'pmd'), hgmRemove(A, VA1 + 3, G, G + 3), hgmRemove(B, VB1 + 512, G, G + 512, 'pmd')]
+    for (const st of [...STRATEGIES, ...PROPOSALS]) expect(answers1G(st.id, [...setup1G(), ...entries(), ...undo])[0], st.id).toBe(0)
+  })
+  test('HVO (6.18 keeps struct pages 0–63 writable): hgm-v2-thp-like writes 512 read-only struct pages for a PMD over piece 1, one event; hgm-hstate-once none', () => {
+    expect(costOf(strategyById('hgm-v2-thp-like')!, setup1G(), [entries()[0]!])).toMatchObject({ hvoConflicts: 512, hvoWrites: 1 })
+    expect(costOf(strategyById('hgm-hstate-once')!, setup1G(), entries())).toMatchObject({ hvoConflicts: 0, hvoWrites: 0 })
+  })
+})
+
 describe('random HGM streams: exact answers equal the truth, the rest are declared (every built-in scheme)', () => {
   for (const st of [...STRATEGIES, ...PROPOSALS]) {
     test(st.id, () => {

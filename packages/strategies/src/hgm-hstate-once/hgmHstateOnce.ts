@@ -36,7 +36,7 @@ export class HgmHstateOnce extends Linux615 {
       'mm_struct': 'mm_id (read)',
       'page tables': 'whether an hstate-level range already holds an HGM entry (read by the walk)',
     },
-    hugetlb: 'one _entire_mapcount/_large_mapcount per hstate-level mapping (a huge entry, or the first HGM entry of a range)',
+    hugetlb: 'one _entire_mapcount/_large_mapcount per hstate-level mapping (a huge entry, or the first HGM entry of a range, a 4K PTE or a 2M PMD inside a 1G page alike: inferred from "whatever the granularity")',
     source: 'James Houghton, Re: [PATCH v2 00/46] hugetlb: introduce HugeTLB high-granularity mapping (23 Feb 2023, seed 000): "Change the mapcount scheme to make HGM and HVO compatible again"',
   }
   override readonly precision: StrategyPrecision = {

@@ -25,7 +25,7 @@ export class HgmV1 extends HgmV2ThpLike {
       'every page': '_mapcount on every HugeTLB map/unmap (all N for a huge-size entry), PTE of a THP; flags (PAE)',
       'mm_struct': 'mm_id (read)',
     },
-    hugetlb: 'every entry: _mapcount of every subpage it covers + _large_mapcount; huge-size entries also _entire_mapcount',
+    hugetlb: 'every entry: _mapcount of every subpage it covers + _large_mapcount; huge-size entries also _entire_mapcount; an HGM PMD inside a 1G page: its 512 subpages (inferred: v1 counts every entry in the subpages it covers)',
     source: 'James Houghton, "[PATCH 00/46] hugetlb: introduce HugeTLB high-granularity mapping" (v1, 5 Jan 2023), https://lore.kernel.org/linux-mm/20230105101844.1893104-1-jthoughton@google.com/ — its mapcounts as issue 10 summarises them',
   }
   override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe' }

@@ -36,7 +36,7 @@ export class HgmV2ThpLike extends Linux615 {
       'every page': '_mapcount (PTE of a THP; HGM entry of a HugeTLB page: struct pages HVO made read-only), flags (PAE)',
       'mm_struct': 'mm_id (read)',
     },
-    hugetlb: 'huge-size entry: _entire_mapcount and _large_mapcount; HGM entry: _mapcount of every subpage it maps + _large_mapcount',
+    hugetlb: 'huge-size entry: _entire_mapcount and _large_mapcount; HGM entry (4K PTE, or 2M PMD inside a 1G page: its 512 subpages, as the series\' hugetlb_add_file_rmap() loops over the subpages of a non-hstate shift): _mapcount of every subpage it maps + _large_mapcount',
     source: 'James Houghton, "[PATCH v2 00/46] hugetlb: introduce HugeTLB high-granularity mapping" (18 Feb 2023) and its thread (23 Feb 2023: "going with the THP-like mapcount scheme ... even though it is incompatible with HVO"; seed 000)',
   }
   override readonly precision: StrategyPrecision = { mappedShared: 'maybe', partiallyMapped: 'maybe' }

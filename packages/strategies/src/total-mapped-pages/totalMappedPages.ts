@@ -39,7 +39,7 @@ export class TotalMappedPages extends SchemeBase {
       'every page': 'flags (PAE) only',
       'mm_struct': 'mm_id (read)',
     },
-    hugetlb: '_large_mapcount ±1 and _total_mapped_pages ±pages per entry of any size (HGM included), page[1] only: compatible with HVO',
+    hugetlb: '_large_mapcount ±1 and _total_mapped_pages ±pages per entry of any size (HGM included: a 4K PTE 1, a 2M PMD inside a 1G page 512; the RFC predates HGM, inferred from "arbitrary folio mappings"), page[1] only: compatible with HVO',
     source: 'David Hildenbrand (Arm), "[PATCH RFC 00/13] mm/rmap: support arbitrary folio mappings" (12 Apr 2026), https://lore.kernel.org/linux-mm/20260412-mapcount-v1-0-05e8dfab52e0@kernel.org/',
   }
   readonly precision: StrategyPrecision = {

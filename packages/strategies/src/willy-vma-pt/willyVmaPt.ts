@@ -65,7 +65,7 @@ export class WillyVmaPt extends SchemeBase {
       'every page': 'flags (PAE) only',
       'page tables': 'whether another entry of the same table maps the folio (read by the rmap walk)',
     },
-    hugetlb: 'one count per (VMA, page table) mapping the folio, HGM PTE tables included: page[1] only, compatible with HVO',
+    hugetlb: 'one count per (VMA, page table) mapping the folio, HGM tables included (an HGM PMD lives in the PMD table under the PUD, a 4K entry in its PTE table: inferred from the tuple definition): page[1] only, compatible with HVO',
     source: 'Matthew Wilcox, "folio mapcount" (linux-mm, Jan 2023), http://mail.spinics.net/lists/linux-mm/msg325665.html',
   }
   readonly precision: StrategyPrecision = {
