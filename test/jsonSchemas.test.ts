@@ -78,6 +78,12 @@ describe('every --json document has a format version first and matches docs/sche
     conforms('replay', schemes)
     expect((schemes.strategies as { id: string }[]).map((s) => s.id)).toContain('broken-pmd-split')
     conforms('replay', await run(0, 'replay', TRACE, '--decode-only', '--json'))
+    // notices (events a scheme has no rule for): HGM events under a Linux scheme
+    const walk = join(dir, 'hgm-walk.mmtrace')
+    await run(0, 'record', 'traces/hgm/hgm-walkthrough.scenario', '-o', walk, '--json')
+    const withNotices = await run(0, 'replay', walk, '--strategy', 'linux-6.15', '--json')
+    conforms('replay', withNotices)
+    expect((withNotices.strategies as { notices: string[] }[])[0]!.notices).toHaveLength(2)
   })
 
   test('info', async () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { MmEvent, TruthState } from '@mmsim/core'
-import { lockModelsFor, replayTrace, replayTraceWithStrategies, type StrategyReplayResult } from '@mmsim/analysis'
+import { lockModelsFor, replayTrace, replayTraceWithStrategies, wrap, type StrategyOutcome, type StrategyReplayResult } from '@mmsim/analysis'
 import { costReport, formatCostReport, formatLockReport, formatReplay, jsonDocument, lockReport, replayReport } from '@mmsim/report'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { progressReporter } from '../progress.ts'
@@ -15,6 +15,25 @@ interface ReplayFlags {
   decodeOnly?: boolean
   strategy?: string
   locks?: boolean
+}
+
+/** SchemeNotices - one scheme's notices: the events it has no rule for, one line per event type (what `diff` prints). */
+interface SchemeNotices {
+  id: string
+  notices: readonly string[]
+}
+
+/** noticesOf - the notices of every scheme of @outcomes, in their order (a plugin without notices() has none). */
+function noticesOf(outcomes: readonly StrategyOutcome[]): SchemeNotices[] {
+  return outcomes.map((o) => ({ id: o.id, notices: o.strategy.notices?.(o.state) ?? [] }))
+}
+
+/** formatNotices - the text block of @list under the heading `diff` uses; no lines when no scheme has a notice. */
+function formatNotices(list: readonly SchemeNotices[]): string[] {
+  if (list.every((n) => n.notices.length === 0)) return []
+  const out = ['events a scheme has no rule for (counted by its nearest rule; answers on those folios not exact):']
+  for (const n of list) for (const line of n.notices) out.push(...wrap(`  ${n.id}: ${line}`, undefined, '      '))
+  return out
 }
 
 async function strategiesOf(spec: string | undefined): Promise<AnyStrategy[] | null> {
@@ -59,10 +78,15 @@ export function register(program: Command, io: CliIo): void {
         : await replayTraceWithStrategies(file.path, { ...common, strategies })
       progress.done()
       const rep = replayReport({ ...r, file: trace })
-      const costs = strategies === null ? null : costReport((r as StrategyReplayResult).strategies)
+      const outcomes = strategies === null ? null : (r as StrategyReplayResult).strategies
+      const costs = outcomes === null ? null : costReport(outcomes)
+      const notices = outcomes === null ? [] : noticesOf(outcomes)
+      const noticesOfId = new Map(notices.map((n) => [n.id, n.notices]))
       const held = locks === null ? null : lockReport(locks.map((l) => ({ tally: l.model.tally(), schemes: l.schemes })))
-      if (o.json) io.stdout.write(jsonDocument('replay', { ...rep, ...(costs === null ? {} : { strategies: costs.strategies }), ...(held === null ? {} : { locks: held }) }))
-      else io.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n') + (held === null ? '' : '\n' + formatLockReport(held) + '\n'))
+      const schemes = costs === null ? null : costs.strategies.map((c) => ({ ...c, notices: noticesOfId.get(c.id) ?? [] }))
+      const noticeLines = formatNotices(notices)
+      if (o.json) io.stdout.write(jsonDocument('replay', { ...rep, ...(schemes === null ? {} : { strategies: schemes }), ...(held === null ? {} : { locks: held }) }))
+      else io.stdout.write(formatReplay(rep) + '\n' + (costs === null ? '' : '\n' + formatCostReport(costs) + '\n') + (noticeLines.length === 0 ? '' : '\n' + noticeLines.join('\n') + '\n') + (held === null ? '' : '\n' + formatLockReport(held) + '\n'))
       const bad = rep.violations.count > 0 || rep.damage.length > 0 || Object.keys(rep.unknownEventTypes).length > 0
       file.cleanup()
       if (bad) io.exitCode = 1
