@@ -66,6 +66,45 @@ export const NO_HGM_RULE = { entireMapcount: 'none', pageMapcount: 'none', kpage
 const CUR = new FolioState()
 const Q = new FolioState()
 
+/** the event being applied (one for all schemes: a store to a field of 7 scheme classes would be megamorphic) */
+let CUR_OP = new EventOp()
+
+/**
+ * the folio @Q is on: state @qState at its layout generation @qGen, head @qHead (qState null: none). The
+ * queries of one folio (a scan asks up to 9 of each side per event) load it once; its words are read in
+ * place, so the cursor stays valid until the state's layout changes (SchemeState.gen).
+ */
+let qState: SchemeState | null = null
+let qGen = 0
+let qHead = -1
+
+/** qLoadHead - point Q at the folio headed at @head of @s (reused when already there); false when there is none */
+function qLoadHead(s: SchemeState, head: number): boolean {
+  if (qState === s && qGen === s.gen && qHead === head) return true
+  if (!s.loadHead(head, Q)) {
+    qState = null
+    return false
+  }
+  qState = s
+  qGen = s.gen
+  qHead = head
+  return true
+}
+
+/** qLoadPage - point Q at the folio covering page @pfn of @s; its index in it, or −1 */
+function qLoadPage(s: SchemeState, pfn: number): number {
+  if (qState === s && qGen === s.gen && pfn >= qHead && pfn - qHead < Q.n) return pfn - qHead
+  const i = s.loadPage(pfn, Q)
+  if (i < 0) {
+    qState = null
+    return i
+  }
+  qState = s
+  qGen = s.gen
+  qHead = pfn - i
+  return i
+}
+
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
 export const mmIdOf = (pid: number): number => pid + 1
 
@@ -215,11 +254,13 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   }
 
   /** the event being applied (for schemes whose rules depend on where it maps: its process and page table) */
-  protected cur: EventOp = this.op
+  protected get cur(): EventOp {
+    return CUR_OP
+  }
 
   /** applyOp - {@link apply} of an event already copied into an {@link EventOp} (the drivers' fast path) */
   applyOp(s: SchemeState, e: EventOp, truth: TruthView): void {
-    this.cur = e
+    CUR_OP = e
     const code = e.code
     if (code < 0) {
       s.countOther(e.type)
@@ -370,29 +411,29 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
 
   checkInvariants(s: SchemeState, folio: Pfn): string[] {
     const f = Q
-    return !s.loadHead(folio, f) || f.zero ? [] : this.invariantsOf(f)
+    return !qLoadHead(s, folio) || f.zero ? [] : this.invariantsOf(f)
   }
 
   folioMapcount(s: SchemeState, folio: Pfn): number {
     const f = Q
-    return !s.loadHead(folio, f) || f.zero ? 0 : this.folioMapcountOf(f)
+    return !qLoadHead(s, folio) || f.zero ? 0 : this.folioMapcountOf(f)
   }
 
   pageMapcount(s: SchemeState, pfn: Pfn): number | null {
     const f = Q
-    const i = s.loadPage(pfn, f)
+    const i = qLoadPage(s, pfn)
     if (i < 0 || f.zero) return 0
     return this.pageMapcountOf(f, i)
   }
 
   entireMapcount(s: SchemeState, folio: Pfn): number {
     const f = Q
-    return !s.loadHead(folio, f) || f.zero || !f.isLarge ? 0 : f.entire + 1
+    return !qLoadHead(s, folio) || f.zero || !f.isLarge ? 0 : f.entire + 1
   }
 
   nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
     const f = Q
-    if (!s.loadHead(folio, f) || f.zero) return 0
+    if (!qLoadHead(s, folio) || f.zero) return 0
     if (f.hugetlb) return this.hugetlbPagesMappedOf(f)
     if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
     return this.nrPagesMappedOf(f)
@@ -400,33 +441,33 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
 
   mappedShared(s: SchemeState, folio: Pfn): boolean {
     const f = Q
-    if (!s.loadHead(folio, f) || f.zero) return false
+    if (!qLoadHead(s, folio) || f.zero) return false
     if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
     return this.mappedSharedOf(f)
   }
 
   anonExclusive(s: SchemeState, pfn: Pfn): boolean {
     const f = Q
-    const i = s.loadPage(pfn, f)
+    const i = qLoadPage(s, pfn)
     return i >= 0 && f.paeOf(i)
   }
 
   partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
     const f = Q
-    if (!s.loadHead(folio, f) || !f.anon || !f.isLarge) return null
+    if (!qLoadHead(s, folio) || !f.anon || !f.isLarge) return null
     return this.partiallyMappedOf(f)
   }
 
   kpagecount(s: SchemeState, pfn: Pfn): number {
     const f = Q
-    const i = s.loadPage(pfn, f)
+    const i = qLoadPage(s, pfn)
     if (i < 0 || f.zero) return 0
     return this.kpagecountOf(f, i)
   }
 
   pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
     const f = Q
-    const i = s.loadPage(pfn, f)
+    const i = qLoadPage(s, pfn)
     if (i < 0 || f.zero) return false
     return this.pagemapExclusiveOf(f, i, level)
   }

@@ -39,6 +39,12 @@ export class SchemeState {
   badFrees: string[]
   /** events so far that wrote a struct page HVO maps read-only (the hvoWrites column summed: bisect --hvo-write reads it per event) */
   hvoWriteEvents = 0
+  /**
+   * layout generation: bumped whenever a folio's words may move (a chunk copied, created or dropped, a folio
+   * installed or removed), so a query cursor left on a folio stays valid while it is unchanged (its words
+   * are read in place; SchemeBase's queries skip the reload)
+   */
+  gen = 0
   /** events the scheme has no rule for, by type: how many, and the first one (its notice line) */
   noRules: Map<string, { count: number; first: string }>
   // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
@@ -182,6 +188,7 @@ export class SchemeState {
   /** the chunk holding @pfn, owned by this state: @c (its current chunk, maybe undefined) or a copy of it, or a new one */
   private own(pfn: number, c: SchemeChunk | undefined): SchemeChunk {
     if (c !== undefined && c.epoch === this.epoch) return c
+    this.gen++
     if (c !== undefined) c = new SchemeChunk(this.epoch, 0, c)
     else {
       c = this.spare.pop() ?? new SchemeChunk(this.epoch, SCHEME_CHUNK_PAGES)
@@ -200,6 +207,7 @@ export class SchemeState {
 
   private giantForWrite(head: number, g: SchemeChunk): SchemeChunk {
     if (g.epoch === this.epoch) return g
+    this.gen++
     const c = new SchemeChunk(this.epoch, 0, g)
     this.giants.set(head, c)
     return c
@@ -273,6 +281,7 @@ export class SchemeState {
    * @f is pointed at it. The pages must be covered by no live folio.
    */
   install(head: number, order: number, kind: FolioKind, f: FolioState): void {
+    this.gen++
     const n = 2 ** order
     if (order > SCHEME_CHUNK_SHIFT) {
       const g = new SchemeChunk(this.epoch, n)
@@ -293,6 +302,7 @@ export class SchemeState {
 
   /** remove - the folio @f points at (loaded for write, headed at @head) is gone: its pages back to unused */
   remove(head: number, f: FolioState): void {
+    this.gen++
     const c = f.c
     if (f.order > SCHEME_CHUNK_SHIFT) {
       this.giants.delete(head)
