@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { num, table, type Column } from '@mmsim/analysis'
 import { FatalScenarioError, parseScenario, sweepWaste, type SweepPolicy, type SweepRow } from '@mmsim/kernel'
 import { JSON_FORMATS, jsonDocument } from '@mmsim/report'
+import { stepReporter } from '../progress.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
 import type { CliIo } from '../cliIo.ts'
@@ -71,13 +72,24 @@ export function register(program: Command, io: CliIo): void {
     .option('--set <knobs>', "one policy: knob settings in 'set' syntax, comma-separated (repeatable; default: each shmem size 16K..2M alone)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--no-baseline', "leave out the scenario's own policy (first row, 'as written')")
     .option('--json', `print as JSON (format ${SWEEP_FORMAT})`)
-    .action((file: string, o: { set: string[]; baseline: boolean; json?: boolean }) => {
+    .option('--progress', 'show which policy runs on stderr even when it is not a terminal (on a terminal it always shows)')
+    .action((file: string, o: { set: string[]; baseline: boolean; json?: boolean; progress?: boolean }) => {
       const policies = o.set.length > 0 ? o.set.map(parsePolicy) : defaultPolicies()
       const s = readParsedScenario(file)
       if (o.baseline) policies.unshift({ name: 'as written', sets: [] })
       let rows: SweepRow[]
       try {
-        rows = sweepWaste(s, policies)
+        // one policy at a time (each runs alone: sweepWaste() of one policy is its row), progress between them
+        const progress = stepReporter('sweep', io.stderr, o.progress === true)
+        rows = []
+        try {
+          for (const [i, p] of policies.entries()) {
+            progress.step(i + 1, policies.length, `policy ${p.name}`)
+            rows.push(...sweepWaste(s, [p]))
+          }
+        } finally {
+          progress.done()
+        }
       } catch (e) {
         if (e instanceof FatalScenarioError) throw new UserError(e.message)
         throw e

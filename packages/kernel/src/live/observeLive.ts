@@ -19,6 +19,8 @@ import { RunnerClient } from './runnerClient.ts'
 export interface LiveOptions {
   attempts?: number
   note?: (msg: string) => void
+  /** onStatement - statement @done of @total (1-based, per attempt) at scenario @line starts (a progress display) */
+  onStatement?: (done: number, total: number, line: number, op: string) => void
 }
 
 /**
@@ -85,7 +87,7 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
       if (!(await settleKhugepaged(KHUGEPAGED_ASLEEP_MS))) opts.note?.('khugepaged was not seen settling; a run it disturbs is retried')
       try {
         const before = khugepagedActivity()
-        const r = await runAttempt(runner, s, vmemmapBase)
+        const r = await runAttempt(runner, s, vmemmapBase, opts.onStatement)
         if (khugepagedActivity() !== before) throw new KhugepagedInterfered(`khugepaged scanned during the run (pages_collapsed/full_scans ${before} -> ${khugepagedActivity()})`)
         return { format: 'mmsim-observations/1', scenario: s.name, scenarioHash: scenarioHash(s.statements), source: 'kernel', detail: `${release()} CONFIG_PAGE_MAPCOUNT`, refused: r.refused, checks: r.checks }
       } catch (e) {

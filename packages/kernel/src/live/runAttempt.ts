@@ -40,9 +40,10 @@ export interface AttemptResult {
  * runAttempt - execute every statement of @s on @runner (whose worker p0 is slot 0) and observe each
  * `check` twice, accepting when both readings agree (up to 5 tries).
  * @vmemmapBase: vmemmap page count before the first knob was applied (for `check vmemmap`)
+ * @onStatement: called as each statement starts (statement @done of @total, its scenario line and op)
  * Throws InvalidObservation (blank struct pages: the caller retries), LiveKernelError (refused fork).
  */
-export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemmapBase: number): Promise<AttemptResult> {
+export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemmapBase: number, onStatement?: (done: number, total: number, line: number, op: string) => void): Promise<AttemptResult> {
   const scope = new ScenarioScope()
   const slots = new Map<string, number>([['p0', 0]])
   let nextSlot = 1
@@ -61,7 +62,8 @@ export async function runAttempt(runner: RunnerClient, s: ParsedScenario, vmemma
 
   // test hook: slow the run down so that tests can interrupt it mid-way
   const stepDelay = Number(process.env['MMSIM_LIVE_STEP_DELAY_MS'] ?? 0)
-  for (const st of s.statements) {
+  for (const [i, st] of s.statements.entries()) {
+    onStatement?.(i + 1, s.statements.length, st.line, st.op)
     if (stepDelay > 0) await new Promise((r) => setTimeout(r, stepDelay))
     switch (st.op) {
       case 'scenario':
