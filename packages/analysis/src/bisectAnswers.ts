@@ -1,5 +1,5 @@
 import { TruthState, type MmEvent, type Pfn } from '@mmsim/core'
-import { describeDamage, traceItems, type ColumnarFrame, type EventDecoder } from '@mmsim/trace'
+import { describeDamage, readTraceSync, type ColumnarFrame, type EventDecoder } from '@mmsim/trace'
 import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
 
 /** IndexedEvent - an event (a copy) and its 0-based index in the trace. */
@@ -112,7 +112,8 @@ export async function scanTrace(
   let decoder: EventDecoder | null = null
   let fileSize = 0
   const recent: Array<{ frame: ColumnarFrame; first: number }> = []
-  for await (const item of traceItems(file)) {
+  // the synchronous reader (no await per frame); fresh buffers per frame: the last two are kept for context
+  for (const item of readTraceSync(file, { salvage: false })) {
     if (item.kind === 'header') {
       decoder = item.decoder
       fileSize = item.fileSize
