@@ -1,23 +1,17 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
+import { mmsimIn } from '../../../../test/cliRun.ts'
 
 // runs the CLI bundle, built before the tests by test/buildBundle.globalSetup.ts
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
-const mmsim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['dist/mmsim.mjs', ...args], { cwd: ROOT, encoding: 'utf8' })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-export-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('mmsim export perfetto', () => {
-  test('writes a trace-event document for a scenario and says what it wrote', () => {
+  test('writes a trace-event document for a scenario and says what it wrote', async () => {
     const out = join(dir, 'a.json')
-    const r = mmsim('export', 'perfetto', 'traces/scenarios/cow-pte-mapped-thp.scenario', '--strategy', 'linux-6.12,./packages/strategies/examples/brokenPmdSplit.js', '--top', '1', '-o', out)
+    const r = await mmsimIn('export', 'perfetto', 'traces/scenarios/cow-pte-mapped-thp.scenario', '--strategy', 'linux-6.12,./packages/strategies/examples/brokenPmdSplit.js', '--top', '1', '-o', out)
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     // the busiest folio is the THP (0x100400): 7 changes of value (see perfettoExport.test.ts) on 3 tracks
@@ -31,17 +25,17 @@ describe('mmsim export perfetto', () => {
     [['--folio', 'zz'], /^mmsim: --folio: 'zz' is not a PFN \(decimal or 0x-hex\)\n$/],
     [['--top', '0'], /^mmsim: --top: '0' is not a number of folios from 1 to 4096\n$/],
     [['--strategy', 'nope'], /^mmsim: .*nope.*\n$/],
-  ])('bad option %j: one line, exit 2', (extra, msg) => {
-    const r = mmsim('export', 'perfetto', 'traces/scenarios/cow-pte-mapped-thp.scenario', '-o', join(dir, 'x.json'), ...extra)
+  ])('bad option %j: one line, exit 2', async (extra, msg) => {
+    const r = await mmsimIn('export', 'perfetto', 'traces/scenarios/cow-pte-mapped-thp.scenario', '-o', join(dir, 'x.json'), ...extra)
     expect(r.stderr).toMatch(msg)
     expect(r.status).toBe(2)
   })
 
-  test('an unreadable input and an unwritable output are one-line errors', () => {
-    const a = mmsim('export', 'perfetto', 'package.json', '-o', join(dir, 'y.json'))
+  test('an unreadable input and an unwritable output are one-line errors', async () => {
+    const a = await mmsimIn('export', 'perfetto', 'package.json', '-o', join(dir, 'y.json'))
     expect(a.stderr).toMatch(/^mmsim: package\.json: not an mmsim trace .*\n$/)
     expect(a.status).toBe(2)
-    const b = mmsim('export', 'perfetto', 'traces/fork-cow-pmd-thp.mmtrace', '-o', join(dir, 'no/such/dir.json'))
+    const b = await mmsimIn('export', 'perfetto', 'traces/fork-cow-pmd-thp.mmtrace', '-o', join(dir, 'no/such/dir.json'))
     expect(b.stderr).toMatch(/^mmsim: cannot write .*dir\.json: ENOENT\n$/)
     expect(b.status).toBe(2)
   })
