@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, mmsimDev as mmsim } from './cliRun.ts'
+import { ROOT, mmsimDev as mmsim, mmsimIn } from './cliRun.ts'
 
 const BUNDLE = join(ROOT, 'dist/mmsim.mjs')
 const LAUNCHER = join(ROOT, 'bin/mmsim.mjs')
@@ -26,6 +26,21 @@ describe('the CLI bundle', () => {
     expect(b).toEqual({ status: 0, stdout: version + '\n', stderr: '' })
     expect(mmsim(flag)).toEqual(b)
     expect(run(LAUNCHER, flag)).toEqual(b)
+  })
+
+  // the in-process runCli() (what the command tests use) answers byte for byte as the binary does: status,
+  // stdout and stderr, for help, commander's usage errors, a user error, and a status-1 answer
+  it.each([
+    [['--help'], 0],
+    [['replay', '--help'], 0],
+    [['replay', '--no-such-option', 'x'], 2],
+    [['no-such-command'], 2],
+    [['replay', 'no/such/file.mmtrace'], 2],
+    [['diff', 'traces/fork-cow-pmd-thp.mmtrace', '--a', 'linux-6.15', '--b', './packages/strategies/examples/brokenPmdSplit.js'], 1],
+  ])('in process and the bundle agree: %j (status %i)', async (args, status) => {
+    const b = run(BUNDLE, ...args)
+    expect(b.status).toBe(status)
+    expect(await mmsimIn(...args)).toEqual(b)
   })
 
   it('replays a trace to the same JSON report', () => {
