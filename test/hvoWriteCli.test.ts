@@ -1,15 +1,11 @@
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, test } from 'vitest'
+import { mmsimIn } from './cliRun.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const mmsim = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['dist/mmsim.mjs', ...args], { cwd: ROOT, encoding: 'utf8' })
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
-}
 
 /**
  * The HGM walkthrough as a hand-written JSONL trace: A and B share a 2 MiB HugeTLB folio (HVO on) through
@@ -44,35 +40,35 @@ writeFileSync(file, [JSON.stringify({ format: 'mmsim-trace-jsonl/1', source: { k
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('HVO conflicts through the CLI (hand-written HGM trace)', () => {
-  test('the trace is valid: replay finds no violation', () => {
-    const r = mmsim('replay', file)
+  test('the trace is valid: replay finds no violation', async () => {
+    const r = await mmsimIn('replay', file)
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
   })
-  test('bisect --hvo-write --strategy hgm-v2-thp-like: event 10, A\'s 4 KiB entry of page 100 (exit 1)', () => {
-    const r = mmsim('bisect', file, '--hvo-write', '--strategy', 'hgm-v2-thp-like')
+  test('bisect --hvo-write --strategy hgm-v2-thp-like: event 10, A\'s 4 KiB entry of page 100 (exit 1)', async () => {
+    const r = await mmsimIn('bisect', file, '--hvo-write', '--strategy', 'hgm-v2-thp-like')
     expect(r.status).toBe(1)
     expect(r.stdout).toMatch(/under hgm-v2-thp-like: event 10: hugetlb\/hgmRmapAdded pid=1 vpn=0x10064 folio=0x40000 page=0x40064 level=pte/)
-    const j = JSON.parse(mmsim('bisect', file, '--hvo-write', '--strategy', 'hgm-v2-thp-like', '--json').stdout) as { mode: string; first: { index: number } }
+    const j = JSON.parse((await mmsimIn('bisect', file, '--hvo-write', '--strategy', 'hgm-v2-thp-like', '--json')).stdout) as { mode: string; first: { index: number } }
     expect(j).toMatchObject({ mode: 'hvoWrite', first: { index: 10 } })
   })
-  test('bisect --hvo-write --strategy hgm-hstate-once: none (exit 0)', () => {
-    const r = mmsim('bisect', file, '--hvo-write', '--strategy', 'hgm-hstate-once')
+  test('bisect --hvo-write --strategy hgm-hstate-once: none (exit 0)', async () => {
+    const r = await mmsimIn('bisect', file, '--hvo-write', '--strategy', 'hgm-hstate-once')
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^no write to a struct page HVO maps read-only: hgm-hstate-once after all 20 events/)
   })
-  test('bisect --hvo-write without --strategy is a usage error', () => {
-    const r = mmsim('bisect', file, '--hvo-write')
+  test('bisect --hvo-write without --strategy is a usage error', async () => {
+    const r = await mmsimIn('bisect', file, '--hvo-write')
     expect(r.status).toBe(2)
     expect(r.stderr).toMatch(/--hvo-write needs --strategy ID/)
   })
-  test('diff shows each scheme\'s HVO writes: linux-6.15 none, hgm-v2-thp-like 6 events from event 10', () => {
-    const r = mmsim('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like')
+  test('diff shows each scheme\'s HVO writes: linux-6.15 none, hgm-v2-thp-like 6 events from event 10', async () => {
+    const r = await mmsimIn('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like')
     expect(r.stdout).toMatch(/^ {2}linux-6\.15: none$/m)
     expect(r.stdout).toMatch(/^ {2}hgm-v2-thp-like: 6 events, first: event 10: hugetlb\/hgmRmapAdded/m)
     // linux-6.15 has no HGM rule: 5 adds and 5 removes counted as whole-folio hugetlb rmaps, reported
     expect(r.stdout).toMatch(/^ {2}linux-6\.15: hugetlb\/hgmRmapAdded: linux-6\.15 has no rule for HGM/m)
-    const j = JSON.parse(mmsim('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like', '--json').stdout) as { hvo: { writes: number; first: { index: number } | null }[]; notices: string[][] }
+    const j = JSON.parse((await mmsimIn('diff', file, '--a', 'linux-6.15', '--b', 'hgm-v2-thp-like', '--json')).stdout) as { hvo: { writes: number; first: { index: number } | null }[]; notices: string[][] }
     expect(j.hvo.map((h) => [h.writes, h.first?.index ?? null])).toEqual([[0, null], [6, 10]])
     expect(j.notices[0]!.map((n) => n.replace(/^(\S+):.*; (\d+) events?$/, '$1 $2'))).toEqual(['hugetlb/hgmRmapAdded 5', 'hugetlb/hgmRmapRemoved 5'])
     expect(j.notices[1]).toEqual([])
@@ -80,16 +76,16 @@ describe('HVO conflicts through the CLI (hand-written HGM trace)', () => {
 })
 
 describe('the proposal schemes run on every bundled trace and HGM scenario', () => {
-  test('replay --strategy proposals of traces/*.mmtrace: exit 0, nothing on stderr', () => {
+  test('replay --strategy proposals of traces/*.mmtrace: exit 0, nothing on stderr', async () => {
     for (const f of readdirSync(join(ROOT, 'traces')).filter((n) => n.endsWith('.mmtrace'))) {
-      const r = mmsim('replay', `traces/${f}`, '--strategy', 'proposals')
+      const r = await mmsimIn('replay', `traces/${f}`, '--strategy', 'proposals')
       expect([r.status, r.stderr], f).toEqual([0, ''])
     }
   })
-  test('diff of the proposals on traces/hgm/*.scenario (simulated with set hgm=on): exit 0 or 1, nothing on stderr', () => {
+  test('diff of the proposals on traces/hgm/*.scenario (simulated with set hgm=on): exit 0 or 1, nothing on stderr', async () => {
     for (const f of readdirSync(join(ROOT, 'traces/hgm')).filter((n) => n.endsWith('.scenario'))) {
       for (const [a, b] of [['hgm-v1', 'hgm-v2-thp-like'], ['hgm-hstate-once', 'willy-vma-pt'], ['total-mapped-pages', 'linux-6.15']]) {
-        const r = mmsim('diff', `traces/hgm/${f}`, '--a', a!, '--b', b!)
+        const r = await mmsimIn('diff', `traces/hgm/${f}`, '--a', a!, '--b', b!)
         expect([r.status <= 1, r.stderr], `${f}: ${a} vs ${b}`).toEqual([true, ''])
       }
     }
