@@ -1,7 +1,7 @@
 // `-` is stdin/stdout wherever a trace is read or written; outputs appear whole or not at all and never
 // overwrite an input.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -49,6 +49,18 @@ describe('stdin and stdout', () => {
     expect(self.status).toBe(2)
     expect(self.stderr).toBe(`mmsim: ${scenario}: refusing to overwrite the input ${scenario}\n`)
     expect(readFileSync(scenario, 'utf8')).toBe(readFileSync(join(ROOT, 'traces/scenarios/fork-cow-pmd-thp.scenario'), 'utf8'))
+  })
+
+  it('an answer of megabytes to a pipe read slowly arrives whole (the process waits for stdout to drain before it exits)', () => {
+    // 40 checks of 512 present pages: about 2.9 MB of observation JSON, far over a pipe's 64 KiB
+    writeFileSync(join(dir, 'big.scenario'), `p0 mmap B 2M anon private\np0 write B\n${'check\n'.repeat(40)}`)
+    const file = sh(`node dist/mmsim.mjs observe ${dir}/big.scenario > ${dir}/big.json`)
+    expect(file.status, file.stderr).toBe(0)
+    const size = readFileSync(join(dir, 'big.json')).length
+    expect(size).toBeGreaterThan(1_000_000)
+    const piped = sh(`node dist/mmsim.mjs observe ${dir}/big.scenario | { sleep 1; wc -c; }`)
+    expect(piped.status, piped.stderr).toBe(0)
+    expect(Number(piped.stdout.trim())).toBe(size)
   })
 
   it('convert refuses to overwrite its input and leaves no temporary file behind', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { simulateScenario, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
+import { LiveKernelError, NoValidObservation, simulateScenario, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import { diffTestSeed } from './diffTest.ts'
 
 /** the model's own observation: a kernel stub that always agrees */
@@ -59,5 +59,12 @@ describe('diffTestSeed', () => {
   it('other simulator errors are not skips: they propagate', async () => {
     const boom = diffTestSeed(3, { observe: agreeing, simulate: () => { throw new Error('model bug') } })
     await expect(boom).rejects.toThrow('model bug')
+  })
+
+  it('a live run that failed, or found no valid observation in any attempt (NoValidObservation), is verdict error: the scan goes on', async () => {
+    const blank = await diffTestSeed(3, { observe: async () => { throw new NoValidObservation('difftest-3.scenario: no valid observation in 6 attempts (last: blank kpageflags for present pfn 0x628f76)') } })
+    expect(blank).toMatchObject({ seed: 3, verdict: 'error', reason: expect.stringContaining('no valid observation in 6 attempts'), differences: [] })
+    const failed = await diffTestSeed(3, { observe: async () => { throw new LiveKernelError('difftest-3.scenario: cannot set a knob') } })
+    expect(failed).toMatchObject({ verdict: 'error', reason: 'difftest-3.scenario: cannot set a knob' })
   })
 })

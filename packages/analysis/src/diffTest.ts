@@ -1,5 +1,5 @@
 import {
-  compareObservations, differentialScenario, FatalScenarioError, scenarioHash, simulateScenario,
+  compareObservations, differentialScenario, FatalScenarioError, LiveKernelError, scenarioHash, simulateScenario,
   type ObservationDifference, type ObservationDocument, type ParsedScenario,
 } from '@mmsim/kernel'
 import { shrinkScenario } from './shrinkScenario.ts'
@@ -65,7 +65,8 @@ export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<Di
   try {
     kernel = await o.observe(parsed)
   } catch (e) {
-    if (e instanceof Error && e.name === 'LiveKernelError') return { ...base, verdict: 'error', reason: e.message }
+    // NoValidObservation (blank struct pages in every attempt) is a LiveKernelError too: no verdict, the scan goes on
+    if (e instanceof LiveKernelError) return { ...base, verdict: 'error', reason: e.message }
     throw e
   }
   const c = compareObservations(m.doc, kernel)

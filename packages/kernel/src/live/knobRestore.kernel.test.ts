@@ -74,7 +74,8 @@ function exited(child: ReturnType<typeof cli>): Promise<{ code: number | null; s
   let stdout = ''
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
-  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout })))
+  // 'close', not 'exit': the child may exit before its last stdout bytes are read from the pipe (a 250 KiB answer came cut short)
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout })))
 }
 
 /** Resolve once the child's run has applied its knobs (journal owned by it, thp=always in force). */
