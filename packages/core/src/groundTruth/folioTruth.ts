@@ -32,7 +32,10 @@ export function folioAt(state: MmState, pfn: Pfn): FolioRec | undefined {
   return undefined
 }
 
-/** pageMapcount - entries mapping page @pfn: its PTEs plus the PMD/PUD entries of its folio. 0 if not allocated. */
+/**
+ * pageMapcount - entries mapping page @pfn: its PTEs and HGM PMDs (counted per page in pageMaps) plus the
+ * PMD/PUD entries mapping its whole folio. 0 if not allocated.
+ */
 export function pageMapcount(state: MmState, pfn: Pfn): number {
   const f = folioAt(state, pfn)
   if (f === undefined) return 0
@@ -56,7 +59,7 @@ export function truthOf(f: FolioRec): FolioTruth {
     folio: f.pfn,
     order: f.order,
     kind: f.kind,
-    mapcount: f.entire + f.ptes,
+    mapcount: f.entire + f.ptes + f.hgmPmds,
     entireMapcount: f.entire,
     pagesMapped: f.entire > 0 ? nr : f.pagesMapped,
     processes,

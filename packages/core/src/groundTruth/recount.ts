@@ -1,5 +1,6 @@
 import { trieForEach, trieGet } from '../state/cowTrie.ts'
 import type { MmState } from '../state/mmState.ts'
+import { PAGES_PER_LEVEL } from '../events/common.ts'
 import { folioAt } from './folioTruth.ts'
 
 /** EntryVisitor - called once per present entry: process, level, first vpn, PFN of the first page mapped. */
@@ -27,7 +28,7 @@ export function forEachEntry(state: MmState, fn: EntryVisitor): void {
  */
 export function checkInvariants(state: MmState): string[] {
   const bad: string[] = []
-  interface Count { entire: number; ptes: number; pageMaps: Map<number, number>; owners: Map<number, number>; present: number }
+  interface Count { entire: number; ptes: number; hgmPmds: number; pageMaps: Map<number, number>; owners: Map<number, number>; present: number }
   const counts = new Map<number, Count>()
   const perProc = new Map<number, number>()
   forEachEntry(state, (pid, level, vpn, pfn) => {
@@ -40,29 +41,34 @@ export function checkInvariants(state: MmState): string[] {
     const vma = state.procs[pid]?.vmas.find((v) => v.start <= vpn && vpn < v.end)
     if (vma === undefined) bad.push(`p${pid} ${level} at vpn 0x${vpn.toString(16)} lies outside every VMA`)
     let c = counts.get(f.pfn)
-    if (c === undefined) counts.set(f.pfn, (c = { entire: 0, ptes: 0, pageMaps: new Map(), owners: new Map(), present: 0 }))
+    if (c === undefined) counts.set(f.pfn, (c = { entire: 0, ptes: 0, hgmPmds: 0, pageMaps: new Map(), owners: new Map(), present: 0 }))
     c.owners.set(pid, (c.owners.get(pid) ?? 0) + 1)
     if (level === 'pte') {
       c.ptes++
       c.pageMaps.set(pfn - f.pfn, (c.pageMaps.get(pfn - f.pfn) ?? 0) + 1)
+    } else if (level === 'pmd' && 2 ** f.order > PAGES_PER_LEVEL.pmd) {
+      // an HGM PMD: 2 MiB of a 1 GiB HugeTLB folio, one more entry on each page it maps, not an entire mapping
+      c.hgmPmds++
+      for (let i = pfn - f.pfn, end = i + PAGES_PER_LEVEL.pmd; i < end; i++) c.pageMaps.set(i, (c.pageMaps.get(i) ?? 0) + 1)
     } else c.entire++
   })
   trieForEach(state.folios, (pfn, f) => {
-    const c = counts.get(pfn) ?? { entire: 0, ptes: 0, pageMaps: new Map<number, number>(), owners: new Map<number, number>(), present: 0 }
+    const c = counts.get(pfn) ?? { entire: 0, ptes: 0, hgmPmds: 0, pageMaps: new Map<number, number>(), owners: new Map<number, number>(), present: 0 }
     const where = `folio 0x${pfn.toString(16)}`
     if (f.entire !== c.entire) bad.push(`${where}: entire ${f.entire}, page tables say ${c.entire}`)
     if (f.ptes !== c.ptes) bad.push(`${where}: ptes ${f.ptes}, page tables say ${c.ptes}`)
+    if (f.hgmPmds !== c.hgmPmds) bad.push(`${where}: HGM PMDs ${f.hgmPmds}, page tables say ${c.hgmPmds}`)
     if (f.pagesMapped !== c.pageMaps.size) bad.push(`${where}: pagesMapped ${f.pagesMapped}, page tables say ${c.pageMaps.size}`)
     for (let i = 0; i < 2 ** f.order && f.pageMaps !== null; i++) {
       const want = c.pageMaps.get(i) ?? 0
       if (f.pageMaps[i] !== want) {
-        bad.push(`${where}: page ${i} PTE count ${f.pageMaps[i]}, page tables say ${want}`)
+        bad.push(`${where}: page ${i} PTE/HGM PMD count ${f.pageMaps[i]}, page tables say ${want}`)
         break
       }
     }
     const owners = [...c.owners.entries()].sort((a, b) => a[0] - b[0]).flat()
     if (owners.join(',') !== f.owners.join(',')) bad.push(`${where}: owners [${f.owners.join(',')}], page tables say [${owners.join(',')}]`)
-    if (f.entire < 0 || f.ptes < 0) bad.push(`${where}: negative count`)
+    if (f.entire < 0 || f.ptes < 0 || f.hgmPmds < 0) bad.push(`${where}: negative count`)
   })
   trieForEach(state.tables, (pid, pt) => {
     if (state.procs[pid] === undefined) bad.push(`page tables of p${pid}, which is not live`)

@@ -1,5 +1,6 @@
 import { trieForEach } from '../state/cowTrie.ts'
 import type { MmState } from '../state/mmState.ts'
+import { PTRS_PER_PTE } from '../truth/procTables.ts'
 
 /** TruthSummary - the ground truth of a whole state, aggregated. */
 export interface TruthSummary {
@@ -35,14 +36,15 @@ export function truthSummary(state: MmState): TruthSummary {
     const nr = 2 ** f.order
     s.folios++
     s.foliosByKind[f.kind] = (s.foliosByKind[f.kind] ?? 0) + 1
-    if (f.entire + f.ptes > 0) s.mappedFolios++
+    if (f.entire + f.ptes + f.hgmPmds > 0) s.mappedFolios++
     if (f.owners.length > 2) s.mappedSharedFolios++
     if (f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < nr) s.partiallyMappedFolios++
-    s.pageMapcountSum += f.ptes + f.entire * nr
+    s.pageMapcountSum += f.ptes + f.entire * nr + f.hgmPmds * PTRS_PER_PTE
     if (f.hvo) s.hvoFolios++
     if (f.order === 9) s.entries.pmd += f.entire
     else if (f.order === 18) s.entries.pud += f.entire
     s.entries.pte += f.ptes
+    s.entries.pmd += f.hgmPmds // HGM PMDs, each mapping 2 MiB of a 1 GiB HugeTLB folio
   })
   return s
 }

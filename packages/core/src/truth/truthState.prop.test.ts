@@ -79,6 +79,41 @@ function compareAll(events: readonly MmEvent[]): void {
   if (old.violationCount === 0) expect(checkInvariants(toMmState(t))).toEqual([])
 }
 
+// traces/hgm/hgm-1g-2m-continue.scenario as the simulator records it (causes dropped): HGM PMDs mapping 2 MiB
+// pieces of a 1 GiB HugeTLB folio F = 0x140000, next to 4K HGM PTEs; checks after event 18, 26 and 29
+const HGM_1G_2M: MmEvent[] = ([
+  { type: 'process/created', pid: 0 },
+  { type: 'folio/allocated', folio: 1048576, order: 0, kind: 'zero', file: 0, index: 0 },
+  { type: 'folio/allocated', folio: 1049088, order: 9, kind: 'hugezero', file: 0, index: 0 },
+  { type: 'hugetlb/poolGrown', folio: 1310720, order: 18 },
+  { type: 'vma/mapped', pid: 0, vpn: 16777216, nrPages: 262144, kind: 'hugetlb', shared: true, writable: true, file: 1, pgoff: 0 },
+  { type: 'hugetlb/hgmEnabled', pid: 0, vpn: 16777216, nrPages: 262144 },
+  { type: 'hugetlb/hgmTableAllocated', pid: 0, vpn: 16777216, level: 'pmd' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16777728, folio: 1310720, page: 1311232, level: 'pmd' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16778240, folio: 1310720, page: 1311744, level: 'pmd' },
+  { type: 'hugetlb/hgmTableAllocated', pid: 0, vpn: 16778752, level: 'pte' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16778752, folio: 1310720, page: 1312256, level: 'pte' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16778753, folio: 1310720, page: 1312257, level: 'pte' },
+  { type: 'hugetlb/hgmTableAllocated', pid: 0, vpn: 16777216, level: 'pte' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16777472, folio: 1310720, page: 1310976, level: 'pte' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 0, vpn: 16779264, folio: 1310720, page: 1312768, level: 'pmd' },
+  { type: 'process/forked', pid: 0, child: 1 },
+  { type: 'hugetlb/hgmTableAllocated', pid: 1, vpn: 16777216, level: 'pmd' },
+  { type: 'hugetlb/hgmRmapAdded', pid: 1, vpn: 16777728, folio: 1310720, page: 1311232, level: 'pmd' },
+  { type: 'check/marked', line: 20 },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16777472, folio: 1310720, page: 1310976, level: 'pte' },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16777728, folio: 1310720, page: 1311232, level: 'pmd' },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16778240, folio: 1310720, page: 1311744, level: 'pmd' },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16778752, folio: 1310720, page: 1312256, level: 'pte' },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16778753, folio: 1310720, page: 1312257, level: 'pte' },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 0, vpn: 16779264, folio: 1310720, page: 1312768, level: 'pmd' },
+  { type: 'vma/unmapped', pid: 0, vpn: 16777216, nrPages: 262144 },
+  { type: 'check/marked', line: 22 },
+  { type: 'hugetlb/hgmRmapRemoved', pid: 1, vpn: 16777728, folio: 1310720, page: 1311232, level: 'pmd' },
+  { type: 'hugetlb/rmapAdded', pid: 1, vpn: 16777216, folio: 1310720, level: 'pud', mode: 'file', exclusive: false },
+  { type: 'check/marked', line: 24 },
+] as Record<string, unknown>[]).map((e) => ({ ...e, cause: 'hgm-1g-2m-continue' }) as unknown as MmEvent)
+
 const seed = fc.integer({ min: 0, max: 2 ** 31 - 1 })
 
 // dozens of runs through both implementations: 15-30 s each on an idle 2-core machine, 60-120 s when it is
@@ -134,6 +169,30 @@ describe('TruthState (flat struct-of-arrays ground truth) equals the trie-based 
 })
 
 describe('TruthState edge cases worked by hand', () => {
+  test('HGM PMDs in a 1 GiB HugeTLB folio: both truths, the summary and the recount agree with the hand count', () => {
+    compareAll(HGM_1G_2M)
+    const F = 0x140000
+    const firstCheck = HGM_1G_2M.findIndex((e) => e.type === 'check/marked')
+    let old: MmState = emptyState()
+    const tx = new Txn(old, true)
+    for (const e of HGM_1G_2M.slice(0, firstCheck)) applyEvent(tx, e)
+    old = tx.commit()
+    expect(old.violationCount).toBe(0)
+    expect(checkInvariants(old)).toEqual([])
+    // p0: PMDs at 2M, 4M, 8M and PTEs at 1M, 6M, 6M+4K; p1: the PMD at 2M (the scenario's comment)
+    expect(folioTruth(old, F)?.mapcount).toBe(7)
+    expect(pageMapcount(old, F + 512)).toBe(2)
+    expect(pageMapcount(old, F + 1023)).toBe(2)
+    expect(pageMapcount(old, F + 1024)).toBe(1)
+    expect(pageMapcount(old, F + 256)).toBe(1)
+    expect(pageMapcount(old, F)).toBe(0)
+    const s = truthSummary(old)
+    expect(s.entries).toEqual({ pte: 3, pmd: 4, pud: 0 })
+    expect(s.pageMapcountSum).toBe(4 * 512 + 3)
+    expect(s.mappedFolios).toBe(1)
+    expect(s.partiallyMappedFolios).toBe(1)
+  })
+
   test('an unknown event type is counted and is a violation', () => {
     const t = new TruthState()
     expect(t.apply({ type: 'rmap/bogus', cause: 'x:1' } as unknown as MmEvent)).toBe(false)

@@ -62,7 +62,9 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
   if (obs !== null && !(f.kind === 'hugetlb' && ctx.pmdShare.tableOf.size > 0)) {
     // HugeTLB with HGM PTEs (set hgm=on, f.ptes > 0): this page's entry may be a 4K PTE
     const hgmPte = f.kind === 'hugetlb' && f.ptes > 0 && ctx.pmdLeaf(pid, vpn) < 0 && ctx.tables(pid)?.pudLeaf(vpn) === undefined
-    const level = hgmPte ? 'pte' : f.kind === 'hugetlb' ? (f.order === 18 ? 'pud' : 'pmd') : ctx.pmdLeaf(pid, vpn) >= 0 ? 'pmd' : 'pte'
+    // and in a 1 GiB folio with HGM PMDs, a PMD leaf maps 2 MiB of it
+    const hgmPmd = f.kind === 'hugetlb' && f.order === 18 && f.hgmPmds > 0 && ctx.pmdLeaf(pid, vpn) >= 0
+    const level = hgmPte ? 'pte' : hgmPmd ? 'pmd' : f.kind === 'hugetlb' ? (f.order === 18 ? 'pud' : 'pmd') : ctx.pmdLeaf(pid, vpn) >= 0 ? 'pmd' : 'pte'
     const { mapcount, exclusive } = obs.page(pfn, level)
     const hugetlb = f.kind === 'hugetlb'
     return {
@@ -70,8 +72,8 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
       anon: hugetlb ? ctx.hugetlbAnon.has(f.pfn) : f.kind === 'anon', thp: !hugetlb && f.order > 0, hugetlb, zero: false,
     }
   }
-  if (f.kind === 'hugetlb' && f.ptes > 0) {
-    // HGM (set hgm=on, model-only): the entries mapping this page, huge or 4K (no PMD sharing in HGM VMAs)
+  if (f.kind === 'hugetlb' && (f.ptes > 0 || f.hgmPmds > 0)) {
+    // HGM (set hgm=on, model-only): the entries mapping this page, PUD, HGM PMD or 4K (no PMD sharing in HGM VMAs)
     const mapcount = ctx.pageMapcount(pfn)
     return { off, present: true, folio: label, order: f.order, mapcount, exclusive: mapcount === 1, anon: false, thp: false, hugetlb: true, zero: false }
   }

@@ -295,11 +295,11 @@ export class SimContext {
     return this.truth.folios.chunk(head)!.kind[head & MASK]!
   }
 
-  /** mapcountOf - folio_mapcount() of live folio @head: its PTEs plus its PMD/PUD entries. */
+  /** mapcountOf - folio_mapcount() of live folio @head: its PTEs, HGM PMDs and PMD/PUD entries. */
   mapcountOf(head: number): number {
     const c = this.truth.folios.chunk(head)!
     const j = head & MASK
-    return c.ptes[j]! + c.entire[j]!
+    return c.ptes[j]! + c.entire[j]! + c.hgmPmdsAt(j)
   }
 
   /** tables - @pid's page tables (read-only), if it has any. */
@@ -371,7 +371,7 @@ export class SimContext {
 
   /** mapcount - folio_mapcount(): every entry mapping a page of @f. */
   static mapcount(f: FolioRec): number {
-    return f.ptes + f.entire
+    return f.ptes + f.entire + f.hgmPmds
   }
 
   /** freeIfUnused - free folio @head when nothing maps it, no page cache holds it and no pin references it. */
