@@ -119,8 +119,8 @@ export function checkFolio<S>(
   const w = `${where}: folio 0x${f.pfn.toString(16)} (${f.kind}, order ${f.order})`
   const zero = f.kind === 'zero' || f.kind === 'hugezero'
   const n = 2 ** f.order
-  // a query declared below exact is checked for sign only (on HugeTLB folios PTE-mapped by HGM: its `hgm` precision)
-  const hgm = f.kind === 'hugetlb' && f.ptes > 0
+  // a query declared below exact is checked for sign only (on HugeTLB folios mapped by HGM PTEs or PMDs: its `hgm` precision)
+  const hgm = f.kind === 'hugetlb' && (f.ptes > 0 || f.hgmPmds > 0)
   const pr = st.precision
   const exact = (q: CountQuery): boolean => ((hgm ? pr.hgm?.[q] : undefined) ?? pr[q] ?? 'exact') === 'exact'
   // zero pages are special mappings without rmap: the kernel's counts stay 0
