@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { runCli } from '../packages/cli/src/runMain.ts'
 
@@ -34,18 +35,30 @@ class BufferWriter {
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0'
 
 /**
- * mmsimIn - run the CLI in this process (runCli() with buffers for stdout/stderr, children started in ROOT),
- * returning what mmsim() returns for the bundle: a command's behaviour without a process start (~0.1-0.3 s
- * each). Relative paths resolve against the test process's cwd, which vitest sets to ROOT.
+ * mmsimIn - run the CLI in this process (runCli() with buffers for stdout/stderr, an empty stdin, relative
+ * paths and children in ROOT), returning what mmsim() returns for the bundle: a command's behaviour without
+ * a process start (~0.1-0.3 s each).
  */
 export async function mmsimIn(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return runIn(args)
 }
 
-/** runIn - mmsimIn() with options: @stderrTTY makes stderr claim to be a terminal (progress lines are drawn). */
-export async function runIn(args: readonly string[], opts: { stderrTTY?: boolean } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+/**
+ * RunInOptions - how runIn() sets up the context: @stderrTTY makes stderr claim to be a terminal (progress
+ * lines are drawn); @cwd is the directory relative paths name files in (default ROOT); @stdin is what an
+ * input `-` reads (default: nothing).
+ */
+export interface RunInOptions {
+  stderrTTY?: boolean
+  cwd?: string
+  stdin?: Readable | Buffer | string
+}
+
+/** runIn - mmsimIn() with options ({@link RunInOptions}). */
+export async function runIn(args: readonly string[], opts: RunInOptions = {}): Promise<{ status: number; stdout: string; stderr: string }> {
   const stdout = new BufferWriter()
   const stderr = new BufferWriter(opts.stderrTTY === true)
-  const status = await runCli(args, { stdout, stderr, cwd: ROOT, env: process.env, exitCode: 0 }, VERSION)
+  const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : (opts.stdin ?? Buffer.alloc(0))
+  const status = await runCli(args, { stdin, stdout, stderr, cwd: opts.cwd ?? ROOT, env: process.env, exitCode: 0 }, VERSION)
   return { status, stdout: stdout.text(), stderr: stderr.text() }
 }

@@ -5,6 +5,7 @@ import { buildKernelSidecar, readKernelSidecar, type KernelSidecar } from '@mmsi
 import { printScenario, type ObservationDocument } from '@mmsim/kernel'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { DEFAULT_FRAME_EVENTS, optionalStructures, TraceWriter } from '@mmsim/trace'
+import { inCwd, type InputIo } from './cliIo.ts'
 import { inputTrace } from './inputTrace.ts'
 import { UserError } from './userError.ts'
 import { readParsedScenario, simulate } from './commands/scenarioInput.ts'
@@ -17,22 +18,23 @@ export interface AnalysisInput {
 }
 
 /**
- * analysisInput - the `.mmtrace` behind argument @arg of diff/bisect/inspect: a `.scenario` is run on the
- * simulated kernel into a temporary trace (its kernel observations: the stored NAME.kernel.json beside it),
- * a `.jsonl` is converted, a trace is used as it is (its kernel observations: the sidecar of `record --kernel`).
+ * analysisInput - the `.mmtrace` behind argument @arg (relative to @io.cwd, `-`: @io.stdin) of
+ * diff/bisect/inspect: a `.scenario` is run on the simulated kernel into a temporary trace (its kernel
+ * observations: the stored NAME.kernel.json beside it), a `.jsonl` is converted, a trace is used as it is
+ * (its kernel observations: the sidecar of `record --kernel`).
  */
-export async function analysisInput(arg: string): Promise<AnalysisInput> {
+export async function analysisInput(arg: string, io: InputIo): Promise<AnalysisInput> {
   if (!arg.endsWith('.scenario')) {
-    const t = await inputTrace(arg)
+    const t = await inputTrace(arg, io)
     let kernel: KernelSidecar | null = null
     try {
-      kernel = readKernelSidecar(arg)
+      kernel = readKernelSidecar(inCwd(io, arg))
     } catch (e) {
       throw new UserError((e as Error).message)
     }
     return { path: t.path, kernel, cleanup: t.cleanup }
   }
-  const s = readParsedScenario(arg)
+  const s = await readParsedScenario(arg, io)
   const r = simulate(s)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-'))
   const path = join(dir, 'scenario.mmtrace')
@@ -41,9 +43,9 @@ export async function analysisInput(arg: string): Promise<AnalysisInput> {
   w.close()
   const stored = arg.replace(/\.scenario$/, '') + '.kernel.json'
   let kernel: KernelSidecar | null = null
-  if (existsSync(stored)) {
+  if (existsSync(inCwd(io, stored))) {
     try {
-      kernel = buildKernelSidecar(s, JSON.parse(readFileSync(stored, 'utf8')) as ObservationDocument)
+      kernel = buildKernelSidecar(s, JSON.parse(readFileSync(inCwd(io, stored), 'utf8')) as ObservationDocument)
     } catch (e) {
       throw new UserError(`${stored}: ${(e as Error).message}`)
     }
@@ -51,11 +53,11 @@ export async function analysisInput(arg: string): Promise<AnalysisInput> {
   return { path, kernel, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** oneStrategy - the single scheme named by @spec (an id or a ./plugin.js exporting one scheme) for option @opt. */
-export async function oneStrategy(spec: string, opt: string): Promise<AnyStrategy> {
+/** oneStrategy - the single scheme named by @spec (an id or a ./plugin.js exporting one scheme, relative to @cwd) for option @opt. */
+export async function oneStrategy(spec: string, opt: string, cwd: string): Promise<AnyStrategy> {
   let list: AnyStrategy[]
   try {
-    list = await loadStrategies(spec)
+    list = await loadStrategies(spec, cwd)
   } catch (e) {
     if (e instanceof StrategyLoadError) throw new UserError(e.message)
     throw e

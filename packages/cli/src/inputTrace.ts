@@ -1,8 +1,9 @@
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs'
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { DEFAULT_FRAME_EVENTS, FILE_MAGIC, jsonlEvents, optionalStructures, TraceWriter, type TraceSource } from '@mmsim/trace'
+import { inCwd, type InputIo } from './cliIo.ts'
 import { UserError } from './userError.ts'
 
 /** InputTrace - the `.mmtrace` to read for a command-line argument; @cleanup removes what was made for it. */
@@ -12,12 +13,12 @@ export interface InputTrace {
 }
 
 /**
- * inputTrace - the `.mmtrace` behind argument @arg: the file itself; for `-` (stdin), a pipe or a device,
- * its bytes spooled to a temporary file first (the reader needs a file it can re-read); and a JSONL trace
- * (a `.jsonl` name, or content that is not an .mmtrace) converted event by event into a temporary
- * `.mmtrace` (JSONL errors are thrown as one-line TraceInputErrors).
+ * inputTrace - the `.mmtrace` behind argument @arg (relative to @io.cwd): the file itself; for `-`
+ * (@io.stdin), a pipe or a device, its bytes spooled to a temporary file first (the reader needs a file it
+ * can re-read); and a JSONL trace (a `.jsonl` name, or content that is not an .mmtrace) converted event by
+ * event into a temporary `.mmtrace` (JSONL errors are thrown as one-line TraceInputErrors).
  */
-export async function inputTrace(arg: string): Promise<InputTrace> {
+export async function inputTrace(arg: string, io: InputIo): Promise<InputTrace> {
   const dirs: string[] = []
   const cleanup = (): void => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true })
@@ -28,12 +29,15 @@ export async function inputTrace(arg: string): Promise<InputTrace> {
     return join(d, name)
   }
   try {
-    let path = arg
-    if (arg === '-' || !isRegularFile(arg)) {
+    const given = inCwd(io, arg)
+    let path = given
+    if (arg === '-' || !isRegularFile(given)) {
       path = temp('stdin')
-      await pipeline(arg === '-' ? process.stdin : createReadStream(arg), createWriteStream(path))
+      const stdin = arg === '-' ? io.stdin : null
+      if (Buffer.isBuffer(stdin)) writeFileSync(path, stdin)
+      else await pipeline(stdin ?? createReadStream(given), createWriteStream(path))
     }
-    const jsonl = arg.endsWith('.jsonl') || (path !== arg && !startsWithMagic(path))
+    const jsonl = arg.endsWith('.jsonl') || (path !== given && !startsWithMagic(path))
     if (!jsonl) return { path, cleanup }
     const out = temp('input.mmtrace')
     let source: TraceSource = { kind: 'jsonl', name: arg === '-' ? 'stdin' : arg }

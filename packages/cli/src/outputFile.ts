@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { CliWriter } from './cliIo.ts'
+import { inCwd, type CliIo } from './cliIo.ts'
 import { UserError } from './userError.ts'
 
 /**
@@ -18,10 +18,11 @@ export interface OutputFile {
 }
 
 /**
- * outputFile - the {@link OutputFile} for @arg (`-`: @stdout); @inputs are the command's input files, which it refuses to
- * overwrite (`record x.scenario -o x.scenario`).
+ * outputFile - the {@link OutputFile} for @arg (relative to @io.cwd; `-`: @io.stdout); @inputs are the
+ * command's input files (relative to @io.cwd too), which it refuses to overwrite (`record x.scenario -o x.scenario`).
  */
-export function outputFile(arg: string, stdout: CliWriter, inputs: readonly string[] = []): OutputFile {
+export function outputFile(arg: string, io: Pick<CliIo, 'stdout' | 'cwd'>, inputs: readonly string[] = []): OutputFile {
+  const stdout = io.stdout
   if (arg === '-') {
     const dir = mkdtempSync(join(tmpdir(), 'mmsim-out-'))
     const path = join(dir, 'stdout')
@@ -40,8 +41,9 @@ export function outputFile(arg: string, stdout: CliWriter, inputs: readonly stri
       discard: () => rmSync(dir, { recursive: true, force: true }),
     }
   }
-  for (const i of inputs) if (i !== '-' && sameFile(i, arg)) throw new UserError(`${arg}: refusing to overwrite the input ${i}`)
-  const path = join(dirname(arg), `.${basename(arg)}.${process.pid}.tmp`)
+  const target = inCwd(io, arg)
+  for (const i of inputs) if (i !== '-' && sameFile(inCwd(io, i), target)) throw new UserError(`${arg}: refusing to overwrite the input ${i}`)
+  const path = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`)
   try {
     closeSync(openSync(path, 'w'))
   } catch (e) {
@@ -51,7 +53,7 @@ export function outputFile(arg: string, stdout: CliWriter, inputs: readonly stri
     path,
     commit: async () => {
       try {
-        renameSync(path, arg)
+        renameSync(path, target)
       } catch (e) {
         rmSync(path, { force: true })
         throw new UserError(`cannot write ${arg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)

@@ -30,12 +30,12 @@ async function bisectAnswers(input: string, o: BisectFlags, io: CliIo): Promise<
   if (o.a === undefined) throw new UserError('bisect needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
   const against = [o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length
   if (against !== 1) throw new UserError('bisect compares --a with exactly one of --b ID, --truth, --kernel')
-  const a = await oneStrategy(o.a, '--a')
+  const a = await oneStrategy(o.a, '--a', io.cwd)
   const queries = queriesOf(o.query)
-  const t = await analysisInput(input)
+  const t = await analysisInput(input, io)
   try {
     let versus: Versus
-    if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b') }
+    if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b', io.cwd) }
     else if (o.truth) versus = { truth: true }
     else {
       if (t.kernel === null) throw new UserError(`${input}: no kernel observations (record the trace with 'mmsim record --kernel', or give a scenario with a stored NAME.kernel.json)`)
@@ -63,8 +63,8 @@ async function bisectAnswers(input: string, o: BisectFlags, io: CliIo): Promise<
 /** bisectHvo - `--hvo-write --strategy ID`: the first event after which scheme ID has written a struct page HVO freed (exit 1; 0 when none) */
 async function bisectHvo(input: string, o: BisectFlags, io: CliIo): Promise<void> {
   if (o.strategy === undefined) throw new UserError('bisect --hvo-write needs --strategy ID (the scheme whose struct page writes are checked)')
-  const st = await oneStrategy(o.strategy, '--strategy')
-  const t = await analysisInput(input)
+  const st = await oneStrategy(o.strategy, '--strategy', io.cwd)
+  const t = await analysisInput(input, io)
   try {
     const progress = progressReporter('bisect', io.stderr)
     const r = await bisectHvoWrite(t.path, st, progress.update)

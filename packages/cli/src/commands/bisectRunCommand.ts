@@ -21,7 +21,7 @@ function stepLines(s: RunStep): string {
  * the step lines go to stderr.
  */
 export async function bisectRunCommand(input: string, cmd: string, io: CliIo, o: { json: boolean } = { json: false }): Promise<void> {
-  const t = await analysisInput(input)
+  const t = await analysisInput(input, io)
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-bisect-'))
   try {
     const r = await bisectRun(t.path, {

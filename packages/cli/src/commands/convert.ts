@@ -39,8 +39,8 @@ export function register(program: Command, io: CliIo): void {
       if (input !== '-' && kindOf(input) === null) throw new UserError(`cannot tell the format of '${input}': expected a .mmtrace or .jsonl extension`)
       const frameEvents = Number(o.frameEvents)
       if (!Number.isInteger(frameEvents) || frameEvents < 1 || frameEvents > 1 << 20) throw new UserError(`--frame-events: expected an integer from 1 to 1048576, got '${o.frameEvents}'`)
-      const out = outputFile(output, io.stdout, [input])
-      const t = await inputTrace(input)
+      const out = outputFile(output, io, [input])
+      const t = await inputTrace(input, io)
       let writer: { write(e: MmEvent): void; close(): unknown } | null = null
       // an .mmtrace output declares the optional event types (folio/splitFailed) its input declared
       const open = (source: TraceSource, types: string[]) => (ko === 'jsonl' ? new JsonlWriter(out.path, source) : new TraceWriter(out.path, source, frameEvents, optionalStructures(types)))

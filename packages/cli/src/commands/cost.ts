@@ -12,9 +12,9 @@ interface CostFlags {
   json?: boolean
 }
 
-async function schemesOf(spec: string): Promise<AnyStrategy[]> {
+async function schemesOf(spec: string, cwd: string): Promise<AnyStrategy[]> {
   try {
-    return await loadStrategies(spec)
+    return await loadStrategies(spec, cwd)
   } catch (e) {
     if (e instanceof StrategyLoadError) throw new UserError(`--strategy: ${e.message}`)
     throw e
@@ -36,9 +36,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print as JSON (docs/schemas/cost.schema.json)')
     .addHelpText('after', '\nExit status: 0 ok, 1 the trace broke a precondition or is damaged, 2 usage or input errors.')
     .action(async (input: string, o: CostFlags) => {
-      const strategies = await schemesOf(o.strategy)
+      const strategies = await schemesOf(o.strategy, io.cwd)
       if (strategies.length === 0) throw new UserError(`--strategy: '${o.strategy}' names no scheme`)
-      const t = await analysisInput(input)
+      const t = await analysisInput(input, io)
       const progress = progressReporter('cost', io.stderr)
       try {
         const r = await replayTraceWithStrategies(t.path, { strategies, salvage: false, stopOnViolation: false, onProgress: progress.update })

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { replayTrace } from '@mmsim/analysis'
 import {
-  compareObservations, liveKernelProblem, observeLive, printScenario, scenarioHash, type ObservationDocument,
+  compareObservations, liveKernelProblem, observeLive, printScenario, scenarioHash, type ObservationDocument, type ParsedScenario,
 } from '@mmsim/kernel'
 import { formatReplay, replayReport } from '@mmsim/report'
 import { TraceWriter } from '@mmsim/trace'
@@ -17,7 +17,7 @@ const SCENARIO = bundledPath('traces/scenarios/fork-cow-pmd-thp.scenario')
 /** LIVE_BUDGET_MS - how long the demo waits for the live kernel before using the stored observation. */
 const LIVE_BUDGET_MS = 5000
 
-async function kernelObservation(s: ReturnType<typeof readParsedScenario>, live: boolean): Promise<{ doc: ObservationDocument; against: string }> {
+async function kernelObservation(s: ParsedScenario, live: boolean): Promise<{ doc: ObservationDocument; against: string }> {
   const stored = (why: string): { doc: ObservationDocument; against: string } => ({
     doc: JSON.parse(readFileSync(storedPath(SCENARIO), 'utf8')) as ObservationDocument,
     against: `stored observation (${why})`,
@@ -49,7 +49,7 @@ export function register(program: Command, io: CliIo): void {
     .description('record a bundled scenario on the simulated kernel, replay it, and verify it against its stored kernel observation (--kernel: against the live kernel)')
     .option('--kernel', 'verify against the live kernel of this machine (needs root; sets THP knobs for the run and restores them)')
     .action(async (o: { kernel?: boolean }) => {
-      const s = readParsedScenario(SCENARIO)
+      const s = await readParsedScenario(SCENARIO, io)
       const r = simulate(s)
       const dir = mkdtempSync(join(tmpdir(), 'mmsim-demo-'))
       const trace = join(dir, `${s.name}.mmtrace`)

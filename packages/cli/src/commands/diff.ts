@@ -28,10 +28,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON (docs/schemas/diff.schema.json)')
     .addHelpText('after', '\nExit status: 0 same answers, 1 answers differ, 2 usage or input errors.')
     .action(async (input: string, o: DiffFlags) => {
-      const a = await oneStrategy(o.a, '--a')
-      const b = await oneStrategy(o.b, '--b')
+      const a = await oneStrategy(o.a, '--a', io.cwd)
+      const b = await oneStrategy(o.b, '--b', io.cwd)
       const queries = queriesOf(o.query)
-      const t = await analysisInput(input)
+      const t = await analysisInput(input, io)
       const progress = progressReporter('diff', io.stderr)
       try {
         const r = await diffTrace(t.path, { a, b, queries, onProgress: progress.update })

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 import { diffTestSeed, type DiffTestCase } from '@mmsim/analysis'
 import { acquireKernelTestLock, liveKernelProblem, observeLive, releaseKernelTestLock } from '@mmsim/kernel'
 import { jsonDocument } from '@mmsim/report'
@@ -69,7 +69,8 @@ export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void
   const budget = int('shrink-budget', o.shrinkBudget, 1, 10_000)
   const problem = liveKernelProblem()
   if (problem) throw new UserError(`${problem} (difftest runs every scenario on the live kernel)`)
-  if (o.out !== undefined) mkdirSync(o.out, { recursive: true })
+  const outDir = o.out === undefined ? undefined : inCwd(io, o.out)
+  if (outDir !== undefined) mkdirSync(outDir, { recursive: true })
   const note = (m: string): void => void io.stderr.write(`mmsim: ${m}\n`)
   await acquireKernelTestLock(24 * 3600_000)
   const cases: DiffTestCase[] = []
@@ -78,9 +79,9 @@ export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void
       const c = await diffTestSeed(seed, { observe: (s) => observeLive(s, { note: (m) => note(`${s.name}: ${m}`) }), shrink: o.shrink, shrinkBudget: budget, note })
       cases.push(c)
       let saved: string | null = null
-      if (c.verdict === 'differ' && o.out !== undefined) {
+      if (c.verdict === 'differ' && o.out !== undefined && outDir !== undefined) {
         saved = join(o.out, `${c.name}.scenario`)
-        writeFileSync(saved, c.shrunk?.scenario ?? c.scenario)
+        writeFileSync(join(outDir, `${c.name}.scenario`), c.shrunk?.scenario ?? c.scenario)
       }
       if (!o.json) io.stdout.write(caseLines(c, saved).join('\n') + '\n')
     }

@@ -4,7 +4,7 @@ import { exportSelftestC, SelftestError } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
 import { strategyObserver } from './strategyObserver.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 interface ExportCFlags {
   output: string
@@ -25,8 +25,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--strategy <id>', 'assert kpagecount and pagemap bit 56 as this mapcount scheme would report them (default: the simulated linux-6.18 kernel)')
     .addHelpText('after', '\nBuild and run: cc -Wall -Werror -o t OUT.c && sudo ./t   (changes THP/HugeTLB knobs while it runs and restores them)\nExit status: 0 written, 2 usage or input errors.')
     .action(async (file: string, o: ExportCFlags) => {
-      const parsed = readParsedScenario(file)
-      const model = simulate(parsed, o.strategy === undefined ? null : await strategyObserver(o.strategy)).observation
+      const parsed = await readParsedScenario(file, io)
+      const model = simulate(parsed, o.strategy === undefined ? null : await strategyObserver(o.strategy, io.cwd)).observation
       let text: string
       try {
         text = exportSelftestC(parsed, model)
@@ -35,7 +35,7 @@ export function register(program: Command, io: CliIo): void {
         throw e
       }
       try {
-        writeFileSync(o.output, text)
+        writeFileSync(inCwd(io, o.output), text)
       } catch (e) {
         throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
       }

@@ -4,7 +4,7 @@ import { DEFAULT_PERFETTO_FOLIOS, exportPerfetto, TIME_AXIS } from '@mmsim/repor
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 interface PerfettoFlags {
   output: string
@@ -20,9 +20,9 @@ export function parsePfn(s: string): number {
   return n
 }
 
-async function schemes(spec: string): Promise<AnyStrategy[]> {
+async function schemes(spec: string, cwd: string): Promise<AnyStrategy[]> {
   try {
-    return await loadStrategies(spec)
+    return await loadStrategies(spec, cwd)
   } catch (e) {
     if (e instanceof StrategyLoadError) throw new UserError(e.message)
     throw e
@@ -46,15 +46,15 @@ export function register(program: Command, io: CliIo): void {
     .option('--top <n>', `without --folio: how many of the folios named by the most events get tracks (a first, decode-only pass finds them)`, String(DEFAULT_PERFETTO_FOLIOS))
     .addHelpText('after', `\nTime axis: ${TIME_AXIS}.\nExit status: 0 written, 1 the trace is damaged (the readable part is written), 2 usage or input errors.`)
     .action(async (input: string, o: PerfettoFlags) => {
-      const strategies = await schemes(o.strategy)
+      const strategies = await schemes(o.strategy, io.cwd)
       const folios = o.folio?.map(parsePfn)
       const top = Number(o.top)
       if (!Number.isInteger(top) || top < 1 || top > 4096) throw new UserError(`--top: '${o.top}' is not a number of folios from 1 to 4096`)
-      const t = await analysisInput(input)
+      const t = await analysisInput(input, io)
       try {
         let r
         try {
-          r = exportPerfetto(t.path, o.output, { strategies, top, title: input, ...(folios ? { folios } : {}) })
+          r = exportPerfetto(t.path, inCwd(io, o.output), { strategies, top, title: input, ...(folios ? { folios } : {}) })
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code
           if (code !== undefined && (e as NodeJS.ErrnoException).syscall === 'open') throw new UserError(`cannot write ${o.output}: ${code}`)

@@ -17,7 +17,7 @@ export function register(program: Command, io: CliIo): void {
       const byType: Record<string, number> = {}
       const damage: string[] = []
       let names: string[] = []
-      const input = await inputTrace(trace)
+      const input = await inputTrace(trace, io)
       try {
         for await (const item of traceItems(input.path, { salvage: true })) {
           if (item.kind === 'header') {

@@ -42,12 +42,12 @@ export function register(program: Command, io: CliIo): void {
       const folio = o.folio === undefined ? undefined : count(o.folio, '--folio')
       let strategies: AnyStrategy[]
       try {
-        strategies = await loadStrategies(o.strategy ?? 'all')
+        strategies = await loadStrategies(o.strategy ?? 'all', io.cwd)
       } catch (e) {
         if (e instanceof StrategyLoadError) throw new UserError(e.message)
         throw e
       }
-      const t = await analysisInput(input)
+      const t = await analysisInput(input, io)
       try {
         if (o.all && folio !== undefined) throw new UserError('inspect takes --folio F or --all, not both')
         const opts = { strategies, folio, all: o.all ?? false }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs'
 import type { Command } from 'commander'
 import { canonicalJson, observeLive, parseScenario, type ObservationDocument } from '@mmsim/kernel'
 import { stepReporter } from '../progress.ts'
 import { UserError } from '../userError.ts'
 import { observeModel } from './observeModel.ts'
+import { readScenarioText } from './scenarioInput.ts'
 import type { CliIo } from '../cliIo.ts'
 
 /** ObserveOptions - options of `mmsim observe`. */
@@ -13,21 +13,12 @@ export interface ObserveOptions {
   progress?: boolean
 }
 
-/** readScenario - the text of scenario @file (`-`: stdin). */
-function readScenario(file: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8')
-  } catch (e) {
-    throw new UserError(`cannot read ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-  }
-}
-
 /**
  * observeHandler - `mmsim observe [--kernel] FILE.scenario`: print the observation JSON document of
  * the live kernel (--kernel) or of the simulated kernel. Parse errors print `file:line: message`.
  */
 export async function observeHandler(arg: string, opts: ObserveOptions, io: CliIo): Promise<void> {
-  const text = readScenario(arg)
+  const text = await readScenarioText(arg, io)
   const file = arg === '-' ? 'stdin' : arg
   let doc: ObservationDocument
   if (opts.kernel && opts.strategy !== undefined) throw new UserError('--strategy applies to the simulated kernel; it cannot be combined with --kernel')
@@ -47,7 +38,7 @@ export async function observeHandler(arg: string, opts: ObserveOptions, io: CliI
       progress.done()
     }
   } else {
-    doc = await observeModel(text, file, opts.strategy)
+    doc = await observeModel(text, file, opts.strategy, io.cwd)
   }
   io.stdout.write(canonicalJson(doc))
 }

@@ -9,7 +9,7 @@ import { outputFile } from '../outputFile.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulateTo } from './scenarioInput.ts'
 import { embedKernelObservations } from './recordKernel.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 const ioError = (output: string, e: unknown): UserError =>
   new UserError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
@@ -35,13 +35,13 @@ export function register(program: Command, io: CliIo): void {
     .action(async (file: string, o: { output: string; kernel?: boolean; stored?: boolean; json?: boolean }) => {
       if (o.output === '-' && o.kernel) throw new UserError('record --kernel writes OUTPUT.kernel.json beside the trace: it needs -o FILE, not -')
       if (o.output === '-' && o.json) throw new UserError('record -o - writes the trace to stdout: it cannot print --json there too')
-      const s = readParsedScenario(file)
+      const s = await readParsedScenario(file, io)
       // `-o -`: the trace goes to stdout once complete; otherwise recordScenario writes beside OUT and renames
-      const out = o.output === '-' ? outputFile('-', io.stdout) : null
-      if (out === null) outputFile(o.output, io.stdout, [file]).discard() // refuses to overwrite the input, checks the directory
+      const out = o.output === '-' ? outputFile('-', io) : null
+      if (out === null) outputFile(o.output, io, [file]).discard() // refuses to overwrite the input, checks the directory
       let r: SimRun
       try {
-        r = recordScenario(s, out?.path ?? o.output)
+        r = recordScenario(s, out?.path ?? inCwd(io, o.output))
         await out?.commit()
       } catch (e) {
         out?.discard()

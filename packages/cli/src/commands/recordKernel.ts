@@ -1,22 +1,23 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { buildKernelSidecar, writeKernelSidecar } from '@mmsim/analysis'
+import { buildKernelSidecar, sidecarPath, writeKernelSidecar } from '@mmsim/analysis'
 import { LiveKernelError, observeLive, scenarioHash, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 /**
  * embedKernelObservations - `mmsim record --kernel [--stored]`: observe scenario @s (from @file) on the
  * live kernel, or with @stored take its stored NAME.kernel.json (refused when its scenarioHash is not
  * @s's: a stale observation), and write them as the
- * sidecar of trace @output (`OUTPUT.kernel.json`, read by `bisect --kernel`). Returns the sidecar's path.
+ * sidecar of trace @output (`OUTPUT.kernel.json`, read by `bisect --kernel`); @file and @output are relative
+ * to @io.cwd. Returns the sidecar's path as the user would name it (beside @output as given).
  */
 export async function embedKernelObservations(file: string, s: ParsedScenario, output: string, stored: boolean, io: CliIo): Promise<string> {
   let doc: ObservationDocument
   if (stored) {
     const p = file.replace(/\.scenario$/, '') + '.kernel.json'
-    if (!existsSync(p)) throw new UserError(`${file}: no stored kernel observation ${p}`)
+    if (!existsSync(inCwd(io, p))) throw new UserError(`${file}: no stored kernel observation ${p}`)
     try {
-      doc = JSON.parse(readFileSync(p, 'utf8')) as ObservationDocument
+      doc = JSON.parse(readFileSync(inCwd(io, p), 'utf8')) as ObservationDocument
     } catch (e) {
       throw new UserError(`${p}: ${(e as Error).message}`)
     }
@@ -31,5 +32,6 @@ export async function embedKernelObservations(file: string, s: ParsedScenario, o
       throw e
     }
   }
-  return writeKernelSidecar(output, buildKernelSidecar(s, doc))
+  writeKernelSidecar(inCwd(io, output), buildKernelSidecar(s, doc))
+  return sidecarPath(output)
 }

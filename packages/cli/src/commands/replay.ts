@@ -36,10 +36,10 @@ function formatNotices(list: readonly SchemeNotices[]): string[] {
   return out
 }
 
-async function strategiesOf(spec: string | undefined): Promise<AnyStrategy[] | null> {
+async function strategiesOf(spec: string | undefined, cwd: string): Promise<AnyStrategy[] | null> {
   if (spec === undefined) return null
   try {
-    return await loadStrategies(spec)
+    return await loadStrategies(spec, cwd)
   } catch (err) {
     if (err instanceof StrategyLoadError) throw new UserError(err.message)
     throw err
@@ -63,10 +63,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--strategy <schemes>', "also run mapcount schemes and print their costs per event type: 'all', ids (see 'mmsim strategies', comma-separated) and/or ./plugin.js modules")
     .addHelpText('after', '\nExit status: 0 ok, 1 violations or damage found, 2 usage or input errors.')
     .action(async (trace: string, o: ReplayFlags) => {
-      const strategies = await strategiesOf(o.strategy)
+      const strategies = await strategiesOf(o.strategy, io.cwd)
       if (strategies !== null && o.decodeOnly) throw new UserError('--strategy needs the events applied: it cannot go with --decode-only')
       if (o.locks && o.decodeOnly) throw new UserError('--locks needs the events applied: it cannot go with --decode-only')
-      const file = await inputTrace(trace)
+      const file = await inputTrace(trace, io)
       const progress = progressReporter('replay', io.stderr)
       const locks = o.locks ? lockModelsFor(file.path, (strategies ?? []).map((s) => s.id)) : null
       const onEvent = locks === null ? undefined : (e: MmEvent, t: TruthState): void => {

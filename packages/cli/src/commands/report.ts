@@ -5,7 +5,7 @@ import { DEFAULT_REPORT_FOLIOS, htmlReport, reportData } from '@mmsim/report'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { analysisInput } from '../analysisInput.ts'
 import { UserError } from '../userError.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 interface ReportFlags {
   output: string
@@ -13,9 +13,9 @@ interface ReportFlags {
   folios: string
 }
 
-async function schemes(spec: string): Promise<AnyStrategy[]> {
+async function schemes(spec: string, cwd: string): Promise<AnyStrategy[]> {
   try {
-    return await loadStrategies(spec)
+    return await loadStrategies(spec, cwd)
   } catch (e) {
     if (e instanceof StrategyLoadError) throw new UserError(e.message)
     throw e
@@ -37,15 +37,15 @@ export function register(program: Command, io: CliIo): void {
     .option('--folios <n>', 'folios of interest shown (divergent first, then the busiest)', String(DEFAULT_REPORT_FOLIOS))
     .addHelpText('after', '\nExit status: 0 written, 1 the trace is damaged (the readable part is reported), 2 usage or input errors.')
     .action(async (input: string, o: ReportFlags) => {
-      const strategies = await schemes(o.strategy)
+      const strategies = await schemes(o.strategy, io.cwd)
       const n = Number(o.folios)
       if (!Number.isInteger(n) || n < 1 || n > 100) throw new UserError(`--folios: '${o.folios}' is not a number of folios from 1 to 100`)
-      const t = await analysisInput(input)
+      const t = await analysisInput(input, io)
       try {
         const d = reportData(t.path, strategies, input, n)
         const html = await htmlReport(d)
         try {
-          writeFileSync(o.output, html)
+          writeFileSync(inCwd(io, o.output), html)
         } catch (e) {
           throw new UserError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
         }

@@ -3,20 +3,28 @@ import {
   FatalScenarioError, parseScenario, runScenario, simulateScenario,
   type EventSink, type PageObserver, type ParsedScenario, type SimResult, type SimRun,
 } from '@mmsim/kernel'
+import { inCwd, stdinBytes, type InputIo } from '../cliIo.ts'
 import { UserError } from '../userError.ts'
 
 /**
- * readParsedScenario - read and parse scenario @file (`-`: stdin, named `stdin` in messages); unreadable
- * files and parse errors become UserErrors.
+ * readScenarioText - the text of scenario @file (relative to @io.cwd; `-`: @io.stdin); an unreadable file
+ * is a UserError `cannot read FILE: CODE` (`stdin` for `-`).
  */
-export function readParsedScenario(file: string): ParsedScenario {
-  const name = file === '-' ? 'stdin' : file
-  let text: string
+export async function readScenarioText(file: string, io: InputIo): Promise<string> {
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8')
+    return file === '-' ? (await stdinBytes(io)).toString('utf8') : readFileSync(inCwd(io, file), 'utf8')
   } catch (e) {
-    throw new UserError(`cannot read ${name}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    throw new UserError(`cannot read ${file === '-' ? 'stdin' : file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
   }
+}
+
+/**
+ * readParsedScenario - read and parse scenario @file (relative to @io.cwd; `-`: @io.stdin, named `stdin`
+ * in messages); unreadable files and parse errors become UserErrors.
+ */
+export async function readParsedScenario(file: string, io: InputIo): Promise<ParsedScenario> {
+  const name = file === '-' ? 'stdin' : file
+  const text = await readScenarioText(file, io)
   try {
     return parseScenario(text, name)
   } catch (e) {

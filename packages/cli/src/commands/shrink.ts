@@ -69,7 +69,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--json', 'print the result as JSON (docs/schemas/shrink.schema.json): counts, the minimal scenario, its divergence')
     .addHelpText('after', '\nExit status: 0 shrunk, 2 usage or input errors (or the scenario is not interesting to begin with).')
     .action(async (file: string, o: ShrinkFlags) => {
-      const s = readParsedScenario(file)
+      const s = await readParsedScenario(file, io)
       const { printScenario } = await import('@mmsim/kernel')
       printed = (c) => printScenario(c.statements)
       const started = performance.now()
@@ -78,7 +78,7 @@ export function register(program: Command, io: CliIo): void {
       let query: QueryName | null = null
       if (o.json && o.output === '-') throw new UserError('--json puts the report on stdout: give -o a file, not -')
       // the output is claimed before the work: an unwritable -o fails now, not after the shrinking
-      const out = outputFile(o.output, io.stdout, [file])
+      const out = outputFile(o.output, io, [file])
       let committed = false
       const dir = mkdtempSync(join(tmpdir(), 'mmsim-shrink-'))
       try {
@@ -89,9 +89,9 @@ export function register(program: Command, io: CliIo): void {
         } else {
           if (o.a === undefined) throw new UserError('shrink needs --a ID with one of --b ID, --truth, --kernel (or --run CMD)')
           if ([o.b !== undefined, o.truth === true, o.kernel === true].filter(Boolean).length !== 1) throw new UserError('shrink compares --a with exactly one of --b ID, --truth, --kernel')
-          const a = await oneStrategy(o.a, '--a')
+          const a = await oneStrategy(o.a, '--a', io.cwd)
           let versus: ScenarioVersus
-          if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b') }
+          if (o.b !== undefined) versus = { b: await oneStrategy(o.b, '--b', io.cwd) }
           else if (o.truth) versus = { truth: true }
           else versus = { observe: (c) => observeLive(c) }
           const qs = queriesOf(o.query)

@@ -16,7 +16,7 @@ export function register(program: Command, io: CliIo): void {
       let list: AnyStrategy[] = [...STRATEGIES, ...PROPOSALS]
       if (o.plugin !== undefined) {
         try {
-          list = list.concat(await loadStrategies(o.plugin))
+          list = list.concat(await loadStrategies(o.plugin, io.cwd))
         } catch (err) {
           if (err instanceof StrategyLoadError) throw new UserError(err.message)
           throw err

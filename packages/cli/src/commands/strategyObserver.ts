@@ -4,12 +4,12 @@ import { UserError } from '../userError.ts'
 
 /**
  * strategyObserver - the simulated kernel's observer for `mmsim observe --strategy @spec`: one mapcount
- * scheme fed every event, answering what /proc/kpagecount and pagemap bit 56 would show under it.
+ * scheme (an id, or a ./plugin.js relative to @cwd) fed every event, answering what /proc/kpagecount and pagemap bit 56 would show under it.
  */
-export async function strategyObserver(spec: string): Promise<PageObserver> {
+export async function strategyObserver(spec: string, cwd = process.cwd()): Promise<PageObserver> {
   let list: AnyStrategy[]
   try {
-    list = await loadStrategies(spec)
+    list = await loadStrategies(spec, cwd)
   } catch (e) {
     if (e instanceof StrategyLoadError) throw new UserError(e.message)
     throw e

@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { sweepWaste } from '@mmsim/kernel'
+import { parseScenario, sweepWaste } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
-import { readParsedScenario } from './scenarioInput.ts'
 import { defaultPolicies, formatSweep, parsePolicy } from './sweep.ts'
 
 const ROOT = join(import.meta.dirname, '../../../..')
-const scenario = (name: string) => readParsedScenario(join(ROOT, 'traces/waste', name))
+const scenario = (name: string) => {
+  const file = join(ROOT, 'traces/waste', name)
+  return parseScenario(readFileSync(file, 'utf8'), file)
+}
 
 // Expected values worked out by hand from the 6.18 source (shmem_alloc_and_add_folio(): the largest allowed
 // order whose aligned block is free; finish_fault() maps the whole folio; truncate_inode_partial_folio()

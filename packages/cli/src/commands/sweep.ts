@@ -73,9 +73,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--no-baseline', "leave out the scenario's own policy (first row, 'as written')")
     .option('--json', `print as JSON (format ${SWEEP_FORMAT})`)
     .option('--progress', 'show which policy runs on stderr even when it is not a terminal (on a terminal it always shows)')
-    .action((file: string, o: { set: string[]; baseline: boolean; json?: boolean; progress?: boolean }) => {
+    .action(async (file: string, o: { set: string[]; baseline: boolean; json?: boolean; progress?: boolean }) => {
       const policies = o.set.length > 0 ? o.set.map(parsePolicy) : defaultPolicies()
-      const s = readParsedScenario(file)
+      const s = await readParsedScenario(file, io)
       if (o.baseline) policies.unshift({ name: 'as written', sets: [] })
       let rows: SweepRow[]
       try {

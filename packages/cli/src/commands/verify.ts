@@ -6,7 +6,7 @@ import {
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
 import { readParsedScenario, simulate } from './scenarioInput.ts'
-import type { CliIo } from '../cliIo.ts'
+import { inCwd, type CliIo } from '../cliIo.ts'
 
 /** VerifyOptions - options of `mmsim verify`. */
 export interface VerifyOptions {
@@ -57,14 +57,14 @@ export function verdictLines(name: string, hash: string, c: Comparison, against:
 }
 
 async function verifyOne(file: string, o: VerifyOptions, results: VerifyResult[], io: CliIo): Promise<number> {
-  const s = readParsedScenario(file)
+  const s = await readParsedScenario(file, io)
   const model = simulate(s).observation
   let kernel: ObservationDocument
   if (o.stored) {
     const p = storedPath(file)
-    if (!existsSync(p)) throw new UserError(`${file}: no stored kernel observation ${p}`)
+    if (!existsSync(inCwd(io, p))) throw new UserError(`${file}: no stored kernel observation ${p}`)
     try {
-      kernel = JSON.parse(readFileSync(p, 'utf8')) as ObservationDocument
+      kernel = JSON.parse(readFileSync(inCwd(io, p), 'utf8')) as ObservationDocument
     } catch (e) {
       throw new UserError(`${p}: ${(e as Error).message}`)
     }

@@ -10,7 +10,7 @@ import { collectTrace } from '@mmsim/trace'
 import { inputTrace } from '../inputTrace.ts'
 import { UserError } from '../userError.ts'
 import { readParsedScenario } from './scenarioInput.ts'
-import type { CliIo } from '../cliIo.ts'
+import { processIo, type CliIo, type InputIo } from '../cliIo.ts'
 
 /** WASTE_FORMAT - the `format` of `mmsim waste --json` (docs/schemas/waste.schema.json). */
 export const WASTE_FORMAT = JSON_FORMATS.waste
@@ -28,16 +28,16 @@ export interface WasteInput {
 const kib = (pages: number): string => `${num(pages * 4)} KiB`
 
 /**
- * analyseWaste - the waste report of @arg: a `.scenario` is run on the simulated kernel; a trace recorded
+ * analyseWaste - the waste report of @arg (relative to @io.cwd, `-`: @io.stdin): a `.scenario` is run on the simulated kernel; a trace recorded
  * from a scenario (its header keeps the text) is rerun from that text; any other trace is replayed into the
  * ground truth, without page contents (written, punched and zero-scan columns unknown).
  */
-export async function analyseWaste(arg: string): Promise<WasteInput> {
+export async function analyseWaste(arg: string, io: InputIo = processIo()): Promise<WasteInput> {
   if (arg.endsWith('.scenario')) {
-    const s = readParsedScenario(arg)
+    const s = await readParsedScenario(arg, io)
     return { name: s.name, from: 'scenario', report: run(s) }
   }
-  const input = await inputTrace(arg)
+  const input = await inputTrace(arg, io)
   try {
     const t = await collectTrace(input.path, { salvage: false })
     const src = t.header.source
@@ -146,7 +146,7 @@ export function register(program: Command, io: CliIo): void {
     .argument('<input>', '.scenario file (run on the simulated kernel), or .mmtrace/.jsonl trace (- for stdin)')
     .option('--json', `print as JSON (format ${WASTE_FORMAT})`)
     .action(async (arg: string, o: { json?: boolean }) => {
-      const w = await analyseWaste(arg)
+      const w = await analyseWaste(arg, io)
       if (o.json) io.stdout.write(jsonDocument('waste', { name: w.name, from: w.from, ...(w.traceEvents === undefined ? {} : { traceEvents: w.traceEvents, rerunEvents: w.rerunEvents }), ...w.report }))
       else io.stdout.write(formatWaste(w).join('\n') + '\n')
     })
