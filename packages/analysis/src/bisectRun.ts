@@ -1,5 +1,6 @@
 import { truthDigest, TruthState, type MmEvent, type TruthCheckpoint } from '@mmsim/core'
-import { currentStructures, describeDamage, optionalStructures, traceItems, TraceWriter, type EventDecoder } from '@mmsim/trace'
+import { currentStructures, optionalStructures, traceItems, TraceWriter, type EventDecoder } from '@mmsim/trace'
+import { damagedTrace } from './damagedTrace.ts'
 import { replayTrace } from './replayTrace.ts'
 
 /** RunVerdict - what the test said of a prefix (git bisect run's exit-code contract). */
@@ -91,7 +92,7 @@ async function writePrefix(file: string, out: string, k: number, from: Checkpoin
   const values: number[] = []
   for await (const item of traceItems(file, { reuseBuffers: true })) { // each frame is copied out before the next is read
     if (seen >= k) break
-    if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
+    if (item.kind === 'damage') throw damagedTrace(file, item.damage, 'bisect --run')
     if (item.kind === 'header') {
       dec = item.decoder
       // the prefix declares the optional types its source declared (it may hold their events)
@@ -142,7 +143,7 @@ export async function bisectRun(file: string, opts: BisectRunOptions): Promise<B
   const every = Math.max(1, Math.ceil(frames / (opts.checkpoints ?? 64)))
   const checkpoints: Checkpoint[] = []
   const r = await replayTrace(file, { checkpointEvery: every, onCheckpoint: (state, events) => checkpoints.push({ state, events }) })
-  if (r.damage.length > 0) throw new Error(describeDamage(file, r.damage[0]!))
+  if (r.damage.length > 0) throw damagedTrace(file, r.damage[0]!, 'bisect --run')
   const total = r.events
   const steps: RunStep[] = []
   const verdicts = new Map<number, RunVerdict>()

@@ -1,6 +1,7 @@
 import { TruthState, type MmEvent } from '@mmsim/core'
 import { StrategySet, totalCost, type AnyStrategy, type StrategyRun } from '@mmsim/strategies'
-import { describeDamage, traceItems } from '@mmsim/trace'
+import { traceItems } from '@mmsim/trace'
+import { damagedTrace } from './damagedTrace.ts'
 
 /** HvoWrite - the first event (0-based index, a copy) after which a scheme has written a struct page HVO maps read-only. */
 export interface HvoWrite {
@@ -78,7 +79,7 @@ export async function bisectHvoWrite(file: string, st: AnyStrategy, onProgress?:
       onProgress?.(item.offset, fileSize, events)
       if (stop) break
     } else if (item.kind === 'damage') {
-      throw new Error(describeDamage(file, item.damage))
+      throw damagedTrace(file, item.damage, 'bisect --hvo-write')
     }
   }
   return { label: st.id, first: tracker.first[0] ?? null, events, skipped }

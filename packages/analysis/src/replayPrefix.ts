@@ -1,6 +1,7 @@
 import { TruthState, type MmEvent, type Pfn } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
-import { describeDamage, traceItems, type EventDecoder } from '@mmsim/trace'
+import { traceItems, type EventDecoder } from '@mmsim/trace'
+import { damagedTrace } from './damagedTrace.ts'
 import { touchedFolios } from './divergenceScanner.ts'
 
 /**
@@ -35,7 +36,7 @@ export async function replayPrefix(
   let dec: EventDecoder | null = null
   for await (const item of traceItems(file, { reuseBuffers: true })) { // each frame is applied before the next is read
     if (events >= n) break
-    if (item.kind === 'damage') throw new Error(describeDamage(file, item.damage))
+    if (item.kind === 'damage') throw damagedTrace(file, item.damage, 'inspect')
     if (item.kind === 'header') dec = item.decoder
     if (item.kind !== 'frame') continue
     dec!.forEach(item.frame, (e) => {
