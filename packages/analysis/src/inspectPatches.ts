@@ -10,10 +10,23 @@ export interface InspectionWithPatches extends Inspection {
 }
 
 /**
- * inspectTraceWithPatches - inspectTrace() and, in the same single replay, the patches of event @at: the
- * touched folios and the VMAs of the processes the event names, viewed just before and just after it.
+ * EventPatches - event @at's change: the views of what it may touch just @before and just @after it, and
+ * @patches from one to the other (immer's applyPatches(before, patches) deep-equals @after); @inspection is
+ * inspectTrace()'s answer for the same event.
  */
-export async function inspectTraceWithPatches(file: string, at: number, opts: InspectOptions): Promise<InspectionWithPatches> {
+export interface EventPatches {
+  inspection: Inspection
+  before: StateView
+  after: StateView
+  patches: StatePatch[]
+}
+
+/**
+ * eventPatches - replay trace @file once up to and including event @at, viewing the folios the event
+ * touches and the VMAs of the processes it names (pid, child) just before and just after it, and diff the
+ * two views (statePatches). Throws a RangeError when the trace has fewer than @at + 1 events.
+ */
+export async function eventPatches(file: string, at: number, opts: InspectOptions): Promise<EventPatches> {
   let before: StateView | null = null
   let heads: Pfn[] = []
   let pids: Pid[] = []
@@ -27,7 +40,16 @@ export async function inspectTraceWithPatches(file: string, at: number, opts: In
   })
   if (r.events < at + 1 || r.last === null || before === null) throw new RangeError(`${file} has ${r.events} events: there is no event ${at}`)
   const shown = opts.folio !== undefined ? { folio: opts.folio } : opts.all === true ? 'all' : { touched: r.touched }
-  const ins = inspectState(r.state, r.set, at, r.last, shown)
+  const inspection = inspectState(r.state, r.set, at, r.last, shown)
   const after = stateView(r.state, r.set, r.last, heads, pids)
-  return { ...ins, patches: statePatches(before, after) }
+  return { inspection, before, after, patches: statePatches(before, after) }
+}
+
+/**
+ * inspectTraceWithPatches - inspectTrace() and, in the same single replay, the patches of event @at: the
+ * touched folios and the VMAs of the processes the event names, viewed just before and just after it.
+ */
+export async function inspectTraceWithPatches(file: string, at: number, opts: InspectOptions): Promise<InspectionWithPatches> {
+  const r = await eventPatches(file, at, opts)
+  return { ...r.inspection, patches: r.patches }
 }

@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { applyPatches, type Patch } from 'immer'
 import { afterAll, describe, expect, test } from 'vitest'
 import { simulateScenario } from '@mmsim/kernel'
 import { strategyById } from '@mmsim/strategies'
 import { TraceWriter } from '@mmsim/trace'
 import { corpusScenario } from './corpusScenario.testkit.ts'
 import { formatPatches } from './formatPatches.ts'
-import { inspectTraceWithPatches } from './inspectPatches.ts'
-import { statePatches, type StateView } from './statePatches.ts'
+import { eventPatches, inspectTraceWithPatches } from './inspectPatches.ts'
+import { statePatches, type StatePatch, type StateView } from './statePatches.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-patches-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -67,4 +68,62 @@ test("inspect --patches on fork-cow-pmd-thp: the child's first PTE unmap of the 
   // no other page of the folio changed
   expect(r.patches.filter((p) => p.path[2] === 'pages' && p.path[3] !== page2)).toEqual([])
   expect(formatPatches(r.patches)).toContain(`~ folios.${f}.answers.truth.folioMapcount: 513 -> 512`)
+})
+
+describe('inspect --patches on the bundled trace traces/fork-cow-pmd-thp.mmtrace (events worked by hand from its .jsonl)', () => {
+  const TRACE = join(import.meta.dirname, '../../../traces/fork-cow-pmd-thp.mmtrace')
+  const opts = { strategies: [strategyById('linux-6.15')!] }
+  const byPath = (a: Pick<StatePatch, 'path'>, b: Pick<StatePatch, 'path'>): number => (a.path.join('.') < b.path.join('.') ? -1 : 1)
+  const sides = ['linux-6.15', 'truth'] as const
+
+  test("event 15 (p1's exit drops the last PTE of its COW page 0x2000): the page leaves the view, the counts go to 0", async () => {
+    const r = await eventPatches(TRACE, 15, opts)
+    expect(r.inspection.event).toMatchObject({ type: 'rmap/removed', pid: 1, folio: 0x2000, page: 0x2000, nrPages: 1, level: 'pte' })
+    // before: the order-0 folio 0x2000 (COW copy, event 9) is mapped by p1's one PTE at vpn 0x40002 (event 11):
+    // folio_mapcount 1, one page mapped; that page: mapcount 1, kpagecount 1, AnonExclusive (a new anon page),
+    // pagemap bit 56 (one entry). After: nothing maps it (it is freed by the next event), so it is not listed.
+    const page = { pageMapcount: 1, kpagecount: 1, anonExclusive: true, pagemapExclusive: true }
+    expect([...r.patches].sort(byPath)).toEqual([
+      ...sides.flatMap((s) => [
+        { op: 'replace', path: ['folios', '0x2000', 'answers', s, 'folioMapcount'], value: 0, old: 1 },
+        { op: 'replace', path: ['folios', '0x2000', 'answers', s, 'nrPagesMapped'], value: 0, old: 1 },
+      ]),
+      { op: 'remove', path: ['folios', '0x2000', 'pages', '0x2000'], old: { mappings: [{ pid: 1, level: 'pte', vpn: 0x40002 }], answers: { truth: page, 'linux-6.15': page } } },
+      { op: 'replace', path: ['folios', '0x2000', 'unmappedPages'], value: 1, old: 0 },
+    ])
+    // p1's VMA is still there (unmapped at event 19) and no violation: nothing else changed
+    expect(r.before.vmas['1']).toEqual(r.after.vmas['1'])
+    expect(applyPatches(r.before, r.patches as Patch[])).toEqual(r.after)
+  })
+
+  test("event 8 (p1's PMD remapped by 512 PTEs): each page's second mapping becomes a PTE, the entire count drops by one", async () => {
+    const r = await eventPatches(TRACE, 8, opts)
+    expect(r.inspection.event).toMatchObject({ type: 'pmd/remapped', pid: 1, vpn: 0x40000, folio: 0x1000 })
+    // before: p0's and p1's PMDs map THP 0x1000 (events 4, 6): entire 2, folio_mapcount 2. After: p0's PMD and
+    // 512 PTEs of p1: entire 1, folio_mapcount 1 + 512 = 513. Unchanged: all 512 pages mapped (a PMD maps them
+    // all), shared by two processes; per page 2 mappings (mapcount 2, kpagecount 2), not exclusive.
+    const pages = Array.from({ length: 512 }, (_, i) => ({
+      op: 'replace', path: ['folios', '0x1000', 'pages', '0x' + (0x1000 + i).toString(16), 'mappings', 1, 'level'], value: 'pte', old: 'pmd',
+    }))
+    expect([...r.patches].sort(byPath)).toEqual([
+      ...sides.flatMap((s) => [
+        { op: 'replace', path: ['folios', '0x1000', 'answers', s, 'entireMapcount'], value: 1, old: 2 },
+        { op: 'replace', path: ['folios', '0x1000', 'answers', s, 'folioMapcount'], value: 513, old: 2 },
+      ]),
+      ...pages,
+    ].sort(byPath))
+    expect(r.after.folios['0x1000']!.pages['0x1000']!.mappings).toEqual([{ pid: 0, level: 'pmd', vpn: 0x40000 }, { pid: 1, level: 'pte', vpn: 0x40000 }])
+    expect(applyPatches(r.before, r.patches as Patch[])).toEqual(r.after)
+  })
+
+  test("event 5 (fork): the child's VMA list appears, a copy of the parent's; no folio changes (the PMD is duplicated by event 6)", async () => {
+    const r = await eventPatches(TRACE, 5, opts)
+    expect(r.inspection.event).toMatchObject({ type: 'process/forked', pid: 0, child: 1 })
+    expect(r.before.vmas['1']).toBeUndefined()
+    // p0's one VMA: 2 MiB anon private writable at vpn 0x40000 (event 1), MADV_HUGEPAGE (event 2); dup_mmap copies it
+    const vma = { start: 0x40000, end: 0x40200, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0, thp: 'hugepage', dontfork: false }
+    expect(r.before.vmas['0']).toEqual([vma])
+    expect(r.patches).toEqual([{ op: 'add', path: ['vmas', '1'], value: [vma] }])
+    expect(applyPatches(r.before, r.patches as Patch[])).toEqual(r.after)
+  })
 })
