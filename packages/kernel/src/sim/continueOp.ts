@@ -39,6 +39,7 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   const vmas = ctx.vmas(pid).filter((v) => v.start < first + nr && v.end > first)
   if (vmas.length === 0 || vmas.some((v) => v.kind !== 'shmem' && v.kind !== 'hugetlb')) throw new Refusal('EINVAL')
   if (!isHugetlb(m)) registerSplit(ctx, pid, first, nr)
+  else ctx.hugetlbCuts.cut(pid, first, first + nr) // split for VM_UFFD_MINOR, never merged back on unregister
   // 3. UFFDIO_CONTINUE: a private VMA at the range's start gets an anon_vma (uffd_mfill_lock() ->
   // find_vma_and_prepare_anon()), also when the range then turns out not to lie in one VMA (ENOENT)
   const vma = ctx.vma(pid, first)

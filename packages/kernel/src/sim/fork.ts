@@ -19,6 +19,7 @@ import { K_ANON, K_HUGEZERO, K_ZERO, type MapRec, type SimContext } from './simC
 export function fork(ctx: SimContext, parent: string, child: string, pid: number, cpid: number, copyHugetlb: (m: MapRec, lo: number, hi: number) => void): void {
   ctx.emit('process/forked', { pid, child: cpid })
   ctx.anonVmas.fork(pid, cpid)
+  ctx.hugetlbCuts.fork(pid, cpid)
   const table = new Map<string, MapRec>()
   for (const [name, m] of ctx.mappings(parent)) table.set(name, { ...m })
   ctx.procs.set(child, table)

@@ -57,6 +57,7 @@ function advise(ctx: SimContext, pid: number, m: MapRec, st: MadviseStatement, v
         // a HugeTLB VMA splits only at huge-page boundaries (hugetlb_vm_op_split)
         if (vpn % m.hpages !== 0 || (vpn + nr) % m.hpages !== 0) throw new Refusal('EINVAL')
         if (advice === 'hugepage' || advice === 'nohugepage') break
+        ctx.hugetlbCuts.cut(pid, vpn, vpn + nr)
       } else splitPmdsAt(ctx, pid, vpn, vpn + nr)
       for (const v of changes) {
         const a = Math.max(v.start, vpn)
@@ -121,7 +122,7 @@ function populate(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: numb
     if (vma === undefined) throw new Refusal('ENOMEM')
     if (write && !vma.writable) throw new Refusal('EINVAL')
     try {
-      touchOp(ctx, pid, m, { mapping: m.name, offset: (v - m.start) * 4096, length: 4096 }, write)
+      touchOp(ctx, pid, m, { mapping: m.name, offset: (v - m.start) * 4096, length: 4096 }, write, false) // faults, stores nothing
     } catch (e) {
       if (e instanceof Refusal) throw new Refusal(e.errno === 'SIGBUS' ? 'EFAULT' : e.errno)
       throw e

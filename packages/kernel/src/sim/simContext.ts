@@ -6,6 +6,7 @@ import type { RefusedOp } from '../live/observation.ts'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
 import type { MappingKind } from '../scenario/statements.ts'
 import { AnonVmaMap } from './anonVmaMap.ts'
+import { HugetlbVmaCuts } from './hugetlbVmaCuts.ts'
 import type { PageObserver } from './pageObserver.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
 import { PageAllocator } from './pageAllocator.ts'
@@ -149,6 +150,8 @@ export class SimContext {
   readonly alloc = new PageAllocator()
   readonly mmIds = new MmIdTracker()
   readonly anonVmas = new AnonVmaMap()
+  /** where HugeTLB VMAs were split (they never merge again) */
+  readonly hugetlbCuts = new HugetlbVmaCuts()
   /** PFNs whose contents are not all zero */
   readonly data = new PfnBits()
   readonly files = new Map<number, PageCacheFile>()

@@ -12,10 +12,13 @@ import { wpFault } from './wpFault.ts'
 /**
  * touchOp - `read|write RANGE`: touch byte 0 of every page, ascending, as a user access would: no VMA,
  * or a write to a read-only VMA, stops the statement with SIGSEGV; a HugeTLB fault without a page
- * stops it with SIGBUS. A write leaves the page's contents non-zero.
+ * stops it with SIGBUS. A write leaves the page's contents non-zero — unless @stores is false: a write
+ * fault that stores nothing (MADV_POPULATE_WRITE), after which an anon page holds what it held (a new
+ * page: zeros, which a later split maps to the shared zero page; a COW copy: its source's contents);
+ * page-cache pages are dirtied either way.
  * @see handle_mm_fault(), __handle_mm_fault(), handle_pte_fault(), do_pte_missing() — mm/memory.c
  */
-export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, write: boolean): void {
+export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, write: boolean, stores = write): void {
   const first = m.start + r.offset / PAGE_SIZE
   // the kernel VMA is the same for every page of its range while the VMAs and anon_vmas do not change
   let kv: Vma | undefined
@@ -30,9 +33,11 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     }
     const vma = kv
     if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
+    let had = false // the page mapped before the fault held data
     if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
     else {
       let pfn = ctx.entry(pid, vpn)
+      had = !stores && pfn >= 0 && ctx.data.has(pfn)
       if (pfn >= 0 && write) {
         wpFault(ctx, pid, vpn, m)
         pfn = ctx.entry(pid, vpn)
@@ -47,7 +52,7 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     if (write) {
       const pfn = ctx.entry(pid, vpn)
       if (pfn >= 0) {
-        ctx.data.add(pfn)
+        if (stores || vma.kind !== 'anon' || had) ctx.data.add(pfn)
         pageDirtied(ctx, pfn)
       }
     }

@@ -106,13 +106,14 @@ export function inOneVma(ctx: SimContext, pid: number, vpn: number, nr: number):
     if (prev !== undefined && !sameKernelVma(ctx, pid, prev, v)) return false
     prev = v
     at = v.end
-    if (at >= vpn + nr) return true
+    if (at >= vpn + nr) return v.kind !== 'hugetlb' || ctx.hugetlbCuts.inside(pid, vpn, vpn + nr).length === 0
   }
   return false
 }
 
 /** sameKernelVma - would the kernel have adjacent core VMAs @a and @b of @pid as one VMA? */
 export function sameKernelVma(ctx: SimContext, pid: number, a: Vma, b: Vma): boolean {
+  if (a.kind === 'hugetlb' && ctx.hugetlbCuts.has(pid, a.end)) return false // never merged again (hugetlbVmaCuts.ts)
   return mergeableVmas(a, b) && ctx.anonVmas.id(pid, a.start) === ctx.anonVmas.id(pid, b.start)
 }
 
@@ -129,7 +130,16 @@ export function kernelVma(ctx: SimContext, pid: number, vpn: number): Vma | unde
   let hi = i
   while (lo > 0 && sameKernelVma(ctx, pid, vmas[lo - 1]!, vmas[lo]!)) lo--
   while (hi + 1 < vmas.length && sameKernelVma(ctx, pid, vmas[hi]!, vmas[hi + 1]!)) hi++
-  return { ...vmas[i]!, start: vmas[lo]!.start, end: vmas[hi]!.end, pgoff: vmas[lo]!.pgoff }
+  let start = vmas[lo]!.start
+  let end = vmas[hi]!.end
+  if (vmas[i]!.kind === 'hugetlb') {
+    // a cut the core does not hold (a userfaultfd registration's) bounds the kernel's VMA too
+    for (const c of ctx.hugetlbCuts.inside(pid, start, end)) {
+      if (c <= vpn) start = c
+      else if (c < end) end = c
+    }
+  }
+  return { ...vmas[i]!, start, end, pgoff: vmas[lo]!.pgoff + (start - vmas[lo]!.start) }
 }
 
 /**
@@ -146,6 +156,13 @@ export function vmaPieces(ctx: SimContext, pid: number, vpn: number, nr: number)
     const last = out[out.length - 1]
     if (last !== undefined && prev !== undefined && sameKernelVma(ctx, pid, prev, v) && last[1] === a) last[1] = b
     else out.push([a, b])
+    if (v.kind === 'hugetlb') {
+      for (const c of ctx.hugetlbCuts.inside(pid, a, b)) {
+        const cur = out[out.length - 1]!
+        out.push([c, cur[1]])
+        cur[1] = c
+      }
+    }
     prev = v
   }
   return out
@@ -175,6 +192,7 @@ export function mprotectOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
   if (changes.length > 0) {
     checkHugeAligned(m, vpn, nr)
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
+    if (isHugetlb(m)) ctx.hugetlbCuts.cut(pid, vpn, vpn + nr)
     for (const v of changes) {
       const a = Math.max(v.start, vpn)
       ctx.emit('vma/protected', { pid, vpn: a, nrPages: Math.min(v.end, vpn + nr) - a, writable })
@@ -207,6 +225,7 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
   const pieces = ctx.vmas(pid).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)
   for (const [a, b] of pieces) ctx.emit('vma/moved', { pid, vpn: a, nrPages: b - a, newVpn: newVpn + (a - vpn) })
   ctx.anonVmas.move(pid, vpn, nr, newVpn)
+  if (isHugetlb(m)) ctx.hugetlbCuts.move(pid, vpn, nr, newVpn)
 }
 
 /**
@@ -227,5 +246,6 @@ export function exitOp(ctx: SimContext, proc: string, pid: number): void {
   freeTouched(ctx, touched)
   ctx.emit('process/exited', { pid })
   ctx.anonVmas.exit(pid)
+  ctx.hugetlbCuts.exit(pid)
   ctx.procs.delete(proc)
 }
