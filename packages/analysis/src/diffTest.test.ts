@@ -27,6 +27,14 @@ describe('diffTestSeed', () => {
     expect(c.hash).toMatch(/^[0-9a-f]{8}$/)
   })
 
+  it('mix wide: the seed names differentialScenarioWide(seed), and the base mix is unchanged', async () => {
+    const w = await diffTestSeed(3, { observe: agreeing, mix: 'wide' })
+    expect(w).toMatchObject({ seed: 3, name: 'difftest-wide-3', verdict: 'agree' })
+    const b = await diffTestSeed(3, { observe: agreeing, mix: 'base' })
+    expect(b.scenario).toBe((await diffTestSeed(3, { observe: agreeing })).scenario)
+    expect(w.scenario).not.toBe(b.scenario)
+  })
+
   it('differ: reports the mapcount difference and shrinks to mmap + touch + check', async () => {
     const c = await diffTestSeed(3, { observe: doctored, shrink: true })
     expect(c.verdict).toBe('differ')

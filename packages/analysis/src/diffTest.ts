@@ -1,5 +1,5 @@
 import {
-  compareObservations, differentialScenario, FatalScenarioError, LiveKernelError, scenarioHash, simulateScenario,
+  compareObservations, differentialScenario, differentialScenarioWide, FatalScenarioError, LiveKernelError, scenarioHash, simulateScenario,
   type ObservationDifference, type ObservationDocument, type ParsedScenario,
 } from '@mmsim/kernel'
 import { shrinkScenario } from './shrinkScenario.ts'
@@ -34,7 +34,12 @@ export interface DiffTestOptions {
   shrink?: boolean
   shrinkBudget?: number
   note?: (msg: string) => void
+  /** the generator: `base` differentialScenario() (default), `wide` differentialScenarioWide() */
+  mix?: DiffTestMix
 }
+
+/** DiffTestMix - which scenario generator a seed names (`mmsim difftest --mix`). */
+export type DiffTestMix = 'base' | 'wide'
 
 /** NOT_MODELLED - how the simulator refuses what it does not model (scenario contract rule 10). */
 const NOT_MODELLED = /not modelled/
@@ -51,13 +56,13 @@ function model(s: ParsedScenario, simulate: DiffTestOptions['simulate']): ModelA
 }
 
 /**
- * diffTestSeed - generate differentialScenario(@seed), run it on the model and on the kernel
+ * diffTestSeed - generate differentialScenario(@seed) (differentialScenarioWide() with @o.mix `wide`), run it on the model and on the kernel
  * (@o.observe), compare the observations as `mmsim verify` does (compareObservations()), and, when they
  * differ and @o.shrink is set, shrink the scenario (shrinkScenario(), the machinery of `mmsim shrink
  * --kernel`) while model and kernel still differ in the field of the first difference.
  */
 export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<DiffTestCase> {
-  const { text, parsed } = differentialScenario(seed)
+  const { text, parsed } = o.mix === 'wide' ? differentialScenarioWide(seed) : differentialScenario(seed)
   const base: DiffTestCase = { seed, name: parsed.name, hash: scenarioHash(parsed.statements), verdict: 'agree', reason: null, scenario: text, differences: [], shrunk: null }
   const m = model(parsed, o.simulate)
   if ('skip' in m) return { ...base, verdict: 'skip', reason: m.skip }

@@ -37,7 +37,7 @@ export type { DesignResult, FaultPattern, HugePageSize, LockDesign, LockModel, L
 export { bytesText, HVO_SIZES, hvoReport, parseHvoPool } from './hvoReport.ts'
 export type { HvoReport, HvoSize, HvoWork } from './hvoReport.ts'
 export { diffTestSeed } from './diffTest.ts'
-export type { DiffTestCase, DiffTestOptions } from './diffTest.ts'
+export type { DiffTestCase, DiffTestMix, DiffTestOptions } from './diffTest.ts'
 export { HeldLocks, LOCK_CLASSES, lockEraOf, statementOps, TOP_INSTANCES } from './heldLocks.ts'
 export type { LockClass, LockTally } from './heldLocks.ts'
 export { DEFAULT_LOCK_ERA, lockModelsFor } from './lockReplay.ts'

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { inCwd, type CliIo } from '../cliIo.ts'
-import { diffTestSeed, type DiffTestCase } from '@mmsim/analysis'
+import { diffTestSeed, type DiffTestCase, type DiffTestMix } from '@mmsim/analysis'
 import { acquireKernelTestLock, liveKernelProblem, observeLive, releaseKernelTestLock } from '@mmsim/kernel'
 import { jsonDocument } from '@mmsim/report'
 import { UserError } from '../userError.ts'
@@ -15,6 +15,7 @@ interface DiffTestFlags {
   shrink: boolean
   shrinkBudget: string
   json?: boolean
+  mix: string
 }
 
 function int(name: string, text: string, min: number, max: number): number {
@@ -57,8 +58,8 @@ export function difftestDocument(seeds: readonly number[], cases: readonly DiffT
 }
 
 /**
- * difftestHandler - `mmsim difftest [--seeds N [--from F] | --seed S…] [--out DIR] [--no-shrink] [--json]`:
- * per seed, differentialScenario(seed) on the simulated kernel and on the live kernel (under the
+ * difftestHandler - `mmsim difftest [--seeds N [--from F] | --seed S…] [--mix base|wide] [--out DIR] [--no-shrink] [--json]`:
+ * per seed, differentialScenario(seed) (--mix wide: differentialScenarioWide(seed)) on the simulated kernel and on the live kernel (under the
  * live-kernel test lock, knobs restored by observeLive()), compared as `mmsim verify` does; each
  * disagreement shrunk on the live kernel and, with --out, saved as DIR/difftest-SEED.scenario. Exit 0
  * when every seed agrees or is skipped (the simulator said "not modelled"), 1 when one differs, 2 on
@@ -66,6 +67,8 @@ export function difftestDocument(seeds: readonly number[], cases: readonly DiffT
  */
 export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void> {
   const seeds = seedsOf(o)
+  if (o.mix !== 'base' && o.mix !== 'wide') throw new UserError(`--mix ${o.mix}: want base or wide`)
+  const mix: DiffTestMix = o.mix
   const budget = int('shrink-budget', o.shrinkBudget, 1, 10_000)
   const problem = liveKernelProblem()
   if (problem) throw new UserError(`${problem} (difftest runs every scenario on the live kernel)`)
@@ -76,7 +79,7 @@ export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void
   const cases: DiffTestCase[] = []
   try {
     for (const seed of seeds) {
-      const c = await diffTestSeed(seed, { observe: (s) => observeLive(s, { note: (m) => note(`${s.name}: ${m}`) }), shrink: o.shrink, shrinkBudget: budget, note })
+      const c = await diffTestSeed(seed, { observe: (s) => observeLive(s, { note: (m) => note(`${s.name}: ${m}`) }), shrink: o.shrink, shrinkBudget: budget, note, mix })
       cases.push(c)
       let saved: string | null = null
       if (c.verdict === 'differ' && o.out !== undefined && outDir !== undefined) {
@@ -102,6 +105,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--seeds <n>', 'run N seeds (default 10), starting at --from')
     .option('--from <f>', 'first seed of --seeds', '1')
     .option('--seed <s...>', 'run these seeds')
+    .option('--mix <mix>', 'scenario generator: base (the original surface) or wide (also mremap, dontfork/dofork, pin/unpin, check smaps/vmemmap, HVO, mTHP to 1M, 8M mappings, 5 forks); a seed names a scenario within its mix', 'base')
     .option('--out <dir>', 'save each disagreement as DIR/difftest-SEED.scenario (shrunk when shrinking succeeded)')
     .option('--no-shrink', 'report disagreements without shrinking them')
     .option('--shrink-budget <n>', 'at most N live-kernel runs per shrink', '80')
