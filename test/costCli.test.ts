@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { mmsimIn } from './cliRun.ts'
 
@@ -53,5 +56,19 @@ describe('mmsim cost', () => {
     expect(missing.status).toBe(2)
     expect(missing.stderr).toMatch(/^mmsim: .*nope\.scenario/)
     expect(missing.stderr).not.toMatch(/at .*\.ts:\d+/)
+  })
+
+  test('a truncated trace: exit 1 and one line naming the damage (it exited 1 saying nothing)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-cost-'))
+    try {
+      const whole = readFileSync('traces/fork-cow-pmd-thp.mmtrace')
+      const cut = join(dir, 'cut.mmtrace')
+      writeFileSync(cut, whole.subarray(0, whole.length - 100))
+      const r = await mmsimIn('cost', cut, '--strategy', 'linux-6.8')
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(new RegExp(`^mmsim: ${cut}: truncated at byte \\d+ \\(frame 0\\): .*; the costs cover the events before it\n$`))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

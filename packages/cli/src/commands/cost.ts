@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { replayTraceWithStrategies } from '@mmsim/analysis'
 import { formatRmapCostReport, jsonDocument, rmapCostReport } from '@mmsim/report'
+import { describeDamage } from '@mmsim/trace'
 import { loadStrategies, StrategyLoadError, type AnyStrategy } from '@mmsim/strategies'
 import { analysisInput } from '../analysisInput.ts'
 import { progressReporter } from '../progress.ts'
@@ -46,6 +47,8 @@ export function register(program: Command, io: CliIo): void {
         const rep = rmapCostReport(r.strategies)
         if (o.json) io.stdout.write(jsonDocument('cost', rep))
         else io.stdout.write(formatRmapCostReport(rep) + '\n')
+        // a damaged trace is costed as far as it reads, and says so (the figures cover the readable part)
+        for (const d of r.damage) io.stderr.write(`mmsim: ${describeDamage(input, d)}; the costs cover the events before it\n`)
         if ((r.state?.violationCount ?? 0) > 0 || r.damage.length > 0 || !r.complete) io.exitCode = 1
       } finally {
         t.cleanup()
