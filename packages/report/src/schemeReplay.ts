@@ -22,14 +22,17 @@ export interface SchemeReplayResult {
 
 const MASK = CHUNK_PAGES - 1
 
-/** truthMapcount - the ground truth's folio_mapcount() of the live folio headed at @pfn (0 for zero pages), or -1 when none is. */
+/**
+ * truthMapcount - the ground truth's folio_mapcount() of the live folio headed at @pfn (PTEs, HGM PMDs and
+ * PMD/PUD entries; 0 for zero pages), or -1 when none is.
+ */
 export function truthMapcount(t: TruthState, pfn: number): number {
   if (t.folios.headOrder(pfn) < 0) return -1
   const c = t.folios.chunk(pfn)!
   const j = pfn & MASK
   const k = c.kind[j]!
   if (k === KIND.zero || k === KIND.hugezero) return 0
-  return c.entire[j]! + c.ptes[j]!
+  return c.entire[j]! + c.ptes[j]! + c.hgmPmdsAt(j)
 }
 
 /** isZeroFolio - is the live folio headed at @pfn the shared zero page or huge zero page? */
