@@ -224,48 +224,64 @@ uffd:;
 
 static void worker(int slot);
 
-// [extension] pins (docs/scenario-language.md §8.5): pipes holding vmsplice() references, per worker
-#define MAX_PINS 256
-static int pin_pipe[MAX_PINS][2];
+// [extension] pins (docs/scenario-language.md §8.5): pipes holding vmsplice() references, per worker.
+// A pipe holds at most pipe-max-size bytes (1 MiB by default) unless the caller has CAP_SYS_RESOURCE,
+// which root lacks on some machines (this VM's CapEff has no bit 24: F_SETPIPE_SZ beyond it is EPERM),
+// so a pin is spread over as many pipes as it needs, each at most the largest power of two <= that size.
+// A 1G pin takes 1024 pipes (2048 descriptors).
+#define MAX_PIN_PIPES 8192
+static int pin_pipe[MAX_PIN_PIPES][2];
 static int n_pins;
 
-static void drop_pins(void) {
-	for (int i = 0; i < n_pins; i++) {
+static void drop_pins_from(int first) {
+	for (int i = first; i < n_pins; i++) {
 		close(pin_pipe[i][0]);
 		close(pin_pipe[i][1]);
 	}
-	n_pins = 0;
+	n_pins = first;
 }
 
-// do_pin: 0, a signal number negated (the read fault), or an errno
+static void drop_pins(void) { drop_pins_from(0); }
+
+// pipe_chunk: the bytes one pin pipe may hold: the largest power of two <= /proc/sys/fs/pipe-max-size
+static unsigned long pipe_chunk(void) {
+	static unsigned long chunk;
+	if (chunk) return chunk;
+	unsigned long max = 1UL << 20;
+	FILE *f = fopen("/proc/sys/fs/pipe-max-size", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1) max = 1UL << 20;
+		fclose(f);
+	}
+	chunk = 16 * PG;
+	while (chunk * 2 <= max) chunk *= 2;
+	return chunk;
+}
+
+// do_pin: 0, a signal number negated (the read fault), or an errno; a failed pin holds nothing
 static int do_pin(char *addr, unsigned long len) {
 	int sig = touch(addr, len, 0);
 	if (sig) return -sig;
-	if (n_pins == MAX_PINS) return EMFILE;
-	int p[2];
-	if (pipe(p) < 0) return errno;
-	// one pipe buffer per page: grow the pipe (root may exceed pipe-max-size) so vmsplice never blocks
-	if (len > 16 * PG && fcntl(p[1], F_SETPIPE_SZ, (int)len) < 0) {
-		int e = errno;
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	struct iovec v = {.iov_base = addr, .iov_len = len};
-	while (v.iov_len > 0) {
-		ssize_t n = vmsplice(p[1], &v, 1, SPLICE_F_NONBLOCK);
-		if (n <= 0) {
-			int e = n < 0 ? errno : EAGAIN;
-			close(p[0]);
-			close(p[1]);
-			return e;
+	int first = n_pins;
+	for (unsigned long off = 0; off < len;) {
+		unsigned long n = len - off < pipe_chunk() ? len - off : pipe_chunk();
+		int p[2];
+		if (n_pins == MAX_PIN_PIPES) { drop_pins_from(first); return EMFILE; }
+		if (pipe(p) < 0) { int e = errno; drop_pins_from(first); return e; }
+		pin_pipe[n_pins][0] = p[0];
+		pin_pipe[n_pins][1] = p[1];
+		n_pins++;
+		// one pipe buffer per page: grow the pipe so vmsplice never blocks
+		if (n > 16 * PG && fcntl(p[1], F_SETPIPE_SZ, (int)n) < 0) { int e = errno; drop_pins_from(first); return e; }
+		struct iovec v = {.iov_base = addr + off, .iov_len = n};
+		while (v.iov_len > 0) {
+			ssize_t r = vmsplice(p[1], &v, 1, SPLICE_F_NONBLOCK);
+			if (r <= 0) { int e = r < 0 ? errno : EAGAIN; drop_pins_from(first); return e; }
+			v.iov_base = (char *)v.iov_base + r;
+			v.iov_len -= (size_t)r;
 		}
-		v.iov_base = (char *)v.iov_base + n;
-		v.iov_len -= (size_t)n;
+		off += n;
 	}
-	pin_pipe[n_pins][0] = p[0];
-	pin_pipe[n_pins][1] = p[1];
-	n_pins++;
 	return 0;
 }
 
