@@ -23,7 +23,8 @@ const FULL_PSS = PAGE_SIZE * 2 ** PSS_SHIFT
  *   mapcount) !folio_maybe_mapped_shared(), the scheme's pagemap bit 56.
  * - Dirty: pte/pmd dirty or folio_test_dirty(): anon pages are always written (or copied on a write
  *   fault) before they are mapped, except the pages MADV_FREE cleaned and nothing wrote since (lazyFree.ts);
- *   shmem/file folios are dirty once any of their pages was written.
+ *   shmem/file folios are dirty once any of their pages was written — but a shmem write through an entry
+ *   that was already writable (a shared VMA's read-faulted page) dirties only that entry (cleanPteWrites.ts).
  * - AnonHugePages / ShmemPmdMapped / FilePmdMapped: pages mapped by a PMD leaf (smaps_pmd_entry()).
  * The refcount == 1 shortcut of smaps_account() gives the same figures (a folio with one reference is mapped
  * once). Not modelled: writeback cleaning file pages.
@@ -74,7 +75,11 @@ function vmaSmaps(ctx: SimContext, pid: number, from: number, to: number, sum: S
     }
     if (f.kind === 'anon' && isCleanUnsure(ctx, pfn)) notModelled({ cause: ctx.cause }, 'smaps of a page MADV_FREE made lazy-free while it was mapped more than once (clean in one mapping, dirty in another)')
     let dirty = f.kind === 'anon' && !isCleanAnon(ctx, pfn)
-    for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i)
+    // a page-cache folio is dirty once a page of it was written, except by writes that did not fault
+    // (shmem, cleanPteWrites.ts): those dirty only the entry they went through
+    const w = ctx.cleanWrites
+    for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i) && !w.pages.has(f.pfn + i)
+    if (!dirty && f.kind === 'shmem') dirty = w.dirtyEntry(pid, vpn, pmd ? vpn - (vpn % 512) : -1)
     b.rss += PAGE_SIZE
     pss += mapcount >= 2 ? Math.floor(FULL_PSS / mapcount) : FULL_PSS
     if (dirty) priv ? (b.pd += PAGE_SIZE) : (b.sd += PAGE_SIZE)

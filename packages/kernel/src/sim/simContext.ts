@@ -6,6 +6,7 @@ import type { RefusedOp } from '../live/observation.ts'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
 import type { MappingKind } from '../scenario/statements.ts'
 import { AnonVmaMap } from './anonVmaMap.ts'
+import { CleanPteWrites } from './cleanPteWrites.ts'
 import { HugetlbVmaCuts } from './hugetlbVmaCuts.ts'
 import type { PageObserver } from './pageObserver.ts'
 import { MmIdTracker } from './mmIdTracker.ts'
@@ -154,6 +155,8 @@ export class SimContext {
   readonly hugetlbCuts = new HugetlbVmaCuts()
   /** PFNs whose contents are not all zero */
   readonly data = new PfnBits()
+  /** shmem pages written only through already-writable entries: dirty PTEs, clean folio (cleanPteWrites.ts) */
+  readonly cleanWrites = new CleanPteWrites()
   readonly files = new Map<number, PageCacheFile>()
   /** per process name: mapping name -> placement */
   readonly procs = new Map<string, Map<string, MapRec>>()
@@ -208,6 +211,7 @@ export class SimContext {
     this.sink?.(e)
     this.emitted++
     this.mmIds.after(this, e)
+    this.cleanWrites.onEvent(e)
     if (this.reclaimed.size > 0 && (e.type === 'rmap/newAnonAdded' || e.type === 'rmap/anonAdded' || e.type === 'rmap/fileAdded') && e.level === 'pte') {
       this.reclaimed.delete(e.pid, Math.floor(e.vpn / 512))
     }
@@ -404,6 +408,7 @@ export class SimContext {
   /** forgetData - pages [pfn, pfn + n) no longer hold data. */
   forgetData(pfn: number, n: number): void {
     this.data.deleteRange(pfn, n)
+    this.cleanWrites.pages.deleteRange(pfn, n)
   }
 
   /** allocFolio - allocate a folio of @order and @kind (page cache: of @file at @index). */

@@ -34,11 +34,14 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     const vma = kv
     if (vma === undefined || (write && !vma.writable)) throw new Refusal('SIGSEGV')
     let had = false // the page mapped before the fault held data
+    let faulted = true // the write faulted (no entry, or a write-protected one)
     if (isHugetlb(m)) hugetlbTouch(ctx, pid, vpn, write, m, vma)
     else {
       let pfn = ctx.entry(pid, vpn)
       had = !stores && pfn >= 0 && ctx.data.has(pfn)
       if (pfn >= 0 && write) {
+        // a shared shmem VMA maps pages writable on read faults (no write notification): no fault
+        faulted = !(vma.kind === 'shmem' && vma.shared && vma.writable)
         wpFault(ctx, pid, vpn, m)
         pfn = ctx.entry(pid, vpn)
       }
@@ -52,9 +55,28 @@ export function touchOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange, w
     if (write) {
       const pfn = ctx.entry(pid, vpn)
       if (pfn >= 0) {
+        if (vma.kind === 'shmem' && vma.shared) shmemWritten(ctx, pid, vpn, pfn, faulted)
         if (stores || vma.kind !== 'anon' || had) ctx.data.add(pfn)
         pageDirtied(ctx, pfn)
       }
     }
+  }
+}
+
+/**
+ * shmemWritten - @pid wrote shmem page @pfn at @vpn of a shared VMA: a write that @faulted marks the folio
+ * dirty (fault_dirty_shared_page()); one through an already-writable entry dirties only that entry, unless
+ * the page's data was already the folio's (see cleanPteWrites.ts).
+ */
+function shmemWritten(ctx: SimContext, pid: number, vpn: number, pfn: number, faulted: boolean): void {
+  const w = ctx.cleanWrites
+  if (faulted) {
+    w.pages.delete(pfn)
+    return
+  }
+  if (!ctx.data.has(pfn)) w.pages.add(pfn)
+  if (w.pages.has(pfn)) {
+    const leaf = ctx.pmdLeaf(pid, vpn)
+    w.wrote(pid, vpn, leaf >= 0 ? vpn - (vpn % 512) : -1)
   }
 }
