@@ -16,6 +16,10 @@
  * (packages/strategies/src/strategy.ts) as `default` (or `strategy`, or an array `strategies`). It may not
  * import mmsim's packages (it is loaded from anywhere), so this file is self-contained plain JavaScript.
  * The state is mutable (init/apply/snapshot/restore); queries take the state first. Zero pages read 0.
+ * mmsim calls every method behind a boundary (packages/strategies/README.md, Plugins): apply() gets a frozen
+ * copy of the event, counts must be non-negative integers (or null where the interface allows it), and a
+ * throw, an answer of the wrong kind or a call over MMSIM_PLUGIN_BUDGET_MS is one line naming the plugin,
+ * the call and the event index.
  */
 
 const HVO_KEPT_STRUCT_PAGES = 64 // 6.18 HVO keeps the first vmemmap page: 4096 / 64 struct pages

@@ -1,54 +1,40 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { guardPlugin } from './pluginGuard.ts'
+import { missingOf, registerPlugin } from './guardedStrategy.ts'
+import { guardPlugin, importPlugin, pluginRef } from './pluginGuard.ts'
 import { PROPOSAL_IDS, PROPOSALS, STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
 import type { AnyStrategy } from './strategy.ts'
 
 /** StrategyLoadError - a `--strategy` argument that names no scheme or a module that is not one. */
 export class StrategyLoadError extends Error {}
 
-const METHODS = [
-  'init', 'apply', 'snapshot', 'restore', 'folioMapcount', 'pageMapcount', 'entireMapcount', 'nrPagesMapped', 'mappedShared',
-  'anonExclusive', 'partiallyMapped', 'kpagecount', 'pagemapExclusive', 'costs', 'freeViolations',
-] as const
-
 /** checkStrategy - @x if it has the Strategy shape, else a StrategyLoadError naming what is missing. */
 export function checkStrategy(x: unknown, from: string): AnyStrategy {
-  const o = x as Record<string, unknown> | null
-  if (o === null || typeof o !== 'object') throw new StrategyLoadError(`${from}: the export is not an object`)
-  const missing: string[] = []
-  if (typeof o.id !== 'string' || o.id === '') missing.push('id')
-  if (!(o.handles instanceof Set)) missing.push('handles (a Set of event types)')
-  if (typeof o.description !== 'object' || o.description === null) missing.push('description')
-  const p = o.precision as Record<string, unknown> | undefined
-  if (p === undefined || typeof p.mappedShared !== 'string' || typeof p.partiallyMapped !== 'string') missing.push('precision')
-  for (const m of METHODS) if (typeof o[m] !== 'function') missing.push(`${m}()`)
+  const missing = missingOf(x)
   if (missing.length > 0) throw new StrategyLoadError(`${from}: not a strategy, missing ${missing.join(', ')}`)
   return x as AnyStrategy
 }
 
 /**
  * loadPlugin - import a user's scheme from @path (a .js/.mjs module, or .ts under tsx) exporting a strategy
- * as `default`, `strategy`, or an array `strategies`.
+ * as `default`, `strategy`, or an array `strategies`. Each comes back behind the plugin boundary
+ * (guardedStrategy.ts, pluginGuard.ts): every call into its code is watched and what goes wrong is a
+ * PluginError, one line naming it, the call and the event.
  */
 export async function loadPlugin(path: string, cwd = process.cwd()): Promise<AnyStrategy[]> {
   const abs = isAbsolute(path) ? path : resolve(cwd, path)
   const url = pathToFileURL(abs).href
   // the process.exit() guard is in place before the module's own code runs (pluginGuard.ts)
   guardPlugin(url, [])
+  const module = pluginRef('', path)
   let mod: Record<string, unknown>
   try {
-    mod = (await import(url)) as Record<string, unknown>
+    mod = await importPlugin(module, url)
   } catch (err) {
     throw new StrategyLoadError(`cannot load strategy plugin ${path}: ${String(err)}`)
   }
-  let out: AnyStrategy[]
-  if (Array.isArray(mod.strategies)) out = mod.strategies.map((s, i) => checkStrategy(s, `${path} strategies[${i}]`))
-  else {
-    const one = mod.default ?? mod.strategy
-    if (one === undefined) throw new StrategyLoadError(`${path}: exports no strategy (default, strategy or strategies)`)
-    out = [checkStrategy(one, path)]
-  }
+  const out = registerPlugin(module, mod, path)
+  if (typeof out === 'string') throw new StrategyLoadError(out)
   guardPlugin(url, out.map((s) => s.id))
   return out
 }

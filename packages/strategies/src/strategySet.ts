@@ -2,7 +2,7 @@ import { applyEvent, EVENT_TYPES, type MmEvent, type TruthColumns, type Txn } fr
 import { columnEvent } from './columnEvent.ts'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
 import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
-import { inPlugin } from './pluginGuard.ts'
+import { notePluginEvent, notePluginStart } from './pluginGuard.ts'
 import type { AnyStrategy, Strategy, TruthView } from './strategy.ts'
 
 /** StrategyRun - one strategy and its current state. */
@@ -20,33 +20,26 @@ interface TypeRuns {
 }
 
 /**
- * PluginError - a scheme loaded from a plugin module threw while applying an event: the message names the
- * scheme, the event and its cause, and what it threw (the CLI prints @userMessage as one line).
- */
-export class PluginError extends Error {
-  readonly userMessage: string
-  constructor(readonly strategyId: string, e: MmEvent, cause: unknown) {
-    const what = cause instanceof Error ? cause.message : String(cause)
-    super(`scheme '${strategyId}' threw on ${e.type}${e.cause ? ` (${e.cause})` : ''}: ${what}`)
-    this.name = 'PluginError'
-    this.userMessage = this.message
-  }
-}
-
-/**
  * StrategySet - several strategies fed the same event stream beside the ground truth.
  * {@link applyWith} applies an event to the ground-truth transaction first, then — only if the event broke
  * no precondition — to every strategy whose `handles` contains its type, with the transaction as the
  * read-only post-event truth. Events are handed over as they come: a caller that reuses a scratch event
- * object must not expect a strategy to keep it (none does).
+ * object must not expect a strategy to keep it (none does; a plugin scheme gets a frozen copy from its
+ * boundary, guardedStrategy.ts). With a plugin scheme in the set, each event is noted for the boundary's
+ * messages (its index and type: two stores) and so is a new run (notePluginStart()).
  */
 export class StrategySet {
   readonly runs: StrategyRun[]
 
   constructor(strategies: readonly AnyStrategy[]) {
+    this.columnsOk = strategies.every((s) => s.applyOp !== undefined)
+    this.plugins = !this.columnsOk
+    if (this.plugins) notePluginStart()
     this.runs = strategies.map((strategy) => ({ strategy, state: strategy.init() }))
-    this.columnsOk = this.runs.every((r) => r.strategy.applyOp !== undefined)
   }
+
+  /** some scheme has no applyOp (a plugin): events are noted for the plugin boundary's messages */
+  private readonly plugins: boolean
 
   private readonly op = new EventOp()
 
@@ -69,6 +62,7 @@ export class StrategySet {
 
   /** apply - feed @e to every strategy; @truth is the ground truth after @e (fields copied once into an EventOp for the built-in schemes) */
   apply(e: MmEvent, truth: TruthView): void {
+    if (this.plugins) notePluginEvent(truth, e.type, e.cause)
     let t = this.byType.get(e.type)
     if (t === undefined) {
       const type = canonicalType(e.type)
@@ -82,7 +76,7 @@ export class StrategySet {
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!
       const op = ops[i]!
-      if (op === null) applyPlugin(r, e, truth)
+      if (op === null) r.strategy.apply(r.state, e, truth)
       else {
         if (!filled) {
           fillEventOpAs(this.op, e, t.type, t.code)
@@ -143,20 +137,5 @@ export class StrategySet {
   /** totals - per strategy id, the sum of its cost rows */
   totals(): Map<string, CostRow> {
     return new Map(this.runs.map((r) => [r.strategy.id, totalCost(r.strategy.costs(r.state))]))
-  }
-}
-
-/**
- * applyPlugin - hand @e to a scheme that has no applyOp (a plugin): behind a boundary. It gets a frozen copy
- * (the driver's event object is reused and shared with the ground truth: a plugin must not change either),
- * and whatever it throws becomes a {@link PluginError} naming it — also a process.exit() call and a call over
- * its time budget (pluginGuard.ts).
- */
-function applyPlugin(r: StrategyRun, e: MmEvent, truth: TruthView): void {
-  const copy = Object.freeze({ ...e }) as MmEvent
-  try {
-    inPlugin(r.strategy.id, () => r.strategy.apply(r.state, copy, truth))
-  } catch (err) {
-    throw new PluginError(r.strategy.id, e, err)
   }
 }
