@@ -4,7 +4,7 @@
 // under the time budget and the watchdog; the event it gets is a frozen copy (it cannot change the ground
 // truth's event or the next scheme's); a query's answer that is no count is an error, not an answer.
 // Misbehaving plugins: fixtures/pluginBoundary/ (and small ones written to a temp dir below).
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -153,5 +153,19 @@ describe('plugin schemes behind a boundary', () => {
     const r = withBudget(300, 'replay', TRACE, '--strategy', fixture('importLoops'))
     expect(r.signal).toBe('SIGTERM')
     expect(r.stderr).toBe(`mmsim: plugin ${fixture('importLoops')}: import has run for more than 1600 ms (an endless loop?); mmsim stops\n`)
+  })
+  it.each([
+    ['timerThrows', 'threw', 'late failure'],
+    ['rejectsLater', 'left a promise rejected', 'nobody waits for me'],
+  ])('plugin code failing outside any call (%s): exit 2, one line naming the module, no stack trace', async (name, what, msg) => {
+    // a long trace, so that the failure lands while mmsim is still replaying (a scenario recorded on the fly)
+    const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, ['dist/mmsim.mjs', 'replay', TRACE, '--strategy', fixture(name)], { cwd: ROOT })
+      let stderr = ''
+      c.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      c.on('close', (status) => resolve({ status, stderr }))
+    })
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: scheme '${name === 'timerThrows' ? 'timer-throws' : 'rejects-later'}' file://.*${esc(fixture(name))} ${esc(what)} outside a call: ${esc(msg)}; mmsim stops\n$`))
+    expect(r.status).toBe(2)
   })
 })

@@ -200,9 +200,34 @@ export function guardPlugin(url: string, ids: readonly string[]): void {
       const ids = modules.get(url)!
       writeSync(2, `mmsim: ${ids === '' ? 'plugin' : `scheme '${ids}'`} ${url} called process.exit(${code ?? ''}) outside an event; mmsim stops\n`)
       return exit(2)
-    }) as typeof process.exit
+    }) as typeof process.exit    // what plugin code throws or rejects outside a call (its own timers, promises it never returned) reaches
+    // the process: one line naming the module, never Node's stack trace and exit 1
+    process.on('uncaughtException', (e) => asyncFailure(e, 'threw'))
+    process.on('unhandledRejection', (e) => asyncFailure(e, 'left a promise rejected'))
   }
   if (watchdog === null) startWatchdog()
+}
+
+/**
+ * asyncFailure - an exception or rejection nothing handled while plugin modules are loaded: one line naming
+ * the plugin module whose code is on its stack (exit 2), else mmsim's own internal error (exit 70).
+ */
+function asyncFailure(e: unknown, what: string): never {
+  const exit = realExit ?? ((c?: number) => process.exit(c))
+  const stack = e instanceof Error ? (e.stack ?? '') : ''
+  const url = [...modules.keys()].find((u) => stack.includes(u))
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]
+  if (url !== undefined) {
+    const ids = modules.get(url)!
+    writeSync(2, `mmsim: ${ids === '' ? 'plugin' : `scheme '${ids}'`} ${url} ${what} outside a call: ${msg}; mmsim stops\n`)
+    return exit(2)
+  }
+  if (!(e instanceof Error)) {
+    writeSync(2, `mmsim: a promise was rejected with ${msg} and nothing handled it, with plugin modules loaded (${[...modules.keys()].join(', ')}); mmsim stops\n`)
+    return exit(2)
+  }
+  writeSync(2, `mmsim: internal error: ${stack}\n`)
+  return exit(70)
 }
 
 function startWatchdog(): void {
