@@ -1,5 +1,5 @@
 import type { FolioKind, Level, Pfn } from '@mmsim/core'
-import type { AnyStrategy, StrategyRun } from '@mmsim/strategies'
+import { SchemeBase, type AnyStrategy, type SchemeState, type StrategyRun } from '@mmsim/strategies'
 
 /**
  * QUERY_NAMES - the questions a mapcount scheme answers, by the name of its Strategy method. Folio queries
@@ -53,22 +53,40 @@ export interface AnswerSide {
   page(q: QueryName, f: FolioFacts, i: number): Answer
 }
 
-/** FolioAnswerer / PageAnswerer - one query of one side, bound once (what a scan calls after every event). */
-export type FolioAnswerer = (f: FolioFacts) => Answer
-export type PageAnswerer = (f: FolioFacts, i: number) => Answer
-
-/** folioAnswerer - @side's answer to folio query @q as a function (no per-call dispatch on the query name). */
-export function folioAnswerer(side: AnswerSide, q: QueryName): FolioAnswerer {
-  return BOUND.get(side)?.folio[q] ?? ((f) => side.folio(q, f))
+/**
+ * BatchAnswers - one side's answers by query code (its index in {@link QUERY_NAMES}): @folio / @page one
+ * answer as {@link AnswerSide} gives it; @into (null where a side cannot promise it, a plugin) all nine at
+ * once as numbers — booleans 0/1, null NaN — out[0..5) the folio queries on @f, out[5 + 4j + q − 5] page
+ * query q on page f.pfn + @at[j] (j < @m). For every side that has @into, a query's answers are of one
+ * type (the Strategy methods' and truthSide's), so two encoded answers are equal exactly when the answers are.
+ */
+export interface BatchAnswers {
+  folio(q: number, f: FolioFacts): Answer
+  page(q: number, f: FolioFacts, i: number): Answer
+  into: ((f: FolioFacts, at: Int32Array, m: number, out: Float64Array) => void) | null
 }
 
-/** pageAnswerer - @side's answer to page query @q as a function. */
-export function pageAnswerer(side: AnswerSide, q: QueryName): PageAnswerer {
-  return BOUND.get(side)?.page[q] ?? ((f, i) => side.page(q, f, i))
-}
+/** queryCode - the index of @q in {@link QUERY_NAMES} (what {@link BatchAnswers} take). */
+export const queryCode = (q: QueryName): number => QUERY_NAMES.indexOf(q)
 
-/** per side built here: its queries as functions, so a scan skips the switch on the query name */
-const BOUND = new WeakMap<AnswerSide, { folio: Partial<Record<QueryName, FolioAnswerer>>; page: Partial<Record<QueryName, PageAnswerer>> }>()
+const Q_FOLIO_MAPCOUNT = 0, Q_ENTIRE = 1, Q_NR_PAGES = 2, Q_SHARED = 3, Q_PARTIAL = 4
+const Q_KPAGECOUNT = 6, Q_ANON_EXCL = 7
+/** the first page query's code (page queries follow the five folio queries) */
+export const Q_PAGE_MAPCOUNT = 5
+/** the code of pagemapExclusive, the one query answered only for present entries */
+export const Q_PAGEMAP_EXCL = 8
+
+/** encoded - @v as {@link BatchAnswers.into} writes it */
+const encoded = (v: Answer): number => (v === null ? NaN : v === true ? 1 : v === false ? 0 : v)
+
+/** sideOf - the {@link AnswerSide} @label answering with @folio / @page (by query code) */
+function sideOf(label: string, folio: (q: number, f: FolioFacts) => Answer, page: (q: number, f: FolioFacts, i: number) => Answer): AnswerSide {
+  return {
+    label,
+    folio: (q, f) => (FOLIO_QUERIES.has(q) ? folio(queryCode(q), f) : null) ?? null,
+    page: (q, f, i) => (FOLIO_QUERIES.has(q) ? null : page(queryCode(q), f, i)) ?? null,
+  }
+}
 
 const isZero = (f: FolioFacts): boolean => f.kind === 'zero' || f.kind === 'hugezero'
 
@@ -84,31 +102,48 @@ export function entryLevel(f: FolioFacts): Level {
  * null for pages no entry maps.
  */
 export function strategySide(run: StrategyRun): AnswerSide {
-  const st: AnyStrategy = run.strategy
-  return boundSide(st.id, {
-    folioMapcount: (f) => st.folioMapcount(run.state, f.pfn),
-    entireMapcount: (f) => st.entireMapcount(run.state, f.pfn),
-    nrPagesMapped: (f) => st.nrPagesMapped(run.state, f.pfn),
-    mappedShared: (f) => st.mappedShared(run.state, f.pfn),
-    partiallyMapped: (f) => st.partiallyMapped(run.state, f.pfn),
-  }, {
-    pageMapcount: (f, i) => st.pageMapcount(run.state, f.pfn + i),
-    kpagecount: (f, i) => st.kpagecount(run.state, f.pfn + i),
-    anonExclusive: (f, i) => st.anonExclusive(run.state, f.pfn + i),
-    // bit 56 is only reported for present entries
-    pagemapExclusive: (f, i) => (f.entire > 0 || f.pageMaps(i) > 0 ? st.pagemapExclusive(run.state, f.pfn + i, entryLevel(f)) : null),
-  })
+  return sideOf(run.strategy.id, ...strategyAnswers(run))
 }
 
-/** boundSide - the side @label answering with the given per-query functions (null for queries it lacks). */
-function boundSide(label: string, folio: Partial<Record<QueryName, FolioAnswerer>>, page: Partial<Record<QueryName, PageAnswerer>>): AnswerSide {
-  const side: AnswerSide = {
-    label,
-    folio: (q, f) => folio[q]?.(f) ?? null,
-    page: (q, f, i) => page[q]?.(f, i) ?? null,
+/**
+ * strategyBatch - {@link strategySide}'s answers as {@link BatchAnswers}; @into for a built-in scheme whose
+ * nine query methods are SchemeBase's own (SchemeBase.answersInto: one load of its query cursor for all).
+ */
+export function strategyBatch(run: StrategyRun): BatchAnswers {
+  const [folio, page] = strategyAnswers(run)
+  const st: AnyStrategy = run.strategy
+  const own = st instanceof SchemeBase && QUERY_NAMES.every((q) => st[q] === SchemeBase.prototype[q])
+  return {
+    folio,
+    page,
+    into: own ? (f, at, m, out) => (st as SchemeBase).answersInto(run.state as SchemeState, f.pfn, at, m, entryLevel(f), out) : null,
   }
-  BOUND.set(side, { folio, page })
-  return side
+}
+
+function strategyAnswers(run: StrategyRun): [(q: number, f: FolioFacts) => Answer, (q: number, f: FolioFacts, i: number) => Answer] {
+  const folio = (q: number, f: FolioFacts): Answer => {
+    const st: AnyStrategy = run.strategy
+    switch (q) {
+      case Q_FOLIO_MAPCOUNT: return st.folioMapcount(run.state, f.pfn)
+      case Q_ENTIRE: return st.entireMapcount(run.state, f.pfn)
+      case Q_NR_PAGES: return st.nrPagesMapped(run.state, f.pfn)
+      case Q_SHARED: return st.mappedShared(run.state, f.pfn)
+      case Q_PARTIAL: return st.partiallyMapped(run.state, f.pfn)
+      default: return null
+    }
+  }
+  const page = (q: number, f: FolioFacts, i: number): Answer => {
+    const st: AnyStrategy = run.strategy
+    switch (q) {
+      case Q_PAGE_MAPCOUNT: return st.pageMapcount(run.state, f.pfn + i)
+      case Q_KPAGECOUNT: return st.kpagecount(run.state, f.pfn + i)
+      case Q_ANON_EXCL: return st.anonExclusive(run.state, f.pfn + i)
+      // bit 56 is only reported for present entries
+      case Q_PAGEMAP_EXCL: return f.entire > 0 || f.pageMaps(i) > 0 ? st.pagemapExclusive(run.state, f.pfn + i, entryLevel(f)) : null
+      default: return null
+    }
+  }
+  return [folio, page]
 }
 
 /**
@@ -120,23 +155,47 @@ function boundSide(label: string, folio: Partial<Record<QueryName, FolioAnswerer
  * (PM_MMAP_EXCLUSIVE) of a mapped page is true when exactly one entry maps that page (never for zero pages).
  */
 export function truthSide(tainted: ReadonlySet<number>): AnswerSide {
+  return sideOf('truth', ...truthAnswers(tainted))
+}
+
+/** truthBatch - {@link truthSide}'s answers as {@link BatchAnswers}. */
+export function truthBatch(tainted: ReadonlySet<number>): BatchAnswers {
+  const [folio, page] = truthAnswers(tainted)
+  return {
+    folio,
+    page,
+    into(f, at, m, out) {
+      for (let q = 0; q < Q_PAGE_MAPCOUNT; q++) out[q] = encoded(folio(q, f))
+      for (let j = 0; j < m; j++) for (let q = Q_PAGE_MAPCOUNT; q <= Q_PAGEMAP_EXCL; q++) out[5 + 4 * j + q - Q_PAGE_MAPCOUNT] = encoded(page(q, f, at[j]!))
+    },
+  }
+}
+
+function truthAnswers(tainted: ReadonlySet<number>): [(q: number, f: FolioFacts) => Answer, (q: number, f: FolioFacts, i: number) => Answer] {
   const zero = isZero
-  return boundSide('truth', {
-    folioMapcount: (f) => (zero(f) ? 0 : f.entire + f.ptes),
-    entireMapcount: (f) => (zero(f) || f.order === 0 ? 0 : f.entire),
-    nrPagesMapped: (f) => (zero(f) ? 0 : f.entire > 0 ? 1 << f.order : f.pagesMapped),
-    mappedShared: (f) => (zero(f) ? null : f.owners > 1),
-    partiallyMapped: (f) => {
-      if (f.kind !== 'anon' || tainted.has(f.pfn)) return null
-      return f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < 1 << f.order
-    },
-  }, {
-    pageMapcount: (f, i) => (zero(f) ? 0 : f.pageMaps(i) + f.entire),
-    kpagecount: (f, i) => (zero(f) ? 0 : f.pageMaps(i) + f.entire),
-    anonExclusive: (f, i) => (f.kind !== 'anon' || (f.entire > 0 && i > 0) ? null : f.exclusive(i)),
-    pagemapExclusive: (f, i) => {
-      const m = f.pageMaps(i) + f.entire
-      return m === 0 ? null : !zero(f) && m === 1
-    },
-  })
+  const folio = (q: number, f: FolioFacts): Answer => {
+    switch (q) {
+      case Q_FOLIO_MAPCOUNT: return zero(f) ? 0 : f.entire + f.ptes
+      case Q_ENTIRE: return zero(f) || f.order === 0 ? 0 : f.entire
+      case Q_NR_PAGES: return zero(f) ? 0 : f.entire > 0 ? 1 << f.order : f.pagesMapped
+      case Q_SHARED: return zero(f) ? null : f.owners > 1
+      case Q_PARTIAL:
+        if (f.kind !== 'anon' || tainted.has(f.pfn)) return null
+        return f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < 1 << f.order
+      default: return null
+    }
+  }
+  const page = (q: number, f: FolioFacts, i: number): Answer => {
+    switch (q) {
+      case Q_PAGE_MAPCOUNT:
+      case Q_KPAGECOUNT: return zero(f) ? 0 : f.pageMaps(i) + f.entire
+      case Q_ANON_EXCL: return f.kind !== 'anon' || (f.entire > 0 && i > 0) ? null : f.exclusive(i)
+      case Q_PAGEMAP_EXCL: {
+        const m = f.pageMaps(i) + f.entire
+        return m === 0 ? null : !zero(f) && m === 1
+      }
+      default: return null
+    }
+  }
+  return [folio, page]
 }

@@ -1,5 +1,5 @@
-import { TruthState, type MmEvent, type Pfn } from '@mmsim/core'
-import { describeDamage, readTraceSync, type ColumnarFrame, type EventDecoder } from '@mmsim/trace'
+import { TruthState, type MmEvent, type Pfn, type TruthColumns } from '@mmsim/core'
+import { describeDamage, readTraceSync, type ColumnarFrame, type EventDecoder, type WidenedFrame } from '@mmsim/trace'
 import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
 
 /** IndexedEvent - an event (a copy) and its 0-based index in the trace. */
@@ -119,7 +119,17 @@ export async function scanTrace(
       fileSize = item.fileSize
     } else if (item.kind === 'frame') {
       const base = scanner.events
-      decoder!.forEach(item.frame, (e, i) => scanner.step(state, e, base + i, all) && !all)
+      const dec = decoder!
+      const w = scanner.columnsOk && dec.sameLayout ? dec.widen(item.frame) : null
+      if (w !== null && w.allInt) {
+        // the column path (as replay --strategy): no event object per event; unknown types skipped as forEach does
+        scanner.beginColumns(w as WidenedFrame & TruthColumns)
+        const codes = w.codes
+        for (let i = 0; i < w.count; i++) {
+          const c = codes[i]!
+          if (c >= 0 && scanner.stepAt(state, i, c, base + i, all) && !all) break
+        }
+      } else dec.forEach(item.frame, (e, i) => scanner.step(state, e, base + i, all) && !all)
       recent.push({ frame: item.frame, first: base })
       if (recent.length > 2) recent.shift()
       onProgress?.(item.offset, fileSize, scanner.events)

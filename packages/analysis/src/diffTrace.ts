@@ -48,6 +48,8 @@ export interface DiffResult {
 /** a scanner that also notes, per scheme, the first event that wrote an HVO-freed struct page */
 class HvoDiffScanner extends DivergenceScanner {
   readonly hvo: HvoWriteTracker
+  // the tracker records event objects: every event goes through step
+  override readonly columnsOk = false
   constructor(opts: ScanOptions) {
     super(opts)
     this.hvo = new HvoWriteTracker(this.set)

@@ -1,8 +1,11 @@
-import { taintPartiallyMapped, touchedFoliosInto, TruthFolioView, type MmEvent, type Pfn, type TruthState } from '@mmsim/core'
+import {
+  applyTruthColumns, EVENT_FIELDS, EVENT_TYPES, eventAt, taintPartiallyMapped, taintPartiallyMappedAt, touchedFoliosAt, touchedFoliosInto,
+  TruthFolioView, type MmEvent, type Pfn, type TruthColumns, type TruthState,
+} from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
 import {
-  FOLIO_QUERIES, folioAnswerer, pageAnswerer, QUERY_NAMES, strategySide, truthSide,
-  type Answer, type AnswerSide, type FolioAnswerer, type FolioFacts, type PageAnswerer, type QueryName,
+  FOLIO_QUERIES, Q_PAGE_MAPCOUNT, Q_PAGEMAP_EXCL, QUERY_NAMES, queryCode, strategyBatch, strategySide, truthBatch, truthSide,
+  type Answer, type AnswerSide, type BatchAnswers, type FolioFacts, type QueryName,
 } from './answerSides.ts'
 import { kernelCheckDivergences, type KernelSidecar, type SidecarCheck } from './kernelSidecar.ts'
 
@@ -38,6 +41,21 @@ export interface ScanOptions {
 /** SAMPLE - page ranges longer than this are compared at this many evenly spread pages (first and last included). */
 const SAMPLE = 2
 
+/** pages whose answers {@link DivergenceScanner} asks of one side before asking the other (the scratch's size) */
+const BLOCK = 64
+const NO_INTS = new Int32Array(0)
+const noUnknown = (): void => {}
+const CHECK_MARKED = EVENT_TYPES.indexOf('check/marked')
+/**
+ * RANGE_SLOTS[code] - for event types with a page range (`folio`, `page` and `nrPages` fields): their column
+ * slots packed as folio | page << 4 | nrPages << 8; −1 for the other types (compared over the whole folio)
+ */
+const RANGE_SLOTS = Int32Array.from(EVENT_TYPES, (t) => {
+  const slot = (name: string): number => EVENT_FIELDS[t].findIndex((x: { name: string }) => x.name === name)
+  const [folio, page, nr] = [slot('folio'), slot('page'), slot('nrPages')]
+  return folio < 0 || page < 0 || nr < 0 ? -1 : folio | (page << 4) | (nr << 8)
+})
+
 /**
  * touchedFolios - the head PFNs of live folios whose answers event @e may change, computed BEFORE it is
  * applied to @truth (a split needs the old order). Only events naming a folio change mapcount state: process
@@ -65,7 +83,9 @@ export class DivergenceScanner {
   readonly sideB: AnswerSide | null
   readonly kernel: ReadonlyMap<number, SidecarCheck> | null
   readonly queries: readonly QueryName[]
+  /** folios whose "partially mapped" answer the ground truth does not promise (kept only when side B is the ground truth, its only reader) */
   readonly tainted = new Set<number>()
+  private readonly truthB: boolean
   first: Divergence | null = null
   readonly counts = new Map<QueryName, number>()
   readonly firstByQuery = new Map<QueryName, Divergence>()
@@ -87,14 +107,19 @@ export class DivergenceScanner {
     this.fullPages = opts.fullPages
     this.folioQs = this.queries.filter((q) => FOLIO_QUERIES.has(q))
     this.pageQs = this.queries.filter((q) => !FOLIO_QUERIES.has(q))
-    const B = this.sideB
-    this.folioAB = B === null ? [] : this.folioQs.map((q) => [folioAnswerer(this.sideA, q), folioAnswerer(B, q)])
-    this.pageAB = B === null ? [] : this.pageQs.map((q) => [pageAnswerer(this.sideA, q), pageAnswerer(B, q)])
+    this.folioCodes = Int32Array.from(this.folioQs, queryCode)
+    this.pageCodes = Int32Array.from(this.pageQs, queryCode)
+    this.batchA = strategyBatch(this.set.runs[0]!)
+    this.batchB = 'b' in v ? strategyBatch(this.set.runs[1]!) : 'truth' in v ? truthBatch(this.tainted) : null
+    this.columnsOk = this.set.columnsOk
+    this.truthB = 'truth' in v
   }
 
-  /** per compared query (in folioQs / pageQs order): side A's and side B's answerer */
-  private readonly folioAB: Array<[FolioAnswerer, FolioAnswerer]>
-  private readonly pageAB: Array<[PageAnswerer, PageAnswerer]>
+  /** the compared queries' codes (folioQs / pageQs order), and each side's answers to them (batchB null: the kernel) */
+  private readonly folioCodes: Int32Array
+  private readonly pageCodes: Int32Array
+  private readonly batchA: BatchAnswers
+  private readonly batchB: BatchAnswers | null
 
   /** labels - the names of side A and side B. */
   get labels(): [string, string] {
@@ -118,12 +143,93 @@ export class DivergenceScanner {
     }
     this.set.apply(e, truth)
     if (this.sideB === null) return this.kernelStep(truth, e, index, all)
-    taintPartiallyMapped(e, pfns, n, this.tainted)
+    if (this.truthB) taintPartiallyMapped(e, pfns, n, this.tainted)
+    this.event = e
+    if ('page' in e && 'nrPages' in e) this.setRange(e.folio, e.page, e.nrPages)
+    else this.rangeFolio = -1
+    return this.compareTouched(truth, n, index, all)
+  }
+
+  /**
+   * columnsOk - {@link stepAt} may be used: both sides are built-in schemes or the ground truth (no plugin,
+   * which gets event objects). A subclass that needs every event as an object (overriding {@link step})
+   * sets it false.
+   */
+  readonly columnsOk: boolean
+
+  /** beginColumns - the integer columns of the frame the next {@link stepAt} calls read (this version's layout) */
+  beginColumns(w: TruthColumns): void {
+    const one = this.one
+    one.codes = w.codes
+    one.causeIdx = w.causeIdx
+    one.causes = w.causes
+    one.slots = w.slots
+    this.cols = w
+  }
+
+  /**
+   * stepAt - {@link step} of event @i (type code @c ≥ 0) of the columns given to {@link beginColumns}, with no
+   * event object: the ground truth applies it from the columns (applyTruthColumns), the schemes read it
+   * through StrategySet.applyColumns, the touched folios and the page range come from its fields. The same
+   * comparisons in the same order as step; an event object is built only for a divergence recorded (and
+   * for a kernel check marker). Only when {@link columnsOk}.
+   * @returns true when this event produced a divergence
+   */
+  stepAt(truth: TruthState, i: number, c: number, index: number, all = false): boolean {
+    this.events++
+    const w = this.cols!
+    const pfns = this.touched
+    this.stepTruth = truth
+    const n = this.sideB === null ? 0 : touchedFoliosAt(w, i, c, this.headOrder, pfns)
+    const v = truth.violationCount
+    this.one.count = i + 1
+    applyTruthColumns(truth, this.one, i, false, noUnknown)
+    if (truth.violationCount !== v) {
+      this.skipped++
+      return false
+    }
+    this.set.applyColumns(w, i, c, truth)
+    if (this.sideB === null) return c === CHECK_MARKED ? this.kernelStep(truth, eventAt(w, i, c), index, all) : false
+    if (this.truthB) taintPartiallyMappedAt(w, i, c, pfns, n, this.tainted)
+    this.event = null
+    this.colI = i
+    this.colC = c
+    const rs = RANGE_SLOTS[c]!
+    if (rs >= 0) {
+      const S = w.slots
+      this.setRange(S[rs & 15]![i]!, S[(rs >> 4) & 15]![i]!, S[rs >> 8]![i]!)
+    } else this.rangeFolio = -1
+    return this.compareTouched(truth, n, index, all)
+  }
+
+  /** the event of the current step: the object step was given, or null (stepAt: built from the columns when a divergence is recorded) */
+  private event: MmEvent | null = null
+  private cols: TruthColumns | null = null
+  private colI = 0
+  private colC = 0
+  /** the one-event window of the columns that applyTruthColumns applies (its arrays are the current frame's) */
+  private readonly one: { count: number; codes: Int32Array; causeIdx: Int32Array; causes: readonly string[]; slots: readonly Int32Array[] } = {
+    count: 0, codes: NO_INTS, causeIdx: NO_INTS, causes: [], slots: [],
+  }
+  /** the current event's page range [rangePage, rangePage + rangeNr) in folio rangeFolio (−1: the event has none) */
+  private rangeFolio = -1
+  private rangePage = 0
+  private rangeNr = 0
+
+  private setRange(folio: number, page: number, nr: number): void {
+    this.rangeFolio = folio
+    this.rangePage = page
+    this.rangeNr = nr
+  }
+
+  /** compareTouched - compare the live folios among the @n touched ones (this.touched) after the event */
+  private compareTouched(truth: TruthState, n: number, index: number, all: boolean): boolean {
+    const pfns = this.touched
     let found = false
     for (let k = 0; k < n; k++) {
       const f = this.view(truth).at(pfns[k]!)
       if (f === undefined) continue
-      if (this.compareFolio(f, e, index, all)) {
+      if (this.compareFolio(f, index, all)) {
         found = true
         if (!all) return true
       }
@@ -146,50 +252,97 @@ export class DivergenceScanner {
   private stepTruth: TruthState | null = null
   private readonly headOrder = (pfn: number): number => this.stepTruth!.folios.headOrder(pfn)
   private folioView: TruthFolioView | null = null
+  /** the pages of the block being compared (indices in the folio), and both sides' encoded answers on them (BatchAnswers.into) */
+  private readonly pageAt = new Int32Array(BLOCK)
+  private readonly oa = new Float64Array(5 + 4 * BLOCK)
+  private readonly ob = new Float64Array(5 + 4 * BLOCK)
 
-
-
-  private compareFolio(f: FolioFacts, e: MmEvent, index: number, all: boolean): boolean {
-    let found = false
-    for (let k = 0; k < this.folioAB.length; k++) {
-      const ab = this.folioAB[k]!
-      const b = ab[1](f)
-      if (b === null) continue
-      const a = ab[0](f)
-      if (a === null || a === b) continue
-      const q = this.folioQs[k]!
-      found = true
-      this.record({ index, event: e, query: q, folio: f.pfn, page: null, a, b })
-      if (!all) return true
-    }
-    if (this.pageQs.length === 0) return found
-    const nr = 2 ** f.order
+  /**
+   * compareFolio - the answers of both sides on live folio @f after the current event, in a fixed order:
+   * the folio queries, then per page of the event's range (see the class comment) the page queries; the
+   * first disagreement in that order is recorded first (B's answer first: where it is null, A is not asked).
+   * When both sides answer in a batch ({@link BatchAnswers.into}: built-in schemes, the ground truth),
+   * each side gives all its answers of a block of pages at once (a scheme's query cursor then loads the
+   * folio once per side, not once per query) and a disagreement found there is asked again one answer at
+   * a time for the answers recorded. Answers are pure: asking ahead changes nothing but the time.
+   */
+  private compareFolio(f: FolioFacts, index: number, all: boolean): boolean {
+    const np = this.pageCodes.length
     let lo = 0
-    let hi = nr
-    if ('page' in e && 'nrPages' in e && e.folio === f.pfn) {
-      lo = Math.max(0, e.page - f.pfn)
-      hi = Math.min(nr, e.page + e.nrPages - f.pfn)
+    let count = 0
+    let step = 1
+    if (np > 0) {
+      const nr = 2 ** f.order
+      let hi = nr
+      if (this.rangeFolio === f.pfn) {
+        lo = Math.max(0, this.rangePage - f.pfn)
+        hi = Math.min(nr, this.rangePage + this.rangeNr - f.pfn)
+      }
+      const full = this.fullPages?.has(f.pfn) === true
+      if (full) {
+        lo = 0
+        hi = nr
+      }
+      const n = hi - lo
+      step = full || n <= SAMPLE ? 1 : (n - 1) / (SAMPLE - 1)
+      if (step !== 1) this.sampled.add(f.pfn)
+      count = step === 1 ? n : SAMPLE
     }
-    const full = this.fullPages?.has(f.pfn) === true
-    if (full) {
-      lo = 0
-      hi = nr
-    }
-    const n = hi - lo
-    const step = full || n <= SAMPLE ? 1 : (n - 1) / (SAMPLE - 1)
-    if (step !== 1) this.sampled.add(f.pfn)
-    for (let k = 0; k < (step === 1 ? n : SAMPLE); k++) {
-      const i = lo + Math.round(k * step)
-      for (let k = 0; k < this.pageAB.length; k++) {
-        const ab = this.pageAB[k]!
-        const b = ab[1](f, i)
-        if (b === null) continue
-        const a = ab[0](f, i)
-        if (a === null || a === b) continue
-        const q = this.pageQs[k]!
-        found = true
-        this.record({ index, event: e, query: q, folio: f.pfn, page: f.pfn + i, a, b })
-        if (!all) return true
+    const A = this.batchA
+    const B = this.batchB!
+    const intoA = A.into
+    const intoB = B.into
+    const at = this.pageAt
+    const oa = this.oa
+    const ob = this.ob
+    const fq = this.folioCodes
+    const pq = this.pageCodes
+    let found = false
+    // blocks of pages (one in the common case: a range of at most SAMPLE pages), the folio queries with the first
+    for (let start = 0; start === 0 || start < count; start += BLOCK) {
+      const m = Math.min(BLOCK, count - start)
+      for (let j = 0; j < m; j++) at[j] = lo + Math.round((start + j) * step)
+      if (intoA !== null && intoB !== null) {
+        intoB(f, at, m, ob)
+        intoA(f, at, m, oa)
+      }
+      if (start === 0) {
+        for (let k = 0; k < fq.length; k++) {
+          const q = fq[k]!
+          if (intoA !== null && intoB !== null) {
+            const a = oa[q]!
+            const b = ob[q]!
+            // NaN is null
+            if (b !== b || a !== a || a === b) continue
+          }
+          const b = B.folio(q, f)
+          if (b === null) continue
+          const a = A.folio(q, f)
+          if (a === null || a === b) continue
+          found = true
+          this.record(index, this.folioQs[k]!, f.pfn, null, a, b)
+          if (!all) return true
+        }
+      }
+      for (let j = 0; j < m; j++) {
+        const i = at[j]!
+        for (let k = 0; k < np; k++) {
+          const q = pq[k]!
+          if (intoA !== null && intoB !== null) {
+            const a = oa[5 + 4 * j + q - Q_PAGE_MAPCOUNT]!
+            const b = ob[5 + 4 * j + q - Q_PAGE_MAPCOUNT]!
+            if (b !== b || a !== a || a === b) continue
+            // a scheme does not answer pagemapExclusive for a page no entry maps (nor does the ground truth)
+            if (q === Q_PAGEMAP_EXCL && f.entire === 0 && f.pageMaps(i) === 0) continue
+          }
+          const b = B.page(q, f, i)
+          if (b === null) continue
+          const a = A.page(q, f, i)
+          if (a === null || a === b) continue
+          found = true
+          this.record(index, this.pageQs[k]!, f.pfn, f.pfn + i, a, b)
+          if (!all) return true
+        }
       }
     }
     return found
@@ -224,13 +377,19 @@ export class DivergenceScanner {
     let found = false
     for (const d of kernelCheckDivergences(run.strategy, run.state, truth, check, this.queries)) {
       found = true
-      this.record({ ...d, index, event: e })
+      this.recordDivergence({ ...d, index, event: e })
       if (!all) return true
     }
     return found
   }
 
-  private record(d: Divergence): void {
+  /** record - a disagreement of query @query on folio @folio (page @page) after the current event (its object built here for stepAt) */
+  private record(index: number, query: QueryName, folio: Pfn, page: Pfn | null, a: Answer, b: Answer): void {
+    if (this.firstByQuery.has(query) && this.first !== null) this.counts.set(query, (this.counts.get(query) ?? 0) + 1)
+    else this.recordDivergence({ index, event: this.event ?? eventAt(this.cols!, this.colI, this.colC), query, folio, page, a, b })
+  }
+
+  private recordDivergence(d: Divergence): void {
     const q = d.query
     this.counts.set(q, (this.counts.get(q) ?? 0) + 1)
     if (!this.firstByQuery.has(q) || this.first === null) {

@@ -415,60 +415,115 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   }
 
   folioMapcount(s: SchemeState, folio: Pfn): number {
-    const f = Q
-    return !qLoadHead(s, folio) || f.zero ? 0 : this.folioMapcountOf(f)
+    return this.folioMapcountAt(Q, qLoadHead(s, folio) && !Q.zero)
   }
 
   pageMapcount(s: SchemeState, pfn: Pfn): number | null {
-    const f = Q
     const i = qLoadPage(s, pfn)
-    if (i < 0 || f.zero) return 0
-    return this.pageMapcountOf(f, i)
+    return this.pageMapcountAt(Q, i, i >= 0 && !Q.zero)
   }
 
   entireMapcount(s: SchemeState, folio: Pfn): number {
-    const f = Q
-    return !qLoadHead(s, folio) || f.zero || !f.isLarge ? 0 : f.entire + 1
+    return this.entireMapcountAt(Q, qLoadHead(s, folio) && !Q.zero)
   }
 
   nrPagesMapped(s: SchemeState, folio: Pfn): number | null {
+    return this.nrPagesMappedAt(Q, qLoadHead(s, folio) && !Q.zero)
+  }
+
+  mappedShared(s: SchemeState, folio: Pfn): boolean {
+    return this.mappedSharedAt(Q, qLoadHead(s, folio) && !Q.zero)
+  }
+
+  anonExclusive(s: SchemeState, pfn: Pfn): boolean {
+    const i = qLoadPage(s, pfn)
+    return i >= 0 && Q.paeOf(i)
+  }
+
+  partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
+    return this.partiallyMappedAt(Q, qLoadHead(s, folio))
+  }
+
+  kpagecount(s: SchemeState, pfn: Pfn): number {
+    const i = qLoadPage(s, pfn)
+    return this.kpagecountAt(Q, i, i >= 0 && !Q.zero)
+  }
+
+  pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
+    const i = qLoadPage(s, pfn)
+    return this.pagemapExclusiveAt(Q, i, i >= 0 && !Q.zero, level)
+  }
+
+  /**
+   * answersInto - the answers {@link folioMapcount}, {@link entireMapcount}, {@link nrPagesMapped},
+   * {@link mappedShared}, {@link partiallyMapped} give for the folio headed at @head, into @out[0..5), then
+   * for each page @head + @at[j] (j < @m) those of {@link pageMapcount}, {@link kpagecount},
+   * {@link anonExclusive} and {@link pagemapExclusive} at @level into @out[5 + 4j .. 5 + 4j + 4), as numbers:
+   * booleans 0/1, null NaN. The same answers as the nine calls, with one load of the query cursor and one
+   * read of the folio's kind (for drivers that ask them all after every event: bisect). Nothing is allocated.
+   */
+  answersInto(s: SchemeState, head: Pfn, at: Int32Array, m: number, level: Level, out: Float64Array): void {
     const f = Q
-    if (!qLoadHead(s, folio) || f.zero) return 0
+    const loaded = qLoadHead(s, head)
+    const live = loaded && !f.zero
+    out[0] = this.folioMapcountAt(f, live)
+    out[1] = this.entireMapcountAt(f, live)
+    out[2] = this.nrPagesMappedAt(f, live) ?? NaN
+    out[3] = this.mappedSharedAt(f, live) ? 1 : 0
+    const partial = this.partiallyMappedAt(f, loaded)
+    out[4] = partial === null ? NaN : partial ? 1 : 0
+    for (let j = 0; j < m; j++) {
+      const p = at[j]!
+      // a page of the loaded folio: the cursor stays where it is (else it moves, as pageMapcount's would)
+      const here = loaded && qHead === head && p >= 0 && p < f.n
+      const i = here ? p : qLoadPage(s, head + p)
+      const pl = here ? live : i >= 0 && !f.zero
+      const o = 5 + 4 * j
+      out[o] = this.pageMapcountAt(f, i, pl) ?? NaN
+      out[o + 1] = this.kpagecountAt(f, i, pl)
+      out[o + 2] = i >= 0 && f.paeOf(i) ? 1 : 0
+      out[o + 3] = this.pagemapExclusiveAt(f, i, pl, level) ? 1 : 0
+    }
+  }
+
+  // the queries on the query cursor @f: @live when it is on a live folio that is not a zero page (@i: the page's index in it)
+
+  private folioMapcountAt(f: FolioState, live: boolean): number {
+    return live ? this.folioMapcountOf(f) : 0
+  }
+
+  private pageMapcountAt(f: FolioState, i: number, live: boolean): number | null {
+    return live ? this.pageMapcountOf(f, i) : 0
+  }
+
+  private entireMapcountAt(f: FolioState, live: boolean): number {
+    return live && f.isLarge ? f.entire + 1 : 0
+  }
+
+  private nrPagesMappedAt(f: FolioState, live: boolean): number | null {
+    if (!live) return 0
     if (f.hugetlb) return this.hugetlbPagesMappedOf(f)
     if (!f.isLarge) return f.mcOf(0) >= 0 ? 1 : 0
     return this.nrPagesMappedOf(f)
   }
 
-  mappedShared(s: SchemeState, folio: Pfn): boolean {
-    const f = Q
-    if (!qLoadHead(s, folio) || f.zero) return false
+  private mappedSharedAt(f: FolioState, live: boolean): boolean {
+    if (!live) return false
     if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
     return this.mappedSharedOf(f)
   }
 
-  anonExclusive(s: SchemeState, pfn: Pfn): boolean {
-    const f = Q
-    const i = qLoadPage(s, pfn)
-    return i >= 0 && f.paeOf(i)
-  }
-
-  partiallyMapped(s: SchemeState, folio: Pfn): boolean | null {
-    const f = Q
-    if (!qLoadHead(s, folio) || !f.anon || !f.isLarge) return null
+  /** @loaded: on a live folio (zero pages included: they are not anon) */
+  private partiallyMappedAt(f: FolioState, loaded: boolean): boolean | null {
+    if (!loaded || !f.anon || !f.isLarge) return null
     return this.partiallyMappedOf(f)
   }
 
-  kpagecount(s: SchemeState, pfn: Pfn): number {
-    const f = Q
-    const i = qLoadPage(s, pfn)
-    if (i < 0 || f.zero) return 0
-    return this.kpagecountOf(f, i)
+  private kpagecountAt(f: FolioState, i: number, live: boolean): number {
+    return live ? this.kpagecountOf(f, i) : 0
   }
 
-  pagemapExclusive(s: SchemeState, pfn: Pfn, level: Level): boolean {
-    const f = Q
-    const i = qLoadPage(s, pfn)
-    if (i < 0 || f.zero) return false
-    return this.pagemapExclusiveOf(f, i, level)
+  private pagemapExclusiveAt(f: FolioState, i: number, live: boolean, level: Level): boolean {
+    return live ? this.pagemapExclusiveOf(f, i, level) : false
   }
 }

@@ -4,6 +4,8 @@
  * strategy contract suite (testing) compare schemes with the ground truth on exactly these folios.
  */
 import type { MmEvent } from '../events/mmEvent.ts'
+import { EVENT_FIELDS, EVENT_TYPES, type EventType } from '../events/schema.ts'
+import type { TruthColumns } from '../truth/truthColumns.ts'
 
 /**
  * touchedFoliosInto - the head PFNs of live folios whose answers event @e may change, computed BEFORE it
@@ -47,4 +49,50 @@ export function taintPartiallyMapped(e: MmEvent, pfns: readonly number[], n: num
   if (e.type === 'folio/split' || e.type === 'folio/migrated') for (let k = 0; k < n; k++) tainted.add(pfns[k]!)
   else if (e.type === 'rmap/anonAdded') tainted.add(e.folio)
   else if (e.type === 'folio/allocated' || e.type === 'folio/freed') tainted.delete(e.folio)
+}
+
+const codeOf = (t: EventType): number => EVENT_TYPES.indexOf(t)
+const SPLIT = codeOf('folio/split')
+const MIGRATED = codeOf('folio/migrated')
+const FREED = codeOf('folio/freed')
+const POOL_SHRUNK = codeOf('hugetlb/poolShrunk')
+const ALLOCATED = codeOf('folio/allocated')
+const ANON_ADDED = codeOf('rmap/anonAdded')
+/** slotOf(t, name) - the column slot of field @name in events of type @t (−1: the type has none) */
+const slotOf = (t: EventType, name: string): number => EVENT_FIELDS[t].findIndex((x: { name: string }) => x.name === name)
+/** per EVENT_TYPES code: the slot of its `folio` field, or −1 */
+const FOLIO_SLOT = Int32Array.from(EVENT_TYPES, (t) => slotOf(t, 'folio'))
+const NEW_ORDER_SLOT = slotOf('folio/split', 'newOrder')
+const NEW_FOLIO_SLOT = slotOf('folio/migrated', 'newFolio')
+
+/**
+ * touchedFoliosAt - {@link touchedFoliosInto} of event @i (type code @c ≥ 0) of a frame's integer columns
+ * @w (this version's layout), read from the columns with no event object; same rule, same output.
+ */
+export function touchedFoliosAt(w: TruthColumns, i: number, c: number, headOrder: (pfn: number) => number, out: number[]): number {
+  const S = w.slots
+  if (c === SPLIT) {
+    const folio = S[FOLIO_SLOT[c]!]![i]!
+    const order = headOrder(folio)
+    if (order < 0) return 0
+    const step = 2 ** S[NEW_ORDER_SLOT]![i]!
+    let n = 0
+    for (let p = folio; p < folio + 2 ** order; p += step) out[n++] = p
+    return n
+  }
+  if (c === MIGRATED) {
+    out[0] = S[NEW_FOLIO_SLOT]![i]!
+    return 1
+  }
+  const k = FOLIO_SLOT[c]!
+  if (c === FREED || c === POOL_SHRUNK || k < 0) return 0
+  out[0] = S[k]![i]!
+  return 1
+}
+
+/** taintPartiallyMappedAt - {@link taintPartiallyMapped} of event @i (type code @c) of integer columns @w. */
+export function taintPartiallyMappedAt(w: TruthColumns, i: number, c: number, pfns: readonly number[], n: number, tainted: Set<number>): void {
+  if (c === SPLIT || c === MIGRATED) for (let k = 0; k < n; k++) tainted.add(pfns[k]!)
+  else if (c === ANON_ADDED) tainted.add(w.slots[FOLIO_SLOT[c]!]![i]!)
+  else if (c === ALLOCATED || c === FREED) tainted.delete(w.slots[FOLIO_SLOT[c]!]![i]!)
 }
