@@ -21,7 +21,10 @@ export class CleanPteWrites {
   private readonly ptes = new Map<number, Set<number>>()
   private readonly pmds = new Map<number, Set<number>>()
 
-  /** wrote - @pid wrote page @pfn at @vpn through a writable entry (a PMD leaf at @pmdBase, else -1). */
+  /**
+   * wrote - the entry of @pid at @vpn (a PMD leaf at @pmdBase, else -1) is dirty: written through while
+   * writable, or installed dirty (UFFDIO_CONTINUE: mfill_atomic_install_pte() -> pte_mkdirty()).
+   */
   wrote(pid: number, vpn: number, pmdBase: number): void {
     const m = pmdBase >= 0 ? this.pmds : this.ptes
     let s = m.get(pid)

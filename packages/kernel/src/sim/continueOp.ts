@@ -65,6 +65,7 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
       throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
     }
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (idx - ctx.folio(head).index), nrPages: 1, level: 'pte' })
+    ctx.cleanWrites.wrote(pid, v, -1) // installed dirty: mfill_atomic_install_pte() -> pte_mkdirty() (smaps)
   }
 }
 
