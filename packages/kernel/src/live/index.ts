@@ -10,7 +10,7 @@
 export { observeLive } from './observeLive.ts'
 export type { LiveOptions } from './observeLive.ts'
 export { liveKernelProblem, liveKernelTestsProblem } from './liveEnvironment.ts'
-export { LiveKernelError, NoValidObservation } from './liveKernelError.ts'
+export { HugetlbPoolUnusable, LiveKernelError, NoValidObservation } from './liveKernelError.ts'
 export { canonicalJson } from './observation.ts'
 export type { ObservationDocument, CheckObservation, PageObservation, PresentPage, AbsentPage, RefusedOp } from './observation.ts'
 export { journalOwnerAlive, journalPath, readJournal, restoreJournal } from './knobJournal.ts'

@@ -23,3 +23,15 @@ export class NoValidObservation extends LiveKernelError {
     this.name = 'NoValidObservation'
   }
 }
+
+/**
+ * HugetlbPoolUnusable - HugeTLB pages are reserved or surplus before a scenario maps any (another user, or
+ * reservations the kernel leaked: hugetlbPoolCheck.ts): the scenario's pool cannot be set up as written, so
+ * the run is refused; tests skip such scenarios with this line.
+ */
+export class HugetlbPoolUnusable extends LiveKernelError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'HugetlbPoolUnusable'
+  }
+}

@@ -82,6 +82,15 @@ export function hugetlbReserve(ctx: SimContext, pid: number, m: MapRec): void {
   r.count.set(order, (r.count.get(order) ?? 0) + want.length)
 }
 
+/** hugetlbUnusedReservations - does private mapping @m of @pid still hold a reservation for a huge page of [vpn, vpn + nr)? */
+export function hugetlbUnusedReservations(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: number): boolean {
+  if (m.shared) return false
+  const set = resv(ctx).priv.get(`${pid}:${m.name}`)
+  if (set === undefined) return false
+  for (let v = vpn - ((vpn - m.start) % m.hpages); v < vpn + nr; v += m.hpages) if (set.has((v - m.start) / m.hpages)) return true
+  return false
+}
+
 /** hugetlbUnreserve - unmapping [vpn, vpn + nr) of a private mapping gives back its unused reservations. */
 export function hugetlbUnreserve(ctx: SimContext, pid: number, m: MapRec, vpn: number, nr: number): void {
   if (m.shared) return

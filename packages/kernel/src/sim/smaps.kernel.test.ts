@@ -24,7 +24,7 @@ describe.skipIf(problem !== null)(`check smaps: model vs live kernel${problem ? 
   it.for(names)('%s', { timeout: 600_000 }, async (f, ctx) => {
     const s = parseScenario(readFileSync(join(dir, f), 'utf8'), f)
     const live = await inconclusive.observe(f, s)
-    if (!live) return ctx.skip('inconclusive: no valid observation (blank struct pages) in two runs')
+    if (!live) return ctx.skip(inconclusive.reason)
     expect(live.checks.every((c) => c.smaps !== undefined)).toBe(true)
     expect(compareObservations(simulateScenario(s).observation, live).differences).toEqual([])
   })

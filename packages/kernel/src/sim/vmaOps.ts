@@ -3,7 +3,7 @@ import type { MappingInfo } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { hgmTables } from './hgmWalk.ts'
-import { hugetlbReserve, hugetlbUnreserve, hugetlbZap } from './hugetlb.ts'
+import { hugetlbReserve, hugetlbUnreserve, hugetlbUnusedReservations, hugetlbZap } from './hugetlb.ts'
 import { mappingVpn } from './placement.ts'
 import { pmdTablesFreed } from './pmdShare.ts'
 import { mergeableVmas, notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
@@ -217,6 +217,13 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
   if (ctx.vma(pid, vpn) === undefined) throw new Refusal('EFAULT')
   checkHugeAligned(m, vpn, nr)
   if (ctx.vmas(pid).some((v) => v.hgm === true && v.start < vpn + nr && v.end > vpn)) notModelled(ctx, 'mremap of an HGM VMA (move_hugetlb_page_tables() over hugetlb_pte)')
+  if (isHugetlb(m) && !m.shared) {
+    // 6.18 leaks the reservations of a private HugeTLB VMA that mremap splits (live, kernel-behaviour §8.6)
+    const v = kernelVma(ctx, pid, vpn)
+    if (v !== undefined && (v.start < vpn || v.end > vpn + nr) && hugetlbUnusedReservations(ctx, pid, m, v.start, v.end - v.start)) {
+      notModelled(ctx, 'mremap of part of a private HugeTLB VMA with unused reservations (6.18 leaks them: docs/kernel-behaviour.md §8.6)')
+    }
+  }
   if (!isHugetlb(m)) {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
     if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
