@@ -65,7 +65,14 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
       throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
     }
     ctx.emit('rmap/fileAdded', { pid, vpn: v, folio: head, page: head + (idx - ctx.folio(head).index), nrPages: 1, level: 'pte' })
-    ctx.cleanWrites.wrote(pid, v, -1) // installed dirty: mfill_atomic_install_pte() -> pte_mkdirty() (smaps)
+    // installed dirty (mfill_atomic_install_pte() -> pte_mkdirty()): smaps counts it dirty, and reclaim hands
+    // the dirty bit to the folio; the folio itself stays clean until then (cleanPteWrites.ts)
+    const page = head + (idx - ctx.folio(head).index)
+    if (!ctx.data.has(page)) {
+      ctx.data.add(page)
+      ctx.cleanWrites.pages.add(page)
+    }
+    ctx.cleanWrites.wrote(pid, v, -1)
   }
 }
 

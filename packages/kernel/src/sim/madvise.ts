@@ -262,4 +262,8 @@ function reclaimFolio(ctx: SimContext, head: number): void {
   for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(head + i)
   // a dirty ext4 folio stays cached with PG_reclaim (direct reclaim does not write file pages back)
   if (f.kind === 'file') dirty ? setReclaim(ctx, head) : dropFromCache(ctx, head)
+  // a clean shmem folio (never dirtied: its PTEs' dirty bits went to it at the unmap) leaves the page cache
+  // (__remove_mapping(): a later fault allocates a zeroed page, fault-around finds nothing to map); a dirty
+  // one has no swap to go to (shmem_writeout() redirties it: AOP_WRITEPAGE_ACTIVATE) and stays
+  else if (f.kind === 'shmem' && !dirty) dropFromCache(ctx, head)
 }
