@@ -34,12 +34,12 @@ export interface DiffTestOptions {
   shrink?: boolean
   shrinkBudget?: number
   note?: (msg: string) => void
-  /** the generator: `base` differentialScenario() (default), `wide` differentialScenarioWide() */
+  /** the generator: `base` differentialScenario() (default), `wide` differentialScenarioWide(), `long` its long form */
   mix?: DiffTestMix
 }
 
 /** DiffTestMix - which scenario generator a seed names (`mmsim difftest --mix`). */
-export type DiffTestMix = 'base' | 'wide'
+export type DiffTestMix = 'base' | 'wide' | 'long'
 
 /** NOT_MODELLED - how the simulator refuses what it does not model (scenario contract rule 10). */
 const NOT_MODELLED = /not modelled/
@@ -62,7 +62,7 @@ function model(s: ParsedScenario, simulate: DiffTestOptions['simulate']): ModelA
  * --kernel`) while model and kernel still differ in the field of the first difference.
  */
 export async function diffTestSeed(seed: number, o: DiffTestOptions): Promise<DiffTestCase> {
-  const { text, parsed } = o.mix === 'wide' ? differentialScenarioWide(seed) : differentialScenario(seed)
+  const { text, parsed } = o.mix === 'wide' || o.mix === 'long' ? differentialScenarioWide(seed, o.mix === 'long') : differentialScenario(seed)
   const base: DiffTestCase = { seed, name: parsed.name, hash: scenarioHash(parsed.statements), verdict: 'agree', reason: null, scenario: text, differences: [], shrunk: null }
   const m = model(parsed, o.simulate)
   if ('skip' in m) return { ...base, verdict: 'skip', reason: m.skip }

@@ -67,7 +67,7 @@ export function difftestDocument(seeds: readonly number[], cases: readonly DiffT
  */
 export async function difftestHandler(o: DiffTestFlags, io: CliIo): Promise<void> {
   const seeds = seedsOf(o)
-  if (o.mix !== 'base' && o.mix !== 'wide') throw new UserError(`--mix ${o.mix}: want base or wide`)
+  if (o.mix !== 'base' && o.mix !== 'wide' && o.mix !== 'long') throw new UserError(`--mix ${o.mix}: want base, wide or long`)
   const mix: DiffTestMix = o.mix
   const budget = int('shrink-budget', o.shrinkBudget, 1, 10_000)
   const problem = liveKernelProblem()
@@ -105,7 +105,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--seeds <n>', 'run N seeds (default 10), starting at --from')
     .option('--from <f>', 'first seed of --seeds', '1')
     .option('--seed <s...>', 'run these seeds')
-    .option('--mix <mix>', 'scenario generator: base (the original surface) or wide (also mremap, dontfork/dofork, pin/unpin, check smaps/vmemmap, HVO, mTHP to 1M, 8M mappings, 5 forks); a seed names a scenario within its mix', 'base')
+    .option('--mix <mix>', 'scenario generator: base (the original surface), wide (also mremap, dontfork/dofork, pin/unpin, check smaps/vmemmap, HVO, mTHP to 1M, 8M mappings, 5 forks) or long (wide with up to 19 steps, shmem_thp deny/force, 2M per-size knobs); a seed names a scenario within its mix', 'base')
     .option('--out <dir>', 'save each disagreement as DIR/difftest-SEED.scenario (shrunk when shrinking succeeded)')
     .option('--no-shrink', 'report disagreements without shrinking them')
     .option('--shrink-budget <n>', 'at most N live-kernel runs per shrink', '80')

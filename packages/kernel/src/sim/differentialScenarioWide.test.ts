@@ -33,6 +33,16 @@ describe('differentialScenarioWide', () => {
     for (const t of ['check smaps', 'check vmemmap', 'set hvo=on', 'set thp.1024K=', 'set thp.32K=', ' 8192K ', 'skew=4K']) expect(texts, t).toContain(t)
   })
 
+  it('the long mix: its own names and texts, longer, with the knobs the wide mix leaves out; the wide mix is unchanged by it', () => {
+    const long = SEEDS.map((s) => differentialScenarioWide(s, true))
+    expect(long[0]!.parsed.name).toBe('difftest-long-1')
+    const steps = (t: string): number => t.split('\n').length
+    expect(long.reduce((n, l) => n + steps(l.text), 0)).toBeGreaterThan(SEEDS.reduce((n, s) => n + steps(differentialScenarioWide(s).text), 0))
+    const texts = long.map((l) => l.text).join('\n')
+    for (const t of ['set shmem_thp=force', 'set shmem_thp=deny', 'set thp.2M=']) expect(texts, t).toContain(t)
+    for (const l of long) expect(parseScenario(printScenario(l.parsed.statements), 'p.scenario').statements).toEqual(l.parsed.statements)
+  })
+
   it('the simulated kernel runs most of them (refusals as not modelled are allowed, not internal errors)', () => {
     let ran = 0
     for (const s of SEEDS.slice(0, 100)) {

@@ -25,14 +25,16 @@ const kib = (bytes: number): string => `${bytes / 1024}K`
  * `check vmemmap`, `check smaps`, and up to five forks. Each process's names are tracked (a child inherits its
  * parent's, `mremap` adds one to its process only), so every statement names a mapping its process has and
  * every scenario parses. Deterministic: the same seed gives the same text; the name is `difftest-wide-SEED`.
+ * @long: the *long* mix (`--mix long`, `difftest-long-SEED`): 4 to 19 steps instead of 4 to 11, shmem_thp
+ * deny/force and the per-size 2M knobs too (found the shmem pageout and continue-dirty bugs of 4 Dec 2026).
  * HugeTLB 1G is left out: this machine's 1G pages come from above ~7.9 GiB, where struct pages read blank.
  * @returns the scenario's text and its parse
  */
-export function differentialScenarioWide(seed: number): { text: string; parsed: ParsedScenario } {
-  const rnd = mulberry32(seed ^ 0x5eed1de)
+export function differentialScenarioWide(seed: number, long = false): { text: string; parsed: ParsedScenario } {
+  const rnd = mulberry32(seed ^ (long ? 0x10a6 : 0x5eed1de))
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!
   const chance = (p: number): boolean => rnd() < p
-  const name = `difftest-wide-${seed}`
+  const name = `difftest-${long ? 'long' : 'wide'}-${seed}`
   const lines = [`scenario ${name}`]
   const body: string[] = []
   const mappings = new Map<string, WideMapping>()
@@ -52,13 +54,20 @@ export function differentialScenarioWide(seed: number): { text: string; parsed: 
   }
   const all = [...mappings.values()]
   lines.push(`set thp=${pick(['always', 'madvise', 'madvise', 'never'])}`)
-  const mthp = ['16K', '32K', '64K', '128K', '256K', '512K', '1024K']
+  const mthp = long ? ['16K', '32K', '64K', '128K', '256K', '512K', '1024K', '2M'] : ['16K', '32K', '64K', '128K', '256K', '512K', '1024K']
   for (let i = 0, n = chance(0.5) ? 1 + Math.floor(rnd() * 2) : 0; i < n; i++) {
     lines.push(`set thp.${pick(mthp)}=${pick(['always', 'inherit', 'madvise', 'never'])}`)
   }
   if (all.some((m) => m.kind === 'shmem' || (m.kind === 'anon' && m.sharing === 'shared'))) {
-    lines.push(`set shmem_thp=${pick(['always', 'advise', 'never', 'within_size'])}`)
-    if (chance(0.4)) lines.push(`set shmem_thp.${pick(['16K', '64K', '256K', '1024K'])}=${pick(['always', 'advise', 'inherit', 'within_size'])}`)
+    if (!long) {
+      lines.push(`set shmem_thp=${pick(['always', 'advise', 'never', 'within_size'])}`)
+      if (chance(0.4)) lines.push(`set shmem_thp.${pick(['16K', '64K', '256K', '1024K'])}=${pick(['always', 'advise', 'inherit', 'within_size'])}`)
+    } else {
+      const policy = pick(['always', 'advise', 'never', 'within_size', 'always', 'advise', 'deny', 'force'])
+      lines.push(`set shmem_thp=${policy}`)
+      // under force only 2M may inherit (contract v1.1 item 10): the other sizes get an explicit policy there
+      if (chance(0.4)) lines.push(`set shmem_thp.${pick(['16K', '64K', '256K', '1024K', '2M'])}=${pick(policy === 'force' ? ['always', 'advise', 'within_size'] : ['always', 'advise', 'inherit', 'within_size'])}`)
+    }
   }
   const hugetlbPages = all.filter((m) => m.kind === 'hugetlb2M').reduce((n, m) => n + m.size / HPAGE, 0)
   const hugetlb = hugetlbPages > 0
@@ -99,7 +108,7 @@ export function differentialScenarioWide(seed: number): { text: string; parsed: 
     body.push(`p0 ${chance(0.8) ? 'write' : 'read'} ${chance(0.7) ? n : range(n)}`)
   }
   if (chance(0.5)) body.push(check())
-  const steps = 4 + Math.floor(rnd() * 8)
+  const steps = 4 + Math.floor(rnd() * (long ? 16 : 8))
   for (let i = 0; i < steps; i++) {
     const p = pick([...names.keys()])
     const mine = names.get(p)!
