@@ -1,5 +1,6 @@
 import { TruthState, type MmEvent, type Pfn, type TruthColumns } from '@mmsim/core'
-import { describeDamage, readTraceSync, type ColumnarFrame, type EventDecoder, type WidenedFrame } from '@mmsim/trace'
+import { readTraceSync, type ColumnarFrame, type EventDecoder, type WidenedFrame } from '@mmsim/trace'
+import { damagedTrace } from './damagedTrace.ts'
 import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
 
 /** IndexedEvent - an event (a copy) and its 0-based index in the trace. */
@@ -135,7 +136,7 @@ export async function scanTrace(
       onProgress?.(item.offset, fileSize, scanner.events)
       if (!all && scanner.first !== null) break
     } else if (item.kind === 'damage') {
-      throw new Error(describeDamage(file, item.damage))
+      throw damagedTrace(file, item.damage, all ? 'diff' : 'bisect')
     }
   }
   return { state, decoder, recent }

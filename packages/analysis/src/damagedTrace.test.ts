@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { strategyById } from '@mmsim/strategies'
 import { TraceError } from '@mmsim/trace'
+import { bisectTrace } from './bisectAnswers.ts'
 import { bisectRun } from './bisectRun.ts'
+import { diffTrace } from './diffTrace.ts'
 import { bisectHvoWrite } from './hvoWriteScan.ts'
 import { replayPrefix } from './replayPrefix.ts'
 
@@ -35,6 +37,11 @@ describe('a truncated trace is refused with the damage named', () => {
   it('bisect --run', async () => {
     const e = await refusal(bisectRun(cut, { test: () => 0, prefixFile: join(dir, 'prefix.mmtrace') }))
     expect(e.userMessage).toContain('; bisect --run needs the whole trace')
+  })
+  it('bisect and diff', async () => {
+    const b = strategyById('linux-6.15')!
+    expect((await refusal(bisectTrace(cut, { a: st, versus: { b } }))).userMessage).toContain('; bisect needs the whole trace')
+    expect((await refusal(diffTrace(cut, { a: st, b }))).userMessage).toContain('; diff needs the whole trace')
   })
   it('the whole trace is read by the same call', async () => {
     const r = await replayPrefix(new URL('../../../traces/fork-cow-pmd-thp.mmtrace', import.meta.url).pathname, 3, [st])
