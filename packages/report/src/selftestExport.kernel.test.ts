@@ -16,6 +16,8 @@ import {
 } from '@mmsim/kernel'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../../kernel/src/live/kernelTestLock.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from '../../kernel/src/live/knobJournal.ts'
+import { hugetlbPoolProblem } from '../../kernel/src/live/hugetlbPoolCheck.ts'
+import { knobSetting } from '../../kernel/src/live/knobs.ts'
 import { loadStrategies, observePage } from '@mmsim/strategies'
 import { exportSelftestC, SelftestError } from './selftestExport.ts'
 
@@ -95,11 +97,16 @@ function build(c: Case): string {
   return bin
 }
 
+/** usesHugetlbPool - whether @p maps a HugeTLB page or sets a HugeTLB pool */
+function usesHugetlbPool(p: ParsedScenario): boolean {
+  return p.knobs.hugetlb.size > 0 || p.statements.some((st) => st.op === 'mmap' && st.kind.startsWith('hugetlb'))
+}
+
 /** run @bin under the knob lock; @returns its result and the knobs right after it exited */
 async function runLive(bin: string, knobs: ParsedScenario['knobs']) {
   await acquireKnobLock()
   try {
-    recordJournal(knobPlan(knobs).map((w) => ({ path: w.path, value: readKnob(w.path) })))
+    recordJournal(knobPlan(knobs).map((w) => ({ path: w.path, value: knobSetting(w.path) })))
     const before = snapshot()
     const r = spawnSync(bin, [], { encoding: 'utf8', timeout: 240_000 })
     return { r, before, after: snapshot() }
@@ -120,7 +127,11 @@ describe.skipIf(problem !== null)(`exported C selftests pass on the live kernel$
     expect(cases.length).toBeGreaterThanOrEqual(20)
   })
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_n, c) => {
+  it.for(cases.map((c) => [c.name, c] as const))('%s', { timeout: 300_000 }, async ([, c], ctx) => {
+    // a machine whose HugeTLB pool holds pages nothing can free (another user's, or reservations 6.18 leaked)
+    // cannot set up a scenario's pool as written: the program would say so and skip; so does the test, in one line
+    const pool = usesHugetlbPool(c.parsed) ? hugetlbPoolProblem() : null
+    if (pool !== null) return ctx.skip(`${c.name}: ${pool}`)
     const bin = build(c)
     const { r, before, after } = await runLive(bin, c.parsed.knobs)
     expect(after).toEqual(before)
@@ -130,7 +141,7 @@ describe.skipIf(problem !== null)(`exported C selftests pass on the live kernel$
     expect(r.stdout).toMatch(/^TAP version 13\n1\.\.\d+\n/)
     expect(r.stdout).not.toMatch(/^not ok/m)
     expect(r.status, r.stdout).toBe(0)
-  }, 300_000)
+  })
 
   it('a prediction the kernel contradicts is "not ok" with the differing pages, exit 1, knobs restored', async () => {
     // CONFIG_NO_PAGE_MAPCOUNT reports kpagecount of a PTE-mapped THP as the folio's average mapcount; this
@@ -154,7 +165,7 @@ describe.skipIf(problem !== null)(`exported C selftests pass on the live kernel$
     const bin = build({ name: 'sigterm', parsed, model: simulateScenario(parsed).observation })
     await acquireKnobLock()
     try {
-      recordJournal(knobPlan(parsed.knobs).map((w) => ({ path: w.path, value: readKnob(w.path) })))
+      recordJournal(knobPlan(parsed.knobs).map((w) => ({ path: w.path, value: knobSetting(w.path) })))
       const before = snapshot()
       expect(before[`${THP_DIR}/enabled`]).not.toBe('always')
       const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'pipe'] })

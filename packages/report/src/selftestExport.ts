@@ -130,8 +130,9 @@ function pageRuns(pages: readonly PageObservation[]): Run[] {
 const STRUCTS = `struct knob {
 	const char *path, *value;
 	int line; /* > 0: named by the \`set\` on this line (missing: skip) */
-	char old[256];
+	char old[256]; /* the setting to write back (knob_setting) */
 	int saved;
+	char raw[256]; /* what the file read before (a pool with surplus pages reads more than its setting) */
 };
 enum { STEP_OP, STEP_FORK, STEP_EXIT, STEP_CHECK };
 struct step {

@@ -69,6 +69,19 @@ static int knob_read(const char *path, char *out, size_t cap) {
 	return 0;
 }
 
+/* the value that, written back, puts the knob as it is now: a HugeTLB pool's setting is nr_hugepages minus
+ * surplus_hugepages (writing nr_hugepages first turns surplus pages, in use or reserved, into persistent ones) */
+static int knob_setting(const char *path, char *out, size_t cap) {
+	if (knob_read(path, out, cap) < 0) return -1;
+	size_t n = strlen(path), k = strlen("nr_hugepages");
+	if (n < k || strcmp(path + n - k, "nr_hugepages")) return 0;
+	char sibling[512], surplus[64];
+	snprintf(sibling, sizeof sibling, "%.*ssurplus_hugepages", (int)(n - k), path);
+	if (knob_read(sibling, surplus, sizeof surplus) < 0) return 0;
+	snprintf(out, cap, "%ld", atol(out) - atol(surplus));
+	return 0;
+}
+
 static int knob_write(const char *path, const char *value) {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) return -1;
@@ -84,11 +97,11 @@ static void restore_knobs(void) {
 	for (int i = (int)NKNOBS - 1; i >= 0; i--) {
 		char cur[256];
 		if (!knobs[i].saved) continue;
-		if (knob_read(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].old)) continue;
+		if (knob_setting(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].old)) continue;
 		if (knob_write(knobs[i].path, knobs[i].old) < 0) printf("# could not restore %s to %s: %s\n", knobs[i].path, knobs[i].old, errname(errno));
-		/* a pool shrinks as its pages are freed: wait for it (huge pages still in use stay surplus) */
+		/* a pool shrinks as its pages are freed: wait for it to read as before (pages still in use stay surplus) */
 		for (int t = 0; strstr(knobs[i].path, "nr_hugepages") && t < 200; t++) {
-			if (knob_read(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].old)) break;
+			if (knob_read(knobs[i].path, cur, sizeof cur) == 0 && !strcmp(cur, knobs[i].raw)) break;
 			usleep(10 * 1000);
 			knob_write(knobs[i].path, knobs[i].old);
 		}
@@ -149,13 +162,13 @@ static void apply_knobs(void) {
 			if (k->line) skip("this kernel has no knob %s (for line %d)", k->path, k->line);
 			continue;
 		}
-		if (knob_read(k->path, k->old, sizeof k->old) < 0) skip("cannot read %s: %s", k->path, errname(errno));
+		if (knob_read(k->path, k->raw, sizeof k->raw) < 0 || knob_setting(k->path, k->old, sizeof k->old) < 0) skip("cannot read %s: %s", k->path, errname(errno));
 		k->saved = 1;
 	}
 	for (size_t i = 0; i < NKNOBS; i++) {
 		struct knob *k = &knobs[i];
 		char cur[256];
-		if (!k->saved || (knob_read(k->path, cur, sizeof cur) == 0 && !strcmp(cur, k->value))) continue;
+		if (!k->saved || (knob_setting(k->path, cur, sizeof cur) == 0 && !strcmp(cur, k->value))) continue;
 		if (knob_write(k->path, k->value) < 0) skip("cannot set %s to %s: %s", k->path, k->value, errname(errno));
 		if (strstr(k->path, "nr_hugepages") && (knob_read(k->path, cur, sizeof cur) < 0 || strcmp(cur, k->value))) {
 			/* a pool the scenario did not set stays above its default only with pages nothing can free

@@ -1,10 +1,10 @@
 // The journal logic on plain files standing in for sysfs knobs (no root needed).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireKnobLock, readJournal, recordJournal, releaseKnobLock, restoreJournal } from './knobJournal.ts'
-import { readKnob } from './knobs.ts'
+import { knobSetting, readKnob } from './knobs.ts'
 import { processStart } from './processAlive.ts'
 
 let dir = ''
@@ -45,6 +45,27 @@ describe('knob journal', () => {
     expect(readFileSync(a, 'utf8')).toBe('1')
     expect(readFileSync(b, 'utf8')).toBe('y')
     expect(readJournal()).toBeNull()
+  })
+
+  it("records a HugeTLB pool's setting (nr_hugepages - surplus_hugepages) and restores that, not what it read", async () => {
+    // a pool of 24 pages that are all surplus (reserved by another user, or leaked) is a persistent pool of 0:
+    // writing 24 back would turn them persistent, so the journal holds 0
+    const pool = join(dir, 'hugepages-2048kB')
+    mkdirSync(pool)
+    const nr = join(pool, 'nr_hugepages')
+    writeFileSync(nr, '24\n')
+    writeFileSync(join(pool, 'surplus_hugepages'), '24\n')
+    expect(knobSetting(nr)).toBe('0')
+    const other = join(dir, 'enabled')
+    writeFileSync(other, 'always [madvise] never\n')
+    expect(knobSetting(other)).toBe('madvise')
+    await acquireKnobLock()
+    recordJournal([{ path: nr, value: knobSetting(nr) }])
+    expect(readJournal()!.entries).toEqual([{ path: nr, value: '0' }])
+    writeFileSync(nr, '26\n') // the run set a pool of 2 over the 24 held pages
+    writeFileSync(join(pool, 'surplus_hugepages'), '24\n')
+    expect(releaseKnobLock()).toEqual([])
+    expect(readFileSync(nr, 'utf8')).toBe('0')
   })
 
   it('takes over (and first restores) the journal of a dead process', async () => {

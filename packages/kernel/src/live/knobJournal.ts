@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { readKnob, writeKnob, type KnobWrite } from './knobs.ts'
+import { knobSetting, writeKnob, type KnobWrite } from './knobs.ts'
 import { processAlive, processStart } from './processAlive.ts'
 
 /**
@@ -51,15 +51,15 @@ export function readJournal(): KnobJournal | null {
 }
 
 /**
- * restoreJournal - write back every old value of @j in reverse order (HugeTLB pools before HVO), then
- * delete the journal. Every write is attempted even when one fails.
+ * restoreJournal - write back every old value of @j (a knobSetting) in reverse order (HugeTLB pools before
+ * HVO), then delete the journal. Every write is attempted even when one fails.
  * @returns the knobs that could not be restored, as `path: reason` strings (empty on success).
  */
 export function restoreJournal(j: KnobJournal): string[] {
   const failed: string[] = []
   for (const e of [...j.entries].reverse()) {
     try {
-      if (readKnob(e.path) !== e.value) writeKnob(e.path, e.value)
+      if (knobSetting(e.path) !== e.value) writeKnob(e.path, e.value)
     } catch (err) {
       failed.push(`${e.path}: ${(err as Error).message}`)
     }

@@ -9,6 +9,7 @@ import { effectiveKnobs } from '../scenario/knobSettings.ts'
 import { acquireKnobLock, journalPath, readJournal, releaseKnobLock } from './knobJournal.ts'
 import { knobPlan, readKnob, THP_DIR } from './knobs.ts'
 import { liveKernelTestsProblem } from './liveEnvironment.ts'
+import { hugetlbPoolProblem } from './hugetlbPoolCheck.ts'
 import { acquireKernelTestLock, releaseKernelTestLock } from './kernelTestLock.ts'
 import { RUNNER_PATH } from './runnerClient.ts'
 
@@ -32,7 +33,11 @@ async function quietSnapshot(): Promise<Record<string, string>> {
   }
 }
 
-// Changes many knobs (THP, mTHP, shmem, HVO, a HugeTLB pool) and is slow enough to interrupt.
+// Changes many knobs (THP, mTHP, shmem, HVO, a HugeTLB pool) and is slow enough to interrupt. A pool holding
+// pages nothing can free (another user's, or reservations 6.18 leaked: docs/kernel-behaviour.md §8.6) refuses
+// a run that maps HugeTLB: the pool is then still set and restored, but nothing is mapped from it.
+const pool = problem ? null : hugetlbPoolProblem()
+if (pool) console.log(`knobRestore.kernel.test: the run maps no HugeTLB page: ${pool}`)
 const SLOW = `scenario knob-test
 set thp=always
 set thp.64K=always
@@ -40,8 +45,7 @@ set shmem_thp=advise
 set shmem_thp.64K=always
 set hvo=on
 set hugetlb.2M=2
-p0 mmap A 2M hugetlb2M private
-p0 write A
+${pool ? '' : 'p0 mmap A 2M hugetlb2M private\np0 write A'}
 p0 mmap B 2M anon private
 p0 write B
 ${Array.from({ length: 40 }, () => 'check').join('\n')}
@@ -117,7 +121,8 @@ describe.skipIf(problem !== null)(`knob restore${problem ? ` (skipped: ${problem
     expect(runners.length).toBeGreaterThan(0)
     for (const pid of runners) process.kill(pid, 'SIGKILL')
     const r = await done
-    expect(r.stderr).toMatch(/^mmsim: \S+slow\.scenario: .+\n$/)
+    // one line for the failure, after any notes (a pool that cannot shrink is one); every line is mmsim's
+    expect(r.stderr).toMatch(/^(mmsim: .+\n)*mmsim: \S+slow\.scenario: .+\n$/)
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /)
     expect(r.code).toBe(2)
     expect(await quietSnapshot()).toEqual(before)

@@ -47,6 +47,21 @@ export function readKnob(path: string): string {
   return m ? m[1]! : text
 }
 
+/**
+ * knobSetting - the value that, written to @path, puts the knob back as it is now: readKnob, except for a
+ * HugeTLB pool. Writing nr_hugepages sets the persistent pool, and the kernel first turns surplus pages
+ * (huge pages in use or reserved beyond the persistent pool) into persistent ones: a pool reading 24 with 24
+ * surplus is a persistent pool of 0, and writing 24 back would keep 24 pages for good. So a pool's setting is
+ * nr_hugepages - surplus_hugepages (the sibling file), which equals nr_hugepages on a pool with no surplus.
+ */
+export function knobSetting(path: string): string {
+  const value = readKnob(path)
+  if (!path.endsWith('/nr_hugepages')) return value
+  const surplusPath = `${path.slice(0, -'nr_hugepages'.length)}surplus_hugepages`
+  if (!existsSync(surplusPath)) return value
+  return String(Number(value) - Number(readKnob(surplusPath)))
+}
+
 /** writeKnob - write @value to the knob file @path (throws the system error on refusal). */
 export function writeKnob(path: string, value: string): void {
   writeFileSync(path, value)

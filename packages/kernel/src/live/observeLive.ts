@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { scenarioHash } from '../sim/scenarioHash.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from './knobJournal.ts'
-import { HGM_MODEL_ONLY, hgmModelOnlyLine, KHUGEPAGED_ASLEEP_MS, knobPlan, MissingKnob, readKnob, writeKnob } from './knobs.ts'
+import { HGM_MODEL_ONLY, hgmModelOnlyLine, KHUGEPAGED_ASLEEP_MS, knobPlan, knobSetting, MissingKnob, readKnob, writeKnob } from './knobs.ts'
 import { hugetlbPoolProblem } from './hugetlbPoolCheck.ts'
 import { liveKernelProblem } from './liveEnvironment.ts'
 import { HugetlbPoolUnusable, LiveKernelError, NoValidObservation } from './liveKernelError.ts'
@@ -70,9 +70,9 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
   try {
     const vmemmapBase = readVmemmapPages()
     const usesHugetlb = s.statements.some((st) => st.op === 'mmap' && st.kind.startsWith('hugetlb'))
-    recordJournal(plan.map((w) => ({ path: w.path, value: readKnob(w.path) })), tmp)
+    recordJournal(plan.map((w) => ({ path: w.path, value: knobSetting(w.path) })), tmp)
     for (const w of plan) {
-      if (readKnob(w.path) === w.value) continue
+      if (knobSetting(w.path) === w.value) continue
       try {
         writeKnob(w.path, w.value)
       } catch (e) {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../live/kernelTestLock.ts'
 import { acquireKnobLock, recordJournal, releaseKnobLock } from '../live/knobJournal.ts'
-import { readKnob, THP_DIR, writeKnob } from '../live/knobs.ts'
+import { knobSetting, THP_DIR, writeKnob } from '../live/knobs.ts'
 import { parseScenario } from '../scenario/parseScenario.ts'
 import { punchFile, takeExtraRef } from './punch.ts'
 import type { SimContext } from './simContext.ts'
@@ -90,7 +90,7 @@ describe.skipIf(!live)('a punch of a 64K shmem folio on the live kernel', () => 
   beforeAll(async () => {
     await acquireKernelTestLock()
     await acquireKnobLock()
-    recordJournal([{ path: KNOB, value: readKnob(KNOB) }])
+    recordJournal([{ path: KNOB, value: knobSetting(KNOB) }])
     writeKnob(KNOB, 'always')
     dir = mkdtempSync(join(tmpdir(), 'mmsim-split-probe-'))
     writeFileSync(join(dir, 'probe.c'), PROBE)
