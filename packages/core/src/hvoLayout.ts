@@ -34,6 +34,7 @@
  * page tables" per 1 GiB page). On restore 6 / 4094 pages are allocated; one TLB flush per huge page
  * (flush_tlb_kernel_range in vmemmap_remap_range).
  */
+import { PTRS_PER_PTE } from './rules/pageTableGeometry.ts'
 
 /** kernel whose HVO is described: the 6.18 kernel, or the v7 series of the seed post */
 export type HvoKernel = 'v7' | '6.18'
@@ -46,7 +47,7 @@ export const STRUCT_PAGE_SIZE = 64
 /** struct pages in one vmemmap page: PAGE_SIZE / sizeof(struct page) */
 export const STRUCT_PAGES_PER_VMEMMAP_PAGE = HVO_PAGE_SIZE / STRUCT_PAGE_SIZE
 /** vmemmap pages one PTE table maps (PTRS_PER_PTE): one PMD's worth, 2 MiB of vmemmap */
-export const VMEMMAP_PAGES_PER_PTE_TABLE = 512
+export const VMEMMAP_PAGES_PER_PTE_TABLE = PTRS_PER_PTE
 
 /** vmemmap pages HVO keeps per huge page: HUGETLB_VMEMMAP_RESERVE_SIZE / PAGE_SIZE (6.18), RESERVE_VMEMMAP_NR (v7) */
 export const HVO_RESERVE_VMEMMAP_PAGES: Readonly<Record<HvoKernel, number>> = { v7: 2, '6.18': 1 }

@@ -1,5 +1,4 @@
 export type { EventBase, FolioKind, Level, Pfn, Pid, VmaKind, Vpn } from './events/common.ts'
-export { PAGES_PER_LEVEL } from './events/common.ts'
 export type { FolioAllocated, FolioEvent, FolioFreed, FolioMigrated, FolioSplit, FolioSplitFailed } from './events/folio.ts'
 export type {
   HugetlbAnonDuplicated, HugetlbEvent, HugetlbHgmEnabled, HugetlbHgmRmapAdded, HugetlbHgmRmapRemoved, HugetlbHgmTableAllocated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved,
@@ -39,7 +38,7 @@ export { TruthState } from './truth/truthState.ts'
 export type { TruthColumns } from './truth/truthColumns.ts'
 export { applyTruthColumns, eventAt } from './truth/truthColumns.ts'
 export { CHUNK_PAGES, CHUNK_SHIFT, FolioChunk, FolioStore, KIND, KIND_NAMES, MAX_PFN } from './truth/folioStore.ts'
-export { ProcTables as TruthProcTables, PTRS_PER_PTE, PUD_PAGES } from './truth/procTables.ts'
+export { ProcTables as TruthProcTables } from './truth/procTables.ts'
 export {
   forEachTruthEntry, forEachTruthFolio, truthDigest, truthFolio, truthFolioAt, truthFolioRec, truthPageMapcount, truthSummaryOf,
 } from './truth/truthQueries.ts'
@@ -62,3 +61,6 @@ export { addReturnLargeMapcount, maybeMappedShared, setLargeMapcount, slotInvari
 export { assertNever } from './assertNever.ts'
 export { mulberry32 } from './mulberry32.ts'
 export { taintPartiallyMapped, taintPartiallyMappedAt, touchedFoliosAt, touchedFoliosInto } from './rules/touchedFolios.ts'
+export {
+  HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, MAX_FOLIO_ORDER, PAGES_PER_LEVEL, PTRS_PER_PMD, PTRS_PER_PTE,
+} from './rules/pageTableGeometry.ts'

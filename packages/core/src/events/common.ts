@@ -17,5 +17,3 @@ export interface EventBase {
   readonly cause: string
 }
 
-/** PAGES_PER_LEVEL - base pages covered by one entry at each level (x86-64, 4 KiB pages). */
-export const PAGES_PER_LEVEL: Readonly<Record<Level, number>> = { pte: 1, pmd: 512, pud: 262144 }

@@ -1,6 +1,6 @@
 import { trieForEach, trieGet } from '../state/cowTrie.ts'
 import type { MmState } from '../state/mmState.ts'
-import { PAGES_PER_LEVEL } from '../events/common.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, PAGES_PER_LEVEL, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { folioAt } from './folioTruth.ts'
 
 /** EntryVisitor - called once per present entry: process, level, first vpn, PFN of the first page mapped. */
@@ -12,11 +12,11 @@ export function forEachEntry(state: MmState, fn: EntryVisitor): void {
   for (const pid of pids) {
     const pt = trieGet(state.tables, pid)
     if (pt === undefined) continue
-    trieForEach(pt.puds, (k, pfn) => fn(pid, 'pud', k * 262144, pfn))
+    trieForEach(pt.puds, (k, pfn) => fn(pid, 'pud', k * HPAGE_PUD_NR, pfn))
     trieForEach(pt.pmds, (k, s) => {
-      if (s.huge >= 0) fn(pid, 'pmd', k * 512, s.huge)
+      if (s.huge >= 0) fn(pid, 'pmd', k * HPAGE_PMD_NR, s.huge)
       else if (s.ptes !== null && s.present > 0) {
-        for (let j = 0; j < 512; j++) if (s.ptes[j] !== 0) fn(pid, 'pte', k * 512 + j, s.ptes[j]! - 1)
+        for (let j = 0; j < PTRS_PER_PTE; j++) if (s.ptes[j] !== 0) fn(pid, 'pte', k * HPAGE_PMD_NR + j, s.ptes[j]! - 1)
       }
     })
   }

@@ -1,6 +1,6 @@
 import { trieForEach } from '../state/cowTrie.ts'
 import type { MmState } from '../state/mmState.ts'
-import { PTRS_PER_PTE } from '../truth/procTables.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 
 /** TruthSummary - the ground truth of a whole state, aggregated. */
 export interface TruthSummary {
@@ -41,8 +41,8 @@ export function truthSummary(state: MmState): TruthSummary {
     if (f.entire === 0 && f.pagesMapped > 0 && f.pagesMapped < nr) s.partiallyMappedFolios++
     s.pageMapcountSum += f.ptes + f.entire * nr + f.hgmPmds * PTRS_PER_PTE
     if (f.hvo) s.hvoFolios++
-    if (f.order === 9) s.entries.pmd += f.entire
-    else if (f.order === 18) s.entries.pud += f.entire
+    if (f.order === HPAGE_PMD_ORDER) s.entries.pmd += f.entire
+    else if (f.order === HPAGE_PUD_ORDER) s.entries.pud += f.entire
     s.entries.pte += f.ptes
     s.entries.pmd += f.hgmPmds // HGM PMDs, each mapping 2 MiB of a 1 GiB HugeTLB folio
   })

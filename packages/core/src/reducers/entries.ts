@@ -1,4 +1,5 @@
-import { PAGES_PER_LEVEL, type Level, type Pid } from '../events/common.ts'
+import type { Level, Pid } from '../events/common.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, PAGES_PER_LEVEL, PTRS_PER_PMD, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { trieGet, trieSet } from '../state/cowTrie.ts'
 import type { FolioRec, ProcTables } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
@@ -48,19 +49,19 @@ export function hex(n: number): string {
 }
 
 function pudLeafAt(pt: ProcTables | undefined, vpn: number): number | undefined {
-  return pt === undefined || pt.puds.size === 0 ? undefined : trieGet(pt.puds, Math.floor(vpn / 262144))
+  return pt === undefined || pt.puds.size === 0 ? undefined : trieGet(pt.puds, Math.floor(vpn / HPAGE_PUD_NR))
 }
 
 /** entryAt - the PFN mapped at @vpn of @pid (by any level), or -1. */
 export function entryAt(pt: ProcTables | undefined, vpn: number): number {
   if (pt === undefined) return -1
   const pud = pudLeafAt(pt, vpn)
-  if (pud !== undefined) return pud + (vpn % 262144)
-  const s = trieGet(pt.pmds, Math.floor(vpn / 512))
+  if (pud !== undefined) return pud + (vpn % HPAGE_PUD_NR)
+  const s = trieGet(pt.pmds, Math.floor(vpn / HPAGE_PMD_NR))
   if (s === undefined) return -1
-  if (s.huge >= 0) return s.huge + (vpn % 512)
+  if (s.huge >= 0) return s.huge + (vpn % HPAGE_PMD_NR)
   if (s.ptes === null) return -1
-  return s.ptes[vpn % 512]! - 1
+  return s.ptes[vpn % PTRS_PER_PTE]! - 1
 }
 
 /**
@@ -71,17 +72,17 @@ export function ptesMatch(pt: ProcTables | undefined, vpn: number, page: number,
   let v = vpn
   const end = vpn + nr
   while (v < end) {
-    const k = Math.floor(v / 512)
-    const stop = Math.min(end, k * 512 + 512)
+    const k = Math.floor(v / HPAGE_PMD_NR)
+    const stop = Math.min(end, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
     if (pudLeafAt(pt, v) !== undefined) return v
     const s = pt === undefined ? undefined : trieGet(pt.pmds, k)
     if (s !== undefined && s.huge >= 0) return v
     const ptes = s === undefined ? null : s.ptes
     if (page < 0) {
-      if (ptes !== null && s!.present > 0) for (let x = v; x < stop; x++) if (ptes[x % 512] !== 0) return x
+      if (ptes !== null && s!.present > 0) for (let x = v; x < stop; x++) if (ptes[x % PTRS_PER_PTE] !== 0) return x
     } else {
       if (ptes === null) return v
-      for (let x = v; x < stop; x++) if (ptes[x % 512] !== page + (x - vpn) + 1) return x
+      for (let x = v; x < stop; x++) if (ptes[x % PTRS_PER_PTE] !== page + (x - vpn) + 1) return x
     }
     v = stop
   }
@@ -121,11 +122,11 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
     let v = vpn
     let left = nr
     while (left > 0) {
-      const s = tx.pmdSlotForWrite(pt, Math.floor(v / 512))
-      if (s.ptes === null) s.ptes = newInt32Block(512)
+      const s = tx.pmdSlotForWrite(pt, Math.floor(v / HPAGE_PMD_NR))
+      if (s.ptes === null) s.ptes = newInt32Block(PTRS_PER_PTE)
       const ptes = s.ptes
-      let j = v % 512
-      const stop = Math.min(512, j + left)
+      let j = v % PTRS_PER_PTE
+      const stop = Math.min(PTRS_PER_PTE, j + left)
       const k = stop - j
       for (; j < stop; j++, off++) {
         ptes[j] = fw.pfn + off + 1
@@ -150,13 +151,13 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
       tx.violate(`vpn ${hex(vpn)} of p${pid} is inside a present PUD`)
       return false
     }
-    const s = pt === undefined ? undefined : trieGet(pt.pmds, vpn / 512)
+    const s = pt === undefined ? undefined : trieGet(pt.pmds, vpn / HPAGE_PMD_NR)
     if (s !== undefined && (s.huge >= 0 || s.present > 0)) {
       tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} is not none`)
       return false
     }
     pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
-    const sw = tx.pmdSlotForWrite(pt, vpn / 512)
+    const sw = tx.pmdSlotForWrite(pt, vpn / HPAGE_PMD_NR)
     sw.huge = f.pfn
     sw.ptes = null // an empty PTE table is freed when a PMD leaf takes its place (collapse)
   } else {
@@ -164,7 +165,7 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
       tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} is already present`)
       return false
     }
-    for (let k = vpn / 512; k < vpn / 512 + 512; k++) {
+    for (let k = vpn / HPAGE_PMD_NR; k < vpn / HPAGE_PMD_NR + PTRS_PER_PMD; k++) {
       const s = pt === undefined ? undefined : trieGet(pt.pmds, k)
       if (s !== undefined && (s.huge >= 0 || s.present > 0)) {
         tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} covers present entries`)
@@ -172,7 +173,7 @@ export function installEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page
       }
     }
     pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
-    pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, f.pfn)
+    pt.puds = trieSet(pt.puds, tx.epoch, vpn / HPAGE_PUD_NR, f.pfn)
   }
   const fw = writable(tx, f)
   fw.entire++
@@ -205,10 +206,10 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
     let v = vpn
     let left = nr
     while (left > 0) {
-      const s = tx.pmdSlotForWrite(pt, Math.floor(v / 512))
+      const s = tx.pmdSlotForWrite(pt, Math.floor(v / HPAGE_PMD_NR))
       const ptes = s.ptes!
-      let j = v % 512
-      const stop = Math.min(512, j + left)
+      let j = v % PTRS_PER_PTE
+      const stop = Math.min(PTRS_PER_PTE, j + left)
       const k = stop - j
       for (; j < stop; j++, off++) {
         ptes[j] = 0
@@ -225,20 +226,20 @@ export function clearEntries(tx: Txn, pid: Pid, vpn: number, f: FolioRec, page: 
   }
   if (!leafCheck(tx, level, vpn, f)) return false
   if (level === 'pmd') {
-    const s = trieGet(pt.pmds, vpn / 512)
+    const s = trieGet(pt.pmds, vpn / HPAGE_PMD_NR)
     if (s === undefined || s.huge !== f.pfn) {
       tx.violate(`PMD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
       return false
     }
     pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
-    tx.pmdSlotForWrite(pt, vpn / 512).huge = -1
+    tx.pmdSlotForWrite(pt, vpn / HPAGE_PMD_NR).huge = -1
   } else {
-    if (trieGet(pt.puds, vpn / 262144) !== f.pfn) {
+    if (trieGet(pt.puds, vpn / HPAGE_PUD_NR) !== f.pfn) {
       tx.violate(`PUD at vpn ${hex(vpn)} of p${pid} does not map folio ${hex(f.pfn)}`)
       return false
     }
     pt = pt !== undefined && pt.e === tx.epoch ? pt : tx.procTablesForWrite(pid)
-    pt.puds = trieSet(pt.puds, tx.epoch, vpn / 262144, undefined)
+    pt.puds = trieSet(pt.puds, tx.epoch, vpn / HPAGE_PUD_NR, undefined)
   }
   const fw = writable(tx, f)
   fw.entire--

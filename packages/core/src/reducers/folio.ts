@@ -4,15 +4,14 @@ import { trieFirstInRange, trieForEach, trieGet } from '../state/cowTrie.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
 import { hex } from './entries.ts'
-
-const MAX_ORDER = 18
+import { MAX_FOLIO_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 
 /** overlapping - a live folio overlapping [pfn, pfn + 2^order), if any (folios are naturally aligned). */
 export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | undefined {
   const census = tx.folioOrders
   let prev = -1
   let smaller = false
-  for (let o = 0; o <= MAX_ORDER; o++) {
+  for (let o = 0; o <= MAX_FOLIO_ORDER; o++) {
     if (census[o] === 0) continue
     if (o < order) smaller = true
     const head = pfn - (pfn % 2 ** o)
@@ -37,7 +36,7 @@ export function newFolio(epoch: number, pfn: number, order: number, kind: FolioK
 
 /** allocate - shared by folio/allocated and hugetlb/poolGrown. */
 export function allocate(tx: Txn, pfn: number, order: number, kind: FolioKind, file: number, index: number): void {
-  if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) return tx.violate(`folio order ${order} is out of range`)
+  if (!Number.isInteger(order) || order < 0 || order > MAX_FOLIO_ORDER) return tx.violate(`folio order ${order} is out of range`)
   if (pfn % 2 ** order !== 0) return tx.violate(`folio ${hex(pfn)} is not aligned to its order ${order}`)
   const o = overlapping(tx, pfn, order)
   if (o !== undefined) return tx.violate(`folio ${hex(pfn)} of order ${order} overlaps live folio ${hex(o.pfn)} of order ${o.order}`)
@@ -111,7 +110,7 @@ function ownersAfterSplit(tx: Txn, f: FolioRec, newOrder: number): number[][] {
     if (pt === undefined) continue
     trieForEach(pt.pmds, (_k, s) => {
       if (s.ptes === null || s.present === 0) return
-      for (let j = 0; j < 512; j++) {
+      for (let j = 0; j < PTRS_PER_PTE; j++) {
         const p = s.ptes[j]! - 1
         if (p >= lo && p < hi) counts[Math.floor((p - lo) / 2 ** newOrder)]!++
       }

@@ -1,4 +1,4 @@
-import { PAGES_PER_LEVEL } from '../events/common.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, HPAGE_PUD_ORDER, PAGES_PER_LEVEL } from '../rules/pageTableGeometry.ts'
 import type { HugetlbHgmEnabled, HugetlbHgmRmapAdded, HugetlbHgmRmapRemoved, HugetlbHgmTableAllocated } from '../events/hugetlb.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
@@ -37,7 +37,7 @@ function hgmTarget(tx: Txn, e: HugetlbHgmRmapAdded | HugetlbHgmRmapRemoved, addi
     return undefined
   }
   const order = f.order
-  if (e.level === 'pud' || (e.level === 'pmd' && order !== 18)) {
+  if (e.level === 'pud' || (e.level === 'pmd' && order !== HPAGE_PUD_ORDER)) {
     tx.violate(`an HGM ${e.level} entry cannot map part of HugeTLB folio ${hex(e.folio)} of order ${order}`)
     return undefined
   }
@@ -83,7 +83,7 @@ function piece(tx: Txn, f: FolioRec, pid: number, page: number, delta: 1 | -1): 
   const fw = f.e === tx.epoch ? f : tx.folioForWrite(f.pfn)!
   if (fw.pageMaps === null) fw.pageMaps = newInt32Block(2 ** fw.order)
   const maps = fw.pageMaps
-  for (let i = page - fw.pfn, end = i + 512; i < end; i++) {
+  for (let i = page - fw.pfn, end = i + HPAGE_PMD_NR; i < end; i++) {
     const m = (maps[i]! += delta)
     if (delta > 0 ? m === 1 : m === 0) fw.pagesMapped += delta
   }
@@ -94,8 +94,8 @@ function piece(tx: Txn, f: FolioRec, pid: number, page: number, delta: 1 | -1): 
 /** hgmPmdInstall - @e's HGM PMD (hgmTarget() checked the folio, the piece and the VMA): the PMD must be none. */
 function hgmPmdInstall(tx: Txn, e: HugetlbHgmRmapAdded, f: FolioRec): void {
   let pt = tx.procTables(e.pid)
-  const k = e.vpn / 512
-  if (pt !== undefined && pt.puds.size > 0 && trieGet(pt.puds, Math.floor(e.vpn / 262144)) !== undefined) {
+  const k = e.vpn / HPAGE_PMD_NR
+  if (pt !== undefined && pt.puds.size > 0 && trieGet(pt.puds, Math.floor(e.vpn / HPAGE_PUD_NR)) !== undefined) {
     return tx.violate(`vpn ${hex(e.vpn)} of p${e.pid} is inside a present PUD`)
   }
   const s = pt === undefined ? undefined : trieGet(pt.pmds, k)
@@ -112,7 +112,7 @@ function hgmPmdInstall(tx: Txn, e: HugetlbHgmRmapAdded, f: FolioRec): void {
 function hgmPmdClear(tx: Txn, e: HugetlbHgmRmapRemoved, f: FolioRec): void {
   let pt = tx.procTables(e.pid)
   if (pt === undefined) return tx.violate(`p${e.pid} has no page tables`)
-  const k = e.vpn / 512
+  const k = e.vpn / HPAGE_PMD_NR
   const s = trieGet(pt.pmds, k)
   const got = s === undefined || s.huge < 0 ? undefined : s.huge
   if (got !== e.page) return tx.violate(`PMD at vpn ${hex(e.vpn)} of p${e.pid} ${got === undefined ? 'is none' : `maps ${hex(got)}`}, not page ${hex(e.page)}`)

@@ -1,4 +1,4 @@
-import { PAGES_PER_LEVEL } from '../events/common.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PAGES_PER_LEVEL } from '../rules/pageTableGeometry.ts'
 import type {
   HugetlbAnonDuplicated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved, HvoOptimized, HvoRestored,
 } from '../events/hugetlb.ts'
@@ -47,7 +47,7 @@ export function hugetlbAnonDuplicated(tx: Txn, e: HugetlbAnonDuplicated): void {
 
 /** hugetlb/poolGrown */
 export function hugetlbPoolGrown(tx: Txn, e: HugetlbPoolGrown): void {
-  if (e.order !== 9 && e.order !== 18) return tx.violate(`HugeTLB folios here are of order 9 or 18, not ${e.order}`)
+  if (e.order !== HPAGE_PMD_ORDER && e.order !== HPAGE_PUD_ORDER) return tx.violate(`HugeTLB folios here are of order 9 or 18, not ${e.order}`)
   allocate(tx, e.folio, e.order, 'hugetlb', 0, 0)
 }
 

@@ -1,4 +1,4 @@
-import { PAGES_PER_LEVEL } from '../events/common.ts'
+import { HPAGE_PMD_NR, PAGES_PER_LEVEL, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import type {
   AnonRmapAdded, AnonRmapDuplicated, AnonRmapReused, AnonRmapShared, CollapseCompleted, FileRmapAdded,
   FileRmapDuplicated, NewAnonRmapAdded, PmdRemapped, RmapRemoved, ZeroPageMapped, ZeroPageUnmapped,
@@ -118,33 +118,33 @@ export function anonRmapReused(tx: Txn, e: AnonRmapReused): void {
 /** pmd/remapped: split_huge_pmd: one PMD becomes 512 PTEs mapping the same pages. */
 export function pmdRemapped(tx: Txn, e: PmdRemapped): void {
   const pt0 = tx.procTables(e.pid)
-  const s0 = pt0 === undefined ? undefined : trieGet(pt0.pmds, Math.floor(e.vpn / 512))
-  if (e.vpn % 512 !== 0 || s0 === undefined || s0.huge !== e.folio) {
+  const s0 = pt0 === undefined ? undefined : trieGet(pt0.pmds, Math.floor(e.vpn / HPAGE_PMD_NR))
+  if (e.vpn % HPAGE_PMD_NR !== 0 || s0 === undefined || s0.huge !== e.folio) {
     return tx.violate(`PMD at vpn ${hex(e.vpn)} of p${e.pid} does not map folio ${hex(e.folio)}`)
   }
   const f = tx.folioForWrite(e.folio)!
   const pt = tx.procTablesForWrite(e.pid)
-  const s = tx.pmdSlotForWrite(pt, e.vpn / 512)
+  const s = tx.pmdSlotForWrite(pt, e.vpn / HPAGE_PMD_NR)
   s.huge = -1
-  const ptes = s.ptes ?? newInt32Block(512)
-  if (f.pageMaps === null) f.pageMaps = newInt32Block(512)
-  for (let i = 0; i < 512; i++) {
+  const ptes = s.ptes ?? newInt32Block(PTRS_PER_PTE)
+  if (f.pageMaps === null) f.pageMaps = newInt32Block(HPAGE_PMD_NR)
+  for (let i = 0; i < PTRS_PER_PTE; i++) {
     ptes[i] = f.pfn + i + 1
     if (++f.pageMaps[i]! === 1) f.pagesMapped++
   }
   s.ptes = ptes
-  s.present = 512
+  s.present = PTRS_PER_PTE
   f.entire--
-  f.ptes += 512
-  pt.present += 511
-  addOwner(f, e.pid, 511)
+  f.ptes += HPAGE_PMD_NR
+  pt.present += HPAGE_PMD_NR - 1
+  addOwner(f, e.pid, HPAGE_PMD_NR - 1)
   if (f.kind === 'anon' && f.exclusive !== null && f.exclusive[0] === 1) f.exclusive.fill(1)
 }
 
 /** collapse/completed: marker; the PMD must now map the new folio. */
 export function collapseCompleted(tx: Txn, e: CollapseCompleted): void {
   const pt = tx.procTables(e.pid)
-  const s = pt === undefined ? undefined : trieGet(pt.pmds, Math.floor(e.vpn / 512))
+  const s = pt === undefined ? undefined : trieGet(pt.pmds, Math.floor(e.vpn / HPAGE_PMD_NR))
   if (s === undefined || s.huge !== e.folio) tx.violate(`after collapse the PMD at vpn ${hex(e.vpn)} of p${e.pid} does not map folio ${hex(e.folio)}`)
 }
 

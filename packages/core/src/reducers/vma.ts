@@ -5,22 +5,23 @@ import type { Txn } from '../state/txn.ts'
 import { hex } from './entries.ts'
 import { coveredByVmas, cutVmas, insertVma, patchVmas } from './vmaRanges.ts'
 import { newInt32Block } from '../state/blocks.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 
 /** firstPresent - the first vpn in [vpn, vpn + nr) with a present entry in @pt, or -1. */
 export function firstPresent(pt: ProcTables | undefined, vpn: number, nr: number): number {
   if (pt === undefined || pt.present === 0) return -1
   const end = vpn + nr
-  for (let k = Math.floor(vpn / 262144); k * 262144 < end && pt.puds.size > 0; k++) {
-    if (trieGet(pt.puds, k) !== undefined) return Math.max(vpn, k * 262144)
+  for (let k = Math.floor(vpn / HPAGE_PUD_NR); k * HPAGE_PUD_NR < end && pt.puds.size > 0; k++) {
+    if (trieGet(pt.puds, k) !== undefined) return Math.max(vpn, k * HPAGE_PUD_NR)
   }
-  for (let k = Math.floor(vpn / 512); k * 512 < end; k++) {
+  for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < end; k++) {
     const s = trieGet(pt.pmds, k)
     if (s === undefined) continue
-    const lo = Math.max(vpn, k * 512)
+    const lo = Math.max(vpn, k * HPAGE_PMD_NR)
     if (s.huge >= 0) return lo
     if (s.present === 0 || s.ptes === null) continue
-    const hi = Math.min(end, k * 512 + 512)
-    for (let v = lo; v < hi; v++) if (s.ptes[v % 512] !== 0) return v
+    const hi = Math.min(end, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
+    for (let v = lo; v < hi; v++) if (s.ptes[v % PTRS_PER_PTE] !== 0) return v
   }
   return -1
 }
@@ -42,10 +43,10 @@ function freeEmptyTables(tx: Txn, pid: number, vmas: readonly Vma[], vpn: number
   const pt = tx.procTables(pid)
   if (pt === undefined) return
   let w: ProcTables | undefined
-  for (let k = Math.floor(vpn / 512); k * 512 < vpn + nr; k++) {
+  for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < vpn + nr; k++) {
     const s = trieGet(pt.pmds, k)
     if (s === undefined || s.huge >= 0 || s.present > 0) continue
-    if (vmas.some((v) => v.start < k * 512 + 512 && v.end > k * 512)) continue
+    if (vmas.some((v) => v.start < k * HPAGE_PMD_NR + HPAGE_PMD_NR && v.end > k * HPAGE_PMD_NR)) continue
     w ??= tx.procTablesForWrite(pid)
     w.pmds = trieSet(w.pmds, tx.epoch, k, undefined)
   }
@@ -106,17 +107,17 @@ export function vmaMoved(tx: Txn, e: VmaMoved): void {
   const pt0 = tx.procTables(e.pid)
   // precondition: PMD/PUD leaves lie wholly inside the range and keep their alignment
   if (pt0 !== undefined) {
-    for (let k = Math.floor(vpn / 512); k * 512 < vpn + nr; k++) {
+    for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < vpn + nr; k++) {
       const s = trieGet(pt0.pmds, k)
       if (s !== undefined && s.huge >= 0) {
-        const whole = k * 512 >= vpn && k * 512 + 512 <= vpn + nr
-        if (!whole || (newVpn - vpn) % 512 !== 0) return tx.violate(`mremap moves part of or misaligns the PMD at ${hex(k * 512)} (split it first)`)
+        const whole = k * HPAGE_PMD_NR >= vpn && k * HPAGE_PMD_NR + HPAGE_PMD_NR <= vpn + nr
+        if (!whole || (newVpn - vpn) % HPAGE_PMD_NR !== 0) return tx.violate(`mremap moves part of or misaligns the PMD at ${hex(k * HPAGE_PMD_NR)} (split it first)`)
       }
     }
-    for (let k = Math.floor(vpn / 262144); k * 262144 < vpn + nr && pt0.puds.size > 0; k++) {
+    for (let k = Math.floor(vpn / HPAGE_PUD_NR); k * HPAGE_PUD_NR < vpn + nr && pt0.puds.size > 0; k++) {
       if (trieGet(pt0.puds, k) !== undefined) {
-        const whole = k * 262144 >= vpn && k * 262144 + 262144 <= vpn + nr
-        if (!whole || (newVpn - vpn) % 262144 !== 0) return tx.violate(`mremap moves part of or misaligns the PUD at ${hex(k * 262144)}`)
+        const whole = k * HPAGE_PUD_NR >= vpn && k * HPAGE_PUD_NR + HPAGE_PUD_NR <= vpn + nr
+        if (!whole || (newVpn - vpn) % HPAGE_PUD_NR !== 0) return tx.violate(`mremap moves part of or misaligns the PUD at ${hex(k * HPAGE_PUD_NR)}`)
       }
     }
   }
@@ -124,43 +125,43 @@ export function vmaMoved(tx: Txn, e: VmaMoved): void {
   const moved: { v: number; pfn: number; level: 'pte' | 'pmd' | 'pud' }[] = []
   if (pt0 !== undefined && pt0.present > 0) {
     const pt = tx.procTablesForWrite(e.pid)
-    for (let k = Math.floor(vpn / 262144); k * 262144 < vpn + nr && pt.puds.size > 0; k++) {
+    for (let k = Math.floor(vpn / HPAGE_PUD_NR); k * HPAGE_PUD_NR < vpn + nr && pt.puds.size > 0; k++) {
       const pfn = trieGet(pt.puds, k)
       if (pfn === undefined) continue
-      moved.push({ v: k * 262144, pfn, level: 'pud' })
+      moved.push({ v: k * HPAGE_PUD_NR, pfn, level: 'pud' })
       pt.puds = trieSet(pt.puds, tx.epoch, k, undefined)
     }
-    for (let k = Math.floor(vpn / 512); k * 512 < vpn + nr; k++) {
+    for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < vpn + nr; k++) {
       const s0 = trieGet(pt.pmds, k)
       if (s0 === undefined || (s0.huge < 0 && s0.present === 0)) continue
       const s = tx.pmdSlotForWrite(pt, k)
       if (s.huge >= 0) {
-        moved.push({ v: k * 512, pfn: s.huge, level: 'pmd' })
+        moved.push({ v: k * HPAGE_PMD_NR, pfn: s.huge, level: 'pmd' })
         s.huge = -1
         continue
       }
       const ptes = s.ptes!
-      const lo = Math.max(vpn, k * 512)
-      const hi = Math.min(vpn + nr, k * 512 + 512)
+      const lo = Math.max(vpn, k * HPAGE_PMD_NR)
+      const hi = Math.min(vpn + nr, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
       for (let v = lo; v < hi; v++) {
-        const x = ptes[v % 512]!
+        const x = ptes[v % PTRS_PER_PTE]!
         if (x === 0) continue
         moved.push({ v, pfn: x - 1, level: 'pte' })
-        ptes[v % 512] = 0
+        ptes[v % PTRS_PER_PTE] = 0
         s.present--
       }
     }
     for (const m of moved) {
       const to = m.v - vpn + newVpn
-      if (m.level === 'pud') pt.puds = trieSet(pt.puds, tx.epoch, to / 262144, m.pfn)
+      if (m.level === 'pud') pt.puds = trieSet(pt.puds, tx.epoch, to / HPAGE_PUD_NR, m.pfn)
       else if (m.level === 'pmd') {
-        const s = tx.pmdSlotForWrite(pt, to / 512)
+        const s = tx.pmdSlotForWrite(pt, to / HPAGE_PMD_NR)
         s.huge = m.pfn
         s.ptes = null
       } else {
-        const s = tx.pmdSlotForWrite(pt, Math.floor(to / 512))
-        if (s.ptes === null) s.ptes = newInt32Block(512)
-        s.ptes[to % 512] = m.pfn + 1
+        const s = tx.pmdSlotForWrite(pt, Math.floor(to / HPAGE_PMD_NR))
+        if (s.ptes === null) s.ptes = newInt32Block(PTRS_PER_PTE)
+        s.ptes[to % PTRS_PER_PTE] = m.pfn + 1
         s.present++
       }
     }

@@ -13,6 +13,7 @@ import {
   type Vma,
   type Violation,
 } from './mmState.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '../rules/pageTableGeometry.ts'
 
 let nextEpoch = 1
 
@@ -136,7 +137,7 @@ export class Txn {
   procTablesForWrite(pid: Pid): ProcTables {
     let t = trieGet(this.tables, pid)
     if (t === undefined) {
-      t = { e: this.epoch, pmds: emptyTrie(VPN_BITS - 9), puds: emptyTrie(VPN_BITS - 18), present: 0 }
+      t = { e: this.epoch, pmds: emptyTrie(VPN_BITS - HPAGE_PMD_ORDER), puds: emptyTrie(VPN_BITS - HPAGE_PUD_ORDER), present: 0 }
       this.tables = trieSet(this.tables, this.epoch, pid, t)
     } else if (t.e !== this.epoch) {
       t = { ...t, e: this.epoch }

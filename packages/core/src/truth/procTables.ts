@@ -1,9 +1,8 @@
-/** PTRS_PER_PTE - entries of a PTE table; PTRS_PER_PMD_PAGES - base pages under one PUD entry. */
-export const PTRS_PER_PTE = 512
-export const PUD_PAGES = 262144
+import { HPAGE_PUD_NR, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
+
 /** PteTable slots: [0, 512) the PTEs (pfn + 1, 0 = none), [512] present PTEs, [513] owning epoch. */
-const PRESENT = 512
-const EPOCH = 513
+const PRESENT = PTRS_PER_PTE
+const EPOCH = PTRS_PER_PTE + 1
 
 /** PteTable - one PTE table (2 MiB of virtual memory) as one Int32Array. */
 export type PteTable = Int32Array
@@ -14,7 +13,7 @@ export type PteTable = Int32Array
  * owns alone (its epoch: no checkpoint holds it). A slab lives while any of its tables does.
  */
 const TABLES_PER_SLAB = 64
-const TABLE_WORDS = 514
+const TABLE_WORDS = PTRS_PER_PTE + 2
 const FREE_TABLES_KEPT = 4096
 let slab: Int32Array | null = null
 let slabNext = 0
@@ -102,8 +101,8 @@ export class ProcTables {
   /** entryAt - the PFN mapped at @vpn by any level, or -1. */
   entryAt(vpn: number): number {
     if (this.puds.size > 0) {
-      const pud = this.puds.get(Math.floor(vpn / PUD_PAGES))
-      if (pud !== undefined) return pud + (vpn % PUD_PAGES)
+      const pud = this.puds.get(Math.floor(vpn / HPAGE_PUD_NR))
+      if (pud !== undefined) return pud + (vpn % HPAGE_PUD_NR)
     }
     const k = Math.floor(vpn / PTRS_PER_PTE)
     if (this.pmds.size > 0) {
@@ -116,7 +115,7 @@ export class ProcTables {
 
   /** pudLeaf - the PFN mapped by the PUD leaf covering @vpn, or undefined. */
   pudLeaf(vpn: number): number | undefined {
-    return this.puds.size === 0 ? undefined : this.puds.get(Math.floor(vpn / PUD_PAGES))
+    return this.puds.size === 0 ? undefined : this.puds.get(Math.floor(vpn / HPAGE_PUD_NR))
   }
 
   /** pmdLeaf - the PFN mapped by the PMD leaf at PMD index @k, or undefined. */

@@ -1,6 +1,7 @@
 import { emptyTrie, trieSet } from '../state/cowTrie.ts'
 import { PFN_BITS, PID_BITS, VPN_BITS, type FolioRec, type MmState, type PmdSlot, type Proc, type ProcTables as TrieTables } from '../state/mmState.ts'
-import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { forEachTruthFolio } from './truthQueries.ts'
 import type { TruthCheckpoint, TruthState } from './truthState.ts'
 
@@ -17,8 +18,8 @@ export function toMmState(t: TruthState | TruthCheckpoint): MmState {
   for (const [pid, p] of t.procs) procs[pid] = p
   let tables = emptyTrie<TrieTables>(PID_BITS)
   for (const [pid, pt] of t.tables) {
-    let pmds = emptyTrie<PmdSlot>(VPN_BITS - 9)
-    let puds = emptyTrie<number>(VPN_BITS - 18)
+    let pmds = emptyTrie<PmdSlot>(VPN_BITS - HPAGE_PMD_ORDER)
+    let puds = emptyTrie<number>(VPN_BITS - HPAGE_PUD_ORDER)
     for (const [k, pfn] of pt.puds) puds = trieSet(puds, EPOCH, k, pfn)
     for (const [k, tab] of pt.ptes) {
       pmds = trieSet(pmds, EPOCH, k, { e: EPOCH, huge: -1, ptes: tab.slice(0, PTRS_PER_PTE), present: tab[PRESENT]! })

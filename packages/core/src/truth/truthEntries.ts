@@ -1,6 +1,7 @@
 import type { Level, Pid } from '../events/common.ts'
 import { CHUNK_PAGES, KIND_NAMES, MAX_PFN } from './folioStore.ts'
-import { PTRS_PER_PTE, PUD_PAGES, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import type { TruthState } from './truthState.ts'
 
 /**
@@ -19,7 +20,7 @@ export function hex(n: number): string {
 
 /** pagesOfLevel - base pages one entry of @level maps. */
 export function pagesOfLevel(level: Level): number {
-  return level === 'pte' ? 1 : level === 'pmd' ? PTRS_PER_PTE : PUD_PAGES
+  return level === 'pte' ? 1 : level === 'pmd' ? HPAGE_PMD_NR : HPAGE_PUD_NR
 }
 
 /** folioOrder - the order of the live folio with head @folio, or -1 (also for a PFN out of range). */
@@ -217,7 +218,7 @@ export function installEntries(t: TruthState, pid: Pid, vpn: number, head: numbe
       }
     }
     pt = t.procTablesForWrite(pid)
-    pt.puds.set(vpn / PUD_PAGES, head)
+    pt.puds.set(vpn / HPAGE_PUD_NR, head)
   }
   const c = t.folios.chunkForWrite(head)
   c.entire[head & MASK]!++
@@ -262,7 +263,7 @@ export function clearEntries(t: TruthState, pid: Pid, vpn: number, head: number,
       return false
     }
     pt = t.procTablesForWrite(pid)
-    pt.puds.delete(vpn / PUD_PAGES)
+    pt.puds.delete(vpn / HPAGE_PUD_NR)
   }
   const c = t.folios.chunkForWrite(head)
   c.entire[head & MASK]!--

@@ -4,16 +4,13 @@ import type {
   HugetlbAnonDuplicated, HugetlbPoolGrown, HugetlbPoolShrunk, HugetlbRmapAdded, HugetlbRmapRemoved, HvoOptimized, HvoRestored,
 } from '../events/hugetlb.ts'
 import { CHUNK_PAGES, KIND, MAX_PFN, type FolioChunk } from './folioStore.ts'
-import { PTRS_PER_PTE } from './procTables.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, MAX_FOLIO_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { checkInVma, clearEntries, hex, installEntries, isMapped, kindName, kindOf, pagesOfLevel, setExclusive } from './truthEntries.ts'
 import type { TruthState } from './truthState.ts'
 
 /** The folio and HugeTLB reducers of {@link TruthState}: core/src/reducers/{folio,hugetlb}.ts's rules and messages. */
 
 const MASK = CHUNK_PAGES - 1
-/** MAX_ORDER - the largest folio order (a 1 GiB PUD-sized folio) */
-export const MAX_ORDER = 18
-
 /** overlapping - the head of a live folio overlapping [pfn, pfn + 2^order), or -1 (folios are naturally aligned). */
 function overlapping(t: TruthState, pfn: number, order: number): number {
   const h = t.folios.headOf(pfn)
@@ -71,7 +68,7 @@ function dropFolio(t: TruthState, pfn: number, order: number): void {
 
 /** allocate - shared by folio/allocated and hugetlb/poolGrown. */
 function allocate(t: TruthState, pfn: number, order: number, kind: number, file: number, index: number): void {
-  if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) return t.violate(`folio order ${order} is out of range`)
+  if (!Number.isInteger(order) || order < 0 || order > MAX_FOLIO_ORDER) return t.violate(`folio order ${order} is out of range`)
   const n = 1 << order
   if (pfn % n !== 0) return t.violate(`folio ${hex(pfn)} is not aligned to its order ${order}`)
   if (!(pfn >= 0 && pfn + n - 1 <= MAX_PFN)) return t.violate(`folio ${hex(pfn)} of order ${order} lies beyond the largest PFN ${hex(MAX_PFN)}`)
@@ -267,7 +264,7 @@ export function hugetlbAnonDuplicated(t: TruthState, e: HugetlbAnonDuplicated): 
 
 /** hugetlb/poolGrown */
 export function hugetlbPoolGrown(t: TruthState, e: HugetlbPoolGrown): void {
-  if (e.order !== 9 && e.order !== 18) return t.violate(`HugeTLB folios here are of order 9 or 18, not ${e.order}`)
+  if (e.order !== HPAGE_PMD_ORDER && e.order !== HPAGE_PUD_ORDER) return t.violate(`HugeTLB folios here are of order 9 or 18, not ${e.order}`)
   allocate(t, e.folio, e.order, KIND.hugetlb, 0, 0)
 }
 

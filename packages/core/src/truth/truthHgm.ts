@@ -1,7 +1,8 @@
 import type { HugetlbHgmEnabled, HugetlbHgmRmapAdded, HugetlbHgmRmapRemoved, HugetlbHgmTableAllocated } from '../events/hugetlb.ts'
 import { coveredByVmas, patchVmas } from '../reducers/vmaRanges.ts'
 import { CHUNK_PAGES, KIND } from './folioStore.ts'
-import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { HPAGE_PUD_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { checkInVma, clearEntries, folioOrder, hex, installEntries, kindOf, pagesOfLevel } from './truthEntries.ts'
 import type { TruthState } from './truthState.ts'
 
@@ -38,7 +39,7 @@ function hgmTarget(t: TruthState, e: HugetlbHgmRmapAdded | HugetlbHgmRmapRemoved
     t.violate(`folio ${hex(e.folio)} is not a HugeTLB folio`)
     return -1
   }
-  if (e.level === 'pud' || (e.level === 'pmd' && order !== 18)) {
+  if (e.level === 'pud' || (e.level === 'pmd' && order !== HPAGE_PUD_ORDER)) {
     t.violate(`an HGM ${e.level} entry cannot map part of HugeTLB folio ${hex(e.folio)} of order ${order}`)
     return -1
   }

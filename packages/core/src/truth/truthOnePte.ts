@@ -1,6 +1,7 @@
 import type { Pid } from '../events/common.ts'
 import { CHUNK_PAGES, MAX_PFN, type FolioChunk } from './folioStore.ts'
-import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import type { TruthState } from './truthState.ts'
 
 /**

@@ -5,7 +5,8 @@ import type { TruthSummary } from '../groundTruth/truthSummary.ts'
 import type { FolioRec } from '../state/mmState.ts'
 import { DigestWriter } from './digestWriter.ts'
 import { CHUNK_PAGES, KIND_NAMES, MAX_PFN } from './folioStore.ts'
-import { PTRS_PER_PTE, PUD_PAGES, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import type { TruthCheckpoint, TruthState } from './truthState.ts'
 
 /** Read-only questions to a {@link TruthState} (or a checkpoint of one): the ground truth's answers. */
@@ -77,7 +78,7 @@ export function forEachTruthEntry(t: TruthLike, fn: EntryVisitor): void {
   for (const pid of sortedPids(t)) {
     const pt = t.tables.get(pid)
     if (pt === undefined) continue
-    for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) fn(pid, 'pud', k * PUD_PAGES, pt.puds.get(k)!)
+    for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) fn(pid, 'pud', k * HPAGE_PUD_NR, pt.puds.get(k)!)
     const keys = new Set<number>(pt.pmds.keys())
     for (const [k, tab] of pt.ptes) if (tab[PRESENT]! > 0) keys.add(k)
     for (const k of [...keys].sort((a, b) => a - b)) {
@@ -133,7 +134,7 @@ function digestEntries(t: TruthLike, w: DigestWriter): void {
     const pre = (level: string): Uint8Array => ascii(`E ${String(pid)} ${level} `)
     if (pt.puds.size > 0) {
       const pud = pre('pud')
-      for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) w.entry(pud, k * PUD_PAGES, pt.puds.get(k)!)
+      for (const k of [...pt.puds.keys()].sort((a, b) => a - b)) w.entry(pud, k * HPAGE_PUD_NR, pt.puds.get(k)!)
     }
     const keys = new Set<number>(pt.pmds.keys())
     for (const [k, tab] of pt.ptes) if (tab[PRESENT]! > 0) keys.add(k)
@@ -207,8 +208,8 @@ export function truthSummaryOf(t: TruthLike): TruthSummary {
     if (entire === 0 && mapped > 0 && mapped < nr) s.partiallyMappedFolios++
     s.pageMapcountSum += ptes + entire * nr + hgmPmds * PTRS_PER_PTE
     if (c.hvo[j] === 1) s.hvoFolios++
-    if (order === 9) s.entries.pmd += entire
-    else if (order === 18) s.entries.pud += entire
+    if (order === HPAGE_PMD_ORDER) s.entries.pmd += entire
+    else if (order === HPAGE_PUD_ORDER) s.entries.pud += entire
     s.entries.pte += ptes
     s.entries.pmd += hgmPmds
   })

@@ -3,7 +3,8 @@ import type {
   FileRmapDuplicated, NewAnonRmapAdded, PmdRemapped, RmapRemoved, ZeroPageMapped, ZeroPageUnmapped,
 } from '../events/rmap.ts'
 import { CHUNK_PAGES, KIND } from './folioStore.ts'
-import { PTRS_PER_PTE, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import type { Level } from '../events/common.ts'
 import {
   checkFolioRange, checkInVma, clearEntries, hex, installEntries, isMapped, kindName, kindOf, pagesOfLevel, ptesMatch, setExclusive,

@@ -2,7 +2,8 @@ import type { ProcessCreated, ProcessExited, ProcessForked } from '../events/pro
 import type { VmaAdvised, VmaMapped, VmaMoved, VmaProtected, VmaUnmapped } from '../events/vma.ts'
 import { coveredByVmas, cutVmas, insertVma, patchVmas } from '../reducers/vmaRanges.ts'
 import type { Vma } from '../state/mmState.ts'
-import { PTRS_PER_PTE, PUD_PAGES, ProcTables } from './procTables.ts'
+import { ProcTables } from './procTables.ts'
+import { HPAGE_PUD_NR, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
 import { hex } from './truthEntries.ts'
 import type { TruthState } from './truthState.ts'
 
@@ -58,8 +59,8 @@ export function processExited(t: TruthState, e: ProcessExited): void {
 export function firstPresent(pt: ProcTables | undefined, vpn: number, nr: number): number {
   if (pt === undefined || pt.present === 0) return -1
   const end = vpn + nr
-  for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil(end / PUD_PAGES), pt.puds)) {
-    if (pt.puds.get(k) !== undefined) return Math.max(vpn, k * PUD_PAGES)
+  for (const k of keysIn(Math.floor(vpn / HPAGE_PUD_NR), Math.ceil(end / HPAGE_PUD_NR), pt.puds)) {
+    if (pt.puds.get(k) !== undefined) return Math.max(vpn, k * HPAGE_PUD_NR)
   }
   for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil(end / PTRS_PER_PTE), pt.ptes, pt.pmds)) {
     const lo = Math.max(vpn, k * PTRS_PER_PTE)
@@ -158,10 +159,10 @@ export function vmaMoved(t: TruthState, e: VmaMoved): void {
         if (!whole || (newVpn - vpn) % PTRS_PER_PTE !== 0) return t.violate(`mremap moves part of or misaligns the PMD at ${hex(k * PTRS_PER_PTE)} (split it first)`)
       }
     }
-    for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil((vpn + nr) / PUD_PAGES), pt0.puds)) {
+    for (const k of keysIn(Math.floor(vpn / HPAGE_PUD_NR), Math.ceil((vpn + nr) / HPAGE_PUD_NR), pt0.puds)) {
       if (pt0.puds.get(k) !== undefined) {
-        const whole = k * PUD_PAGES >= vpn && k * PUD_PAGES + PUD_PAGES <= vpn + nr
-        if (!whole || (newVpn - vpn) % PUD_PAGES !== 0) return t.violate(`mremap moves part of or misaligns the PUD at ${hex(k * PUD_PAGES)}`)
+        const whole = k * HPAGE_PUD_NR >= vpn && k * HPAGE_PUD_NR + HPAGE_PUD_NR <= vpn + nr
+        if (!whole || (newVpn - vpn) % HPAGE_PUD_NR !== 0) return t.violate(`mremap moves part of or misaligns the PUD at ${hex(k * HPAGE_PUD_NR)}`)
       }
     }
   }
@@ -169,10 +170,10 @@ export function vmaMoved(t: TruthState, e: VmaMoved): void {
   if (pt0 !== undefined && pt0.present > 0) {
     const pt = t.procTablesForWrite(e.pid)
     const moved: { v: number; pfn: number; level: 'pte' | 'pmd' | 'pud' }[] = []
-    for (const k of keysIn(Math.floor(vpn / PUD_PAGES), Math.ceil((vpn + nr) / PUD_PAGES), pt.puds)) {
+    for (const k of keysIn(Math.floor(vpn / HPAGE_PUD_NR), Math.ceil((vpn + nr) / HPAGE_PUD_NR), pt.puds)) {
       const pfn = pt.puds.get(k)
       if (pfn === undefined) continue
-      moved.push({ v: k * PUD_PAGES, pfn, level: 'pud' })
+      moved.push({ v: k * HPAGE_PUD_NR, pfn, level: 'pud' })
       pt.puds.delete(k)
     }
     for (const k of keysIn(Math.floor(vpn / PTRS_PER_PTE), Math.ceil((vpn + nr) / PTRS_PER_PTE), pt.ptes, pt.pmds)) {
@@ -197,7 +198,7 @@ export function vmaMoved(t: TruthState, e: VmaMoved): void {
     }
     for (const m of moved) {
       const to = m.v - vpn + newVpn
-      if (m.level === 'pud') pt.puds.set(to / PUD_PAGES, m.pfn)
+      if (m.level === 'pud') pt.puds.set(to / HPAGE_PUD_NR, m.pfn)
       else if (m.level === 'pmd') {
         pt.pmds.set(to / PTRS_PER_PTE, m.pfn)
         pt.dropTable(to / PTRS_PER_PTE)
