@@ -1,6 +1,6 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, type Vma } from '@mmsim/core'
 import { notModelled, type MapRec, type SimContext } from './simContext.ts'
-import { anonAllowableOrders, PMD_ORDER, suitableOrder } from './thpPolicy.ts'
+import { anonAllowableOrders, suitableOrder } from './thpPolicy.ts'
 
 /**
  * anonFault - a fault on a page of a private anonymous VMA whose entry is none.
@@ -23,15 +23,15 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   const order = faultOrder(ctx, pid, vpn, write, orders, vma)
   if ((kernel.start !== vma.start || kernel.end !== vma.end) && faultOrder(ctx, pid, vpn, write, orders, kernel) !== order)
     notModelled(ctx, 'a THP/mTHP fault across a boundary of VMAs the kernel merged back (vma_merge after mprotect/madvise; core does not merge VMAs)')
-  if (order === PMD_ORDER) {
-    const base = vpn - (vpn % 512)
+  if (order === HPAGE_PMD_ORDER) {
+    const base = vpn - (vpn % HPAGE_PMD_NR)
     ctx.prepareAnonVma(pid, vpn)
     if (!write) {
       ctx.emitZero('zeropage/mapped', pid, base, ctx.hugeZeroPfn, 'pmd')
       return
     }
-    const folio = ctx.allocFolio(PMD_ORDER, 'anon')
-    ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, 512, 'pmd')
+    const folio = ctx.allocFolio(HPAGE_PMD_ORDER, 'anon')
+    ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, HPAGE_PMD_NR, 'pmd')
     return
   }
   if (!write) {
@@ -45,13 +45,13 @@ export function anonFault(ctx: SimContext, pid: number, vpn: number, write: bool
   ctx.emitPteRmap('rmap/newAnonAdded', pid, lo, folio, folio, n, 'pte')
 }
 
-/** faultOrder - the folio order anonFault() gives a fault at @vpn in @vma (PMD_ORDER for the huge zero folio too). */
+/** faultOrder - the folio order anonFault() gives a fault at @vpn in @vma (HPAGE_PMD_ORDER for the huge zero folio too). */
 function faultOrder(ctx: SimContext, pid: number, vpn: number, write: boolean, orders: readonly number[], vma: Vma): number {
-  if (orders[0] === PMD_ORDER && ctx.pmdNone(pid, vpn) && suitableOrder(vma, vpn, PMD_ORDER)) return PMD_ORDER
+  if (orders[0] === HPAGE_PMD_ORDER && ctx.pmdNone(pid, vpn) && suitableOrder(vma, vpn, HPAGE_PMD_ORDER)) return HPAGE_PMD_ORDER
   if (!write) return 0
   for (let x = 0; x < orders.length; x++) {
     const o = orders[x]!
-    if (o === PMD_ORDER || !suitableOrder(vma, vpn, o)) continue
+    if (o === HPAGE_PMD_ORDER || !suitableOrder(vma, vpn, o)) continue
     const n = 2 ** o
     const lo = vpn - (vpn % n)
     let none = true

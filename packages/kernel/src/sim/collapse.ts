@@ -1,9 +1,9 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, PTRS_PER_PMD, type Vma } from '@mmsim/core'
 import { shmemMthpPolicy, type KnobSettings } from '../scenario/knobSettings.ts'
 import { unmapFolio } from './punch.ts'
 import { K_ANON, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fileIndex } from './fileFault.ts'
-import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
+import { suitableOrder } from './thpPolicy.ts'
 import { kernelVma } from './vmaOps.ts'
 import { FolioList } from './pfnBits.ts'
 import { freeTouched, zapPtes } from './zap.ts'
@@ -33,14 +33,14 @@ export function collapseOp(ctx: SimContext, pid: number, m: MapRec, vpn: number,
   if (vma.kind === 'anon' && !ctx.anonVmas.has(pid, vpn)) throw new Refusal('EINVAL') // never faulted (or only read): no anon_vma
   if (vma.kind === 'shmem' && !shmemCollapseAllowed(ctx.knobs, vma, ctx.files.get(m.file)!.pages)) throw new Refusal('EINVAL')
   let fits = false
-  for (let k = Math.ceil(vma.start / 512); k * 512 + 512 <= vma.end && !fits; k++) fits = suitableOrder(vma, k * 512, PMD_ORDER)
+  for (let k = Math.ceil(vma.start / HPAGE_PMD_NR); k * HPAGE_PMD_NR + HPAGE_PMD_NR <= vma.end && !fits; k++) fits = suitableOrder(vma, k * HPAGE_PMD_NR, HPAGE_PMD_ORDER)
   if (!fits) throw new Refusal('EINVAL')
-  const hstart = Math.ceil(vpn / 512) * 512
+  const hstart = Math.ceil(vpn / HPAGE_PMD_NR) * HPAGE_PMD_NR
   // a range inside one 2 MiB unit that does not start at its beginning: hend < hstart, EINVAL
-  if (Math.floor((vpn + nr) / 512) * 512 < hstart) throw new Refusal('EINVAL')
-  const hend = Math.min(Math.floor((vpn + nr) / 512) * 512, Math.floor(vma.end / 512) * 512)
+  if (Math.floor((vpn + nr) / HPAGE_PMD_NR) * HPAGE_PMD_NR < hstart) throw new Refusal('EINVAL')
+  const hend = Math.min(Math.floor((vpn + nr) / HPAGE_PMD_NR) * HPAGE_PMD_NR, Math.floor(vma.end / HPAGE_PMD_NR) * HPAGE_PMD_NR)
   let failed = false
-  for (let base = hstart; base < hend; base += 512) {
+  for (let base = hstart; base < hend; base += HPAGE_PMD_NR) {
     if (ctx.pmdLeaf(pid, base) >= 0) continue
     const r = vma.kind === 'anon' ? collapseAnon(ctx, pid, base, m) : collapseShmem(ctx, pid, base, m)
     if (r === 'stop') throw new Refusal('EINVAL')
@@ -66,7 +66,7 @@ export function shmemCollapseAllowed(k: KnobSettings, vma: Vma, filePages: numbe
     case 'always':
       return true
     case 'within_size':
-      return filePages >= 512 * (Math.floor(vma.pgoff / 512) + 1)
+      return filePages >= HPAGE_PMD_NR * (Math.floor(vma.pgoff / HPAGE_PMD_NR) + 1)
     case 'advise':
       return vma.thp === 'hugepage'
     default:
@@ -82,8 +82,8 @@ type CollapseResult = 'done' | 'skip' | 'stop'
 
 /** pmdTablePresent - @pid has the PMD table covering @vpn's 1 GiB: some PTE table or PMD leaf there. */
 function pmdTablePresent(ctx: SimContext, pid: number, vpn: number): boolean {
-  const lo = Math.floor(vpn / (512 * 512)) * 512
-  for (let k = lo; k < lo + 512; k++) if (ctx.pmdLeaf(pid, k * 512) >= 0 || ctx.pteTable(pid, k * 512) !== undefined) return true
+  const lo = Math.floor(vpn / HPAGE_PUD_NR) * PTRS_PER_PMD
+  for (let k = lo; k < lo + PTRS_PER_PMD; k++) if (ctx.pmdLeaf(pid, k * HPAGE_PMD_NR) >= 0 || ctx.pteTable(pid, k * HPAGE_PMD_NR) !== undefined) return true
   return false
 }
 
@@ -91,14 +91,14 @@ function collapseAnon(ctx: SimContext, pid: number, base: number, m: MapRec): Co
   // no PTE table: SCAN_PMD_NONE (the walk stops) inside an existing PMD table, else SCAN_PMD_NULL; a
   // table of none and zero-page PTEs collapses into a zero-filled THP
   if (ctx.pmdNone(pid, base)) return pmdTablePresent(ctx, pid, base) ? 'stop' : 'skip'
-  const folio = ctx.allocFolio(PMD_ORDER, 'anon')
-  for (let i = 0; i < 512; i++) {
+  const folio = ctx.allocFolio(HPAGE_PMD_ORDER, 'anon')
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
     const pfn = ctx.entry(pid, base + i)
     if (pfn >= 0 && ctx.data.has(pfn)) ctx.data.add(folio + i)
   }
   const touched = new FolioList()
-  zapPtes(ctx, pid, base, base + 512, touched)
-  ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
+  zapPtes(ctx, pid, base, base + HPAGE_PMD_NR, touched)
+  ctx.emit('rmap/newAnonAdded', { pid, vpn: base, folio, page: folio, nrPages: HPAGE_PMD_NR, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
   freeTouched(ctx, touched)
   return 'done'
@@ -108,9 +108,9 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
   const vma = ctx.vma(pid, base)!
   const pc = ctx.files.get(m.file)!
   const idx0 = fileIndex(vma, base)
-  if (idx0 % 512 !== 0 || idx0 + 512 > pc.pages) return 'stop'
+  if (idx0 % HPAGE_PMD_NR !== 0 || idx0 + HPAGE_PMD_NR > pc.pages) return 'stop'
   const old = new Set<number>()
-  for (let i = idx0; i < idx0 + 512; i++) {
+  for (let i = idx0; i < idx0 + HPAGE_PMD_NR; i++) {
     const h = pc.cache.get(i)
     if (h !== undefined) old.add(h)
   }
@@ -118,10 +118,10 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
   if (old.size === 0) return 'stop'
   if (old.size === 1) {
     const h = [...old][0]!
-    if (ctx.folio(h).order === PMD_ORDER) {
+    if (ctx.folio(h).order === HPAGE_PMD_ORDER) {
       if (mapsAnon(ctx, pid, base)) return 'stop'
       unmapFolio(ctx, m.file, h)
-      ctx.emit('rmap/fileAdded', { pid, vpn: base, folio: h, page: h, nrPages: 512, level: 'pmd' })
+      ctx.emit('rmap/fileAdded', { pid, vpn: base, folio: h, page: h, nrPages: HPAGE_PMD_NR, level: 'pmd' })
       return 'done'
     }
   }
@@ -136,22 +136,22 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
     for (let i = 0; i < 2 ** f.order; i++) pc.cache.delete(f.index + i)
     ctx.freeIfUnused(h)
   }
-  const folio = ctx.allocFolio(PMD_ORDER, 'shmem', m.file, idx0)
-  for (let i = 0; i < 512; i++) {
+  const folio = ctx.allocFolio(HPAGE_PMD_ORDER, 'shmem', m.file, idx0)
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
     pc.cache.set(idx0 + i, folio)
     if (hadData.has(idx0 + i)) ctx.data.add(folio + i)
   }
   // the page cache holds the THP now, but collapse_pte_mapped_thp() maps it only if no PTE of this
   // range maps another page (a private mapping's COW copies): SCAN_FAIL, the walk stops
   if (mapsAnon(ctx, pid, base)) return 'stop'
-  ctx.emit('rmap/fileAdded', { pid, vpn: base, folio, page: folio, nrPages: 512, level: 'pmd' })
+  ctx.emit('rmap/fileAdded', { pid, vpn: base, folio, page: folio, nrPages: HPAGE_PMD_NR, level: 'pmd' })
   ctx.emit('collapse/completed', { pid, vpn: base, folio })
   return 'done'
 }
 
 /** mapsAnon - a PTE of @pid in [base, base + 512) maps an anon page (a COW copy in a private file mapping). */
 function mapsAnon(ctx: SimContext, pid: number, base: number): boolean {
-  for (let v = base; v < base + 512; v++) {
+  for (let v = base; v < base + HPAGE_PMD_NR; v++) {
     const pfn = ctx.entry(pid, v)
     if (pfn >= 0 && ctx.kindOf(ctx.headOf(pfn)) === K_ANON) return true
   }

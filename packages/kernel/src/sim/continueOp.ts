@@ -1,4 +1,4 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, type Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { continueLeftTable } from './continueTables.ts'
@@ -52,7 +52,7 @@ export function continueOp(ctx: SimContext, pid: number, m: MapRec, r: ByteRange
       if (ctx.entry(pid, v) >= 0) throw new Refusal(v > first ? 'EAGAIN' : 'EEXIST')
       const pfn = pc!.cache.get(fileIndex(vma, v) / hp)
       if (pfn === undefined) throw new Refusal(v > first ? 'EAGAIN' : 'EFAULT')
-      ctx.emit('hugetlb/rmapAdded', { pid, vpn: v, folio: pfn, level: hp === 512 ? 'pmd' : 'pud', mode: 'file', exclusive: false })
+      ctx.emit('hugetlb/rmapAdded', { pid, vpn: v, folio: pfn, level: hp === HPAGE_PMD_NR ? 'pmd' : 'pud', mode: 'file', exclusive: false })
     }
     return
   }

@@ -1,4 +1,4 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, type Vma } from '@mmsim/core'
 import type { SimContext } from './simContext.ts'
 
 /**
@@ -32,5 +32,5 @@ export function emptyTableLeft(ctx: SimContext, pid: number, vma: Vma, vpn: numb
 }
 
 function key(pid: number, vma: Vma, vpn: number): string {
-  return `${pid}:${vma.file}:${Math.floor((vma.pgoff + (vpn - (vpn % 512) - vma.start)) / 512)}`
+  return `${pid}:${vma.file}:${Math.floor((vma.pgoff + (vpn - (vpn % HPAGE_PMD_NR) - vma.start)) / HPAGE_PMD_NR)}`
 }

@@ -1,9 +1,9 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, type Vma } from '@mmsim/core'
 import { emptyTableLeft } from './continueTables.ts'
 import { cached, shmemGetPage } from './pageCache.ts'
 import { asyncMmapReadahead, clearFlag, faultAroundSeen, isFlagged, syncMmapReadahead } from './readahead.ts'
 import { notModelled, type MapRec, type SimContext } from './simContext.ts'
-import { PMD_ORDER, suitableOrder } from './thpPolicy.ts'
+import { suitableOrder } from './thpPolicy.ts'
 
 /** FAULT_AROUND_PAGES - fault_around_bytes (64 KiB) in pages. */
 export const FAULT_AROUND_PAGES = 16
@@ -81,17 +81,17 @@ function mapWritten(ctx: SimContext, pid: number, vpn: number, pfn: number, m: M
 
 function pmdMappable(ctx: SimContext, pid: number, vpn: number, vma: Vma, head: number): boolean {
   const f = ctx.folio(head)
-  if (f.order !== PMD_ORDER || !ctx.pmdNone(pid, vpn) || vma.thp === 'nohugepage') return false
-  if (!suitableOrder(vma, vpn, PMD_ORDER)) return false
+  if (f.order !== HPAGE_PMD_ORDER || !ctx.pmdNone(pid, vpn) || vma.thp === 'nohugepage') return false
+  if (!suitableOrder(vma, vpn, HPAGE_PMD_ORDER)) return false
   const core = ctx.vma(pid, vpn)!
-  if (!suitableOrder(core, vpn, PMD_ORDER)) return false // core cannot map across its VMA pieces
-  if (fileIndex(vma, vpn - (vpn % 512)) !== f.index) return false
+  if (!suitableOrder(core, vpn, HPAGE_PMD_ORDER)) return false // core cannot map across its VMA pieces
+  if (fileIndex(vma, vpn - (vpn % HPAGE_PMD_NR)) !== f.index) return false
   if (emptyTableLeft(ctx, pid, vma, vpn)) notModelled(ctx, 'a PMD mapping where a refused UFFDIO_CONTINUE left an empty PTE table (the kernel maps the folio with PTEs; continueTables.ts)')
   return true
 }
 
 function mapPmd(ctx: SimContext, pid: number, vpn: number, head: number): void {
-  ctx.emit('rmap/fileAdded', { pid, vpn: vpn - (vpn % 512), folio: head, page: head, nrPages: 512, level: 'pmd' })
+  ctx.emit('rmap/fileAdded', { pid, vpn: vpn - (vpn % HPAGE_PMD_NR), folio: head, page: head, nrPages: HPAGE_PMD_NR, level: 'pmd' })
 }
 
 /** mapRun - map the pages of folio @head for file indices [lo, hi] at @vma whose PTEs are none. */
@@ -120,10 +120,10 @@ function mapRun(ctx: SimContext, pid: number, vma: Vma, head: number, lo: number
  * the window's first folio and there is no PTE table, nothing is mapped (the 6.18 `file_end` checks).
  */
 export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma): void {
-  const pteOff = vpn % 512
+  const pteOff = vpn % HPAGE_PMD_NR
   const vmaOff = vpn - vma.start
   const from = Math.max(pteOff - (pteOff % FAULT_AROUND_PAGES), pteOff - Math.min(pteOff, vmaOff))
-  const to = Math.min(from + FAULT_AROUND_PAGES, 512, pteOff + (vma.end - vma.start) - vmaOff) - 1
+  const to = Math.min(from + FAULT_AROUND_PAGES, HPAGE_PMD_NR, pteOff + (vma.end - vma.start) - vmaOff) - 1
   const base = vpn - pteOff
   const startIdx = fileIndex(vma, base + from)
   const endIdx = fileIndex(vma, base + to)
@@ -161,7 +161,7 @@ export function faultAround(ctx: SimContext, pid: number, vpn: number, vma: Vma)
     const v0 = vma.start + (f.index - vma.pgoff)
     // filemap_map_folio_range() maps a large ext4 folio whole only if it ends before the file's last page
     // (the same `file_end >= folio_next_index()`; shmem is exempt): a folio ending at EOF gets only its window
-    const whole = f.order > 0 && (file.kind !== 'file' || fEnd + 1 < file.pages) && v0 >= vma.start && v0 + 2 ** f.order <= vma.end && Math.floor(v0 / 512) === Math.floor((v0 + 2 ** f.order - 1) / 512)
+    const whole = f.order > 0 && (file.kind !== 'file' || fEnd + 1 < file.pages) && v0 >= vma.start && v0 + 2 ** f.order <= vma.end && Math.floor(v0 / HPAGE_PMD_NR) === Math.floor((v0 + 2 ** f.order - 1) / HPAGE_PMD_NR)
     if (whole) mapRun(ctx, pid, vma, head, f.index, fEnd)
     else mapRun(ctx, pid, vma, head, Math.max(idx, f.index), Math.min(endIdx, fEnd))
     seen += whole ? 2 ** f.order : Math.min(endIdx, fEnd) - Math.max(idx, f.index) + 1
@@ -181,7 +181,7 @@ export function finishFault(ctx: SimContext, pid: number, vpn: number, pfn: numb
   const idx = pfn - f.pfn
   const n = 2 ** f.order
   const v0 = vpn - idx
-  if (n > 1 && v0 >= vma.start && v0 + n <= vma.end && Math.floor(v0 / 512) === Math.floor((v0 + n - 1) / 512)) {
+  if (n > 1 && v0 >= vma.start && v0 + n <= vma.end && Math.floor(v0 / HPAGE_PMD_NR) === Math.floor((v0 + n - 1) / HPAGE_PMD_NR)) {
     let none = true
     for (let i = 0; i < n && none; i++) none = ctx.entry(pid, v0 + i) < 0
     if (none) {

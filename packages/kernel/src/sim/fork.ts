@@ -1,5 +1,6 @@
 import { forEachPteBatch } from './pteBatch.ts'
 import { K_ANON, K_HUGEZERO, K_ZERO, type MapRec, type SimContext } from './simContext.ts'
+import { HPAGE_PMD_NR, PTRS_PER_PTE } from '@mmsim/core'
 
 /**
  * fork - @parent forks @child: the child gets every VMA but VM_DONTCOPY ones and copies of the
@@ -42,18 +43,18 @@ function copyRange(ctx: SimContext, pid: number, cpid: number, lo: number, hi: n
     if (kind === K_ZERO) ctx.emitZero('zeropage/mapped', cpid, v, head, 'pte')
     else ctx.emitDup(kind === K_ANON ? 'rmap/anonDuplicated' : 'rmap/fileDuplicated', pid, cpid, v, head, pfn, n, 'pte')
   }
-  for (let k = Math.floor(lo / 512); k * 512 < hi; k++) {
-    const leaf = ctx.pmdLeaf(pid, k * 512)
+  for (let k = Math.floor(lo / HPAGE_PMD_NR); k * HPAGE_PMD_NR < hi; k++) {
+    const leaf = ctx.pmdLeaf(pid, k * HPAGE_PMD_NR)
     if (leaf >= 0) {
       const kind = ctx.kindOf(leaf)
-      if (kind === K_ANON) ctx.emitDup('rmap/anonDuplicated', pid, cpid, k * 512, leaf, leaf, 512, 'pmd')
-      else if (kind === K_HUGEZERO) ctx.emitZero('zeropage/mapped', cpid, k * 512, leaf, 'pmd')
+      if (kind === K_ANON) ctx.emitDup('rmap/anonDuplicated', pid, cpid, k * HPAGE_PMD_NR, leaf, leaf, HPAGE_PMD_NR, 'pmd')
+      else if (kind === K_HUGEZERO) ctx.emitZero('zeropage/mapped', cpid, k * HPAGE_PMD_NR, leaf, 'pmd')
       continue
     }
-    const tab = ctx.pteTable(pid, k * 512)
-    if (tab === undefined || tab[512] === 0) continue
-    const a = Math.max(lo, k * 512)
-    const b = Math.min(hi, k * 512 + 512)
+    const tab = ctx.pteTable(pid, k * HPAGE_PMD_NR)
+    if (tab === undefined || tab[PTRS_PER_PTE] === 0) continue
+    const a = Math.max(lo, k * HPAGE_PMD_NR)
+    const b = Math.min(hi, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
     forEachPteBatch(ctx, pid, a, b, copy)
   }
 }

@@ -1,8 +1,9 @@
 import { PAGE_SIZE } from '../scenario/sizes.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR } from '@mmsim/core'
 import type { ByteRange } from '../scenario/statements.ts'
 import { hugetlbAliasPopulate } from './hugetlb.ts'
 import { cachedHuge, hugeLeaf } from './hgmFault.ts'
-import { hgmTables, hgmWalkAlloc4K, hgmWalkAllocPmd, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
+import { hgmTables, hgmWalkAlloc4K, hgmWalkAllocPmd } from './hgmWalk.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { inOneVma } from './vmaOps.ts'
 
@@ -47,21 +48,21 @@ export function hgmContinue(ctx: SimContext, pid: number, m: MapRec, r: ByteRang
       if (hugeLeaf(ctx, pid, base, hp) || hgmTables(ctx).hasTables(pid, base, hp)) fail('EEXIST')
       const pfn = cachedHuge(ctx, m, vma, curr)
       if (pfn < 0) fail('EFAULT')
-      ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: pfn, level: hp === PMD_SPAN ? 'pmd' : 'pud', mode: 'file', exclusive: false })
+      ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: pfn, level: hp === HPAGE_PMD_NR ? 'pmd' : 'pud', mode: 'file', exclusive: false })
       curr += hp
       continue
     }
-    if (hp === PUD_SPAN && curr % PMD_SPAN === 0 && curr + PMD_SPAN <= end) {
+    if (hp === HPAGE_PUD_NR && curr % HPAGE_PMD_NR === 0 && curr + HPAGE_PMD_NR <= end) {
       if (hugeLeaf(ctx, pid, base, hp)) fail('EEXIST')
       hgmWalkAllocPmd(ctx, pid, curr)
       if (ctx.pmdLeaf(pid, curr) >= 0 || hgmTables(ctx).hasPte(pid, curr)) fail('EEXIST')
       const pfn = cachedHuge(ctx, m, vma, curr)
       if (pfn < 0) fail('EFAULT')
       ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn: curr, folio: pfn, page: pfn + (curr - base), level: 'pmd' })
-      curr += PMD_SPAN
+      curr += HPAGE_PMD_NR
       continue
     }
-    if (hugeLeaf(ctx, pid, base, hp) || (hp === PUD_SPAN && ctx.pmdLeaf(pid, curr) >= 0)) fail('EEXIST')
+    if (hugeLeaf(ctx, pid, base, hp) || (hp === HPAGE_PUD_NR && ctx.pmdLeaf(pid, curr) >= 0)) fail('EEXIST')
     hgmWalkAlloc4K(ctx, pid, curr, hp)
     if (ctx.entry(pid, curr) >= 0) fail('EEXIST')
     const pfn = cachedHuge(ctx, m, vma, curr)

@@ -1,10 +1,10 @@
-import type { Vma } from '@mmsim/core'
-import { hgmTables, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, type Vma } from '@mmsim/core'
+import { hgmTables } from './hgmWalk.ts'
 import { notModelled, type MapRec, type SimContext } from './simContext.ts'
 
 /** hugeLeaf - is the hstate-level entry of @pid at @base (huge page of @hp vpns) a present leaf? */
 export function hugeLeaf(ctx: SimContext, pid: number, base: number, hp: number): boolean {
-  return hp === PMD_SPAN ? ctx.pmdLeaf(pid, base) >= 0 : ctx.tables(pid)?.pudLeaf(base) !== undefined
+  return hp === HPAGE_PMD_NR ? ctx.pmdLeaf(pid, base) >= 0 : ctx.tables(pid)?.pudLeaf(base) !== undefined
 }
 
 /** cachedHuge - the page-cache huge page behind @vpn of VMA @v of mapping @m, or -1. */
@@ -30,8 +30,8 @@ export function hgmFault(ctx: SimContext, pid: number, vpn: number, m: MapRec, v
   if (ctx.entry(pid, vpn) >= 0) return true
   const pfn = cachedHuge(ctx, m, vma, vpn)
   if (pfn < 0) notModelled(ctx, 'a fault in an HGM-mapped huge page that left the page cache (hugetlb_no_page() would allocate a new one)')
-  if (hp === PUD_SPAN && !t.hasPte(pid, vpn)) {
-    const piece = vpn - (vpn % PMD_SPAN)
+  if (hp === HPAGE_PUD_NR && !t.hasPte(pid, vpn)) {
+    const piece = vpn - (vpn % HPAGE_PMD_NR)
     ctx.emit('hugetlb/hgmRmapAdded', { pid, vpn: piece, folio: pfn, page: pfn + (piece - base), level: 'pmd' })
     return true
   }

@@ -1,5 +1,5 @@
-import type { Vma } from '@mmsim/core'
-import { hgmTables, hgmWalkAlloc4K, PMD_SPAN, PUD_SPAN } from './hgmWalk.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, type Vma } from '@mmsim/core'
+import { hgmTables, hgmWalkAlloc4K } from './hgmWalk.ts'
 import { hgmZapHuge } from './hgmZap.ts'
 import { notModelled, Refusal, type MapRec, type SimContext } from './simContext.ts'
 import { fullyCovered } from './vmaOps.ts'
@@ -29,7 +29,7 @@ export function hgmSplit(ctx: SimContext, pid: number, m: MapRec, vpn: number, n
   if (vmas.length === 0) throw new Refusal('ENOMEM')
   for (const v of vmas) {
     if (v.kind !== 'hugetlb' || !v.shared) throw new Refusal('EINVAL')
-    if (m.hpages === PMD_SPAN && Math.ceil(v.start / PUD_SPAN) * PUD_SPAN + PUD_SPAN <= v.end) {
+    if (m.hpages === HPAGE_PMD_NR && Math.ceil(v.start / HPAGE_PUD_NR) * HPAGE_PUD_NR + HPAGE_PUD_NR <= v.end) {
       notModelled(ctx, 'MADV_SPLIT of a 2 MiB HugeTLB VMA holding a whole 1 GiB region (its PMD table may be shared: hugetlb_unshare_all_pmds())')
     }
     if (v.hgm === true) continue
@@ -71,7 +71,7 @@ export function hgmCollapse(ctx: SimContext, pid: number, m: MapRec, vpn: number
         curr += hp
         continue
       }
-      if (hp === PUD_SPAN) notModelled(ctx, 'MADV_COLLAPSE of part of a 1 GiB HGM page (hugetlb_collapse() over less than the hstate size is not followed)')
+      if (hp === HPAGE_PUD_NR) notModelled(ctx, 'MADV_COLLAPSE of part of a 1 GiB HGM page (hugetlb_collapse() over less than the hstate size is not followed)')
       if (ctx.pmdLeaf(pid, curr) >= 0) throw new Refusal('EEXIST')
       hgmWalkAlloc4K(ctx, pid, curr, hp)
       curr = Math.min(end, base + hp)
@@ -90,5 +90,5 @@ function collapseHuge(ctx: SimContext, pid: number, m: MapRec, v: Vma, base: num
   t.free(pid, base, hp)
   const hpage = ctx.files.get(m.file)?.cache.get((v.pgoff + (base - v.start)) / hp)
   if (hpage === undefined) return // huge_pte_clear(): no page in the page cache, the entry stays none
-  ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: hpage, level: hp === PMD_SPAN ? 'pmd' : 'pud', mode: 'file', exclusive: false })
+  ctx.emit('hugetlb/rmapAdded', { pid, vpn: base, folio: hpage, level: hp === HPAGE_PMD_NR ? 'pmd' : 'pud', mode: 'file', exclusive: false })
 }

@@ -1,4 +1,5 @@
 import type { SimContext } from './simContext.ts'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR } from '@mmsim/core'
 
 /**
  * The HGM v2 page-table walk (`struct hugetlb_pte`, hugetlb_full_walk_alloc(), hugetlb_walk_step()) over
@@ -14,40 +15,35 @@ import type { SimContext } from './simContext.ts'
  * In a 1 GiB VMA the leaves below the PUD may be HGM PMDs (2 MiB pieces, hgmWalkAllocPmd()) or 4K PTEs.
  */
 
-/** vpns one PTE table maps (2 MiB) */
-export const PMD_SPAN = 512
-/** vpns one PMD table maps (1 GiB) */
-export const PUD_SPAN = 262144
-
 /** HgmTables - the HGM page tables of every process: PTE tables by `pid:pmdIndex`, PMD tables by `pid:pudIndex`. */
 export class HgmTables {
   readonly pte = new Set<string>()
   readonly pmd = new Set<string>()
 
   hasPte(pid: number, vpn: number): boolean {
-    return this.pte.size > 0 && this.pte.has(`${pid}:${Math.floor(vpn / PMD_SPAN)}`)
+    return this.pte.size > 0 && this.pte.has(`${pid}:${Math.floor(vpn / HPAGE_PMD_NR)}`)
   }
 
   hasPmd(pid: number, vpn: number): boolean {
-    return this.pmd.size > 0 && this.pmd.has(`${pid}:${Math.floor(vpn / PUD_SPAN)}`)
+    return this.pmd.size > 0 && this.pmd.has(`${pid}:${Math.floor(vpn / HPAGE_PUD_NR)}`)
   }
 
   /** hasTables - does the hstate-level entry of @pid covering @base (huge page of @hp vpns) point to HGM tables? */
   hasTables(pid: number, base: number, hp: number): boolean {
-    return hp === PMD_SPAN ? this.hasPte(pid, base) : this.hasPmd(pid, base)
+    return hp === HPAGE_PMD_NR ? this.hasPte(pid, base) : this.hasPmd(pid, base)
   }
 
   /** pteTablesUnder - the first vpns of the PTE tables of @pid in [base, base + n). */
   pteTablesUnder(pid: number, base: number, n: number): number[] {
     const out: number[] = []
-    if (n === PMD_SPAN) {
+    if (n === HPAGE_PMD_NR) {
       if (this.hasPte(pid, base)) out.push(base)
       return out
     }
     const prefix = `${pid}:`
     for (const key of this.pte) {
       if (!key.startsWith(prefix)) continue
-      const v = Number(key.slice(prefix.length)) * PMD_SPAN
+      const v = Number(key.slice(prefix.length)) * HPAGE_PMD_NR
       if (v >= base && v < base + n) out.push(v)
     }
     return out.sort((a, b) => a - b)
@@ -55,10 +51,10 @@ export class HgmTables {
 
   /** free - free_pgtables()/hugetlb_free_pgd_range(): drop @pid's HGM tables whose span lies in [vpn, vpn + nr). */
   free(pid: number, vpn: number, nr: number): void {
-    for (const v of this.pteTablesUnder(pid, vpn - (vpn % PMD_SPAN), nr + (vpn % PMD_SPAN))) {
-      if (v >= vpn && v + PMD_SPAN <= vpn + nr) this.pte.delete(`${pid}:${v / PMD_SPAN}`)
+    for (const v of this.pteTablesUnder(pid, vpn - (vpn % HPAGE_PMD_NR), nr + (vpn % HPAGE_PMD_NR))) {
+      if (v >= vpn && v + HPAGE_PMD_NR <= vpn + nr) this.pte.delete(`${pid}:${v / HPAGE_PMD_NR}`)
     }
-    for (let b = Math.ceil(vpn / PUD_SPAN) * PUD_SPAN; b + PUD_SPAN <= vpn + nr; b += PUD_SPAN) this.pmd.delete(`${pid}:${b / PUD_SPAN}`)
+    for (let b = Math.ceil(vpn / HPAGE_PUD_NR) * HPAGE_PUD_NR; b + HPAGE_PUD_NR <= vpn + nr; b += HPAGE_PUD_NR) this.pmd.delete(`${pid}:${b / HPAGE_PUD_NR}`)
   }
 
   /** exit - every table of @pid goes with its mm. */
@@ -85,10 +81,10 @@ export function hgmTables(ctx: SimContext): HgmTables {
  */
 export function hgmWalkAlloc4K(ctx: SimContext, pid: number, vpn: number, hp: number): void {
   const t = hgmTables(ctx)
-  if (hp === PUD_SPAN) hgmWalkAllocPmd(ctx, pid, vpn)
+  if (hp === HPAGE_PUD_NR) hgmWalkAllocPmd(ctx, pid, vpn)
   if (!t.hasPte(pid, vpn)) {
-    const k = Math.floor(vpn / PMD_SPAN)
-    ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: k * PMD_SPAN, level: 'pte' })
+    const k = Math.floor(vpn / HPAGE_PMD_NR)
+    ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: k * HPAGE_PMD_NR, level: 'pte' })
     t.pte.add(`${pid}:${k}`)
   }
 }
@@ -101,7 +97,7 @@ export function hgmWalkAlloc4K(ctx: SimContext, pid: number, vpn: number, hp: nu
 export function hgmWalkAllocPmd(ctx: SimContext, pid: number, vpn: number): void {
   const t = hgmTables(ctx)
   if (t.hasPmd(pid, vpn)) return
-  const b = vpn - (vpn % PUD_SPAN)
+  const b = vpn - (vpn % HPAGE_PUD_NR)
   ctx.emit('hugetlb/hgmTableAllocated', { pid, vpn: b, level: 'pmd' })
-  t.pmd.add(`${pid}:${b / PUD_SPAN}`)
+  t.pmd.add(`${pid}:${b / HPAGE_PUD_NR}`)
 }

@@ -1,4 +1,5 @@
-import { hgmTables, PMD_SPAN } from './hgmWalk.ts'
+import { hgmTables } from './hgmWalk.ts'
+import { HPAGE_PMD_NR, PTRS_PER_PTE } from '@mmsim/core'
 import type { SimContext } from './simContext.ts'
 
 /** NOT_HGM - hgmZapHuge()'s answer when the hstate-level entry points to no HGM page table. */
@@ -22,16 +23,16 @@ export function hgmZapHuge(ctx: SimContext, pid: number, base: number, hp: numbe
   const t = hgmTables(ctx)
   if (!t.hasTables(pid, base, hp)) return NOT_HGM
   let folio = NONE_PRESENT
-  for (let k = base; k < base + hp; k += PMD_SPAN) {
-    const leaf = hp === PMD_SPAN ? -1 : ctx.pmdLeaf(pid, k)
+  for (let k = base; k < base + hp; k += HPAGE_PMD_NR) {
+    const leaf = hp === HPAGE_PMD_NR ? -1 : ctx.pmdLeaf(pid, k)
     if (leaf >= 0) {
       folio = ctx.headOf(leaf)
       ctx.emit('hugetlb/hgmRmapRemoved', { pid, vpn: k, folio, page: leaf, level: 'pmd' })
       continue
     }
     const tab = ctx.pteTable(pid, k)
-    if (tab === undefined || tab[PMD_SPAN] === 0) continue
-    for (let v = k; v < k + PMD_SPAN; v++) {
+    if (tab === undefined || tab[PTRS_PER_PTE] === 0) continue
+    for (let v = k; v < k + HPAGE_PMD_NR; v++) {
       const page = ctx.entry(pid, v)
       if (page < 0) continue
       folio = ctx.headOf(page)

@@ -1,14 +1,14 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, type Vma } from '@mmsim/core'
 import type { KnobSettings } from '../scenario/knobSettings.ts'
 import { hgmFault } from './hgmFault.ts'
 import { hgmZapHuge, NOT_HGM } from './hgmZap.ts'
 import { pmdTableFor, pmdUnshare } from './pmdShare.ts'
 import { Refusal, type MapRec, type SimContext } from './simContext.ts'
 
-const LEVEL = (hpages: number): 'pmd' | 'pud' => (hpages === 512 ? 'pmd' : 'pud')
-const ORDER = (hpages: number): number => (hpages === 512 ? 9 : 18)
+const LEVEL = (hpages: number): 'pmd' | 'pud' => (hpages === HPAGE_PMD_NR ? 'pmd' : 'pud')
+const ORDER = (hpages: number): number => (hpages === HPAGE_PMD_NR ? HPAGE_PMD_ORDER : HPAGE_PUD_ORDER)
 /** vmemmap pages freed per HugeTLB page by HVO on 6.18: 7 of 8 (2 MiB), 4095 of 4096 (1 GiB). */
-const HVO_FREED: Record<number, number> = { 9: 7, 18: 4095 }
+const HVO_FREED: Record<number, number> = { [HPAGE_PMD_ORDER]: 7, [HPAGE_PUD_ORDER]: 4095 }
 
 interface Reservations {
   /** outstanding reservations per order */
@@ -133,9 +133,9 @@ function putIfUnused(ctx: SimContext, pfn: number): void {
  */
 export function hugetlbZap(ctx: SimContext, pid: number, vpn: number, nr: number): void {
   const v = ctx.vma(pid, vpn)
-  const hp = v !== undefined && v.kind === 'hugetlb' ? hpagesOf(ctx, pid, vpn) : 512
+  const hp = v !== undefined && v.kind === 'hugetlb' ? hpagesOf(ctx, pid, vpn) : HPAGE_PMD_NR
   for (let a = vpn - (vpn % hp); a < vpn + nr; a += hp) {
-    if (hp === 512 && pmdUnshare(ctx, pid, a)) continue
+    if (hp === HPAGE_PMD_NR && pmdUnshare(ctx, pid, a)) continue
     const hgm = ctx.knobs.hgm ? hgmZapHuge(ctx, pid, a, hp) : NOT_HGM // high-granularity entries (hgmZap.ts)
     if (hgm !== NOT_HGM) {
       if (hgm >= 0) putIfUnused(ctx, hgm)
@@ -153,7 +153,7 @@ function hpagesOf(ctx: SimContext, pid: number, vpn: number): number {
     for (const m of t.values()) if (m.hpages > 1 && m.start <= vpn && vpn < m.start + m.nrPages) return m.hpages
   }
   const pt = ctx.tables(pid)
-  return pt !== undefined && pt.puds.size > 0 ? 262144 : 512
+  return pt !== undefined && pt.puds.size > 0 ? HPAGE_PUD_NR : HPAGE_PMD_NR
 }
 
 function fileIdx(vma: Vma, m: MapRec, base: number): number {

@@ -2,6 +2,7 @@ import { FolioList, PfnBits } from './pfnBits.ts'
 import { notModelled, type SimContext } from './simContext.ts'
 import { forEachPte } from './splitFolio.ts'
 import { splitPmd, zapPtes } from './zap.ts'
+import { HPAGE_PMD_NR } from '@mmsim/core'
 
 /**
  * LazyFreeState - what MADV_FREE leaves on anon folios, beside the ground truth (per PFN, so that a split
@@ -112,7 +113,7 @@ export function reclaimLazyFree(ctx: SimContext, head: number): void {
     return
   }
   for (const pid of pids) {
-    for (const v of pmdVpns(ctx, pid, head)) ctx.emitPteRmap('rmap/removed', pid, v, head, head, 512, 'pmd')
+    for (const v of pmdVpns(ctx, pid, head)) ctx.emitPteRmap('rmap/removed', pid, v, head, head, HPAGE_PMD_NR, 'pmd')
     // runs of consecutive PTEs mapping consecutive pages, as folio_unmap_pte_batch() batches them
     const runs: [number, number][] = []
     let last = -2
@@ -137,7 +138,7 @@ export function reclaimLazyFree(ctx: SimContext, head: number): void {
 function pmdVpns(ctx: SimContext, pid: number, head: number): number[] {
   const out: number[] = []
   for (const v of ctx.vmas(pid)) {
-    for (let k = Math.ceil(v.start / 512); k * 512 < v.end; k++) if (ctx.pmdLeaf(pid, k * 512) === head) out.push(k * 512)
+    for (let k = Math.ceil(v.start / HPAGE_PMD_NR); k * HPAGE_PMD_NR < v.end; k++) if (ctx.pmdLeaf(pid, k * HPAGE_PMD_NR) === head) out.push(k * HPAGE_PMD_NR)
   }
   return out
 }

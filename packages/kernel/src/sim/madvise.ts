@@ -1,4 +1,4 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, type Vma } from '@mmsim/core'
 import type { MadviseStatement } from '../scenario/statements.ts'
 import { collapseOp } from './collapse.ts'
 import { hgmCollapse, hgmSplit } from './hgmMadvise.ts'
@@ -185,14 +185,14 @@ function lazyFreeRange(ctx: SimContext, pid: number, vpn: number, nr: number): v
 export function pageoutRange(ctx: SimContext, pid: number, vpn: number, nr: number, pageout: boolean): void {
   const end = vpn + nr
   const reclaim = new Set<number>()
-  for (let k = Math.floor(vpn / 512); k * 512 < end; k++) {
-    const lo = Math.max(vpn, k * 512)
-    const hi = Math.min(end, k * 512 + 512)
+  for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < end; k++) {
+    const lo = Math.max(vpn, k * HPAGE_PMD_NR)
+    const hi = Math.min(end, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
     const head = ctx.pmdLeaf(pid, lo)
     if (head >= 0) {
       const f = ctx.folio(head)
       if (f.kind === 'hugezero' || ctx.mmIds.mappedShared(f)) continue
-      if (lo === k * 512 && hi === k * 512 + 512) {
+      if (lo === k * HPAGE_PMD_NR && hi === k * HPAGE_PMD_NR + HPAGE_PMD_NR) {
         if (pageout) reclaim.add(head)
         continue
       }

@@ -1,4 +1,4 @@
-import { addReturnLargeMapcount, CHUNK_PAGES, KIND, maybeMappedShared, type MmEvent, type MmIdSlots, subReturnLargeMapcount, type TruthState } from '@mmsim/core'
+import { addReturnLargeMapcount, CHUNK_PAGES, HPAGE_PMD_NR, KIND, maybeMappedShared, type MmEvent, type MmIdSlots, subReturnLargeMapcount, type TruthState } from '@mmsim/core'
 
 const MASK = CHUNK_PAGES - 1
 
@@ -36,7 +36,7 @@ export class MmIdTracker {
       case 'rmap/removed':
         return this.sub(r, e.folio, e.pid, e.level === 'pte' ? e.nrPages : 1)
       case 'pmd/remapped':
-        return this.add(r, e.folio, e.pid, 511)
+        return this.add(r, e.folio, e.pid, HPAGE_PMD_NR - 1)
       case 'folio/freed':
         this.slots.delete(e.folio)
         return

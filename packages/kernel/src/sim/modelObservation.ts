@@ -1,4 +1,4 @@
-import type { FolioRec } from '@mmsim/core'
+import { type FolioRec, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER } from '@mmsim/core'
 import type { CheckObservation, PageObservation } from '../live/observation.ts'
 import type { ScenarioScope } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
@@ -52,7 +52,7 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
   lastFolio = f
   if (f.kind === 'zero' || f.kind === 'hugezero') {
     const huge = f.kind === 'hugezero'
-    return { off, present: true, folio: null, order: huge ? 9 : 0, mapcount: 0, exclusive: false, anon: false, thp: huge, hugetlb: false, zero: true }
+    return { off, present: true, folio: null, order: huge ? HPAGE_PMD_ORDER : 0, mapcount: 0, exclusive: false, anon: false, thp: huge, hugetlb: false, zero: true }
   }
   let label = labels.get(f.pfn)
   if (label === undefined) labels.set(f.pfn, (label = labels.size))
@@ -63,8 +63,8 @@ function page(ctx: SimContext, pid: number, vpn: number, off: number, labels: Ma
     // HugeTLB with HGM PTEs (set hgm=on, f.ptes > 0): this page's entry may be a 4K PTE
     const hgmPte = f.kind === 'hugetlb' && f.ptes > 0 && ctx.pmdLeaf(pid, vpn) < 0 && ctx.tables(pid)?.pudLeaf(vpn) === undefined
     // and in a 1 GiB folio with HGM PMDs, a PMD leaf maps 2 MiB of it
-    const hgmPmd = f.kind === 'hugetlb' && f.order === 18 && f.hgmPmds > 0 && ctx.pmdLeaf(pid, vpn) >= 0
-    const level = hgmPte ? 'pte' : hgmPmd ? 'pmd' : f.kind === 'hugetlb' ? (f.order === 18 ? 'pud' : 'pmd') : ctx.pmdLeaf(pid, vpn) >= 0 ? 'pmd' : 'pte'
+    const hgmPmd = f.kind === 'hugetlb' && f.order === HPAGE_PUD_ORDER && f.hgmPmds > 0 && ctx.pmdLeaf(pid, vpn) >= 0
+    const level = hgmPte ? 'pte' : hgmPmd ? 'pmd' : f.kind === 'hugetlb' ? (f.order === HPAGE_PUD_ORDER ? 'pud' : 'pmd') : ctx.pmdLeaf(pid, vpn) >= 0 ? 'pmd' : 'pte'
     const { mapcount, exclusive } = obs.page(pfn, level)
     const hugetlb = f.kind === 'hugetlb'
     return {
@@ -103,7 +103,7 @@ function hugetlbTables(ctx: SimContext, head: number): number {
     for (const v of ctx.vmas(pid)) {
       if (v.kind !== 'hugetlb') continue
       const step = 2 ** f.order
-      for (let a = v.start - (v.start % step); a < v.end; a += step) if (ctx.entry(pid, a) === head) tables.add(ctx.pmdShare.tableId(pid, a) + `@${a % 262144}`)
+      for (let a = v.start - (v.start % step); a < v.end; a += step) if (ctx.entry(pid, a) === head) tables.add(ctx.pmdShare.tableId(pid, a) + `@${a % HPAGE_PUD_NR}`)
     }
   }
   return tables.size

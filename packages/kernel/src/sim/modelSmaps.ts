@@ -4,6 +4,7 @@ import { PAGE_SIZE } from '../scenario/sizes.ts'
 import { isCleanAnon, isCleanUnsure } from './lazyFree.ts'
 import { mappingVpn } from './placement.ts'
 import { notModelled, pidOf, type SimContext } from './simContext.ts'
+import { HPAGE_PMD_NR } from '@mmsim/core'
 
 /** PSS_SHIFT - fixed-point shift of the kernel's PSS sums (fs/proc/task_mmu.c) */
 const PSS_SHIFT = 12
@@ -79,7 +80,7 @@ function vmaSmaps(ctx: SimContext, pid: number, from: number, to: number, sum: S
     // (shmem, cleanPteWrites.ts): those dirty only the entry they went through
     const w = ctx.cleanWrites
     for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i) && !w.pages.has(f.pfn + i)
-    if (!dirty && f.kind === 'shmem') dirty = w.dirtyEntry(pid, vpn, pmd ? vpn - (vpn % 512) : -1)
+    if (!dirty && f.kind === 'shmem') dirty = w.dirtyEntry(pid, vpn, pmd ? vpn - (vpn % HPAGE_PMD_NR) : -1)
     b.rss += PAGE_SIZE
     pss += mapcount >= 2 ? Math.floor(FULL_PSS / mapcount) : FULL_PSS
     if (dirty) priv ? (b.pd += PAGE_SIZE) : (b.sd += PAGE_SIZE)

@@ -1,7 +1,6 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, type Vma } from '@mmsim/core'
 import type { MapRec, SimContext } from './simContext.ts'
 
-const PUD_PAGES = 262144
 
 /**
  * PmdShareState - HugeTLB PMD page-table sharing: which (mm, 1 GiB region) use which PMD table. A
@@ -50,13 +49,13 @@ export class PmdShareState {
 }
 
 function key(pid: number, vpn: number): string {
-  return `${pid}:${Math.floor(vpn / PUD_PAGES)}`
+  return `${pid}:${Math.floor(vpn / HPAGE_PUD_NR)}`
 }
 
 /** wantPmdShare - VM_MAYSHARE 2 MiB HugeTLB VMA covering the whole 1 GiB region around @vpn. @see want_pmd_share() */
 function wantPmdShare(vma: Vma, m: MapRec, vpn: number): boolean {
-  const base = vpn - (vpn % PUD_PAGES)
-  return m.shared && m.hpages === 512 && vma.start <= base && base + PUD_PAGES <= vma.end
+  const base = vpn - (vpn % HPAGE_PUD_NR)
+  return m.shared && m.hpages === HPAGE_PMD_NR && vma.start <= base && base + HPAGE_PUD_NR <= vma.end
 }
 
 /**
@@ -70,7 +69,7 @@ function wantPmdShare(vma: Vma, m: MapRec, vpn: number): boolean {
 export function pmdTableFor(ctx: SimContext, pid: number, vpn: number, m: MapRec, vma: Vma): [number, number][] {
   const st = ctx.pmdShare
   const k = key(pid, vpn)
-  const base = vpn - (vpn % PUD_PAGES)
+  const base = vpn - (vpn % HPAGE_PUD_NR)
   if (!wantPmdShare(vma, m, vpn)) return []
   if (!st.tableOf.has(k)) {
     const idx = vma.pgoff + (base - vma.start)
@@ -78,16 +77,16 @@ export function pmdTableFor(ctx: SimContext, pid: number, vpn: number, m: MapRec
     for (const [proc, t] of ctx.procs) {
       const other = Number(proc.slice(1))
       for (const sm of t.values()) {
-        if (sm.file !== m.file || !sm.shared || sm.hpages !== 512 || (other === pid && sm === m)) continue
+        if (sm.file !== m.file || !sm.shared || sm.hpages !== HPAGE_PMD_NR || (other === pid && sm === m)) continue
         const saddr = sm.start + (idx - sm.pgoff)
-        if (saddr % PUD_PAGES !== 0) continue
+        if (saddr % HPAGE_PUD_NR !== 0) continue
         const svma = ctx.vma(other, saddr)
-        if (svma === undefined || svma.writable !== vma.writable || svma.start > saddr || saddr + PUD_PAGES > svma.end) continue
+        if (svma === undefined || svma.writable !== vma.writable || svma.start > saddr || saddr + HPAGE_PUD_NR > svma.end) continue
         const table = st.tableOf.get(key(other, saddr))
         if (table === undefined) continue
         joined = table
         // the entries of the shared table appear in this mm
-        for (let v = 0; v < PUD_PAGES; v += 512) {
+        for (let v = 0; v < HPAGE_PUD_NR; v += HPAGE_PMD_NR) {
           const pfn = ctx.entry(other, saddr + v)
           if (pfn >= 0 && ctx.entry(pid, base + v) < 0) ctx.emit('hugetlb/rmapAdded', { pid, vpn: base + v, folio: pfn, level: 'pmd', mode: 'file', exclusive: false })
         }
@@ -109,7 +108,7 @@ function sharers(ctx: SimContext, pid: number, vpn: number): [number, number][] 
   for (const mk of st.members.get(t) ?? []) {
     const [p, pud] = mk.split(':').map(Number) as [number, number]
     if (p === pid && pud === mine) continue
-    out.push([p, (pud - mine) * PUD_PAGES])
+    out.push([p, (pud - mine) * HPAGE_PUD_NR])
   }
   return out
 }
@@ -126,8 +125,8 @@ export function pmdUnshare(ctx: SimContext, pid: number, vpn: number): boolean {
   if (!st.isShared(pid, vpn)) {
     return false
   }
-  const base = vpn - (vpn % PUD_PAGES)
-  for (let v = base; v < base + PUD_PAGES; v += 512) {
+  const base = vpn - (vpn % HPAGE_PUD_NR)
+  for (let v = base; v < base + HPAGE_PUD_NR; v += HPAGE_PMD_NR) {
     const pfn = ctx.entry(pid, v)
     if (pfn >= 0) ctx.emit('hugetlb/rmapRemoved', { pid, vpn: v, folio: pfn, level: 'pmd' })
   }
@@ -137,7 +136,7 @@ export function pmdUnshare(ctx: SimContext, pid: number, vpn: number): boolean {
 
 /** pmdTablesFreed - @pid's PMD tables in [vpn, vpn + nr) are freed (munmap of whole regions, exit). */
 export function pmdTablesFreed(ctx: SimContext, pid: number, vpn: number, nr: number): void {
-  for (let b = vpn - (vpn % PUD_PAGES); b < vpn + nr; b += PUD_PAGES) {
-    if (b >= vpn && b + PUD_PAGES <= vpn + nr) ctx.pmdShare.drop(key(pid, b))
+  for (let b = vpn - (vpn % HPAGE_PUD_NR); b < vpn + nr; b += HPAGE_PUD_NR) {
+    if (b >= vpn && b + HPAGE_PUD_NR <= vpn + nr) ctx.pmdShare.drop(key(pid, b))
   }
 }

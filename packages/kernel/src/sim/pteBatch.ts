@@ -1,4 +1,5 @@
 import { K_ZERO, type SimContext } from './simContext.ts'
+import { HPAGE_PMD_NR } from '@mmsim/core'
 
 /**
  * PteBatchFn - @nr consecutive present PTEs from @vpn mapping consecutive pages from @pfn of the folio with
@@ -14,7 +15,7 @@ export type PteBatchFn = (vpn: number, pfn: number, nr: number, head: number, ki
  * @see folio_pte_batch() — mm/internal.h
  */
 export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: number, fn: PteBatchFn): void {
-  const k = Math.floor(lo / 512)
+  const k = Math.floor(lo / HPAGE_PMD_NR)
   const folios = ctx.truth.folios
   let v = lo
   while (v < hi) {
@@ -23,7 +24,7 @@ export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: nu
     const direct = pt.pmdLeaf(k) === undefined && pt.pudLeaf(v) === undefined
     const tab = pt.table(k)
     if (direct && tab === undefined) return
-    const pfn = direct ? tab![v - k * 512]! - 1 : pt.entryAt(v)
+    const pfn = direct ? tab![v - k * HPAGE_PMD_NR]! - 1 : pt.entryAt(v)
     if (pfn < 0) {
       v++
       continue
@@ -34,7 +35,7 @@ export function forEachPteBatch(ctx: SimContext, pid: number, lo: number, hi: nu
     let n = 1
     if (kind !== K_ZERO) {
       const end = head + (1 << order)
-      if (direct) while (v + n < hi && pfn + n < end && tab![v + n - k * 512] === pfn + n + 1) n++
+      if (direct) while (v + n < hi && pfn + n < end && tab![v + n - k * HPAGE_PMD_NR] === pfn + n + 1) n++
       else while (v + n < hi && pfn + n < end && pt.entryAt(v + n) === pfn + n) n++
     }
     fn(v, pfn, n, head, kind)

@@ -1,10 +1,10 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, type Vma } from '@mmsim/core'
 import { addToCache, cached, RA_PAGES } from './pageCache.ts'
 import { PfnBits } from './pfnBits.ts'
 import type { SimContext } from './simContext.ts'
 
 /** MAX_PAGECACHE_ORDER - mapping_max_folio_order() of an ext4 regular file on x86-64 (HPAGE_PMD_ORDER). */
-const MAX_PAGECACHE_ORDER = 9
+const MAX_PAGECACHE_ORDER = HPAGE_PMD_ORDER
 /** MMAP_LOTSAMISS - past this many mmap misses do_sync_mmap_readahead() stops reading around. */
 const MMAP_LOTSAMISS = 100
 
@@ -146,10 +146,10 @@ function ffs(x: number): number {
 export function syncMmapReadahead(ctx: SimContext, file: number, index: number, vma: Vma): void {
   const r = raOf(ctx, file)
   if (vma.thp === 'hugepage') {
-    r.size = 1024
-    r.asyncSize = 512
-    r.order = 9
-    raOrder(ctx, file, index - (index % 512), r)
+    r.size = 2 * HPAGE_PMD_NR
+    r.asyncSize = HPAGE_PMD_NR
+    r.order = HPAGE_PMD_ORDER
+    raOrder(ctx, file, index - (index % HPAGE_PMD_NR), r)
     if (!isCached(ctx, file, index)) addToCache(ctx, file, index, 0)
     return
   }

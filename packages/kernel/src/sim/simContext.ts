@@ -1,5 +1,5 @@
 import {
-  CHUNK_PAGES, KIND, mmEvent, truthFolioRec, TruthState,
+  CHUNK_PAGES, HPAGE_PMD_NR, KIND, mmEvent, PTRS_PER_PTE, truthFolioRec, TruthState,
   type EventOf, type FolioKind, type FolioRec, type MmEvent, type TruthProcTables, type Vma,
 } from '@mmsim/core'
 import type { RefusedOp } from '../live/observation.ts'
@@ -213,7 +213,7 @@ export class SimContext {
     this.mmIds.after(this, e)
     this.cleanWrites.onEvent(e)
     if (this.reclaimed.size > 0 && (e.type === 'rmap/newAnonAdded' || e.type === 'rmap/anonAdded' || e.type === 'rmap/fileAdded') && e.level === 'pte') {
-      this.reclaimed.delete(e.pid, Math.floor(e.vpn / 512))
+      this.reclaimed.delete(e.pid, Math.floor(e.vpn / HPAGE_PMD_NR))
     }
   }
 
@@ -316,7 +316,7 @@ export class SimContext {
 
   /** pteTable - @pid's PTE table covering @vpn ([0, 512) PTEs as pfn + 1, [512] present PTEs), if any. */
   pteTable(pid: number, vpn: number): Int32Array | undefined {
-    return this.truth.procTables(pid)?.table(Math.floor(vpn / 512))
+    return this.truth.procTables(pid)?.table(Math.floor(vpn / HPAGE_PMD_NR))
   }
 
   /** folioAt - the live folio containing page @pfn, as a record (allocates). */
@@ -340,17 +340,17 @@ export class SimContext {
 
   /** pmdLeaf - the folio head a PMD leaf maps at @vpn's PMD, or -1. */
   pmdLeaf(pid: number, vpn: number): number {
-    return this.truth.procTables(pid)?.pmdLeaf(Math.floor(vpn / 512)) ?? -1
+    return this.truth.procTables(pid)?.pmdLeaf(Math.floor(vpn / HPAGE_PMD_NR)) ?? -1
   }
 
   /** pmdNone - the PMD covering @vpn is none: no leaf and no (unreclaimed) PTE table. */
   pmdNone(pid: number, vpn: number): boolean {
     const pt = this.truth.procTables(pid)
     if (pt === undefined) return true
-    const k = Math.floor(vpn / 512)
+    const k = Math.floor(vpn / HPAGE_PMD_NR)
     if (pt.pmdLeaf(k) !== undefined) return false
     const t = pt.table(k)
-    return t === undefined || (t[512] === 0 && this.reclaimed.has(pid, k))
+    return t === undefined || (t[PTRS_PER_PTE] === 0 && this.reclaimed.has(pid, k))
   }
 
   /** vma - the VMA of @pid containing @vpn. */

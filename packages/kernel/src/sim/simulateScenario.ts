@@ -1,4 +1,4 @@
-import { assertNever, toMmState, type MmEvent, type MmState, type TruthState } from '@mmsim/core'
+import { assertNever, HPAGE_PMD_ORDER, type MmEvent, type MmState, toMmState, type TruthState } from '@mmsim/core'
 import type { ObservationDocument } from '../live/observation.ts'
 import type { ParsedScenario } from '../scenario/parseScenario.ts'
 import { ScenarioScope } from '../scenario/scenarioScope.ts'
@@ -93,7 +93,7 @@ export function runScenario(s: ParsedScenario, sink: EventSink | null, observer:
   ctx.cause = `${s.file}:0`
   ctx.emit('process/created', { pid: 0 })
   ctx.zeroPfn = ctx.allocFolio(0, 'zero')
-  ctx.hugeZeroPfn = ctx.allocFolio(9, 'hugezero')
+  ctx.hugeZeroPfn = ctx.allocFolio(HPAGE_PMD_ORDER, 'hugezero')
   initPools(ctx, s.knobs)
   for (const st of s.statements) {
     ctx.cause = `${s.file}:${st.line}`

@@ -1,5 +1,6 @@
 import type { SimContext } from './simContext.ts'
 import { splitPmd } from './zap.ts'
+import { HPAGE_PMD_NR, PTRS_PER_PTE } from '@mmsim/core'
 
 /**
  * splitAnonFolio - split anon folio @head into order-0 folios, as split_folio() does: every PMD
@@ -37,7 +38,7 @@ function pmdVpns(ctx: SimContext, pid: number, head: number): number[] {
   const pt = ctx.tables(pid)
   if (pt === undefined) return out
   for (const v of ctx.vmas(pid)) {
-    for (let k = Math.ceil(v.start / 512); k * 512 < v.end; k++) if (ctx.pmdLeaf(pid, k * 512) === head) out.push(k * 512)
+    for (let k = Math.ceil(v.start / HPAGE_PMD_NR); k * HPAGE_PMD_NR < v.end; k++) if (ctx.pmdLeaf(pid, k * HPAGE_PMD_NR) === head) out.push(k * HPAGE_PMD_NR)
   }
   return out
 }
@@ -45,13 +46,13 @@ function pmdVpns(ctx: SimContext, pid: number, head: number): number[] {
 /** forEachPte - visit every PTE of @pid mapping a page of [head, head + nr). */
 export function forEachPte(ctx: SimContext, pid: number, head: number, nr: number, fn: (vpn: number, pfn: number) => void): void {
   for (const v of ctx.vmas(pid)) {
-    for (let k = Math.floor(v.start / 512); k * 512 < v.end; k++) {
-      if (ctx.pmdLeaf(pid, k * 512) >= 0) continue
-      const t = ctx.pteTable(pid, k * 512)
-      if (t === undefined || t[512] === 0) continue
-      for (let j = 0; j < 512; j++) {
+    for (let k = Math.floor(v.start / HPAGE_PMD_NR); k * HPAGE_PMD_NR < v.end; k++) {
+      if (ctx.pmdLeaf(pid, k * HPAGE_PMD_NR) >= 0) continue
+      const t = ctx.pteTable(pid, k * HPAGE_PMD_NR)
+      if (t === undefined || t[PTRS_PER_PTE] === 0) continue
+      for (let j = 0; j < PTRS_PER_PTE; j++) {
         const pfn = t[j]! - 1
-        const vpn = k * 512 + j
+        const vpn = k * HPAGE_PMD_NR + j
         if (pfn >= head && pfn < head + nr && vpn >= v.start && vpn < v.end) fn(vpn, pfn)
       }
     }

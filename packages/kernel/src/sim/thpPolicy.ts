@@ -1,8 +1,5 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_ORDER, type Vma } from '@mmsim/core'
 import { mthpPolicy, shmemMthpPolicy, type KnobSettings } from '../scenario/knobSettings.ts'
-
-/** PMD_ORDER - order of a PMD-sized folio (2 MiB of 4 KiB pages). */
-export const PMD_ORDER = 9
 
 /**
  * anonAllowableOrders - the anon THP orders (2..9, highest first) a page fault may use in @vma:
@@ -13,7 +10,7 @@ export const PMD_ORDER = 9
 export function anonAllowableOrders(k: KnobSettings, vma: Vma): number[] {
   if (vma.thp === 'nohugepage') return []
   const out: number[] = []
-  for (let order = PMD_ORDER; order >= 2; order--) {
+  for (let order = HPAGE_PMD_ORDER; order >= 2; order--) {
     let p: string = mthpPolicy(k, 4096 << order)
     if (p === 'inherit') p = k.thp
     if (p === 'always' || (p === 'madvise' && vma.thp === 'hugepage')) out.push(order)
@@ -51,7 +48,7 @@ export function shmemAllowableOrders(k: KnobSettings, vma: Vma | undefined, file
   const advised = vma?.thp === 'hugepage'
   const global = k.shmemThp !== 'force' && shmemGlobalPmd(k, advised, fileIndex, filePages)
   const out: number[] = []
-  for (let order = PMD_ORDER; order >= 1; order--) {
+  for (let order = HPAGE_PMD_ORDER; order >= 1; order--) {
     const p = shmemMthpPolicy(k, 4096 << order)
     let on: boolean
     if (k.shmemThp === 'force') on = p === 'inherit'
@@ -76,7 +73,7 @@ export function shmemGlobalPmd(k: KnobSettings, advised: boolean, index: number,
     case 'force':
       return true
     case 'within_size':
-      return withinSize(PMD_ORDER, index, filePages) || advised
+      return withinSize(HPAGE_PMD_ORDER, index, filePages) || advised
     case 'advise':
       return advised
     default:

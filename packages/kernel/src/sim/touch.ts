@@ -1,4 +1,4 @@
-import type { Vma } from '@mmsim/core'
+import { HPAGE_PMD_NR, type Vma } from '@mmsim/core'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
 import { anonFault } from './anonFault.ts'
@@ -77,6 +77,6 @@ function shmemWritten(ctx: SimContext, pid: number, vpn: number, pfn: number, fa
   if (!ctx.data.has(pfn)) w.pages.add(pfn)
   if (w.pages.has(pfn)) {
     const leaf = ctx.pmdLeaf(pid, vpn)
-    w.wrote(pid, vpn, leaf >= 0 ? vpn - (vpn % 512) : -1)
+    w.wrote(pid, vpn, leaf >= 0 ? vpn - (vpn % HPAGE_PMD_NR) : -1)
   }
 }

@@ -1,4 +1,4 @@
-import type { Vma, VmaKind } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, type Vma, type VmaKind } from '@mmsim/core'
 import type { MappingInfo } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { ByteRange } from '../scenario/statements.ts'
@@ -10,7 +10,7 @@ import { mergeableVmas, notModelled, Refusal, type MapRec, type SimContext } fro
 import { FolioList } from './pfnBits.ts'
 import { freeTouched, splitPmdsAt, zapRange } from './zap.ts'
 
-const HUGE_PAGES = { hugetlb2M: 512, hugetlb1G: 262144 } as const
+const HUGE_PAGES = { hugetlb2M: HPAGE_PMD_NR, hugetlb1G: HPAGE_PUD_NR } as const
 
 /** isHugetlb - is @m a HugeTLB mapping? */
 export function isHugetlb(m: MapRec): boolean {
@@ -226,7 +226,7 @@ export function mremapOp(ctx: SimContext, proc: string, pid: number, m: MapRec, 
   }
   if (!isHugetlb(m)) {
     splitPmdsAt(ctx, pid, vpn, vpn + nr)
-    if ((newVpn - vpn) % 512 !== 0) for (let k = Math.ceil(vpn / 512); k * 512 < vpn + nr; k++) splitPmdsAt(ctx, pid, k * 512 + 1)
+    if ((newVpn - vpn) % HPAGE_PMD_NR !== 0) for (let k = Math.ceil(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < vpn + nr; k++) splitPmdsAt(ctx, pid, k * HPAGE_PMD_NR + 1)
   }
   // one event per core VMA piece (the kernel's merged VMA may be several core VMAs)
   const pieces = ctx.vmas(pid).filter((v) => v.start < vpn + nr && v.end > vpn).map((v) => [Math.max(v.start, vpn), Math.min(v.end, vpn + nr)] as const)

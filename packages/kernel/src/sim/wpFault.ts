@@ -1,5 +1,6 @@
 import { K_ANON, K_FILE, K_HUGEZERO, K_SHMEM, K_ZERO, type MapRec, type SimContext } from './simContext.ts'
 import { splitPmd } from './zap.ts'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER } from '@mmsim/core'
 
 /**
  * wpFault - a write to the present page at @vpn of @pid (not HugeTLB) in a writable VMA.
@@ -22,11 +23,11 @@ export function wpFault(ctx: SimContext, pid: number, vpn: number, m: MapRec): v
   if ((kind === K_FILE || kind === K_SHMEM) && m.shared) return
   const head = ctx.pmdLeaf(pid, vpn)
   if (head >= 0) {
-    const base = vpn - (vpn % 512)
+    const base = vpn - (vpn % HPAGE_PMD_NR)
     if (kind === K_HUGEZERO) {
       ctx.emitZero('zeropage/unmapped', pid, base, head, 'pmd')
-      const folio = ctx.allocFolio(9, 'anon')
-      ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, 512, 'pmd')
+      const folio = ctx.allocFolio(HPAGE_PMD_ORDER, 'anon')
+      ctx.emitPteRmap('rmap/newAnonAdded', pid, base, folio, folio, HPAGE_PMD_NR, 'pmd')
       return
     }
     if (kind === K_ANON) {

@@ -1,6 +1,7 @@
 import { FolioList } from './pfnBits.ts'
 import { forEachPteBatch } from './pteBatch.ts'
 import { K_ANON, K_FILE, K_HUGEZERO, K_SHMEM, K_ZERO, type SimContext } from './simContext.ts'
+import { HPAGE_PMD_NR, PTRS_PER_PTE } from '@mmsim/core'
 
 /**
  * splitPmd - split the PMD leaf of @pid covering @vpn, if there is one.
@@ -12,14 +13,14 @@ import { K_ANON, K_FILE, K_HUGEZERO, K_SHMEM, K_ZERO, type SimContext } from './
 export function splitPmd(ctx: SimContext, pid: number, vpn: number): void {
   const head = ctx.pmdLeaf(pid, vpn)
   if (head < 0) return
-  const base = vpn - (vpn % 512)
+  const base = vpn - (vpn % HPAGE_PMD_NR)
   const kind = ctx.kindOf(head)
   if (kind === K_ANON) ctx.emit('pmd/remapped', { pid, vpn: base, folio: head })
   else if (kind === K_HUGEZERO) {
     ctx.emitZero('zeropage/unmapped', pid, base, head, 'pmd')
-    for (let i = 0; i < 512; i++) ctx.emitZero('zeropage/mapped', pid, base + i, ctx.zeroPfn, 'pte')
+    for (let i = 0; i < PTRS_PER_PTE; i++) ctx.emitZero('zeropage/mapped', pid, base + i, ctx.zeroPfn, 'pte')
   } else if (kind === K_FILE || kind === K_SHMEM) {
-    ctx.emitPteRmap('rmap/removed', pid, base, head, head, 512, 'pmd')
+    ctx.emitPteRmap('rmap/removed', pid, base, head, head, HPAGE_PMD_NR, 'pmd')
   }
 }
 
@@ -29,7 +30,7 @@ export function splitPmd(ctx: SimContext, pid: number, vpn: number): void {
  * @see vma_adjust_trans_huge(), split_huge_pmd_if_needed() — mm/huge_memory.c
  */
 export function splitPmdsAt(ctx: SimContext, pid: number, ...boundaries: number[]): void {
-  for (const b of boundaries) if (b % 512 !== 0) splitPmd(ctx, pid, b)
+  for (const b of boundaries) if (b % HPAGE_PMD_NR !== 0) splitPmd(ctx, pid, b)
 }
 
 /** ZapOptions - options of zapRange(). */
@@ -49,16 +50,16 @@ export interface ZapOptions {
 export function zapRange(ctx: SimContext, pid: number, vpn: number, nr: number, opts: ZapOptions = {}): FolioList {
   const touched = opts.touched ?? new FolioList()
   const end = vpn + nr
-  for (let k = Math.floor(vpn / 512); k * 512 < end; k++) {
-    const lo = Math.max(vpn, k * 512)
-    const hi = Math.min(end, k * 512 + 512)
+  for (let k = Math.floor(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR < end; k++) {
+    const lo = Math.max(vpn, k * HPAGE_PMD_NR)
+    const hi = Math.min(end, k * HPAGE_PMD_NR + HPAGE_PMD_NR)
     const head = ctx.pmdLeaf(pid, lo)
     if (head >= 0) {
       const kind = ctx.kindOf(head)
-      const whole = lo === k * 512 && hi === k * 512 + 512
+      const whole = lo === k * HPAGE_PMD_NR && hi === k * HPAGE_PMD_NR + HPAGE_PMD_NR
       if (whole || kind === K_FILE || kind === K_SHMEM) {
-        if (kind === K_HUGEZERO) ctx.emitZero('zeropage/unmapped', pid, k * 512, head, 'pmd')
-        else ctx.emitPteRmap('rmap/removed', pid, k * 512, head, head, 512, 'pmd')
+        if (kind === K_HUGEZERO) ctx.emitZero('zeropage/unmapped', pid, k * HPAGE_PMD_NR, head, 'pmd')
+        else ctx.emitPteRmap('rmap/removed', pid, k * HPAGE_PMD_NR, head, head, HPAGE_PMD_NR, 'pmd')
         touched.push(head)
         continue
       }
@@ -94,9 +95,9 @@ export function zapPtes(ctx: SimContext, pid: number, lo: number, hi: number, to
  * @see try_to_free_pte(), zap_pte_range() with reclaim_pt — mm/pt_reclaim.c, mm/memory.c
  */
 export function reclaimEmptyTables(ctx: SimContext, pid: number, vpn: number, nr: number): void {
-  for (let k = Math.ceil(vpn / 512); k * 512 + 512 <= vpn + nr; k++) {
-    if (ctx.pmdLeaf(pid, k * 512) >= 0) continue
-    const t = ctx.pteTable(pid, k * 512)
-    if (t !== undefined && t[512] === 0) ctx.reclaimed.add(pid, k)
+  for (let k = Math.ceil(vpn / HPAGE_PMD_NR); k * HPAGE_PMD_NR + HPAGE_PMD_NR <= vpn + nr; k++) {
+    if (ctx.pmdLeaf(pid, k * HPAGE_PMD_NR) >= 0) continue
+    const t = ctx.pteTable(pid, k * HPAGE_PMD_NR)
+    if (t !== undefined && t[PTRS_PER_PTE] === 0) ctx.reclaimed.add(pid, k)
   }
 }
