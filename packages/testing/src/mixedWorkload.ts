@@ -1,4 +1,4 @@
-import type { FolioKind, Level, MmEvent } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 import { rng } from './syntheticWorkload.ts'
 
 /**
@@ -72,7 +72,7 @@ export class MixedWorkload {
 
   /** headOf - the live folio containing page @page */
   private headOf(page: number): number {
-    for (let o = 0; o <= 9; o++) {
+    for (let o = 0; o <= HPAGE_PMD_ORDER; o++) {
       const h = page - (page % 2 ** o)
       const f = this.folios.get(h)
       if (f !== undefined && f.order >= o) return h
@@ -109,14 +109,14 @@ export class MixedWorkload {
     const pid = this.nextPid++
     this.procs.set(pid, new Map())
     this.ev({ type: 'process/created', pid })
-    this.ev({ type: 'vma/mapped', pid, vpn: ANON_VMA, nrPages: CHUNKS * 512, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0 })
-    this.ev({ type: 'vma/mapped', pid, vpn: FILE_VMA, nrPages: CHUNKS * 512, kind: 'file', shared: false, writable: true, file: 1, pgoff: 0 })
-    this.ev({ type: 'vma/mapped', pid, vpn: HUGE_VMA, nrPages: 4 * 512, kind: 'hugetlb', shared: true, writable: true, file: 2, pgoff: 0 })
-    this.ev({ type: 'vma/mapped', pid, vpn: GIGA_VMA, nrPages: 262144, kind: 'hugetlb', shared: true, writable: true, file: 3, pgoff: 0 })
+    this.ev({ type: 'vma/mapped', pid, vpn: ANON_VMA, nrPages: CHUNKS * HPAGE_PMD_NR, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0 })
+    this.ev({ type: 'vma/mapped', pid, vpn: FILE_VMA, nrPages: CHUNKS * HPAGE_PMD_NR, kind: 'file', shared: false, writable: true, file: 1, pgoff: 0 })
+    this.ev({ type: 'vma/mapped', pid, vpn: HUGE_VMA, nrPages: 4 * HPAGE_PMD_NR, kind: 'hugetlb', shared: true, writable: true, file: 2, pgoff: 0 })
+    this.ev({ type: 'vma/mapped', pid, vpn: GIGA_VMA, nrPages: HPAGE_PUD_NR, kind: 'hugetlb', shared: true, writable: true, file: 3, pgoff: 0 })
   }
 
   private chunkEmpty(p: Proc, chunk: number): boolean {
-    for (let v = chunk; v < chunk + 512; v++) if (p.has(v)) return false
+    for (let v = chunk; v < chunk + HPAGE_PMD_NR; v++) if (p.has(v)) return false
     return true
   }
 
@@ -130,17 +130,17 @@ export class MixedWorkload {
 
   private anonFault(pid: number): void {
     const p = this.procs.get(pid)!
-    const chunk = ANON_VMA + this.int(CHUNKS) * 512
+    const chunk = ANON_VMA + this.int(CHUNKS) * HPAGE_PMD_NR
     if (this.chunkEmpty(p, chunk) && this.r() < 0.5) {
-      const f = this.alloc(9, 'anon')
-      this.ev({ type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: 512, level: 'pmd' })
-      this.map(pid, chunk, f, 512, 'pmd')
+      const f = this.alloc(HPAGE_PMD_ORDER, 'anon')
+      this.ev({ type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: HPAGE_PMD_NR, level: 'pmd' })
+      this.map(pid, chunk, f, HPAGE_PMD_NR, 'pmd')
       return
     }
     if (p.get(chunk)?.level === 'pmd') return
     const order = this.r() < 0.5 ? 2 : 0
     const n = 2 ** order
-    const v = chunk + this.int(512 / n) * n
+    const v = chunk + this.int(HPAGE_PMD_NR / n) * n
     for (let i = 0; i < n; i++) if (p.has(v + i)) return
     const f = this.alloc(order, 'anon')
     this.ev({ type: 'rmap/newAnonAdded', pid, vpn: v, folio: f, page: f, nrPages: n, level: 'pte' })
@@ -150,7 +150,7 @@ export class MixedWorkload {
   private pageCache(): number {
     const cached = [...this.folios].filter(([, f]) => f.kind === 'file' || f.kind === 'shmem')
     if (cached.length > 0 && this.r() < 0.6) return cached[this.int(cached.length)]![0]
-    const order = [0, 2, 9][this.int(3)]!
+    const order = [0, 2, HPAGE_PMD_ORDER][this.int(3)]!
     return this.alloc(order, this.r() < 0.5 ? 'file' : 'shmem')
   }
 
@@ -158,18 +158,18 @@ export class MixedWorkload {
     const p = this.procs.get(pid)!
     const head = this.pageCache()
     const f = this.folios.get(head)!
-    const chunk = FILE_VMA + this.int(CHUNKS) * 512
+    const chunk = FILE_VMA + this.int(CHUNKS) * HPAGE_PMD_NR
     if (p.get(chunk)?.level === 'pmd') return
-    if (f.order === 9 && this.chunkEmpty(p, chunk) && this.r() < 0.5) {
-      this.ev({ type: 'rmap/fileAdded', pid, vpn: chunk, folio: head, page: head, nrPages: 512, level: 'pmd' })
-      this.map(pid, chunk, head, 512, 'pmd')
+    if (f.order === HPAGE_PMD_ORDER && this.chunkEmpty(p, chunk) && this.r() < 0.5) {
+      this.ev({ type: 'rmap/fileAdded', pid, vpn: chunk, folio: head, page: head, nrPages: HPAGE_PMD_NR, level: 'pmd' })
+      this.map(pid, chunk, head, HPAGE_PMD_NR, 'pmd')
       return
     }
     // a PTE batch of a sub-range of the folio at the matching offset of the chunk
     const n0 = 2 ** f.order
     const a = this.int(n0)
     let b = a + 1 + this.int(Math.min(n0 - a, 64))
-    const v = chunk + (a % 512)
+    const v = chunk + (a % HPAGE_PMD_NR)
     for (let i = 0; i < b - a; i++) {
       if (p.has(v + i)) {
         b = a + i
@@ -184,32 +184,32 @@ export class MixedWorkload {
   private hugetlbMap(pid: number): void {
     if (this.r() < 0.15) return this.gigaMap(pid)
     const p = this.procs.get(pid)!
-    const chunk = HUGE_VMA + this.int(4) * 512
+    const chunk = HUGE_VMA + this.int(4) * HPAGE_PMD_NR
     if (p.has(chunk)) {
       this.unmapEntry(pid, chunk)
       return
     }
-    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === 9)
+    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === HPAGE_PMD_ORDER)
     const shared = pool.filter(([, f]) => f.maps > 0)
     if (shared.length > 0 && this.r() < 0.4) {
       const [h] = shared[this.int(shared.length)]!
       this.ev({ type: 'hugetlb/rmapAdded', pid, vpn: chunk, folio: h, level: 'pmd', mode: 'file', exclusive: false })
-      this.map(pid, chunk, h, 512, 'pmd')
+      this.map(pid, chunk, h, HPAGE_PMD_NR, 'pmd')
       return
     }
     const free = pool.filter(([, f]) => f.maps === 0)
-    const h = free.length > 0 ? free[this.int(free.length)]![0] : this.alloc(9, 'hugetlb')
+    const h = free.length > 0 ? free[this.int(free.length)]![0] : this.alloc(HPAGE_PMD_ORDER, 'hugetlb')
     const mode = this.r() < 0.5 ? 'newAnon' : 'file'
     this.ev({ type: 'hugetlb/rmapAdded', pid, vpn: chunk, folio: h, level: 'pmd', mode, exclusive: mode === 'newAnon' })
-    this.map(pid, chunk, h, 512, 'pmd')
+    this.map(pid, chunk, h, HPAGE_PMD_NR, 'pmd')
   }
 
   /** gigaMap - map (or unmap) a 1 GiB HugeTLB folio by the PUD of the 1 GiB VMA */
   private gigaMap(pid: number): void {
     const p = this.procs.get(pid)!
     if (p.has(GIGA_VMA)) return this.unmapEntry(pid, GIGA_VMA)
-    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === 18)
-    const h = pool.length > 0 ? pool[this.int(pool.length)]![0] : this.alloc(18, 'hugetlb')
+    const pool = [...this.folios].filter(([, f]) => f.kind === 'hugetlb' && f.order === HPAGE_PUD_ORDER)
+    const h = pool.length > 0 ? pool[this.int(pool.length)]![0] : this.alloc(HPAGE_PUD_ORDER, 'hugetlb')
     const mode = this.folios.get(h)!.maps === 0 && this.r() < 0.5 ? 'newAnon' : 'file'
     this.ev({ type: 'hugetlb/rmapAdded', pid, vpn: GIGA_VMA, folio: h, level: 'pud', mode, exclusive: mode === 'newAnon' })
     p.set(GIGA_VMA, { page: h, level: 'pud' })
@@ -224,8 +224,8 @@ export class MixedWorkload {
       const e = p.get(v)!
       const last = out[out.length - 1]
       if (e.level === 'pte' && last !== undefined && last.level === 'pte' && last.vpn + last.nr === v && last.page + last.nr === e.page &&
-          v % 512 !== 0 && this.headOf(last.page) === this.headOf(e.page)) last.nr++
-      else out.push({ vpn: v, page: e.page, nr: e.level === 'pte' ? 1 : 512, level: e.level })
+          v % HPAGE_PMD_NR !== 0 && this.headOf(last.page) === this.headOf(e.page)) last.nr++
+      else out.push({ vpn: v, page: e.page, nr: e.level === 'pte' ? 1 : HPAGE_PMD_NR, level: e.level })
     }
     return out
   }
@@ -243,7 +243,7 @@ export class MixedWorkload {
           if (run.level === 'pud') {
             this.procs.get(child)!.set(run.vpn, { page: head, level: 'pud' })
             f.maps++
-          } else this.map(child, run.vpn, head, 512, 'pmd')
+          } else this.map(child, run.vpn, head, HPAGE_PMD_NR, 'pmd')
         }
         continue // shared HugeTLB mappings are not copied at fork
       }
@@ -267,7 +267,7 @@ export class MixedWorkload {
     this.ev({ type: 'pmd/remapped', pid, vpn: v, folio: e.page })
     p.delete(v)
     this.folios.get(e.page)!.maps -= 1
-    this.map(pid, v, e.page, 512, 'pte')
+    this.map(pid, v, e.page, HPAGE_PMD_NR, 'pte')
   }
 
   private release(head: number): void {
@@ -286,7 +286,7 @@ export class MixedWorkload {
     p.delete(v)
     f.maps--
     if (f.kind === 'hugetlb') this.ev({ type: 'hugetlb/rmapRemoved', pid, vpn: v, folio: head, level: e.level })
-    else this.ev({ type: 'rmap/removed', pid, vpn: v, folio: head, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
+    else this.ev({ type: 'rmap/removed', pid, vpn: v, folio: head, page: e.page, nrPages: e.level === 'pmd' ? HPAGE_PMD_NR : 1, level: e.level })
     this.release(head)
   }
 
@@ -325,7 +325,7 @@ export class MixedWorkload {
     const cands = [...this.folios].filter(([h, f]) => f.kind === 'anon' && f.order >= 2 && !this.pmdMapped(h))
     if (cands.length === 0) return
     const [head, f] = cands[this.int(cands.length)]!
-    const newOrder = f.order === 9 && this.r() < 0.7 ? 2 : 0
+    const newOrder = f.order === HPAGE_PMD_ORDER && this.r() < 0.7 ? 2 : 0
     this.ev({ type: 'folio/split', folio: head, newOrder })
     this.folios.delete(head)
     const n = 2 ** newOrder
@@ -355,7 +355,7 @@ export class MixedWorkload {
       for (const [v, e] of [...p]) {
         if (e.page < head || e.page >= head + n) continue
         saved.push({ pid, vpn: v, page: e.page, level: e.level })
-        this.ev({ type: 'rmap/removed', pid, vpn: v, folio: head, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
+        this.ev({ type: 'rmap/removed', pid, vpn: v, folio: head, page: e.page, nrPages: e.level === 'pmd' ? HPAGE_PMD_NR : 1, level: e.level })
         p.delete(v)
       }
     }
@@ -366,9 +366,9 @@ export class MixedWorkload {
     this.folios.set(to, { ...f, maps: 0 })
     for (const s of saved) {
       const page = to + (s.page - head)
-      if (f.kind === 'anon') this.ev({ type: 'rmap/anonAdded', pid: s.pid, vpn: s.vpn, folio: to, page, nrPages: s.level === 'pmd' ? 512 : 1, level: s.level, exclusive: false })
-      else this.ev({ type: 'rmap/fileAdded', pid: s.pid, vpn: s.vpn, folio: to, page, nrPages: s.level === 'pmd' ? 512 : 1, level: s.level })
-      this.map(s.pid, s.vpn, page, s.level === 'pmd' ? 512 : 1, s.level)
+      if (f.kind === 'anon') this.ev({ type: 'rmap/anonAdded', pid: s.pid, vpn: s.vpn, folio: to, page, nrPages: s.level === 'pmd' ? HPAGE_PMD_NR : 1, level: s.level, exclusive: false })
+      else this.ev({ type: 'rmap/fileAdded', pid: s.pid, vpn: s.vpn, folio: to, page, nrPages: s.level === 'pmd' ? HPAGE_PMD_NR : 1, level: s.level })
+      this.map(s.pid, s.vpn, page, s.level === 'pmd' ? HPAGE_PMD_NR : 1, s.level)
     }
   }
 

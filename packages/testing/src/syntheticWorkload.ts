@@ -1,4 +1,4 @@
-import { type Level, type MmEvent, mulberry32 } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, mulberry32, PTRS_PER_PTE, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * A generator of random *valid* event streams: a small model of processes, VMAs and mappings that only
@@ -31,7 +31,7 @@ interface ProcModel {
 }
 
 function put(p: ProcModel, v: number, e: Entry): void {
-  const c = v - (v % 512)
+  const c = v - (v % HPAGE_PMD_NR)
   let m = p.chunks.get(c)
   if (m === undefined) p.chunks.set(c, (m = new Map()))
   m.set(v, e)
@@ -40,7 +40,7 @@ function put(p: ProcModel, v: number, e: Entry): void {
 
 function del(p: ProcModel, v: number): void {
   if (p.map.delete(v)) {
-    const c = v - (v % 512)
+    const c = v - (v % HPAGE_PMD_NR)
     const m = p.chunks.get(c)!
     m.delete(v)
     if (m.size === 0) p.chunks.delete(c)
@@ -110,7 +110,7 @@ export class SyntheticWorkload {
   private alloc(out: MmEvent[], order: number): number {
     let pfn: number | undefined
     if (order === 0) pfn = this.free0.pop()
-    else if (order === 9) pfn = this.free9.pop()
+    else if (order === HPAGE_PMD_ORDER) pfn = this.free9.pop()
     if (pfn === undefined) {
       const n = 2 ** order
       pfn = Math.ceil(this.nextPfn / n) * n
@@ -131,7 +131,7 @@ export class SyntheticWorkload {
       this.folioRefs.delete(folio)
       this.folioOrder.delete(folio)
       if (order === 0) this.free0.push(folio)
-      else if (order === 9) this.free9.push(folio)
+      else if (order === HPAGE_PMD_ORDER) this.free9.push(folio)
     }
   }
 
@@ -141,7 +141,7 @@ export class SyntheticWorkload {
     if (!this.started) {
       this.started = true
       this.ev(out, { type: 'folio/allocated', folio: ZERO, order: 0, kind: 'zero', file: 0, index: 0 })
-      this.ev(out, { type: 'folio/allocated', folio: HUGE_ZERO, order: 9, kind: 'hugezero', file: 0, index: 0 })
+      this.ev(out, { type: 'folio/allocated', folio: HUGE_ZERO, order: HPAGE_PMD_ORDER, kind: 'hugezero', file: 0, index: 0 })
       this.newProc(out)
       return out
     }
@@ -175,8 +175,8 @@ export class SyntheticWorkload {
   }
 
   private mmap(out: MmEvent[], pid: number): void {
-    const vpn = this.nextSlot++ * 262144
-    const nrPages = this.chunks * 512
+    const vpn = this.nextSlot++ * HPAGE_PUD_NR
+    const nrPages = this.chunks * HPAGE_PMD_NR
     this.procs.get(pid)!.regions.push({ vpn, nrPages })
     this.ev(out, { type: 'vma/mapped', pid, vpn, nrPages, kind: 'anon', shared: false, writable: true, file: 0, pgoff: 0 })
   }
@@ -184,7 +184,7 @@ export class SyntheticWorkload {
   private fault(out: MmEvent[], pid: number): void {
     const p = this.procs.get(pid)!
     const reg = this.pick(p.regions)!
-    const chunk = reg.vpn + this.int(reg.nrPages / 512) * 512
+    const chunk = reg.vpn + this.int(reg.nrPages / HPAGE_PMD_NR) * HPAGE_PMD_NR
     const chunkEmpty = !p.chunks.has(chunk)
     const y = this.r()
     if (chunkEmpty && y < this.pmdRate) {
@@ -193,10 +193,10 @@ export class SyntheticWorkload {
         this.ev(out, { type: 'zeropage/mapped', pid, vpn: chunk, folio: HUGE_ZERO, level: 'pmd' })
         return
       }
-      const f = this.alloc(out, 9)
+      const f = this.alloc(out, HPAGE_PMD_ORDER)
       put(p, chunk, { folio: f, page: f, level: 'pmd', zero: false })
       this.ref(out, f, 1)
-      this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: 512, level: 'pmd' })
+      this.ev(out, { type: 'rmap/newAnonAdded', pid, vpn: chunk, folio: f, page: f, nrPages: HPAGE_PMD_NR, level: 'pmd' })
       return
     }
     if (p.map.get(chunk)?.level === 'pmd') return
@@ -204,7 +204,7 @@ export class SyntheticWorkload {
     for (let tries = 0; tries < 8; tries++) {
       const order = this.r() < this.mthpRate ? 2 + this.int(3) : 0
       const n = 2 ** order
-      const v = chunk + this.int(512 / n) * n
+      const v = chunk + this.int(HPAGE_PMD_NR / n) * n
       let empty = true
       for (let i = 0; i < n && empty; i++) if (p.map.has(v + i)) empty = false
       if (!empty) continue
@@ -225,14 +225,14 @@ export class SyntheticWorkload {
   private runs(p: ProcModel, lo = 0, hi = Number.MAX_SAFE_INTEGER): { vpn: number; e: Entry; nr: number }[] {
     const out: { vpn: number; e: Entry; nr: number }[] = []
     let chunks: number[]
-    if ((hi - lo) / 512 < p.chunks.size) {
+    if ((hi - lo) / HPAGE_PMD_NR < p.chunks.size) {
       chunks = []
-      for (let c = lo - (lo % 512); c < hi; c += 512) if (p.chunks.has(c)) chunks.push(c)
-    } else chunks = [...p.chunks.keys()].filter((c) => c >= lo - 511 && c < hi).sort((a, b) => a - b)
+      for (let c = lo - (lo % HPAGE_PMD_NR); c < hi; c += HPAGE_PMD_NR) if (p.chunks.has(c)) chunks.push(c)
+    } else chunks = [...p.chunks.keys()].filter((c) => c >= lo - (HPAGE_PMD_NR - 1) && c < hi).sort((a, b) => a - b)
     for (const chunk of chunks) {
       const head = p.map.get(chunk)
       if (head?.level === 'pmd') {
-        if (chunk >= lo) out.push({ vpn: chunk, e: head, nr: 512 })
+        if (chunk >= lo) out.push({ vpn: chunk, e: head, nr: HPAGE_PMD_NR })
         continue
       }
       const inChunk = [...p.chunks.get(chunk)!.keys()].sort((a, b) => a - b)
@@ -241,7 +241,7 @@ export class SyntheticWorkload {
         const e = p.map.get(v)!
         const last = out[out.length - 1]
         if (!e.zero && last !== undefined && !last.e.zero && last.e.level === 'pte' && last.e.folio === e.folio &&
-            last.vpn + last.nr === v && last.e.page + last.nr === e.page && v % 512 !== 0) {
+            last.vpn + last.nr === v && last.e.page + last.nr === e.page && v % HPAGE_PMD_NR !== 0) {
           last.nr++
         } else out.push({ vpn: v, e, nr: 1 })
       }
@@ -277,8 +277,8 @@ export class SyntheticWorkload {
       return
     }
     this.ev(out, { type: 'pmd/remapped', pid, vpn: chunk, folio: e.folio })
-    this.ref(out, e.folio, 511)
-    for (let i = 0; i < 512; i++) put(p, chunk + i, { folio: e.folio, page: e.folio + i, level: 'pte', zero: false })
+    this.ref(out, e.folio, HPAGE_PMD_NR - 1)
+    for (let i = 0; i < PTRS_PER_PTE; i++) put(p, chunk + i, { folio: e.folio, page: e.folio + i, level: 'pte', zero: false })
   }
 
   private unmapEntry(out: MmEvent[], pid: number, v: number): void {
@@ -287,7 +287,7 @@ export class SyntheticWorkload {
     del(p, v)
     if (e.zero) this.ev(out, { type: 'zeropage/unmapped', pid, vpn: v, folio: e.folio, level: e.level })
     else {
-      this.ev(out, { type: 'rmap/removed', pid, vpn: v, folio: e.folio, page: e.page, nrPages: e.level === 'pmd' ? 512 : 1, level: e.level })
+      this.ev(out, { type: 'rmap/removed', pid, vpn: v, folio: e.folio, page: e.page, nrPages: e.level === 'pmd' ? HPAGE_PMD_NR : 1, level: e.level })
       this.ref(out, e.folio, -1)
     }
   }
@@ -299,7 +299,7 @@ export class SyntheticWorkload {
     if (reg !== undefined) {
       for (let t = 0; t < 4; t++) {
         const v = reg.vpn + this.int(reg.nrPages)
-        const head = v - (v % 512)
+        const head = v - (v % HPAGE_PMD_NR)
         if (p.map.get(head)?.level === 'pmd') return head
         if (p.map.has(v)) return v
       }
@@ -313,7 +313,7 @@ export class SyntheticWorkload {
     if (v === undefined) return
     if (p.map.get(v)!.level === 'pmd') {
       this.splitPmd(out, pid, v)
-      v += this.int(512)
+      v += this.int(HPAGE_PMD_NR)
       if (!p.map.has(v)) return
     }
     const e = p.map.get(v)!
@@ -333,11 +333,11 @@ export class SyntheticWorkload {
     const p = this.procs.get(pid)!
     const v = this.someEntry(p)
     if (v === undefined) return
-    const chunk = v - (v % 512)
+    const chunk = v - (v % HPAGE_PMD_NR)
     if (p.map.get(chunk)?.level === 'pmd') this.splitPmd(out, pid, chunk)
-    const start = chunk + this.int(512)
+    const start = chunk + this.int(HPAGE_PMD_NR)
     const n = 1 + this.int(64)
-    for (let x = start; x < Math.min(chunk + 512, start + n); x++) if (p.map.has(x)) this.unmapEntry(out, pid, x)
+    for (let x = start; x < Math.min(chunk + HPAGE_PMD_NR, start + n); x++) if (p.map.has(x)) this.unmapEntry(out, pid, x)
   }
 
   private zapAll(out: MmEvent[], pid: number, lo: number, hi: number): void {
