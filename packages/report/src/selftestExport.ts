@@ -2,6 +2,7 @@ import {
   HGM_MODEL_ONLY, mthpPolicy, printStatement, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
   type Advice, type MappingInfo, type ObservationDocument, type PageObservation, type ParsedScenario,
 } from '@mmsim/kernel'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '@mmsim/core'
 import { SELFTEST_PRELUDE } from './selftestPrelude.ts'
 
 /**
@@ -212,7 +213,7 @@ export function exportSelftestC(s: ParsedScenario, model: ObservationDocument): 
             const pages = obs.procs[proc]?.[name]
             if (pages === undefined || pages.length !== m.size / PAGE_SIZE) throw new SelftestError(s.file, st.line, `the model observation has no pages for ${proc} ${name}`)
             const pr = pageRuns(pages)
-            const huge = m.kind === 'hugetlb2M' ? 9 : m.kind === 'hugetlb1G' ? 18 : 0
+            const huge = m.kind === 'hugetlb2M' ? HPAGE_PMD_ORDER : m.kind === 'hugetlb1G' ? HPAGE_PUD_ORDER : 0
             regions.push(`\t{${cString(proc)}, ${cString(name)}, ${slots.get(proc)!}, ${addr(m)}UL, ${pages.length}UL, ${huge}, ${runs.length}, ${pr.length}},`)
             for (const r of pr) runs.push(`\t{${r.n}UL, ${r.present}, ${r.excl}, ${r.order}, ${r.mapcount}, ${r.label}, ${r.step}},`)
             tests++
