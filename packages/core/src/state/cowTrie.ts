@@ -129,13 +129,6 @@ export function trieForEach<T>(t: CowTrie<T>, fn: (key: number, value: T) => voi
   walk(t.root, t.levels - 1, 0)
 }
 
-/** trieValues - every value in ascending key order. */
-export function trieValues<T>(t: CowTrie<T>): T[] {
-  const out: T[] = []
-  trieForEach(t, (_k, v) => out.push(v))
-  return out
-}
-
 /** trieFirstInRange - the smallest key in [lo, hi) present in @t, or -1 (walks only overlapping nodes). */
 export function trieFirstInRange<T>(t: CowTrie<T>, lo: number, hi: number): number {
   const walk = (n: Node<T> | undefined, level: number, base: number): number => {
