@@ -486,6 +486,44 @@ static int forward(int slot, const char *ins, char *rep, size_t cap) {
 	return 0;
 }
 
+/*
+ * Blank struct pages (docs/observation-format.md §3): on this VM some free 4K pages read all-zero flags in
+ * /proc/kpageflags even while mapped, and the allocator hands them out first (hot pages near the top of
+ * memory, at the head of the free lists). Before the workers start, the controller soaks them up: it faults
+ * 4 MiB chunks of 4K pages (not inherited by the workers) and holds them all until a chunk holds no blank
+ * page (or 256 MiB); then it gives back the pages that read normal (freed last, they are the first the
+ * workers get) and keeps the blank ones until the runner exits. Pages are given back only at the end: a
+ * page freed at once would be the next one faulted, and the free lists would never drain.
+ */
+static void sink_blank_pages(void) {
+	enum { CHUNK = 1024, MAX_CHUNKS = 64 };
+	char *chunk[MAX_CHUNKS];
+	int n = 0, pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pm < 0) return;
+	static uint8_t blank[MAX_CHUNKS][CHUNK];
+	while (n < MAX_CHUNKS) {
+		char *p = mmap(NULL, CHUNK * 4096UL, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) break;
+		madvise(p, CHUNK * 4096UL, MADV_NOHUGEPAGE);
+		madvise(p, CHUNK * 4096UL, MADV_DONTFORK);
+		chunk[n] = p;
+		int found = 0;
+		for (int i = 0; i < CHUNK; i++) {
+			char *page = p + i * 4096UL;
+			*(volatile char *)page = 1;
+			uint64_t e = pread64u(pm, (uintptr_t)page / 4096);
+			blank[n][i] = (e >> 63) && pread64u(kpageflags_fd, e & ((1ULL << 55) - 1)) == 0;
+			found += blank[n][i];
+		}
+		n++;
+		if (!found) break;
+	}
+	for (int c = 0; c < n; c++)
+		for (int i = 0; i < CHUNK; i++)
+			if (!blank[c][i]) madvise(chunk[c] + i * 4096UL, 4096, MADV_DONTNEED);
+	close(pm);
+}
+
 int main(int argc, char **argv) {
 	if (argc != 2) {
 		fprintf(stderr, "usage: kernel-runner TMPDIR\n");
@@ -508,6 +546,7 @@ int main(int argc, char **argv) {
 	kpagecount_fd = open("/proc/kpagecount", O_RDONLY);
 	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
 	if (kpagecount_fd < 0 || kpageflags_fd < 0) die("cannot open /proc/kpagecount or /proc/kpageflags: %s", errname(errno));
+	sink_blank_pages();
 	// Keep one MADV_HUGEPAGE region registered with khugepaged for the whole run (registration happens
 	// at the first THP fault, not at madvise): its scan list is then never empty, so the workers' first
 	// THP faults do not wake it for a pass in the middle of the scenario (the client settles it first).
