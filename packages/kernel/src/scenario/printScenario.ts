@@ -1,3 +1,4 @@
+import { assertNever } from '@mmsim/core'
 import { ScenarioScope } from './scenarioScope.ts'
 import { formatSize } from './sizes.ts'
 import type { ByteRange, SetStatement, Statement } from './statements.ts'
@@ -55,6 +56,8 @@ export function printStatement(st: Statement, wholeSize?: number): string {
       return `${st.proc} mremap ${r(st.range)} ${st.target}`
     case 'mprotect':
       return `${st.proc} mprotect ${r(st.range)} ${st.prot}`
+    default:
+      return assertNever(st, 'scenario statement')
   }
 }
 

@@ -1,3 +1,4 @@
+import { assertNever } from '@mmsim/core'
 import type { MappingKind, MappingName, ProcName, Sharing, Statement } from './statements.ts'
 
 /**
@@ -100,8 +101,21 @@ export class ScenarioScope {
         this.mappings(st.proc)
         this.procs.delete(st.proc)
         return null
-      default:
+      case 'scenario':
+      case 'set':
+      case 'munmap':
+      case 'read':
+      case 'write':
+      case 'punch':
+      case 'continue':
+      case 'pin':
+      case 'unpin':
+      case 'madvise':
+      case 'mprotect':
+      case 'check':
         return null
+      default:
+        return assertNever(st, 'scenario statement')
     }
   }
 

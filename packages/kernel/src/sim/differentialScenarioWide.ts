@@ -1,4 +1,4 @@
-import { mulberry32 } from '@mmsim/core'
+import { assertNever, mulberry32 } from '@mmsim/core'
 import { parseScenario, type ParsedScenario } from '../scenario/parseScenario.ts'
 
 /** WideMapping - a mapping as the generator knows it: kind, sharing, size, skew. */
@@ -181,6 +181,8 @@ export function differentialScenarioWide(seed: number, long = false): { text: st
       case 'check':
         body.push(check())
         break
+      default:
+        assertNever(op, 'generator op')
     }
     if (chance(0.25)) body.push(check())
   }

@@ -1,4 +1,4 @@
-import { addReturnLargeMapcount, CHUNK_PAGES, HPAGE_PMD_NR, KIND, maybeMappedShared, type MmEvent, type MmIdSlots, subReturnLargeMapcount, type TruthState } from '@mmsim/core'
+import { addReturnLargeMapcount, assertNever, CHUNK_PAGES, HPAGE_PMD_NR, KIND, maybeMappedShared, type MmEvent, type MmIdSlots, subReturnLargeMapcount, type TruthState } from '@mmsim/core'
 
 const MASK = CHUNK_PAGES - 1
 
@@ -42,7 +42,37 @@ export class MmIdTracker {
         return
       case 'folio/split':
         return this.resplit(r, e.folio, e.newOrder)
+      case 'process/created':
+      case 'process/forked':
+      case 'process/exited':
+      case 'vma/mapped':
+      case 'vma/unmapped':
+      case 'vma/moved':
+      case 'vma/protected':
+      case 'vma/advised':
+      case 'folio/allocated':
+      case 'folio/migrated':
+      case 'folio/splitFailed':
+      case 'rmap/anonShared':
+      case 'rmap/anonReused':
+      case 'collapse/completed':
+      case 'zeropage/mapped':
+      case 'zeropage/unmapped':
+      case 'hugetlb/rmapAdded':
+      case 'hugetlb/rmapRemoved':
+      case 'hugetlb/anonDuplicated':
+      case 'hugetlb/poolGrown':
+      case 'hugetlb/poolShrunk':
+      case 'hvo/optimized':
+      case 'hvo/restored':
+      case 'check/marked':
+      case 'hugetlb/hgmEnabled':
+      case 'hugetlb/hgmRmapAdded':
+      case 'hugetlb/hgmRmapRemoved':
+      case 'hugetlb/hgmTableAllocated':
+        return
       default:
+        return assertNever(e, 'event type')
     }
   }
 
