@@ -2,7 +2,7 @@ import {
   HGM_MODEL_ONLY, mthpPolicy, printStatement, sizeKbName, shmemMthpPolicy, PAGE_SIZE, ScenarioScope,
   type Advice, type MappingInfo, type ObservationDocument, type PageObservation, type ParsedScenario,
 } from '@mmsim/kernel'
-import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '@mmsim/core'
+import { assertNever, HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '@mmsim/core'
 import { SELFTEST_PRELUDE } from './selftestPrelude.ts'
 
 /**
@@ -278,6 +278,8 @@ export function exportSelftestC(s: ParsedScenario, model: ObservationDocument): 
         op(st, `continue ${addr(m, st.range.offset)} ${st.range.length} ${m.file ?? -1} ${m.fileOffset + st.range.offset} ${huge}`)
         break
       }
+      default:
+        assertNever(st, 'scenario statement')
     }
   }
   const knobs = knobTable(s)
