@@ -141,6 +141,7 @@ function collapseShmem(ctx: SimContext, pid: number, base: number, m: MapRec): C
     pc.cache.set(idx0 + i, folio)
     if (hadData.has(idx0 + i)) ctx.data.add(folio + i)
   }
+  ctx.markDirty(folio) // collapse_file(): folio_mark_dirty() of a shmem folio, written or not
   // the page cache holds the THP now, but collapse_pte_mapped_thp() maps it only if no PTE of this
   // range maps another page (a private mapping's COW copies): SCAN_FAIL, the walk stops
   if (mapsAnon(ctx, pid, base)) return 'stop'

@@ -259,7 +259,7 @@ function reclaimFolio(ctx: SimContext, head: number): void {
   }
   unmapFolio(ctx, f.file, head)
   let dirty = false
-  for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(head + i)
+  for (let i = 0; i < 2 ** f.order; i++) dirty ||= ctx.data.has(head + i) || ctx.markedDirty.has(head + i)
   // a dirty ext4 folio stays cached with PG_reclaim (direct reclaim does not write file pages back)
   if (f.kind === 'file') dirty ? setReclaim(ctx, head) : dropFromCache(ctx, head)
   // a clean shmem folio (never dirtied: its PTEs' dirty bits went to it at the unmap) leaves the page cache

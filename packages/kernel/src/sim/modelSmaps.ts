@@ -79,7 +79,7 @@ function vmaSmaps(ctx: SimContext, pid: number, from: number, to: number, sum: S
     // a page-cache folio is dirty once a page of it was written, except by writes that did not fault
     // (shmem, cleanPteWrites.ts): those dirty only the entry they went through
     const w = ctx.cleanWrites
-    for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = ctx.data.has(f.pfn + i) && !w.pages.has(f.pfn + i)
+    for (let i = 0; !dirty && f.kind !== 'anon' && i < 2 ** f.order; i++) dirty = (ctx.data.has(f.pfn + i) && !w.pages.has(f.pfn + i)) || ctx.markedDirty.has(f.pfn + i)
     if (!dirty && f.kind === 'shmem') dirty = w.dirtyEntry(pid, vpn, pmd ? vpn - (vpn % HPAGE_PMD_NR) : -1)
     b.rss += PAGE_SIZE
     pss += mapcount >= 2 ? Math.floor(FULL_PSS / mapcount) : FULL_PSS

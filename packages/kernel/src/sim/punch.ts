@@ -110,6 +110,10 @@ export function punchFile(ctx: SimContext, m: MapRec, index: number, nr: number)
     const whole = f.index >= index && f.index + n <= index + nr
     const first = Math.max(index, f.index)
     const after = Math.min(index + nr, f.index + n)
+    // shmem_undo_range() marks a partial folio dirty before truncate_inode_partial_folio() zeroes its part of
+    // the hole (and splits it): what is left of it is dirty whether or not the split succeeds (ext4's
+    // truncate_inode_pages_range() does not)
+    if (!whole && f.kind === 'shmem') ctx.markDirty(h)
     const reason = whole ? null : splitBlocked(ctx, h)
     if (reason !== null) {
       // shmem_fallocate()'s unmap_mapping_range() unmapped the hole only; can_split_folio() fails before

@@ -157,6 +157,12 @@ export class SimContext {
   readonly data = new PfnBits()
   /** shmem pages written only through already-writable entries: dirty PTEs, clean folio (cleanPteWrites.ts) */
   readonly cleanWrites = new CleanPteWrites()
+  /**
+   * pages of shmem folios marked dirty with nothing written (folio_mark_dirty() of a hole punch's partial
+   * folio in shmem_undo_range(), of collapse_file()'s new folio): smaps counts them dirty, reclaim keeps them;
+   * every page of the folio carries the mark, so the folios a split makes of it stay dirty (PG_dirty is copied)
+   */
+  readonly markedDirty = new PfnBits()
   readonly files = new Map<number, PageCacheFile>()
   /** per process name: mapping name -> placement */
   readonly procs = new Map<string, Map<string, MapRec>>()
@@ -405,10 +411,16 @@ export class SimContext {
     return this.files.get(file)?.cache.get(index) ?? -1
   }
 
-  /** forgetData - pages [pfn, pfn + n) no longer hold data. */
+  /** markDirty - folio_mark_dirty() of shmem folio @head (@see markedDirty). */
+  markDirty(head: number): void {
+    for (let i = 0; i < 2 ** this.folio(head).order; i++) this.markedDirty.add(head + i)
+  }
+
+  /** forgetData - pages [pfn, pfn + n) no longer hold data (nor a dirty mark). */
   forgetData(pfn: number, n: number): void {
     this.data.deleteRange(pfn, n)
     this.cleanWrites.pages.deleteRange(pfn, n)
+    this.markedDirty.deleteRange(pfn, n)
   }
 
   /** allocFolio - allocate a folio of @order and @kind (page cache: of @file at @index). */
