@@ -8,7 +8,7 @@
 //   known digest (no decoder state may leak between frames or files).
 // See tools/fuzz/run.ts for the command line (`pnpm fuzz`).
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -401,9 +401,14 @@ export interface FuzzReport {
 const isUserError = (e: unknown): boolean =>
   e instanceof Error && typeof (e as { userMessage?: unknown }).userMessage === 'string' && !(e as Error).message.includes('\n')
 
-/** decodeDigest - read @file, decode every frame into events; the digest of everything decoded. */
+/**
+ * decodeAll - read @file, decode every frame into events (each validated against its schema and, with
+ * @replay, applied to a fresh ground truth). @returns the SHA-1 digest of everything decoded (its text is
+ * built as one string and hashed once: one native call per file, not one per field), the first silent
+ * schema violation, and the damage count.
+ */
 function decodeAll(file: string, salvage: boolean, replay: boolean): { digest: string; silent: string | null; damage: number } {
-  const h = createHash('sha1')
+  let text = ''
   let silent: string | null = null
   let damage = 0
   let truth: TruthState | null = null
@@ -411,30 +416,31 @@ function decodeAll(file: string, salvage: boolean, replay: boolean): { digest: s
   for (const item of readTraceSync(file, { salvage, reuseBuffers: true })) {
     if (item.kind === 'header') {
       dec = item.decoder
-      h.update(JSON.stringify(item.header.source ?? null))
+      text += JSON.stringify(item.header.source ?? null)
       if (replay) truth = new TruthState()
     } else if (item.kind === 'frame') {
       dec!.forEach(
         item.frame,
         (e) => {
-          h.update(`${e.type}|`)
-          for (const k in e) h.update(String((e as unknown as Record<string, unknown>)[k]))
-          const v = validateEvent({ ...e })
+          text += `${e.type}|`
+          for (const k in e) text += String((e as unknown as Record<string, unknown>)[k])
+          // validateEvent neither keeps nor changes its argument: the scratch event itself is checked
+          const v = validateEvent(e)
           if (typeof v === 'string') {
             const applied = truth === null ? true : truth.apply(e)
             if (applied && silent === null) silent = `${v} (frame ${item.frameNo}, event ${JSON.stringify(e)})`
           } else truth?.apply(e)
         },
-        (name) => h.update(`?${name}`),
+        (name) => void (text += `?${name}`),
       )
     } else if (item.kind === 'damage') {
       damage++
       const d = item.damage
       if (!Number.isSafeInteger(d.offset) || d.offset < 0) throw new Error(`damage with a bad offset ${d.offset}`)
-      h.update(`!${d.kind}@${d.offset}`)
-    } else h.update(`end ${item.frames} ${item.events} ${item.complete}`)
+      text += `!${d.kind}@${d.offset}`
+    } else text += `end ${item.frames} ${item.events} ${item.complete}`
   }
-  return { digest: h.digest('hex'), silent, damage }
+  return { digest: createHash('sha1').update(text).digest('hex'), silent, damage }
 }
 function loadSeeds(dir: string): Seed[] {
   const seeds: Seed[] = []
@@ -465,7 +471,7 @@ function loadSeeds(dir: string): Seed[] {
 /** runFuzz - the harness; see the file comment. */
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now()
-  const dir = mkdtempSync(join(tmpdir(), 'mmsim-fuzz-'))
+  const dir = scratchDir()
   const r = new Rng(opts.seed)
   const findings: Finding[] = []
   const counts: Record<string, number> = { crash: 0, hang: 0, 'silent-schema': 0, contamination: 0 }
@@ -529,8 +535,25 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
  * instead of 1,700); unlink + create is ~0.25 ms.
  */
 function rewrite(file: string, data: Uint8Array | string): void {
-  rmSync(file, { force: true })
+  try {
+    unlinkSync(file)
+  } catch {
+    // the first write: nothing to unlink (unlinkSync is ~5 us cheaper than rmSync's lstat + rimraf)
+  }
   writeFileSync(file, data)
+}
+
+/**
+ * scratchDir - a fresh directory for the scratch files: on the RAM file system /dev/shm when there is one
+ * (unlink + create + write of a 5 KB trace: ~7 us there, ~15 us on this machine's ext4), else in the OS
+ * temporary directory.
+ */
+function scratchDir(): string {
+  try {
+    return mkdtempSync('/dev/shm/mmsim-fuzz-')
+  } catch {
+    return mkdtempSync(join(tmpdir(), 'mmsim-fuzz-'))
+  }
 }
 
 /** mutate - @s damaged by @mutator (a mutator that cannot apply to a twice-damaged input flips bytes instead). */

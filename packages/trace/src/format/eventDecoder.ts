@@ -95,7 +95,8 @@ class Scratch implements WidenedFrame {
     const n = frame.count
     if (n > this.capacity || frame.slots.length > this.ints.length) {
       // a frame bigger than any before (or with more slots): reallocate once
-      const fresh = new Scratch(Math.max(n, this.capacity), Math.max(frame.slots.length, this.ints.length))
+      // (doubling up to a full frame: frames that grow one by one do not reallocate each time)
+      const fresh = new Scratch(Math.max(n, Math.min(2 * this.capacity, FULL_FRAME)), Math.max(frame.slots.length, this.ints.length))
       Object.assign(this, fresh)
     }
     this.count = n
@@ -116,6 +117,10 @@ class Scratch implements WidenedFrame {
 }
 
 type CheckLoop = (types: Column, S: Column[], ci: Column, nc: number, n: number) => number
+type WalkFactory = (V: Record<string, readonly string[]>, O: Record<string, unknown>[], names: string[]) => Walk
+type CheckFactory = (OK: Record<string, Uint8Array>) => CheckLoop
+/** the events of a writer's full frame: forEach's columns start smaller and grow to it (see Scratch.load) */
+const FULL_FRAME = 4096
 const KIND = ['a', 'b', 'c', 'd']
 const kindOf = (c: Column): number => (c instanceof Uint8Array ? 0 : c instanceof Uint16Array ? 1 : c instanceof Uint32Array ? 2 : 3)
 
@@ -125,8 +130,11 @@ const sameList = (a: readonly string[] | undefined, b: readonly string[]): boole
 /**
  * Layout - what an EventDecoder derives from a header's structures and enums alone, never changed after:
  * kept per layout key (the reader's: the header's checksummed bytes; at most 64 layouts) so that reading many
- * files of one header (the fuzzer, a corpus) does not redo it. Per-decoder state (the scratch events the walks fill, scratch columns, compiled check loops)
- * is never shared: each decoder gets its own and compiles its own walks over them.
+ * files of one header (the fuzzer, a corpus) does not redo it. The code compiled from its sources is kept too, as
+ * factories: calling one makes a decoder its own walk (or check loop) closed over that decoder's own objects, so
+ * decoders of one layout share compiled code and type feedback (per factory: the Int32 walk, the mixed walk and
+ * each column signature's check loop keep theirs apart), never state. Per-decoder state (the scratch events the
+ * walks fill, scratch columns) is never shared.
  */
 interface Layout {
   types: DecodedType[]
@@ -140,7 +148,10 @@ interface Layout {
   enumOk: Record<string, Uint8Array>
   fieldChecks: [number, string, string][][]
   checkSrc: string
-  walkSrc: string
+  walkInt: WalkFactory
+  walkMixed: WalkFactory
+  /** per column signature (checkFor's): the check loop's factory */
+  checkFactories: Map<string, CheckFactory>
   names: string[]
   scratch: Record<string, unknown>[]
 }
@@ -190,6 +201,8 @@ export class EventDecoder {
   private readonly checkCases: string[] = []
   /** the check loop's source, compiled once per column-kind signature of a frame (see checkFor) */
   private readonly checkSrc: string
+  /** the check loops' factories per column signature: the layout's (shared by its decoders) or this decoder's */
+  private readonly checkFactories: Map<string, CheckFactory>
   private readonly checkLoops = new Map<string, CheckLoop>()
   private checkShared: CheckLoop | null = null
   private zeros = new Uint8Array(0)
@@ -214,10 +227,11 @@ export class EventDecoder {
       Object.assign(this.enumOk, l.enumOk)
       this.fieldChecks.push(...l.fieldChecks)
       this.checkSrc = l.checkSrc
+      this.checkFactories = l.checkFactories
       for (const o of l.scratch) this.scratch.push({ ...o })
-      this.walkCols = new Scratch(4096, this.nSlots)
-      this.walkInt = new Function('V', 'O', 'names', l.walkSrc)(enums, this.scratch, l.names) as Walk
-      this.walkMixed = new Function('V', 'O', 'names', l.walkSrc)(enums, this.scratch, l.names) as Walk
+      this.walkCols = new Scratch(0, this.nSlots)
+      this.walkInt = l.walkInt(enums, this.scratch, l.names)
+      this.walkMixed = l.walkMixed(enums, this.scratch, l.names)
       return
     }
     for (const kind of Object.keys(ENUMS) as (keyof typeof ENUMS)[]) {
@@ -233,7 +247,7 @@ export class EventDecoder {
     this.fastMask = below === 0 || below === 256 ? 0 : ((0xff & ~(below - 1)) * 0x01010101) >>> 0
     this.types.forEach((t, code) => (this.localCode[code] = t.code))
     this.sameLayout = this.sameFields && Object.entries(ENUMS).every(([kind, values]) => sameList(enums[kind], values))
-    this.walkCols = new Scratch(4096, this.nSlots)
+    this.walkCols = new Scratch(0, this.nSlots)
     const cols = Array.from({ length: this.nSlots }, (_, k) => `const s${k} = S[${k}];`).join(' ')
     const consts = [
       ...this.types.flatMap((t, code) => (t.known ? [`const o${code} = O[${code}];`] : [])),
@@ -267,16 +281,19 @@ ${this.checkCases.join('\n')}
   return -1;
 }`
     this.checkSrc = checkSrc
+    this.checkFactories = new Map()
     // the scratch templates are copied before the walks below can fill this decoder's own objects
     const scratch = this.scratch.map((o) => ({ ...o }))
-    this.walkInt = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
-    this.walkMixed = new Function('V', 'O', 'names', src)(enums, this.scratch, names) as Walk
+    const walkInt = new Function('V', 'O', 'names', src) as WalkFactory
+    const walkMixed = new Function('V', 'O', 'names', src) as WalkFactory
+    this.walkInt = walkInt(enums, this.scratch, names)
+    this.walkMixed = walkMixed(enums, this.scratch, names)
     if (key !== null) {
       if (LAYOUTS.size >= 64) LAYOUTS.clear()
       LAYOUTS.set(key, {
         types: this.types, structureProblems: [...this.structureProblems], sameLayout: this.sameLayout, sameFields: this.sameFields,
         known: this.known, fastMask: this.fastMask, localCode: this.localCode, nSlots: this.nSlots, enumOk: this.enumOk,
-        fieldChecks: this.fieldChecks, checkSrc, walkSrc: src, names, scratch,
+        fieldChecks: this.fieldChecks, checkSrc, walkInt, walkMixed, checkFactories: this.checkFactories, names, scratch,
       })
     }
   }
@@ -387,15 +404,22 @@ ${this.checkCases.join('\n')}
     for (let k = 0; k < S.length; k++) sig += KIND[kindOf(S[k]!)]!
     let f = this.checkLoops.get(sig)
     if (f === undefined) {
-      if (this.checkLoops.size >= 32) return (this.checkShared ??= this.compileCheck())
-      f = this.compileCheck()
+      if (this.checkLoops.size >= 32) return (this.checkShared ??= this.compileCheck(''))
+      f = this.compileCheck(sig)
       this.checkLoops.set(sig, f)
     }
     return f
   }
 
-  private compileCheck(): CheckLoop {
-    return new Function('OK', this.checkSrc)(this.enumOk) as CheckLoop
+  /** compileCheck - this decoder's check loop for signature @sig ('': the shared copy), from its factory. */
+  private compileCheck(sig: string): CheckLoop {
+    let make = this.checkFactories.get(sig)
+    if (make === undefined) {
+      make = new Function('OK', this.checkSrc) as CheckFactory
+      // a layout's factories are bounded like a decoder's loops (32 signatures and the shared copy)
+      if (this.checkFactories.size <= 32) this.checkFactories.set(sig, make)
+    }
+    return make(this.enumOk)
   }
 
   /**
