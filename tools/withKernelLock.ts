@@ -2,7 +2,9 @@
  * withKernelLock - run one command while holding the live-kernel test lock, so ad-hoc live runs
  * (`mmsim observe --kernel`, `mmsim verify`, kernel test files) never interleave with another
  * process driving the kernel's knobs. Usage: `npx tsx tools/withKernelLock.ts -- CMD [ARGS…]`.
- * Exits with the command's status; the lock is released on exit, also on SIGINT/SIGTERM.
+ * Exits with the command's status; the lock is released on exit, also on SIGINT/SIGTERM, and by the kernel
+ * when this process is killed (it is an flock: see kernelTestLock.ts). The command does not inherit the
+ * lock's fd; it is told the lock is held (MMSIM_KERNEL_LOCK_HELD=1) so that it does not wait for it.
  */
 import { spawnSync } from 'node:child_process'
 import { acquireKernelTestLock, releaseKernelTestLock } from '../packages/kernel/src/live/kernelTestLock.ts'

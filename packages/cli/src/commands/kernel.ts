@@ -13,7 +13,8 @@ export function kernelRestoreHandler(io: CliIo = processIo()): void {
     io.stdout.write(`nothing to restore (no ${journalPath()})\n`)
     return
   }
-  // a zombie or a recycled pid is dead; a run with a SIGKILL pending is waited for (bounded)
+  // alive while it holds the knob lock's flock (the kernel drops that when it dies); a journal of an older
+  // mmsim is judged from /proc (a zombie or a recycled pid is dead); a run being killed is waited for (bounded)
   const alive = j.pid !== process.pid && journalOwnerAlive(j)
   if (alive) throw new UserError(`live-kernel run ${j.pid} is still running; it restores its own knobs`)
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('restoring kernel knobs needs root')

@@ -1,11 +1,16 @@
 // The journal logic on plain files standing in for sysfs knobs (no root needed).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { acquireKnobLock, readJournal, recordJournal, releaseKnobLock, restoreJournal } from './knobJournal.ts'
+import { dirname, join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { flockHeld } from './fileLock.ts'
+import { acquireKnobLock, journalOwnerAlive, journalPath, readJournal, recordJournal, releaseKnobLock, restoreJournal } from './knobJournal.ts'
 import { knobSetting, readKnob } from './knobs.ts'
+import { startHolder, type LockHolder } from './lockHolder.testkit.ts'
 import { processStart } from './processAlive.ts'
+
+const hasFlock = spawnSync('flock', ['--version']).status === 0
 
 let dir = ''
 const saved = process.env['MMSIM_KNOB_JOURNAL']
@@ -13,7 +18,11 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'mmsim-journal-'))
   process.env['MMSIM_KNOB_JOURNAL'] = join(dir, 'run', 'journal.json')
 })
+let holder: LockHolder | null = null
 afterEach(() => {
+  holder?.child.kill('SIGKILL')
+  holder = null
+  releaseKnobLock()
   rmSync(dir, { recursive: true, force: true })
   if (saved === undefined) delete process.env['MMSIM_KNOB_JOURNAL']
   else process.env['MMSIM_KNOB_JOURNAL'] = saved
@@ -34,7 +43,7 @@ describe('knob journal', () => {
     writeFileSync(a, '1')
     writeFileSync(b, 'x [y] z')
     await acquireKnobLock()
-    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), entries: [] })
+    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), ...(hasFlock ? { lock: 'flock' } : {}), entries: [] })
     recordJournal([
       { path: a, value: readKnob(a) },
       { path: b, value: readKnob(b) },
@@ -68,17 +77,36 @@ describe('knob journal', () => {
     expect(readFileSync(nr, 'utf8')).toBe('0')
   })
 
-  it('takes over (and first restores) the journal of a dead process', async () => {
+  // The next two replace 'takes over (and first restores) the journal of a dead process', which held the lock
+  // itself while it forged a dead owner's journal: with the flock, that lock is still held (by this process).
+  it('restores the journal an older mmsim left when it died (no flock mark: its owner is judged from /proc)', async () => {
     const a = join(dir, 'a')
     writeFileSync(a, 'changed')
-    await acquireKnobLock()
-    recordJournal([{ path: a, value: 'old' }])
-    // pretend the owner was SIGKILLed: a pid that cannot exist
+    mkdirSync(dirname(process.env['MMSIM_KNOB_JOURNAL']!), { recursive: true })
     writeFileSync(process.env['MMSIM_KNOB_JOURNAL']!, JSON.stringify({ pid: 2 ** 30, entries: [{ path: a, value: 'old' }] }))
     await acquireKnobLock(1000)
     expect(readFileSync(a, 'utf8')).toBe('old')
-    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), entries: [] })
-    releaseKnobLock()
+    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), ...(hasFlock ? { lock: 'flock' } : {}), entries: [] })
+  })
+
+  it.skipIf(!hasFlock)('restores a flock journal while nobody holds the flock, though its pid names a live process (recycled)', async () => {
+    const a = join(dir, 'a')
+    writeFileSync(a, 'changed')
+    mkdirSync(dirname(process.env['MMSIM_KNOB_JOURNAL']!), { recursive: true })
+    const j = { pid: process.ppid, lock: 'flock' as const, entries: [{ path: a, value: 'old' }] }
+    writeFileSync(process.env['MMSIM_KNOB_JOURNAL']!, JSON.stringify(j))
+    expect(journalOwnerAlive(j)).toBe(false)
+    await acquireKnobLock(1000)
+    expect(readFileSync(a, 'utf8')).toBe('old')
+    expect(readJournal()!.pid).toBe(process.pid)
+  })
+
+  it('waits while an older mmsim (no flock mark) that is alive owns the journal', async () => {
+    mkdirSync(dirname(process.env['MMSIM_KNOB_JOURNAL']!), { recursive: true })
+    writeFileSync(process.env['MMSIM_KNOB_JOURNAL']!, JSON.stringify({ pid: process.ppid, start: processStart(process.ppid), entries: [] }))
+    await expect(acquireKnobLock(300)).rejects.toThrow(`another live-kernel run (pid ${process.ppid})`)
+    // it let go of the flock when it gave up
+    if (hasFlock) expect(flockHeld(join(dirname(journalPath()), 'knob.flock'))).toBe(false)
   })
 
   it('waits for a live owner and gives up after the timeout', async () => {
@@ -90,5 +118,65 @@ describe('knob journal', () => {
   it('reports knobs it could not restore and keeps the journal', () => {
     const j = { pid: 1, entries: [{ path: join(dir, 'missing', 'knob'), value: 'v' }] }
     expect(restoreJournal(j)[0]).toMatch(/missing\/knob/)
+  })
+})
+
+describe.skipIf(!hasFlock)('knob lock held by another process (flock)', () => {
+  it('blocks while the holder lives; after its SIGKILL the journal is judged dead at once and restored by the next acquirer', async () => {
+    const a = join(dir, 'a')
+    const b = join(dir, 'b')
+    writeFileSync(a, 'old a')
+    writeFileSync(b, 'old b')
+    holder = await startHolder('knob', [
+      { path: a, value: 'old a' },
+      { path: b, value: 'old b' },
+    ])
+    const j = readJournal()!
+    expect(j).toMatchObject({ pid: holder.pid, lock: 'flock' })
+    expect(readFileSync(a, 'utf8')).toBe(`changed by ${holder.pid}`)
+    expect(journalOwnerAlive(j)).toBe(true)
+    await expect(acquireKnobLock(300)).rejects.toThrow(`another live-kernel run (pid ${holder.pid})`)
+    expect(releaseKnobLock()).toEqual([]) // not ours: nothing restored
+    expect(readFileSync(a, 'utf8')).toBe(`changed by ${holder.pid}`)
+
+    holder.child.kill('SIGKILL')
+    // not reaped yet: a holder being torn down is waited for, then its lock is gone
+    expect(journalOwnerAlive(j)).toBe(false)
+    await holder.exited
+    expect(journalOwnerAlive(j)).toBe(false)
+    expect(readJournal()).toEqual(j) // the journal stays until someone restores it
+    await acquireKnobLock(1000)
+    expect(readFileSync(a, 'utf8')).toBe('old a')
+    expect(readFileSync(b, 'utf8')).toBe('old b')
+    expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), lock: 'flock', entries: [] })
+    expect(releaseKnobLock()).toEqual([])
+    expect(readJournal()).toBeNull()
+  })
+
+  it('release drops the flock: another process takes the lock next', async () => {
+    await acquireKnobLock()
+    expect(releaseKnobLock()).toEqual([])
+    holder = await startHolder('knob', [])
+    expect(journalOwnerAlive(readJournal()!)).toBe(true)
+  })
+})
+
+describe('knob lock without flock(1)', () => {
+  it('falls back to the journal alone, judged from /proc, with a one-line note', async () => {
+    const path = process.env['PATH']
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true)
+    process.env['PATH'] = join(dir, 'empty')
+    try {
+      await acquireKnobLock(1000)
+      const j = readJournal()!
+      expect(j).toEqual({ pid: process.pid, start: processStart(), entries: [] })
+      expect(journalOwnerAlive(j)).toBe(true)
+      expect(releaseKnobLock()).toEqual([])
+      expect(existsSync(process.env['MMSIM_KNOB_JOURNAL']!)).toBe(false)
+      expect(err.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^mmsim: note: flock\(1\) \(util-linux\) not found: .*\/proc\n$/)])
+    } finally {
+      process.env['PATH'] = path
+      err.mockRestore()
+    }
   })
 })

@@ -1,14 +1,24 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import { flockHeld, noteNoFlock, releaseFlock, waitFlock } from './fileLock.ts'
 import { knobSetting, writeKnob, type KnobWrite } from './knobs.ts'
 import { processAlive, processStart } from './processAlive.ts'
 
 /**
- * Where the knob journal lives. The journal doubles as the live-kernel lock: it exists exactly while
- * a run owns the machine's knobs. Override with MMSIM_KNOB_JOURNAL (tests only).
+ * Where the knob journal lives. It exists while a run owns the machine's knobs (and after a run killed
+ * before it could restore them). Override with MMSIM_KNOB_JOURNAL (tests only); the lock file
+ * ({@link knobLockPath}) is beside it.
  */
 export function journalPath(): string {
   return process.env['MMSIM_KNOB_JOURNAL'] ?? '/run/mmsim/knob-journal.json'
+}
+
+/**
+ * knobLockPath - the live-kernel lock: the run that owns the knobs holds an exclusive flock(2) on this
+ * file for as long as it lives; the kernel drops it when that process dies, however it dies.
+ */
+function knobLockPath(): string {
+  return join(dirname(journalPath()), 'knob.flock')
 }
 
 /**
@@ -19,17 +29,31 @@ export interface KnobJournal {
   pid: number
   /** the owner's start time (/proc/PID/stat field 22): a later process given the same pid is not the owner */
   start?: number
+  /**
+   * 'flock': the owner held the flock of knobLockPath() and lives exactly as long as that lock is held.
+   * Absent (an older mmsim, or no flock(1) on the machine): the owner is judged by @pid and @start in /proc.
+   */
+  lock?: 'flock'
   entries: KnobWrite[]
   tmpDir?: string
 }
 
 /**
- * journalOwnerAlive - whether the run that wrote @j still lives (a zombie, a recycled pid or a process
- * gone is not; one with a SIGKILL pending is waited for: see processAlive).
+ * journalOwnerAlive - whether the run that wrote @j still lives. A journal written under the flock: while
+ * some process holds it (an owner being torn down by SIGKILL is waited for, bounded). Otherwise from /proc:
+ * a zombie, a recycled pid or a process gone is dead, one with a SIGKILL pending is waited for (processAlive).
  */
 export function journalOwnerAlive(j: KnobJournal): boolean {
+  if (j.lock === 'flock') {
+    const held = flockHeld(knobLockPath(), j.pid)
+    if (held !== undefined) return held
+    noteNoFlock('knob journal')
+  }
   return processAlive(j.pid, j.start)
 }
+
+/** the fd holding the flock of knobLockPath() while this process owns the knobs; null otherwise or without flock(1) */
+let lockFd: number | null = null
 
 function writeDurable(path: string, text: string, exclusive: boolean): void {
   const fd = openSync(path, exclusive ? 'wx' : 'w')
@@ -72,35 +96,50 @@ export function restoreJournal(j: KnobJournal): string[] {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /**
- * acquireKnobLock - become the only live-kernel run on this machine by creating the journal (empty).
- * A journal left by a dead process (SIGKILL) is restored first. Waits while another live run holds it.
+ * acquireKnobLock - become the only live-kernel run on this machine: take the flock of the lock file
+ * (waiting while another run holds it), then create the journal (empty). A journal found then was left by
+ * a run that died (SIGKILL) and is restored first. A journal written without the flock (an older mmsim
+ * still running from another checkout) is waited for while its owner lives (/proc), so both kinds exclude
+ * each other. Without flock(1), the journal alone is the lock, judged from /proc.
  * @timeoutMs: how long to wait for another run (default 10 minutes)
- * Throws Error when the lock cannot be had in time.
+ * Throws Error when the lock cannot be had in time, or the knobs a dead run left cannot be restored.
  */
 export async function acquireKnobLock(timeoutMs = 600_000): Promise<void> {
   mkdirSync(dirname(journalPath()), { recursive: true })
   const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      writeDurable(journalPath(), JSON.stringify({ pid: process.pid, start: processStart(), entries: [] } satisfies KnobJournal), true)
-      return
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+  const held = (): string => `another live-kernel run (pid ${readJournal()?.pid ?? '?'}) holds ${journalPath()}`
+  const fd = await waitFlock(knobLockPath(), deadline)
+  if (fd === null) throw new Error(held())
+  if (fd === undefined) noteNoFlock('knob journal')
+  try {
+    const mine = { pid: process.pid, start: processStart(), ...(fd === undefined ? {} : { lock: 'flock' as const }), entries: [] } satisfies KnobJournal
+    for (;;) {
+      try {
+        writeDurable(journalPath(), JSON.stringify(mine), true)
+        lockFd = fd ?? null
+        return
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
+      }
+      const j = readJournal()
+      // we hold the flock, so the writer of a flock journal is dead; any other is asked of /proc
+      if (j && ((fd !== undefined && j.lock === 'flock') || !processAlive(j.pid, j.start))) {
+        const failed = restoreJournal(j)
+        if (failed.length) throw new Error(`could not restore knobs left by dead run ${j.pid}: ${failed.join('; ')}`)
+        continue
+      }
+      if (!j && existsSync(journalPath())) {
+        // being written right now (by an older mmsim), or garbage: give the writer a moment, then treat as stale
+        await sleep(200)
+        if (readJournal() === null) rmSync(journalPath(), { force: true })
+        continue
+      }
+      if (Date.now() > deadline) throw new Error(held())
+      await sleep(100)
     }
-    const j = readJournal()
-    if (j && !journalOwnerAlive(j)) {
-      const failed = restoreJournal(j)
-      if (failed.length) throw new Error(`could not restore knobs left by dead run ${j.pid}: ${failed.join('; ')}`)
-      continue
-    }
-    if (!j && existsSync(journalPath())) {
-      // being written right now, or garbage: give the writer a moment, then treat as stale
-      await sleep(200)
-      if (readJournal() === null) rmSync(journalPath(), { force: true })
-      continue
-    }
-    if (Date.now() > deadline) throw new Error(`another live-kernel run (pid ${j?.pid}) holds ${journalPath()}`)
-    await sleep(100)
+  } catch (e) {
+    if (fd !== undefined) releaseFlock(fd)
+    throw e
   }
 }
 
@@ -110,13 +149,22 @@ export async function acquireKnobLock(timeoutMs = 600_000): Promise<void> {
  */
 export function recordJournal(entries: KnobWrite[], tmpDir?: string): void {
   const tmp = `${journalPath()}.${process.pid}.tmp`
-  writeDurable(tmp, JSON.stringify({ pid: process.pid, start: processStart(), entries, ...(tmpDir ? { tmpDir } : {}) } satisfies KnobJournal, null, 1), false)
+  const j = { pid: process.pid, start: processStart(), ...(lockFd === null ? {} : { lock: 'flock' as const }), entries, ...(tmpDir ? { tmpDir } : {}) } satisfies KnobJournal
+  writeDurable(tmp, JSON.stringify(j, null, 1), false)
   renameSync(tmp, journalPath())
 }
 
-/** releaseKnobLock - restore this process's journal (if it still owns it) and delete it. @returns failures. */
+/**
+ * releaseKnobLock - restore this process's journal (if it still owns it) and delete it, then drop the
+ * flock. A journal that could not be fully restored stays, for the next run or `mmsim kernel restore`.
+ * @returns the knobs that could not be restored (see restoreJournal).
+ */
 export function releaseKnobLock(): string[] {
   const j = readJournal()
-  if (!j || j.pid !== process.pid) return []
-  return restoreJournal(j)
+  try {
+    return !j || j.pid !== process.pid ? [] : restoreJournal(j)
+  } finally {
+    if (lockFd !== null) releaseFlock(lockFd)
+    lockFd = null
+  }
 }

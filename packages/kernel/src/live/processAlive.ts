@@ -68,6 +68,18 @@ export function processAlive(pid: number, start?: number, dyingMs = 10_000): boo
   }
 }
 
+/**
+ * processDying - whether @pid is being torn down by the kernel: a SIGKILL is pending, or its main thread
+ * is already a zombie ('Z') or dead ('X') while the process still exists. Its files (and the flock locks
+ * they hold) are released when its last thread exits, within milliseconds.
+ * @returns false for a live process not being killed, and for a pid with no process.
+ */
+export function processDying(pid: number): boolean {
+  const st = procStat(pid)
+  if (st === null) return false
+  return st.state === 'Z' || st.state === 'X' || st.state === 'x' || killPending(pid)
+}
+
 /** processStart - this process's start time (see {@link procStat}), or undefined without /proc. */
 export function processStart(pid = process.pid): number | undefined {
   const s = procStat(pid)?.start
