@@ -17,6 +17,9 @@ beforeAll(async () => {
   if (!linux) return
   parent = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] })
   zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))))
+  // kill it only once the shell has become `sleep 60`: a shell still running would reap it (seen under load)
+  const comm = (): string => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim()
+  for (let i = 0; i < 500 && comm() !== 'sleep'; i++) await new Promise((r) => setTimeout(r, 10))
   process.kill(zombie, 'SIGKILL')
   for (let i = 0; i < 500 && procStat(zombie)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10))
 })
