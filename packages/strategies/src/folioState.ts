@@ -82,15 +82,16 @@ export class FolioState {
     this.n = n
     const large = order > 0
     this.isLarge = large
+    const meta = w[b + R_META]!
+    this.hvoOn = (meta & FLAG_HVO) !== 0
     if (large) {
       this.hw = c.hw!
-      this.hb = (w[b + R_META]! >>> HW_SLOT_SHIFT) * HW
+      this.hb = (meta >>> HW_SLOT_SHIFT) * HW
+      if (n > this.stamp.length) this.stamp = new Int32Array(n)
     } else {
       this.hw = PRISTINE_HW
       this.hb = 0
     }
-    this.hvoOn = (w[b + R_META]! & FLAG_HVO) !== 0
-    if (n > this.stamp.length) this.stamp = new Int32Array(n)
     return this
   }
 

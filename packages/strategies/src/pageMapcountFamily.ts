@@ -73,6 +73,12 @@ export abstract class PageMapcountFamily extends SchemeBase {
 
   // ---- rmap calls ----------------------------------------------------------------------------
 
+  /** the order-0 rules are the common ones while newAnon/add/remove/dup are these (SchemeBase.applySmall) */
+  protected override smallFolioRulesCommon(): boolean {
+    const p = PageMapcountFamily.prototype
+    return this.newAnon === p.newAnon && this.add === p.add && this.remove === p.remove && this.dup === p.dup
+  }
+
   protected newAnon(f: FolioState, level: Level, mm: number): void {
     if (!f.isLarge) {
       f.w[f.b] = 0

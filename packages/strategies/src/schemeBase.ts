@@ -3,7 +3,8 @@ import type { CostTable } from './costs.ts'
 import { EventOp, fillEventOp, OP } from './eventOp.ts'
 import { FolioState } from './folioState.ts'
 import { folioLookupsOf, rmapCallsOf, RMAP_ERA_BATCHED, type RmapEra } from './rmapCalls.ts'
-import { SchemeState } from './schemeState.ts'
+import { META_PAE, R_MC, R_META } from './schemeChunk.ts'
+import { COST_ATOMICS, COST_CACHE_LINES, COST_PAE_BITOPS, COST_RMAP_CALLS, SchemeState } from './schemeState.ts'
 import type { Strategy, StrategyPrecision, StrategyDescription, TruthView } from './strategy.ts'
 
 const C_folio_allocated = OP['folio/allocated']
@@ -105,6 +106,61 @@ function qLoadPage(s: SchemeState, pfn: number): number {
   return i
 }
 
+/**
+ * applySmall - the order-0 fast path of {@link SchemeBase.applyOp}: rmap event @e (type @code, one PTE of
+ * page @e.folio) on the order-0 folio whose record is at word @b of @s.smallW, for a scheme whose rmap calls
+ * on an order-0 folio are the common ones (SchemeBase.smallFolioRulesCommon): `_mapcount` of the page := 0
+ * (new anon), +1 (add, dup) or −1 (remove), PageAnonExclusive as applyOp sets and clears it; and the cost the
+ * cursor would gather into the row at @row: one RMW (none for a new anon folio's atomic_set), one set_bit per
+ * setPae / one clear_bit when try_dup finds the bit, one struct page (page 0: no HVO conflict), one rmap call
+ * in every era (a batch of one page), no page→folio conversion (no tail page). The same words and counters
+ * as the cursor path, without the cursor.
+ */
+function applySmall(s: SchemeState, code: number, e: EventOp, b: number, row: number): void {
+  const w = s.smallW
+  const m = b + R_META
+  let atomics = 1
+  let pae = 0
+  switch (code) {
+    case C_rmap_newAnonAdded:
+      w[b + R_MC] = 0
+      atomics = 0
+      w[m] = w[m]! | META_PAE
+      pae = 1
+      break
+    case C_rmap_anonAdded:
+      w[b + R_MC]!++
+      if (e.exclusive) {
+        w[m] = w[m]! | META_PAE
+        pae = 1
+      }
+      break
+    case C_rmap_removed:
+      w[b + R_MC]!--
+      break
+    case C_rmap_anonDuplicated:
+      if ((w[m]! & META_PAE) !== 0) {
+        w[m] = w[m]! & ~META_PAE
+        pae = 1
+      }
+      w[b + R_MC]!++
+      break
+    default: // rmap/fileAdded, rmap/fileDuplicated
+      w[b + R_MC]!++
+      break
+  }
+  const c = s.costs
+  c[row + COST_ATOMICS]! += atomics
+  c[row + COST_PAE_BITOPS]! += pae
+  c[row + COST_CACHE_LINES]!++
+  c[row + COST_RMAP_CALLS]!++
+}
+
+/** SMALL_OK[code] - the rmap event types {@link applySmall} applies */
+const SMALL_OK: readonly boolean[] = Array.from({ length: EVENT_TYPES.length }, (_, c) =>
+  c === C_rmap_newAnonAdded || c === C_rmap_anonAdded || c === C_rmap_fileAdded || c === C_rmap_removed ||
+  c === C_rmap_anonDuplicated || c === C_rmap_fileDuplicated)
+
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
 export const mmIdOf = (pid: number): number => pid + 1
 
@@ -131,7 +187,19 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   protected readonly rmapEra: RmapEra = RMAP_ERA_BATCHED
 
   init(): SchemeState {
-    return new SchemeState()
+    const s = new SchemeState()
+    s.smallRules = this.smallFolioRulesCommon()
+    return s
+  }
+
+  /**
+   * smallFolioRulesCommon - are this scheme's rmap calls on an order-0 folio's one PTE the common ones
+   * {@link applySmall} applies (`_mapcount` ±1 or := 0 with one RMW / store of struct page 0)? False by
+   * default; a scheme says true only while its newAnon/add/remove/dup are the implementations checked to
+   * do that (a subclass overriding one of them gets false), so the fast path never bypasses a rule.
+   */
+  protected smallFolioRulesCommon(): boolean {
+    return false
   }
 
   snapshot(s: SchemeState): SchemeState {
@@ -267,6 +335,13 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       return
     }
     const row = s.countEvent(code)
+    if (s.smallRules && SMALL_OK[code] === true && e.nrPages === 1 && e.page === e.folio && e.level === 'pte') {
+      const b = s.smallHeadForWrite(e.folio)
+      if (b >= 0) {
+        applySmall(s, code, e, b, row)
+        return
+      }
+    }
     const f = CUR
     f.begin()
     switch (code) {

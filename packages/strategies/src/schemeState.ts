@@ -4,6 +4,12 @@ import type { FolioState } from './folioState.ts'
 import { META_ORD, R_META, SCHEME_CHUNK_MASK, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_SHIFT, SchemeChunk, W } from './schemeChunk.ts'
 
 let nextEpoch = 1
+const NO_WORDS = new Int32Array(0)
+
+/** kindCode - KIND[@kind] by comparing the interned literals (a keyed load by a string key on every folio install is not) */
+function kindCode(kind: FolioKind): number {
+  return kind === 'anon' ? KIND.anon : kind === 'file' ? KIND.file : kind === 'shmem' ? KIND.shmem : KIND[kind]
+}
 
 /** cost counter offsets in a row of SchemeState.costs (COST_FIELDS order) */
 export const COST_EVENTS = 0
@@ -47,6 +53,13 @@ export class SchemeState {
   gen = 0
   /** events the scheme has no rule for, by type: how many, and the first one (its notice line) */
   noRules: Map<string, { count: number; first: string }>
+  /**
+   * the scheme's rmap calls on an order-0 folio are the common per-page `_mapcount` ones (SchemeBase's
+   * order-0 fast path may apply them without the folio cursor; set by SchemeBase.init, kept by clone)
+   */
+  smallRules = false
+  /** the record array of the chunk the last {@link smallHeadForWrite} found (owned by this state) */
+  smallW: Int32Array = NO_WORDS
   // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
   private key0 = -1
   private c0: SchemeChunk | undefined = undefined
@@ -74,6 +87,7 @@ export class SchemeState {
     this.otherCosts = new Map([...from.otherCosts].map(([k, r]) => [k, { ...r }]))
     this.badFrees = from.badFrees.slice()
     this.hvoWriteEvents = from.hvoWriteEvents
+    this.smallRules = from.smallRules
     this.noRules = new Map([...from.noRules].map(([k, r]) => [k, { ...r }]))
   }
 
@@ -242,6 +256,19 @@ export class SchemeState {
     return this.giants.size !== 0 && this.loadGiant(head, f, true)
   }
 
+  /**
+   * smallHeadForWrite - the word offset in {@link smallW} of the record of the order-0 folio whose page is
+   * @head, its chunk owned by this state; −1 (nothing changed) when no order-0 folio covers @head.
+   */
+  smallHeadForWrite(head: number): number {
+    const c = this.chunk(head)
+    if (c === undefined) return -1
+    const b = (head & SCHEME_CHUNK_MASK) * W
+    if ((c.w[b + R_META]! & META_ORD) !== 1) return -1
+    this.smallW = this.own(head, c).w
+    return b
+  }
+
   private loadGiant(head: number, f: FolioState, write: boolean): boolean {
     const g = this.giants.get(head)
     if (g === undefined) return false
@@ -285,7 +312,7 @@ export class SchemeState {
     const n = 2 ** order
     if (order > SCHEME_CHUNK_SHIFT) {
       const g = new SchemeChunk(this.epoch, n)
-      g.initHead(0, KIND[kind], order)
+      g.initHead(0, kindCode(kind), order)
       g.live = n
       this.giants.set(head, g)
       f.load(g, 0, order)
@@ -296,7 +323,7 @@ export class SchemeState {
     const w = c.w
     for (let p = (j + 1) * W + R_META, e = (j + n) * W; p < e; p += W) w[p] = order + 1
     c.live += n
-    c.initHead(j, KIND[kind], order)
+    c.initHead(j, kindCode(kind), order)
     f.load(c, j, order)
   }
 

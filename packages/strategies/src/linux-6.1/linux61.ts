@@ -37,6 +37,12 @@ export class Linux61 extends SchemeBase {
     f.store(2)
   }
 
+  /** the order-0 rules are the common ones while newAnon/add/remove/dup are these (SchemeBase.applySmall) */
+  protected override smallFolioRulesCommon(): boolean {
+    const p = Linux61.prototype
+    return this.newAnon === p.newAnon && this.add === p.add && this.remove === p.remove && this.dup === p.dup
+  }
+
   protected newAnon(f: FolioState, level: Level): void {
     if (level !== 'pte') {
       f.entire = 0 // compound_mapcount := 0, compound_pincount := 0
