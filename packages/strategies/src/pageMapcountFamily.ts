@@ -230,6 +230,11 @@ export abstract class PageMapcountFamily extends SchemeBase {
     return this.hugetlbLarge
   }
 
+  /** an order-0 folio is clean exactly when its `_mapcount` is −1 while freeCheckOf is this one (SchemeBase.smallFreeCheckCommon) */
+  protected override smallFreeCheckCommon(): boolean {
+    return this.freeCheckOf === PageMapcountFamily.prototype.freeCheckOf
+  }
+
   protected freeCheckOf(f: FolioState): string | null {
     for (let k = 0; k < f.n; k++) if (f.mcOf(k) !== -1) return `nonzero mapcount (page ${k}: ${f.mcOf(k) + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'

@@ -189,6 +189,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   init(): SchemeState {
     const s = new SchemeState()
     s.smallRules = this.smallFolioRulesCommon()
+    s.smallFree = this.smallFreeCheckCommon()
     return s
   }
 
@@ -199,6 +200,15 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
    * do that (a subclass overriding one of them gets false), so the fast path never bypasses a rule.
    */
   protected smallFolioRulesCommon(): boolean {
+    return false
+  }
+
+  /**
+   * smallFreeCheckCommon - does this scheme's {@link freeCheckOf} of an order-0 folio report nothing exactly
+   * when the page's `_mapcount` is −1 (the fast path then frees such a folio without the cursor)? False by
+   * default; true only while freeCheckOf is an implementation checked to do that.
+   */
+  protected smallFreeCheckCommon(): boolean {
     return false
   }
 
@@ -335,6 +345,18 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
       return
     }
     const row = s.countEvent(code)
+    // order-0 folio life cycle: no counter to gather (a clean order-0 free has no report)
+    if (code === C_folio_allocated && e.order === 0) {
+      s.installSmall(e.folio, e.kind)
+      return
+    }
+    if (code === C_folio_freed && s.smallFree) {
+      const b = s.smallHeadForWrite(e.folio)
+      if (b >= 0 && s.smallW[b + R_MC] === -1) {
+        s.removeSmall(e.folio)
+        return
+      }
+    }
     if (s.smallRules && SMALL_OK[code] === true && e.nrPages === 1 && e.page === e.folio && e.level === 'pte') {
       const b = s.smallHeadForWrite(e.folio)
       if (b >= 0) {

@@ -60,6 +60,9 @@ export class SchemeState {
   smallRules = false
   /** the record array of the chunk the last {@link smallHeadForWrite} found (owned by this state) */
   smallW: Int32Array = NO_WORDS
+  private smallC: SchemeChunk | undefined = undefined
+  /** the scheme's free-time check of an order-0 folio reports nothing exactly when its `_mapcount` is −1 (set like @smallRules) */
+  smallFree = false
   // a two-entry lookup cache (events alternate between a new folio and an old one: COW)
   private key0 = -1
   private c0: SchemeChunk | undefined = undefined
@@ -88,6 +91,7 @@ export class SchemeState {
     this.badFrees = from.badFrees.slice()
     this.hvoWriteEvents = from.hvoWriteEvents
     this.smallRules = from.smallRules
+    this.smallFree = from.smallFree
     this.noRules = new Map([...from.noRules].map(([k, r]) => [k, { ...r }]))
   }
 
@@ -265,7 +269,9 @@ export class SchemeState {
     if (c === undefined) return -1
     const b = (head & SCHEME_CHUNK_MASK) * W
     if ((c.w[b + R_META]! & META_ORD) !== 1) return -1
-    this.smallW = this.own(head, c).w
+    const o = this.own(head, c)
+    this.smallC = o
+    this.smallW = o.w
     return b
   }
 
@@ -335,8 +341,29 @@ export class SchemeState {
       this.giants.delete(head)
       return
     }
-    const n = f.n
-    c.clearPages(f.b / W, n)
+    this.dropPages(head, c, f.b / W, f.n)
+  }
+
+  /**
+   * installSmall - {@link install} of an order-0 folio of @kind at @head, without pointing a cursor at it
+   * (SchemeBase's order-0 fast path)
+   */
+  installSmall(head: number, kind: FolioKind): void {
+    this.gen++
+    const c = this.chunkForWrite(head)
+    c.live++
+    c.initHead(head & SCHEME_CHUNK_MASK, kindCode(kind), 0)
+  }
+
+  /** removeSmall - {@link remove} of the order-0 folio at @head whose record {@link smallHeadForWrite} just found */
+  removeSmall(head: number): void {
+    this.gen++
+    this.dropPages(head, this.smallC!, head & SCHEME_CHUNK_MASK, 1)
+  }
+
+  /** dropPages - the records of the folio of @n pages at slot @j of chunk @c (owned) back to unused; the chunk goes with its last page */
+  private dropPages(head: number, c: SchemeChunk, j: number, n: number): void {
+    c.clearPages(j, n)
     c.live -= n
     if (c.live === 0) {
       this.chunks.delete(head >>> SCHEME_CHUNK_SHIFT)

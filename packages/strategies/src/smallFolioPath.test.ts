@@ -15,7 +15,10 @@ import type { AnyStrategy } from './strategy.ts'
 /** run - @events through the ground truth and @st (fast path @fast); every page answer and the whole cost table */
 function run(st: AnyStrategy, events: readonly MmEvent[], fast: boolean): unknown[] {
   const s = st.init() as SchemeState
-  if (!fast) s.smallRules = false
+  if (!fast) {
+    s.smallRules = false
+    s.smallFree = false
+  }
   const tx = new Txn(emptyState())
   for (const e of events) {
     const before = tx.violationTotal
@@ -32,14 +35,18 @@ function run(st: AnyStrategy, events: readonly MmEvent[], fast: boolean): unknow
 }
 
 describe('order-0 fast path', () => {
-  test('the Linux schemes take it; a scheme overriding an rmap call, and the proposals with their own, do not', () => {
+  test('the Linux schemes take it (rmap calls and clean frees); a scheme overriding an rmap call, and the proposals with their own, do not', () => {
     expect(STRATEGIES.map((st) => (st.init() as SchemeState).smallRules)).toEqual(STRATEGIES.map(() => true))
+    expect(STRATEGIES.map((st) => (st.init() as SchemeState).smallFree)).toEqual(STRATEGIES.map(() => true))
     class Odd extends Linux615 {
       protected override remove(...a: Parameters<Linux615['remove']>): void {
         super.remove(...a)
       }
+      protected override freeCheckOf(f: Parameters<Linux615['freeCheckOf']>[0]): string | null {
+        return super.freeCheckOf(f)
+      }
     }
-    expect(new Odd().init().smallRules).toBe(false)
+    expect([new Odd().init().smallRules, new Odd().init().smallFree]).toEqual([false, false])
     const own = PROPOSALS.filter((st) => st.id === 'willy-vma-pt' || st.id === 'total-mapped-pages')
     expect(own.map((st) => (st.init() as SchemeState).smallRules)).toEqual([false, false])
   })

@@ -198,6 +198,11 @@ export class Linux61 extends SchemeBase {
     return f.anon && f.doubleMap && f.entire < 0 ? ['PG_double_map set without a PMD mapping'] : []
   }
 
+  /** an order-0 folio is clean exactly when its `_mapcount` is −1 while freeCheckOf is this one (SchemeBase.smallFreeCheckCommon) */
+  protected override smallFreeCheckCommon(): boolean {
+    return this.freeCheckOf === Linux61.prototype.freeCheckOf
+  }
+
   protected freeCheckOf(f: FolioState): string | null {
     for (let k = 0; k < f.n; k++) if (f.mcOf(k) !== -1) return `nonzero mapcount (page ${k}: ${f.mcOf(k) + 1})`
     if (f.isLarge && f.entire !== -1) return 'nonzero compound_mapcount'

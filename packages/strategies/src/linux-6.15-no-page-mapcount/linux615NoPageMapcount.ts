@@ -160,6 +160,11 @@ export class Linux615NoPageMapcount extends SchemeBase {
     return bad
   }
 
+  /** an order-0 folio is clean exactly when its `_mapcount` is −1 while freeCheckOf is this one (SchemeBase.smallFreeCheckCommon) */
+  protected override smallFreeCheckCommon(): boolean {
+    return this.freeCheckOf === Linux615NoPageMapcount.prototype.freeCheckOf
+  }
+
   protected freeCheckOf(f: FolioState): string | null {
     if (!f.isLarge && f.mcOf(0) !== -1) return 'nonzero mapcount'
     if (f.isLarge && f.entire !== -1) return 'nonzero entire_mapcount'

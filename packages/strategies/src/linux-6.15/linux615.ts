@@ -58,6 +58,11 @@ export class Linux615 extends Linux612 {
     return super.invariantsOf(f).concat(f.isLarge && !f.hugetlb ? slotInvariants(f) : [])
   }
 
+  /** an order-0 folio is clean exactly when its `_mapcount` is −1 while freeCheckOf is this one (SchemeBase.smallFreeCheckCommon) */
+  protected override smallFreeCheckCommon(): boolean {
+    return this.freeCheckOf === Linux615.prototype.freeCheckOf
+  }
+
   protected override freeCheckOf(f: FolioState): string | null {
     return super.freeCheckOf(f) ?? slotsFreeCheck(f)
   }
