@@ -185,6 +185,8 @@ function flipBytes(r: Rng, b: Buffer, lo: number, hi: number, n: number): void {
   }
 }
 
+const FRAME_MAGIC = Buffer.from('FRM1', 'latin1')
+
 const LENGTHS = [0, 1, 3, 4, 7, 8, 19, 20, 2 ** 16, 2 ** 24, 2 ** 26 + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1]
 
 /** a record-extension definition of msgpackr (redefines structure @id): what a hostile frame can carry */
@@ -201,6 +203,21 @@ interface Seed {
   bytes: Buffer
   headerEnd: number
   parts: Section[]
+  /**
+   * what the mutators derive from a base seed's bytes, computed once (an input damaged a second time gets
+   * none): its decoded header (never changed: mutateValue copies what it edits) and its frames' bytes
+   */
+  derived?: { header: Record<string, unknown>; frames: Buffer[] }
+}
+
+/** header - @s's decoded header (a base seed's is decoded once). */
+function header(s: Seed): Record<string, unknown> {
+  return s.derived?.header ?? (plainUnpack.unpack(s.bytes.subarray(16, s.headerEnd)) as Record<string, unknown>)
+}
+
+/** frameBytes - the prefix and payload of each of @s's frames, in order (views into its bytes). */
+function frameBytes(s: Seed): Buffer[] {
+  return s.derived?.frames ?? s.parts.filter((p) => p.kind === 'frame').map((p) => s.bytes.subarray(p.at, p.at + 20 + p.len))
 }
 
 /**
@@ -221,13 +238,10 @@ const TRACE_MUTATORS: Record<string, (r: Rng, s: Seed) => Buffer> = {
       : Buffer.concat([s.bytes.subarray(0, at), s.bytes.subarray(r.int(s.bytes.length), r.int(s.bytes.length)), s.bytes.subarray(at)])
   },
   headerFields: (r, s) => {
-    const h = plainUnpack.unpack(s.bytes.subarray(16, s.headerEnd)) as Record<string, unknown>
-    const o: Record<string, unknown> = { ...h }
+    const o: Record<string, unknown> = { ...header(s) }
     const k = r.pick(['structures', 'enums', 'source', 'version', 'pageSize', 'frameEvents', 'format', 'structures', 'enums'])
     o[k] = r.chance(0.3) ? nastyValue(r) : mutateValue(r, o[k])
-    const payload = plainPack.pack(o)
-    const frames = s.parts.filter((p) => p.kind === 'frame').map((p) => s.bytes.subarray(p.at, p.at + 20 + p.len))
-    return rebuild(payload, frames, true)
+    return rebuild(plainPack.pack(o), frameBytes(s), true)
   },
   headerBytesFixed: (r, s) => {
     const b = Buffer.from(s.bytes)
@@ -305,9 +319,8 @@ const TRACE_MUTATORS: Record<string, (r: Rng, s: Seed) => Buffer> = {
     return b
   },
   frameOrder: (r, s) => {
-    const frames = s.parts.filter((p) => p.kind === 'frame').map((p) => s.bytes.subarray(p.at, p.at + 20 + p.len))
     const idx = s.parts.find((p) => p.kind === 'index')
-    const fs = frames.slice()
+    const fs = frameBytes(s).slice()
     const op = r.int(4)
     if (fs.length >= 2 && op === 0) {
       const i = r.int(fs.length)
@@ -351,7 +364,7 @@ const TRACE_MUTATORS: Record<string, (r: Rng, s: Seed) => Buffer> = {
     const n = 200 + r.int(800)
     const junk = Buffer.alloc(n * 24)
     for (let i = 0; i < n; i++) {
-      junk.write('FRM1', i * 24, 'latin1')
+      junk.set(FRAME_MAGIC, i * 24)
       junk.writeUInt32LE(r.chance(0.5) ? junk.length : r.int(1 << 20), i * 24 + 4)
     }
     const f = s.parts[0]
@@ -446,7 +459,9 @@ function loadSeeds(dir: string): Seed[] {
   const seeds: Seed[] = []
   const add = (name: string, bytes: Buffer): void => {
     const { headerEnd, parts } = sections(bytes)
-    seeds.push({ name, bytes, headerEnd, parts })
+    const s: Seed = { name, bytes, headerEnd, parts }
+    s.derived = { header: header(s), frames: frameBytes(s) }
+    seeds.push(s)
   }
   const real = join(ROOT, 'traces/fork-cow-pmd-thp.mmtrace')
   add('fork-cow-pmd-thp', readFileSync(real))
@@ -471,7 +486,7 @@ function loadSeeds(dir: string): Seed[] {
 /** runFuzz - the harness; see the file comment. */
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const t0 = performance.now()
-  const dir = scratchDir()
+  const { dir, inRam } = scratchDir()
   const r = new Rng(opts.seed)
   const findings: Finding[] = []
   const counts: Record<string, number> = { crash: 0, hang: 0, 'silent-schema': 0, contamination: 0 }
@@ -497,8 +512,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const seed = r.pick(seeds)
       const mutator = r.pick(names)
       let bytes = mutate(r, mutator, seed)
-      if (r.chance(0.1)) bytes = mutate(r, r.pick(names), { ...seed, bytes, ...safeSections(bytes, seed) })
-      rewrite(file, bytes)
+      if (r.chance(0.1)) bytes = mutate(r, r.pick(names), { name: seed.name, bytes, ...safeSections(bytes, seed) })
+      rewrite(file, bytes, inRam)
       const salvage = (i & 1) === 1
       const t = performance.now()
       try {
@@ -519,7 +534,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       }
       if ((i & 1023) === 0) opts.onProgress?.(i, total)
     }
-    await fuzzJsonl(r, opts, dir, report, outcomes)
+    await fuzzJsonl(r, opts, dir, inRam, report, outcomes)
     opts.onProgress?.(opts.traces + opts.jsonl, total)
     fuzzScenarios(r, opts, report, outcomes)
     return { inputs: { traces: opts.traces, jsonl: opts.jsonl, scenarios: opts.scenarios }, outcomes, findings, counts, ms: performance.now() - t0 }
@@ -529,30 +544,32 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
 }
 
 /**
- * rewrite - replace the contents of scratch file @file with @data by unlinking it and creating it afresh.
- * Truncating and rewriting a file in place costs ~4.5 ms on this machine's ext4 (auto_da_alloc forces the
- * blocks out when a file is truncated to 0 and written again): it was 40% of the fuzzer's time (450 inputs/s
- * instead of 1,700); unlink + create is ~0.25 ms.
+ * rewrite - replace the contents of scratch file @file with @data: in place on a RAM file system (@inRam,
+ * ~5 us for a 5 KB trace), else by unlinking it and creating it afresh. Truncating and rewriting a file in
+ * place costs ~4.5 ms on this machine's ext4 (auto_da_alloc forces the blocks out when a file is truncated to
+ * 0 and written again): it was 40% of the fuzzer's time (450 inputs/s instead of 1,700); unlink + create is
+ * ~15 us there.
  */
-function rewrite(file: string, data: Uint8Array | string): void {
-  try {
-    unlinkSync(file)
-  } catch {
-    // the first write: nothing to unlink (unlinkSync is ~5 us cheaper than rmSync's lstat + rimraf)
+function rewrite(file: string, data: Uint8Array | string, inRam: boolean): void {
+  if (!inRam) {
+    try {
+      unlinkSync(file)
+    } catch {
+      // the first write: nothing to unlink (unlinkSync is ~5 us cheaper than rmSync's lstat + rimraf)
+    }
   }
   writeFileSync(file, data)
 }
 
 /**
  * scratchDir - a fresh directory for the scratch files: on the RAM file system /dev/shm when there is one
- * (unlink + create + write of a 5 KB trace: ~7 us there, ~15 us on this machine's ext4), else in the OS
- * temporary directory.
+ * (@inRam), else in the OS temporary directory.
  */
-function scratchDir(): string {
+function scratchDir(): { dir: string; inRam: boolean } {
   try {
-    return mkdtempSync('/dev/shm/mmsim-fuzz-')
+    return { dir: mkdtempSync('/dev/shm/mmsim-fuzz-'), inRam: true }
   } catch {
-    return mkdtempSync(join(tmpdir(), 'mmsim-fuzz-'))
+    return { dir: mkdtempSync(join(tmpdir(), 'mmsim-fuzz-')), inRam: false }
   }
 }
 
@@ -578,7 +595,7 @@ function safeSections(bytes: Buffer, seed: Seed): { headerEnd: number; parts: Se
 // ---------------------------------------------------------------------------------------------- JSONL
 
 async function fuzzJsonl(
-  r: Rng, opts: FuzzOptions, dir: string, report: (f: Finding) => void, outcomes: Record<string, number>,
+  r: Rng, opts: FuzzOptions, dir: string, inRam: boolean, report: (f: Finding) => void, outcomes: Record<string, number>,
 ): Promise<void> {
   if (opts.jsonl === 0) return
   const lines = readFileSync(join(ROOT, 'traces/fork-cow-pmd-thp.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '')
@@ -604,7 +621,7 @@ async function fuzzJsonl(
       } else if (op === 2) ls.splice(r.int(ls.length), 0, ls[r.int(ls.length)]!)
       else ls[j] = JSON.stringify(mutateValue(r, o))
     }
-    rewrite(file, ls.join('\n') + '\n')
+    rewrite(file, ls.join('\n') + '\n', inRam)
     const t = performance.now()
     try {
       const truth = new TruthState()

@@ -93,6 +93,22 @@ export class ChunkedFile {
     return got >= len ? lead : -1
   }
 
+  /**
+   * loadAll - when the whole file fits one chunk, load it now (one read; later windows of it need none), with
+   * file offset @alignAt on an 8-byte boundary. @returns whether it did.
+   */
+  loadAll(alignAt: number): boolean {
+    return this.size <= this.chunkBytes && this.window(0, this.size, alignAt) >= 0
+  }
+
+  /** copyOf - a fresh copy of file bytes [@pos, @pos + @len) when the current chunk holds them all, else null. */
+  copyOf(pos: number, len: number): Buffer | null {
+    if (pos < this.lo || pos + len > this.hi) return null
+    const b = Buffer.allocUnsafeSlow(len)
+    this.buf.copy(b, 0, pos - this.base, pos - this.base + len)
+    return b
+  }
+
   /** bytes - the @len bytes at buf index @at, viewed in place. */
   bytes(at: number, len: number): Uint8Array {
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset + at, len)

@@ -99,6 +99,38 @@ describe('readTraceSync', () => {
     }
   })
 
+  it('files of one header each get their own, equal header object: changing one does not reach the next read', () => {
+    const header = (f: string): Record<string, unknown> => {
+      const it = readTraceSync(f).next().value
+      if (it?.kind !== 'header') throw new Error('no header')
+      return it.header as unknown as Record<string, unknown>
+    }
+    const a = header(good)
+    const b = header(good)
+    expect(b).toEqual(a)
+    expect(b).not.toBe(a)
+    expect(b.structures).not.toBe(a.structures)
+    ;(a.source as Record<string, unknown>).name = 'changed'
+    ;(a.structures as unknown[]).length = 0
+    const c = header(good)
+    expect(c).toEqual(b)
+    expect(c.structures).not.toHaveLength(0)
+  })
+
+  it('a small file and one read chunk by chunk give the same items', () => {
+    const f = write(syntheticEvents(3000, { seed: 12, maxProcs: 3 }), 97)
+    const whole = items(f)
+    expect(items(f, { chunkBytes: 4096 })).toEqual(whole)
+    expect(items(f, { chunkBytes: 4096, reuseBuffers: true, salvage: true })).toEqual(items(f, { reuseBuffers: true, salvage: true }))
+    const bytes = readFileSync(f)
+    bytes[bytes.length >> 1] ^= 0x55
+    const damaged = tmp()
+    writeFileSync(damaged, bytes)
+    const salvaged = items(damaged, { salvage: true })
+    expect(salvaged.some((x) => (x as { kind: string }).kind === 'damage')).toBe(true)
+    expect(items(damaged, { salvage: true, chunkBytes: 4096 })).toEqual(salvaged)
+  })
+
   it('a file that cannot be opened is a TraceOpenError naming it, thrown when reading starts', () => {
     const f = join(dir, 'missing.mmtrace')
     const it = readTraceSync(f)

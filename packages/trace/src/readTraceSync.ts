@@ -50,7 +50,7 @@ export interface SyncReadOptions extends ReadOptions {
   chunkBytes?: number
 }
 
-function readAt(fd: number, pos: number, len: number): Buffer {
+function readDirect(fd: number, pos: number, len: number): Buffer {
   const b = Buffer.allocUnsafeSlow(len)
   let got = 0
   while (got < len) {
@@ -59,6 +59,14 @@ function readAt(fd: number, pos: number, len: number): Buffer {
     got += n
   }
   return got === len ? b : b.subarray(0, got)
+}
+
+/**
+ * readAt - a fresh buffer of the bytes [@pos, @pos + @len) of @f (fewer where the file ends): copied from its
+ * chunk when it holds them (a small file is loaded whole once, see readHeader), else read.
+ */
+function readAt(f: ChunkedFile, pos: number, len: number): Buffer {
+  return f.copyOf(pos, len) ?? readDirect(f.fd, pos, len)
 }
 
 function printable(b: Uint8Array): string {
@@ -71,18 +79,71 @@ function printable(b: Uint8Array): string {
 /** headers up to this size key their decoder's layout (EventDecoder's layoutKey) */
 const LAYOUT_KEY_BYTES = 1 << 16
 
-function readHeader(fd: number, file: string, size: number): { header: TraceHeader; end: number; key: string | undefined } {
-  const pre = readAt(fd, 0, HEADER_PREFIX)
+/**
+ * the decoded headers of the last (at most 64) layout keys, for headers made of plain objects, arrays and
+ * primitives only: a file whose header bytes match gets a fresh deep copy (about a third of decoding them
+ * again), never an object another read handed out
+ */
+const HEADERS = new Map<string, unknown>()
+
+/** plainTree - @v holds only primitives, dense arrays and plain objects (no '__proto__' key), @depth deep at most. */
+function plainTree(v: unknown, depth: number): boolean {
+  if (typeof v !== 'object' || v === null) return true
+  if (depth === 0) return false
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return false
+    for (let i = 0; i < v.length; i++) if (!(i in v) || !plainTree(v[i], depth - 1)) return false
+    return true
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype || Object.getOwnPropertySymbols(v).length > 0) return false
+  for (const k of Object.getOwnPropertyNames(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, k)!
+    if (k === '__proto__' || !d.enumerable || !('value' in d) || !d.writable || !plainTree(d.value, depth - 1)) return false
+  }
+  return true
+}
+
+/** clonePlain - a deep copy of @v, a {@link plainTree}. */
+function clonePlain(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v
+  if (Array.isArray(v)) {
+    const a = new Array<unknown>(v.length)
+    for (let i = 0; i < v.length; i++) a[i] = clonePlain(v[i])
+    return a
+  }
+  const o: Record<string, unknown> = {}
+  for (const k of Object.keys(v)) o[k] = clonePlain((v as Record<string, unknown>)[k])
+  return o
+}
+
+/** decodeHeader - @h's msgpack value (throws as the decoder does), from HEADERS when @key was seen. */
+function decodeHeader(h: Buffer, key: string | undefined): unknown {
+  const seen = key === undefined ? undefined : HEADERS.get(key)
+  if (seen !== undefined) return clonePlain(seen)
+  const v = plainUnpack(h)
+  if (key !== undefined && v !== undefined && plainTree(v, 32)) {
+    if (HEADERS.size >= 64) HEADERS.clear()
+    HEADERS.set(key, clonePlain(v))
+  }
+  return v
+}
+
+function readHeader(f: ChunkedFile, file: string, size: number): { header: TraceHeader; end: number; key: string | undefined } {
+  const pre = readDirect(f.fd, 0, HEADER_PREFIX)
   if (pre.length < 8 || pre.toString('latin1', 0, 8) !== FILE_MAGIC) throw new NotATraceError(file, printable(pre.subarray(0, 8)))
   if (pre.length < HEADER_PREFIX) throw new TraceHeaderError(file, `the file ends after ${size} bytes`)
   const len = pre.readUInt32LE(8)
   if (len > MAX_HEADER_BYTES) throw new TraceHeaderError(file, `header length ${len} is implausible (at most ${MAX_HEADER_BYTES})`)
   if (HEADER_PREFIX + len > size) throw new TraceHeaderError(file, `header of ${len} bytes runs past the end of the file (${size} bytes)`)
-  const h = readAt(fd, HEADER_PREFIX, len)
+  // a file that fits one chunk is read whole now: its header, index and frames then take no more reads; its
+  // first frame's payload lands 8-byte aligned, as when the frames are read from the header's end
+  f.loadAll(HEADER_PREFIX + len + FRAME_PREFIX)
+  const h = readAt(f, HEADER_PREFIX, len)
   if (crc32(h) !== pre.readUInt32LE(12)) throw new TraceHeaderError(file, 'checksum mismatch')
+  const key = len <= LAYOUT_KEY_BYTES ? h.toString('latin1') : undefined
   let header: TraceHeader
   try {
-    header = plainUnpack(h) as TraceHeader
+    header = decodeHeader(h, key) as TraceHeader
   } catch (e) {
     throw new TraceHeaderError(file, `undecodable (${(e as Error).message})`)
   }
@@ -93,20 +154,20 @@ function readHeader(fd: number, file: string, size: number): { header: TraceHead
   const problem = headerProblem(header as unknown as Record<string, unknown>)
   if (problem !== null) throw new TraceHeaderError(file, problem)
   // the checksummed bytes decode to these structures and enums and to nothing else: a safe layout key
-  return { header, end: HEADER_PREFIX + len, key: len <= LAYOUT_KEY_BYTES ? h.toString('latin1') : undefined }
+  return { header, end: HEADER_PREFIX + len, key }
 }
 
-function readIndex(fd: number, size: number, headerEnd: number): { index: TraceIndex; at: number } | null {
+function readIndex(f: ChunkedFile, size: number, headerEnd: number): { index: TraceIndex; at: number } | null {
   if (size < headerEnd + FRAME_PREFIX + TRAILER_SIZE) return null
-  const t = readAt(fd, size - TRAILER_SIZE, TRAILER_SIZE)
+  const t = readAt(f, size - TRAILER_SIZE, TRAILER_SIZE)
   if (t.toString('latin1', 8, 16) !== TRAILER_MAGIC) return null
   const at = t.readDoubleLE(0)
   if (!Number.isSafeInteger(at) || at < headerEnd || at + FRAME_PREFIX > size - TRAILER_SIZE) return null
-  const pre = readAt(fd, at, FRAME_PREFIX)
+  const pre = readAt(f, at, FRAME_PREFIX)
   if (pre.toString('latin1', 0, 4) !== INDEX_MAGIC) return null
   const len = pre.readUInt32LE(4)
   if (len > MAX_INDEX_BYTES || at + FRAME_PREFIX + len !== size - TRAILER_SIZE) return null
-  const payload = readAt(fd, at + FRAME_PREFIX, len)
+  const payload = readAt(f, at + FRAME_PREFIX, len)
   if (z(payload, z(pre.subarray(12, 20))) !== pre.readUInt32LE(8)) return null
   let index: TraceIndex
   try {
@@ -140,14 +201,14 @@ function indexIsSound(index: TraceIndex, frames: number, headerEnd: number, at: 
 }
 
 /** resync - the next offset after @pos holding a frame (or the index) whose checksum verifies, or -1. */
-function resync(fd: number, pos: number, size: number, budget: { bytes: number }): number {
+function resync(f: ChunkedFile, pos: number, size: number, budget: { bytes: number }): number {
   // small reads first (the next frame is usually near), doubling to 1 MiB: linear in the bytes skipped
   let chunk = 1 << 16
   for (let base = pos + 1; base < size; base += chunk - 4, chunk = Math.min(chunk * 2, 1 << 20)) {
-    const buf = readAt(fd, base, Math.min(chunk, size - base))
+    const buf = readAt(f, base, Math.min(chunk, size - base))
     for (let i = buf.indexOf(FRAME_MAGIC, 0, 'latin1'); i >= 0; i = buf.indexOf(FRAME_MAGIC, i + 1, 'latin1')) {
       const p = base + i
-      const raw = readAt(fd, p, FRAME_PREFIX)
+      const raw = readAt(f, p, FRAME_PREFIX)
       if (raw.length < FRAME_PREFIX) continue
       const len = raw.readUInt32LE(4)
       if (len > MAX_FRAME_BYTES || p + FRAME_PREFIX + len > size) continue
@@ -157,7 +218,7 @@ function resync(fd: number, pos: number, size: number, budget: { bytes: number }
       // crafted with many long-claiming frame magics cannot make salvage quadratic
       budget.bytes -= len
       if (budget.bytes < 0) return -1
-      const payload = readAt(fd, p + FRAME_PREFIX, len)
+      const payload = readAt(f, p + FRAME_PREFIX, len)
       if (z(payload, z(raw.subarray(12, 20))) === raw.readUInt32LE(8)) return p
     }
     const j = buf.indexOf(INDEX_MAGIC, 0, 'latin1')
@@ -192,14 +253,14 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
   }
   try {
     const size = f.size
-    const { header, end, key } = readHeader(f.fd, file, size)
+    const { header, end, key } = readHeader(f, file, size)
     let decoder: EventDecoder
     try {
       decoder = new EventDecoder(header.structures, header.enums, key)
     } catch (e) {
       throw new TraceHeaderError(file, `unusable event structures (${(e as Error).message})`)
     }
-    const idx = readIndex(f.fd, size, end)
+    const idx = readIndex(f, size, end)
     yield { kind: 'header', header, decoder, index: idx?.index ?? null, fileSize: size }
     let pos = end
     let frameNo = 0
@@ -345,7 +406,7 @@ export function* readTraceSync(file: string, opts: SyncReadOptions = {}): Genera
       let resumedAt: number | null = null
       if (opts.salvage) {
         const next = idx?.index.offsets[frameNo + 1] ?? idx?.at
-        resumedAt = next !== undefined && next > pos ? next : resync(f.fd, pos, size, budget)
+        resumedAt = next !== undefined && next > pos ? next : resync(f, pos, size, budget)
         if (resumedAt < 0) resumedAt = null
       }
       const lost = lostFromIndex(frameNo) ?? (isFrame ? count : null)

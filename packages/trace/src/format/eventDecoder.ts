@@ -153,7 +153,8 @@ interface Layout {
   /** per column signature (checkFor's): the check loop's factory */
   checkFactories: Map<string, CheckFactory>
   names: string[]
-  scratch: Record<string, unknown>[]
+  /** a fresh set of the scratch events (object literals compiled from the templates: no per-object spread) */
+  makeScratch: () => Record<string, unknown>[]
 }
 
 const LAYOUTS = new Map<string, Layout>()
@@ -228,7 +229,7 @@ export class EventDecoder {
       this.fieldChecks.push(...l.fieldChecks)
       this.checkSrc = l.checkSrc
       this.checkFactories = l.checkFactories
-      for (const o of l.scratch) this.scratch.push({ ...o })
+      this.scratch = l.makeScratch()
       this.walkCols = new Scratch(0, this.nSlots)
       this.walkInt = l.walkInt(enums, this.scratch, l.names)
       this.walkMixed = l.walkMixed(enums, this.scratch, l.names)
@@ -282,8 +283,15 @@ ${this.checkCases.join('\n')}
 }`
     this.checkSrc = checkSrc
     this.checkFactories = new Map()
-    // the scratch templates are copied before the walks below can fill this decoder's own objects
-    const scratch = this.scratch.map((o) => ({ ...o }))
+    // the scratch templates are compiled before the walks below can fill this decoder's own objects; keys are
+    // 'type', 'cause' and this version's field names (ident-checked), values are JSON literals
+    const literal = (o: Record<string, unknown>): string => `{${Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`
+    const templates = this.scratch.map((o) => ({ ...o }))
+    const literals = templates.every((o) => Object.values(o).every((v) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))))
+    // (a decoder built outside the reader may have been given enum values of other kinds: those are spread)
+    const makeScratch = literals
+      ? (new Function(`return [${templates.map(literal).join(',\n')}]`) as () => Record<string, unknown>[])
+      : () => templates.map((o) => ({ ...o }))
     const walkInt = new Function('V', 'O', 'names', src) as WalkFactory
     const walkMixed = new Function('V', 'O', 'names', src) as WalkFactory
     this.walkInt = walkInt(enums, this.scratch, names)
@@ -293,7 +301,7 @@ ${this.checkCases.join('\n')}
       LAYOUTS.set(key, {
         types: this.types, structureProblems: [...this.structureProblems], sameLayout: this.sameLayout, sameFields: this.sameFields,
         known: this.known, fastMask: this.fastMask, localCode: this.localCode, nSlots: this.nSlots, enumOk: this.enumOk,
-        fieldChecks: this.fieldChecks, checkSrc, walkInt, walkMixed, checkFactories: this.checkFactories, names, scratch,
+        fieldChecks: this.fieldChecks, checkSrc, walkInt, walkMixed, checkFactories: this.checkFactories, names, makeScratch,
       })
     }
   }
