@@ -123,7 +123,7 @@ describe('readTraceSync', () => {
     expect(items(f, { chunkBytes: 4096 })).toEqual(whole)
     expect(items(f, { chunkBytes: 4096, reuseBuffers: true, salvage: true })).toEqual(items(f, { reuseBuffers: true, salvage: true }))
     const bytes = readFileSync(f)
-    bytes[bytes.length >> 1] ^= 0x55
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x55
     const damaged = tmp()
     writeFileSync(damaged, bytes)
     const salvaged = items(damaged, { salvage: true })
