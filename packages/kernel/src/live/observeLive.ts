@@ -94,7 +94,13 @@ export async function observeLive(s: ParsedScenario, opts: LiveOptions = {}): Pr
       if (pool !== null) throw new HugetlbPoolUnusable(`${s.file}: ${pool}`)
     }
     for (let a = 1; ; a++) {
-      const runner = await RunnerClient.start(mkdtempSync(join(tmp, `attempt${a}-`)))
+      let runner: RunnerClient
+      try {
+        runner = await RunnerClient.start(mkdtempSync(join(tmp, `attempt${a}-`)))
+      } catch (e) {
+        // killed or failing before it said "ready" (it soaks up blank pages first: runner.c sink_blank_pages())
+        throw new LiveKernelError(`${s.file}: ${(e as Error).message}`)
+      }
       runners.push(runner)
       if (!(await settleKhugepaged(KHUGEPAGED_ASLEEP_MS))) opts.note?.('khugepaged was not seen settling; a run it disturbs is retried')
       try {
