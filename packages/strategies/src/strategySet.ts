@@ -1,5 +1,5 @@
 import { applyEvent, EVENT_TYPES, type MmEvent, type TruthColumns, type Txn } from '@mmsim/core'
-import { columnEvent } from './columnEvent.ts'
+import { fillEventOpColumns } from './columnEvent.ts'
 import { totalCost, type CostRow, type CostTable } from './costs.ts'
 import { canonicalType, EventOp, eventCode, fillEventOpAs } from './eventOp.ts'
 import { notePluginEvent, notePluginStart } from './pluginGuard.ts'
@@ -101,7 +101,7 @@ export class StrategySet {
     const runs = t.runs
     if (runs.length === 0) return
     const ops = t.ops
-    const op = fillEventOpAs(this.op, columnEvent(w, i, c), t.type, c)
+    const op = fillEventOpColumns(this.op, w, i, c)
     for (let k = 0; k < runs.length; k++) {
       const r = runs[k]!
       ops[k]!.call(r.strategy, r.state, op, truth)
