@@ -62,7 +62,6 @@ export function columnEvent(w: TruthColumns, i: number, c: number): MmEvent {
   return COL as unknown as MmEvent
 }
 
-
 /** an EventOp with every field at a value no column fill gives (to compare two fills field by field) */
 function blankOp(): EventOp {
   const op = new EventOp()
