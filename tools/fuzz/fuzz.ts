@@ -408,7 +408,9 @@ export interface FuzzReport {
   outcomes: Record<string, number>
   findings: Finding[]
   counts: Record<string, number>
+  /** the whole run, and its trace inputs alone (seeds and clean digest included) */
   ms: number
+  traceMs: number
 }
 
 const isUserError = (e: unknown): boolean =>
@@ -534,10 +536,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       }
       if ((i & 1023) === 0) opts.onProgress?.(i, total)
     }
+    const traceMs = performance.now() - t0
     await fuzzJsonl(r, opts, dir, inRam, report, outcomes)
     opts.onProgress?.(opts.traces + opts.jsonl, total)
     fuzzScenarios(r, opts, report, outcomes)
-    return { inputs: { traces: opts.traces, jsonl: opts.jsonl, scenarios: opts.scenarios }, outcomes, findings, counts, ms: performance.now() - t0 }
+    return { inputs: { traces: opts.traces, jsonl: opts.jsonl, scenarios: opts.scenarios }, outcomes, findings, counts, ms: performance.now() - t0, traceMs }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -1,8 +1,11 @@
 // `pnpm fuzz [--seed N] [--traces N] [--jsonl N] [--scenarios N] [--budget MS] [--no-replay] [--mutators a,b]
-//   [--out DIR]`: the in-process fuzzer of tools/fuzz/fuzz.ts. Prints the rate, the outcome counts and every
-// distinct finding (crash, hang, silent schema violation, contamination); with --out, each finding's input is
-// written there for reproduction. Exits 1 when anything was found.
+//   [--out DIR] [--progress]`: the in-process fuzzer of tools/fuzz/fuzz.ts. Prints the rate (wall and CPU, with
+// the load average), whether the run met issue 15's target (1,000,000 trace inputs in under 600 s; a shorter
+// run says whether its trace rate would), the outcome counts and every distinct finding (crash, hang, silent
+// schema violation, contamination); with --out, each finding's input is written there for reproduction.
+// Exits 1 when anything was found. Measured rates: tools/fuzz/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { runFuzz } from './fuzz.ts'
 
@@ -23,6 +26,7 @@ const str = (name: string): string | undefined => {
 }
 const seed = opt('seed', 1)
 const traces = opt('traces', 1_000_000)
+const cpu0 = process.cpuUsage()
 const report = await runFuzz({
   seed,
   traces,
@@ -37,11 +41,23 @@ const report = await runFuzz({
   },
 })
 if (process.stderr.isTTY) process.stderr.write('\n')
+const cpu = process.cpuUsage(cpu0)
 const s = report.ms / 1000
 const inputs = report.inputs.traces + report.inputs.jsonl + report.inputs.scenarios
+const TARGET_INPUTS = 1_000_000
+const TARGET_S = 600
+const traceRate = report.inputs.traces / (report.traceMs / 1000)
+const target =
+  report.inputs.traces === 0
+    ? 'not measured (no trace inputs)'
+    : report.inputs.traces >= TARGET_INPUTS
+    ? `${s < TARGET_S ? 'met' : 'NOT met'} (${report.inputs.traces} trace inputs and the rest in ${s.toFixed(1)} s)`
+    : `${TARGET_INPUTS / traceRate < TARGET_S ? 'would be met' : 'would NOT be met'} at this trace rate (${Math.round(traceRate)}/s: 1 M in ${(TARGET_INPUTS / traceRate).toFixed(0)} s)`
 process.stdout.write(
   `fuzz: seed ${seed}: ${report.inputs.traces} trace inputs, ${report.inputs.jsonl} JSONL, ${report.inputs.scenarios} scenarios in ${s.toFixed(1)} s ` +
-    `(${Math.round(inputs / s)} inputs/s)\n` +
+    `(${Math.round(inputs / s)} inputs/s; trace inputs ${Math.round(traceRate)}/s; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; ` +
+    `load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})\n` +
+    `target (issue 15: ${TARGET_INPUTS} trace inputs in < ${TARGET_S} s): ${target}\n` +
     `outcomes: ${Object.entries(report.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')}\n` +
     `findings: ${Object.entries(report.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`,
 )
