@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { boostKhugepaged, journalOwnerAlive, journalPath, readJournal, restoreJournal } from '@mmsim/kernel'
+import { boostKhugepaged, journalOwnerAlive, journalPath, readJournal, restoreLeftJournal } from '@mmsim/kernel'
 import { UserError } from '../userError.ts'
 import { processIo, type CliIo } from '../cliIo.ts'
 
@@ -19,9 +19,15 @@ export function kernelRestoreHandler(io: CliIo = processIo()): void {
   if (alive) throw new UserError(`live-kernel run ${j.pid} is still running; it restores its own knobs`)
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('restoring kernel knobs needs root')
   boostKhugepaged(false) // a run killed while settling khugepaged may have left it at nice 0
-  const failed = restoreJournal(j)
-  if (failed.length) throw new UserError(`could not restore: ${failed.join('; ')}`, 1)
-  io.stdout.write(`restored ${j.entries.length} knobs left by run ${j.pid}\n`)
+  // under the knob lock: a run that took it meanwhile restores what was left itself (acquireKnobLock)
+  const r = restoreLeftJournal()
+  if (r === 'held') throw new UserError(`a live-kernel run holds ${journalPath()}; it restores the knobs left`)
+  if (r === null) {
+    io.stdout.write(`nothing to restore (no ${journalPath()})\n`)
+    return
+  }
+  if (r.failed.length) throw new UserError(`could not restore: ${r.failed.join('; ')}`, 1)
+  io.stdout.write(`restored ${r.journal.entries.length} knobs left by run ${r.journal.pid}\n`)
 }
 
 /** register - `mmsim kernel restore`. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flockHeld } from './fileLock.ts'
-import { acquireKnobLock, journalOwnerAlive, journalPath, readJournal, recordJournal, releaseKnobLock, restoreJournal } from './knobJournal.ts'
+import { acquireKnobLock, journalOwnerAlive, journalPath, readJournal, recordJournal, releaseKnobLock, restoreJournal, restoreLeftJournal } from './knobJournal.ts'
 import { knobSetting, readKnob } from './knobs.ts'
 import { startHolder, type LockHolder } from './lockHolder.testkit.ts'
 import { processStart } from './processAlive.ts'
@@ -151,6 +151,24 @@ describe.skipIf(!hasFlock)('knob lock held by another process (flock)', () => {
     expect(readJournal()).toEqual({ pid: process.pid, start: processStart(), lock: 'flock', entries: [] })
     expect(releaseKnobLock()).toEqual([])
     expect(readJournal()).toBeNull()
+  })
+
+  it('kernel restore (restoreLeftJournal) refuses while the holder lives, restores under the flock after its SIGKILL, and lets go of it', async () => {
+    const a = join(dir, 'a')
+    writeFileSync(a, 'old a')
+    expect(restoreLeftJournal()).toBeNull() // no journal: nothing to do
+    holder = await startHolder('knob', [{ path: a, value: 'old a' }])
+    expect(restoreLeftJournal()).toBe('held')
+    expect(readFileSync(a, 'utf8')).toBe(`changed by ${holder.pid}`)
+    expect(readJournal()?.pid).toBe(holder.pid)
+    holder.child.kill('SIGKILL')
+    await holder.exited
+    const r = restoreLeftJournal()
+    expect(r).toMatchObject({ journal: { pid: holder.pid, lock: 'flock' }, failed: [] })
+    expect(readFileSync(a, 'utf8')).toBe('old a')
+    expect(readJournal()).toBeNull()
+    await acquireKnobLock(300) // the flock was let go
+    expect(releaseKnobLock()).toEqual([])
   })
 
   it('release drops the flock: another process takes the lock next', async () => {

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { flockHeld, noteNoFlock, releaseFlock, waitFlock } from './fileLock.ts'
+import { flockHeld, noteNoFlock, releaseFlock, tryFlock, waitFlock } from './fileLock.ts'
 import { knobSetting, writeKnob, type KnobWrite } from './knobs.ts'
 import { processAlive, processStart } from './processAlive.ts'
 
@@ -91,6 +91,29 @@ export function restoreJournal(j: KnobJournal): string[] {
   if (j.tmpDir?.includes('mmsim-kernel-')) rmSync(j.tmpDir, { recursive: true, force: true })
   if (failed.length === 0) rmSync(journalPath(), { force: true })
   return failed
+}
+
+/**
+ * restoreLeftJournal - `mmsim kernel restore`: restore the journal a dead run left, holding the knob lock's
+ * flock while it does (taken without waiting), so that a run starting at the same moment cannot have its
+ * fresh journal restored and deleted under it. The journal is read again once the flock is had.
+ * @returns 'held' while a live run owns the knobs (it holds the flock, or — an older mmsim's journal, or no
+ * flock(1) — its owner lives by /proc); null when there is no journal; else the journal and the knobs that
+ * could not be restored (see restoreJournal).
+ */
+export function restoreLeftJournal(): 'held' | null | { journal: KnobJournal; failed: string[] } {
+  mkdirSync(dirname(journalPath()), { recursive: true })
+  const fd = tryFlock(knobLockPath())
+  if (fd === null) return 'held'
+  try {
+    const j = readJournal()
+    if (j === null) return null
+    // with the flock had, a flock journal's writer is dead; any other is asked of /proc
+    if ((fd === undefined || j.lock !== 'flock') && processAlive(j.pid, j.start)) return 'held'
+    return { journal: j, failed: restoreJournal(j) }
+  } finally {
+    if (fd !== undefined) releaseFlock(fd)
+  }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
