@@ -1,4 +1,4 @@
-import type { FolioKind, Level, Pfn } from '@mmsim/core'
+import { HPAGE_PUD_ORDER, type FolioKind, type Level, type Pfn } from '@mmsim/core'
 import { SchemeBase, type AnyStrategy, type SchemeState, type StrategyRun } from '@mmsim/strategies'
 
 /**
@@ -93,7 +93,7 @@ const isZero = (f: FolioFacts): boolean => f.kind === 'zero' || f.kind === 'huge
 /** entryLevel - the level of the entries that map folio @f whole, else 'pte'. */
 export function entryLevel(f: FolioFacts): Level {
   if (f.entire === 0) return 'pte'
-  return f.order >= 18 ? 'pud' : 'pmd'
+  return f.order >= HPAGE_PUD_ORDER ? 'pud' : 'pmd'
 }
 
 /**

@@ -1,4 +1,4 @@
-import { TruthState, type MmEvent, type Pfn, type TruthColumns } from '@mmsim/core'
+import { HPAGE_PUD_NR, TruthState, type MmEvent, type Pfn, type TruthColumns } from '@mmsim/core'
 import { readTraceSync, type ColumnarFrame, type EventDecoder, type WidenedFrame } from '@mmsim/trace'
 import { damagedTrace } from './damagedTrace.ts'
 import { DivergenceScanner, type Divergence, type ScanOptions } from './divergenceScanner.ts'
@@ -41,7 +41,7 @@ function touchesFolio(e: MmEvent, family: Set<Pfn>): boolean {
     return family.has(e.folio)
   }
   if (e.type === 'folio/split') {
-    for (const f of family) if (f >= e.folio && f - e.folio < 2 ** 18 && f % 2 ** e.newOrder === 0) {
+    for (const f of family) if (f >= e.folio && f - e.folio < HPAGE_PUD_NR && f % 2 ** e.newOrder === 0) {
       family.add(e.folio)
       return true
     }

@@ -1,4 +1,4 @@
-import { MAX_PFN, type MmEvent, type TruthState } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PUD_NR, MAX_PFN, type MmEvent, type TruthState } from '@mmsim/core'
 import type { ParsedScenario } from '@mmsim/kernel'
 
 /**
@@ -199,8 +199,8 @@ export class HeldLocks {
 
   /** the page-table lock of an entry of @pid at @vpn at @level ('pte' | 'pmd' | 'pud') */
   private ptl(pid: number, vpn: number, level: string, runs: boolean): void {
-    if (level === 'pte') this.take(PTL_PTE, ptKey(pid, Math.floor(vpn / 512)), runs)
-    else if (level === 'pmd') this.take(PTL_PMD, ptKey(pid, Math.floor(vpn / 262144)), runs)
+    if (level === 'pte') this.take(PTL_PTE, ptKey(pid, Math.floor(vpn / HPAGE_PMD_NR)), runs)
+    else if (level === 'pmd') this.take(PTL_PMD, ptKey(pid, Math.floor(vpn / HPAGE_PUD_NR)), runs)
     else this.take(PTL_MM, pid, runs)
   }
 
@@ -355,9 +355,9 @@ function instanceName(c: number, k: number): string {
   const n = Math.floor(k / 1024)
   switch (c) {
     case PTL_PTE:
-      return `p${pid} PTE table 0x${(n * 512 * 4096).toString(16)}`
+      return `p${pid} PTE table 0x${(n * HPAGE_PMD_NR * 4096).toString(16)}`
     case PTL_PMD:
-      return `p${pid} PMD table 0x${(n * 262144 * 4096).toString(16)}`
+      return `p${pid} PMD table 0x${(n * HPAGE_PUD_NR * 4096).toString(16)}`
     case VMA_R:
     case HVMA_R:
       return n === 0 ? `p${pid}` : `p${pid} VMA 0x${(n * 4096).toString(16)}`

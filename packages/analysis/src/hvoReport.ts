@@ -1,7 +1,7 @@
-import { HVO_PAGE_SIZE, hvoLayout, STRUCT_PAGE_SIZE, VMEMMAP_PAGES_PER_PTE_TABLE, type HvoKernel, type HvoLayout } from '@mmsim/core'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, HVO_PAGE_SIZE, hvoLayout, STRUCT_PAGE_SIZE, VMEMMAP_PAGES_PER_PTE_TABLE, type HvoKernel, type HvoLayout } from '@mmsim/core'
 
 /** HugeTLB page sizes `mmsim hvo` knows, by their sysfs names, as orders */
-export const HVO_SIZES = { '2M': 9, '1G': 18 } as const
+export const HVO_SIZES = { '2M': HPAGE_PMD_ORDER, '1G': HPAGE_PUD_ORDER } as const
 export type HvoSize = keyof typeof HVO_SIZES
 
 /**

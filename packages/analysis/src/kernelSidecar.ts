@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
-import { truthFolioAt, type FolioRec, type Level, type Pfn, type TruthState } from '@mmsim/core'
+import { PTRS_PER_PTE, truthFolioAt, type FolioRec, type Level, type Pfn, type TruthState } from '@mmsim/core'
 import { ScenarioScope, type ObservationDocument, type ParsedScenario } from '@mmsim/kernel'
 import type { AnyStrategy } from '@mmsim/strategies'
 import type { Answer, QueryName } from './answerSides.ts'
@@ -107,7 +107,7 @@ function levelAt(truth: TruthState, pid: number, vpn: number): Level {
   const pt = truth.procTables(pid)
   if (pt === undefined) return 'pte'
   if (pt.pudLeaf(vpn) !== undefined) return 'pud'
-  return pt.pmdLeaf(Math.floor(vpn / 512)) !== undefined ? 'pmd' : 'pte'
+  return pt.pmdLeaf(Math.floor(vpn / PTRS_PER_PTE)) !== undefined ? 'pmd' : 'pte'
 }
 
 /**

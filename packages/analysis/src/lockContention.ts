@@ -19,7 +19,7 @@
  * @see hugetlb_mcopy_atomic_pte(), huge_pte_lockptr(), hugetlb_vma_lock_write() — mm/hugetlb.c
  */
 
-import { mulberry32 } from '@mmsim/core'
+import { HPAGE_PMD_NR, mulberry32 } from '@mmsim/core'
 
 /** LOCK_DESIGNS - the modelled designs, in report order. */
 export const LOCK_DESIGNS = ['mm-page-table-lock', 'split-pmd-ptl', 'split-pte-ptl', 'hugetlb-vma-lock-write'] as const
@@ -101,7 +101,7 @@ export function faultAddress(m: LockModel, v: number, j: number, rand: () => num
     case 'random':
       return Math.floor(rand() * (m.guestBytes / PAGE_4K)) * PAGE_4K
     case 'same-2M':
-      return Math.floor(rand() * 512) * PAGE_4K
+      return Math.floor(rand() * HPAGE_PMD_NR) * PAGE_4K
     case 'sequential': {
       const perPage = size / PAGE_4K
       const huge = (v + m.vcpus * Math.floor(j / perPage)) % (m.guestBytes / size)

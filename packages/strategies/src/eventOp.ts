@@ -1,4 +1,4 @@
-import { assertNever, EVENT_TYPES, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
+import { assertNever, EVENT_TYPES, HPAGE_PMD_NR, HPAGE_PUD_NR, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * EventOp - one event's fields in a single fixed-shape record. Decoded trace events are per-type scratch
@@ -58,7 +58,7 @@ export function eventCode(t: string): number {
 }
 
 /** pages one HGM entry of @l covers: a 4 KiB PTE 1, a PMD inside a 1 GiB folio 512 (the HGM events carry no nrPages) */
-const hgmPages = (l: Level): number => (l === 'pte' ? 1 : l === 'pmd' ? 512 : 262144)
+const hgmPages = (l: Level): number => (l === 'pte' ? 1 : l === 'pmd' ? HPAGE_PMD_NR : HPAGE_PUD_NR)
 
 /**
  * fillEventOpAs - {@link fillEventOp} of an event whose canonical @type and its @code the caller already knows.

@@ -1,4 +1,4 @@
-import { mulberry32, type MmEvent } from '@mmsim/core'
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, mulberry32, type MmEvent } from '@mmsim/core'
 import { alloc, hgmAdd, hgmEnable, hgmRemove, hugeAdd, hugeRemove, hvo, proc, vma } from './testEvents.ts'
 
 /**
@@ -12,7 +12,7 @@ import { alloc, hgmAdd, hgmEnable, hgmRemove, hugeAdd, hugeRemove, hvo, proc, vm
 export function hgmStream(seed: number, steps = 300, procs = 3, folios = 2): MmEvent[] {
   const rnd = mulberry32(seed)
   const pick = (n: number): number => Math.floor(rnd() * n)
-  const N = 512
+  const N = HPAGE_PMD_NR
   const vbase = (p: number, k: number): number => 0x100000 * (p + 1) + k * N
   const fbase = (k: number): number => 0x40000 + k * N
   const out: MmEvent[] = []
@@ -25,7 +25,7 @@ export function hgmStream(seed: number, steps = 300, procs = 3, folios = 2): MmE
     huge[p] = Array.from({ length: folios }, () => false)
   }
   for (let k = 0; k < folios; k++) {
-    out.push(alloc(fbase(k), 9, 'hugetlb'))
+    out.push(alloc(fbase(k), HPAGE_PMD_ORDER, 'hugetlb'))
     if (k % 2 === 0) out.push(hvo(fbase(k), true))
   }
   for (let s = 0; s < steps; s++) {

@@ -1,4 +1,4 @@
-import type { Level } from '@mmsim/core'
+import { HPAGE_PMD_ORDER, type Level } from '@mmsim/core'
 import type { FolioState } from '../folioState.ts'
 import { PageMapcountFamily } from '../pageMapcountFamily.ts'
 import type { StrategyDescription } from '../strategy.ts'
@@ -32,7 +32,7 @@ export class Linux62 extends PageMapcountFamily {
 
   /** v6.2–v6.7: queue a PMD-mappable anon folio when a PTE removal unmapped pages, or a PMD removal left some mapped */
   protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    if (nr === 0 || !f.anon || f.order !== 9) return
+    if (nr === 0 || !f.anon || f.order !== HPAGE_PMD_ORDER) return
     if ((level === 'pte' || nr < nrPmdmapped) && !f.deferred) {
       f.deferred = true
       f.store(2)
@@ -40,7 +40,7 @@ export class Linux62 extends PageMapcountFamily {
   }
 
   protected override partiallyMappedOf(f: FolioState): boolean | null {
-    return f.order === 9 ? f.deferred : null
+    return f.order === HPAGE_PMD_ORDER ? f.deferred : null
   }
 
   /** no folio-wide "shared?" yet: callers (madvise, NUMA) looked at page_mapcount(head) > 1 */

@@ -1,4 +1,4 @@
-import type { Level } from '@mmsim/core'
+import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER, type Level } from '@mmsim/core'
 import { OP, type EventOp } from '../eventOp.ts'
 import type { FolioState } from '../folioState.ts'
 import { rangeKey } from '../pageTableCounts.ts'
@@ -99,7 +99,7 @@ export class WillyVmaPt extends SchemeBase {
   private tableOf(pid: number, level: Level): number {
     const e = this.cur
     if (e.code === C_folio_split) return rangeKey(pid, 0, 0, TAG_UNKNOWN_TABLE)
-    const shift = level === 'pte' ? 9 : level === 'pmd' ? 18 : 27
+    const shift = level === 'pte' ? HPAGE_PMD_ORDER : level === 'pmd' ? HPAGE_PUD_ORDER : HPAGE_PUD_ORDER + HPAGE_PMD_ORDER
     return rangeKey(pid, e.vpn, shift, level === 'pte' ? 0 : level === 'pmd' ? 1 : 2)
   }
 
