@@ -1,5 +1,5 @@
 import { setAutoFreeze } from 'immer'
-import { applyTruthColumns, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
+import { applyTruthColumns, assertNever, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
 import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem, type WidenedFrame } from '@mmsim/trace'
 
 /**
@@ -161,6 +161,8 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
         acc.complete = item.complete
         opts.onProgress?.(acc.fileSize, acc.fileSize, acc.events)
         break
+      default:
+        assertNever(item, 'trace item')
     }
     return acc
   }
