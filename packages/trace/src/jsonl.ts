@@ -6,7 +6,7 @@ import { TraceOpenError } from './errors/traceOpenError.ts'
 import type { TraceSource } from './traceWriter.ts'
 
 /** JSONL_FORMAT - the first line of a JSONL trace: {"format":"mmsim-trace-jsonl/1","source":{…}}. */
-export const JSONL_FORMAT = 'mmsim-trace-jsonl/1'
+const JSONL_FORMAT = 'mmsim-trace-jsonl/1'
 
 /**
  * jsonlEvents - the events of a hand-written JSONL trace, one JSON object per line (blank lines and lines

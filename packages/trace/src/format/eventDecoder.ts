@@ -3,7 +3,7 @@ import type { Column, ColumnarFrame } from './frameCodec.ts'
 import type { EventStructure } from './traceHeader.ts'
 
 /** WideColumn - one slot's values for the current frame: Int32 unless some value is >= 2^31 (then Float64). */
-export type WideColumn = Int32Array | Float64Array
+type WideColumn = Int32Array | Float64Array
 
 type OnUnknown = (name: string, i: number) => void
 type Walk = (w: WidenedFrame, frameTypes: Column, fn: (e: MmEvent, i: number) => boolean | void, onUnknown: OnUnknown | undefined) => number
