@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import type { MmEvent, Pfn } from '@mmsim/core'
 import { simulateScenario, type ObservationDocument } from '@mmsim/kernel'
-import { Linux615, strategyById, type AnyStrategy, type FolioState } from '@mmsim/strategies'
+import { LINUX_615, PageMapcountScheme, strategyById, type AnyStrategy, type FolioState } from '@mmsim/strategies'
 import { mixedEvents, syntheticEvents } from '@mmsim/testing'
 import { TraceWriter } from '@mmsim/trace'
 import { QUERY_NAMES, type QueryName } from './answerSides.ts'
@@ -25,11 +25,9 @@ function traceOf(events: readonly MmEvent[], frameEvents: number): string {
 }
 
 /** linux-6.15 whose folio_mapcount() of every folio of order @order reads one too high (from its allocation on) */
-class OffByOne extends Linux615 {
-  override readonly id: string
+class OffByOne extends PageMapcountScheme {
   constructor(private readonly order: number) {
-    super()
-    this.id = `off-by-one-order-${order}`
+    super({ ...LINUX_615, id: `off-by-one-order-${order}` })
   }
   protected override folioMapcountOf(f: FolioState): number {
     return super.folioMapcountOf(f) + (f.order === this.order ? 1 : 0)

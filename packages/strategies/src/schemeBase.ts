@@ -2,6 +2,7 @@ import { EVENT_TYPES, type EventType, type Level, type MmEvent, type Pfn } from 
 import type { CostTable } from './costs.ts'
 import { EventOp, fillEventOp, OP } from './eventOp.ts'
 import { FolioState } from './folioState.ts'
+import { hugetlbEntireAdd, hugetlbEntireRemove, noHgmRule } from './mapcountRules/hugetlbMapcount.ts'
 import { folioLookupsOf, rmapCallsOf, RMAP_ERA_BATCHED, type RmapEra } from './rmapCalls.ts'
 import { META_PAE, R_MC, R_META } from './schemeChunk.ts'
 import { COST_ATOMICS, COST_CACHE_LINES, COST_PAE_BITOPS, COST_RMAP_CALLS, SchemeState } from './schemeState.ts'
@@ -270,28 +271,11 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
   // ---- HugeTLB (one "entire" mapping per entry; v6.10+ also `_large_mapcount`) -------------------
 
   protected hugetlbAdd(f: FolioState, mode: 'newAnon' | 'anon' | 'file'): void {
-    if (mode === 'newAnon') {
-      f.entire = 0
-      f.store(1)
-      if (this.hugetlbLarge) f.large = 0
-      f.store(0) // anon mapping, index
-      return
-    }
-    f.entire++
-    f.rmw(1)
-    if (this.hugetlbLarge) {
-      f.large++
-      f.rmw(1)
-    }
+    hugetlbEntireAdd(f, mode, this.hugetlbLarge)
   }
 
   protected hugetlbRemove(f: FolioState): void {
-    f.entire--
-    f.rmw(1)
-    if (this.hugetlbLarge) {
-      f.large--
-      f.rmw(1)
-    }
+    hugetlbEntireRemove(f, this.hugetlbLarge)
   }
 
   // ---- HugeTLB high-granularity mapping (HGM, model-only: HGM v2 was never merged) --------------
@@ -305,13 +289,13 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
    * entry); the per-page and entire counts are not answerable (NO_HGM_RULE). The HGM schemes override this.
    */
   protected hgmAdd(s: SchemeState, f: FolioState, _i: number, _n: number, e: EventOp): void {
-    s.noRule(e.type, `${this.id} has no rule for HGM (no Linux kernel has it): counted as hugetlb_add_file_rmap() of the whole folio`, e)
+    noHgmRule(s, e, this.id, 'hugetlb_add_file_rmap()')
     this.hugetlbAdd(f, 'file')
   }
 
   /** hgmRemove - that HGM entry is cleared (the series' hugetlb_remove_rmap()); default: as {@link hgmAdd}, 6.18's hugetlb_remove_rmap() */
   protected hgmRemove(s: SchemeState, f: FolioState, _i: number, _n: number, e: EventOp): void {
-    s.noRule(e.type, `${this.id} has no rule for HGM (no Linux kernel has it): counted as hugetlb_remove_rmap() of the whole folio`, e)
+    noHgmRule(s, e, this.id, 'hugetlb_remove_rmap()')
     this.hugetlbRemove(f)
   }
 

@@ -1,6 +1,7 @@
 import { applyEvent, emptyState, trieForEach, Txn, type MmEvent } from '@mmsim/core'
 import { describe, expect, test } from 'vitest'
-import { Linux615 } from './linux-6.15/linux615.ts'
+import { LINUX_615 } from './linux-6.15/linux615.ts'
+import { PageMapcountScheme } from './pageMapcountScheme.ts'
 import { PROPOSALS, STRATEGIES } from './registry.ts'
 import { DIGEST_STREAMS } from './schemeDigest.testkit.ts'
 import type { SchemeState } from './schemeState.ts'
@@ -38,11 +39,14 @@ describe('order-0 fast path', () => {
   test('the Linux schemes take it (rmap calls and clean frees); a scheme overriding an rmap call, and the proposals with their own, do not', () => {
     expect(STRATEGIES.map((st) => (st.init() as SchemeState).smallRules)).toEqual(STRATEGIES.map(() => true))
     expect(STRATEGIES.map((st) => (st.init() as SchemeState).smallFree)).toEqual(STRATEGIES.map(() => true))
-    class Odd extends Linux615 {
-      protected override remove(...a: Parameters<Linux615['remove']>): void {
+    class Odd extends PageMapcountScheme {
+      constructor() {
+        super(LINUX_615)
+      }
+      protected override remove(...a: Parameters<PageMapcountScheme['remove']>): void {
         super.remove(...a)
       }
-      protected override freeCheckOf(f: Parameters<Linux615['freeCheckOf']>[0]): string | null {
+      protected override freeCheckOf(f: Parameters<PageMapcountScheme['freeCheckOf']>[0]): string | null {
         return super.freeCheckOf(f)
       }
     }

@@ -1,1 +1,1 @@
-export { HgmHstateOnce, hgmHstateOnce } from './hgmHstateOnce.ts'
+export { hgmHstateOnce } from './hgmHstateOnce.ts'

@@ -1,1 +1,1 @@
-export { HgmV1, hgmV1 } from './hgmV1.ts'
+export { hgmV1 } from './hgmV1.ts'

@@ -1,1 +1,1 @@
-export { HgmV2ThpLike, hgmV2ThpLike } from './hgmV2ThpLike.ts'
+export { hgmV2ThpLike } from './hgmV2ThpLike.ts'

@@ -1,1 +1,1 @@
-export { Linux610, linux610 } from './linux610.ts'
+export { linux610 } from './linux610.ts'

@@ -1,1 +1,1 @@
-export { Linux612, linux612 } from './linux612.ts'
+export { linux612 } from './linux612.ts'

@@ -1,17 +1,37 @@
-import type { Level } from '@mmsim/core'
-import { ENTIRELY_MAPPED, type FolioState } from '../folioState.ts'
-import { Linux610 } from '../linux-6.10/linux610.ts'
-import type { StrategyDescription } from '../strategy.ts'
-import { W } from '../schemeChunk.ts'
+import { DEFERRED_SPLIT_PG_PARTIALLY_MAPPED } from '../mapcountRules/deferredSplit.ts'
+import { folioLargeMapcount } from '../mapcountRules/folioMapcount.ts'
+import { HUGETLB_ENTIRE_AND_LARGE } from '../mapcountRules/hugetlbMapcount.ts'
+import { LARGE_MAPCOUNT_ATOMIC } from '../mapcountRules/largeMapcount.ts'
+import { likelyMappedShared } from '../mapcountRules/mappedShared.ts'
+import { NR_PAGES_MAPPED_PER_BATCH } from '../mapcountRules/nrPagesMapped.ts'
+import type { PageMapcountRules } from '../mapcountRules/pageMapcountRules.ts'
+import { pagemapExclusivePerPage } from '../mapcountRules/pagemapExclusive.ts'
+import { PageMapcountScheme, type PageMapcountSchemeDef } from '../pageMapcountScheme.ts'
+import { RMAP_ERA_BATCHED } from '../rmapCalls.ts'
+import { NO_HGM_RULE } from '../schemeBase.ts'
 
 /**
- * Linux612 - v6.12–v6.14 (docs/mapcount-schemes.md §3.3, verified in 6.12.117): `_nr_pages_mapped` is updated
- * once per batch ("minimize folio->_nr_pages_mapped updates when batching PTE (un)mapping"), and the
- * deferred-split decision sets PG_partially_mapped. Pagemap bit 56 of a PMD entry is per page (v6.11–v6.14).
+ * LINUX_612_RULES - v6.12–v6.14 (docs/mapcount-schemes.md §3.3, verified in 6.12.117): `_large_mapcount` one
+ * atomic per rmap call (as v6.10), `_nr_pages_mapped` updated once per batch ("minimize
+ * folio->_nr_pages_mapped updates when batching PTE (un)mapping"), the deferred-split decision sets
+ * PG_partially_mapped; folio_mapcount() = `_large_mapcount` + 1, folio_likely_mapped_shared(). Pagemap bit
+ * 56 of a PMD entry is per page (v6.11–v6.14). HugeTLB: `_entire_mapcount` and `_large_mapcount`.
  */
-export class Linux612 extends Linux610 {
-  override readonly id: string = 'linux-6.12'
-  override readonly description: StrategyDescription = {
+export const LINUX_612_RULES: PageMapcountRules = {
+  rmapEra: RMAP_ERA_BATCHED,
+  largeMapcount: LARGE_MAPCOUNT_ATOMIC,
+  nrPagesMapped: NR_PAGES_MAPPED_PER_BATCH,
+  deferredSplit: DEFERRED_SPLIT_PG_PARTIALLY_MAPPED,
+  folioMapcount: folioLargeMapcount,
+  mappedShared: likelyMappedShared,
+  pagemapExclusive: pagemapExclusivePerPage,
+  hugetlb: HUGETLB_ENTIRE_AND_LARGE,
+}
+
+/** LINUX_612 - the v6.12–v6.14 scheme. */
+export const LINUX_612: PageMapcountSchemeDef = {
+  id: 'linux-6.12',
+  description: {
     kernels: 'v6.12–v6.14',
     summary: '_large_mapcount + _nr_pages_mapped updated once per batch; PG_partially_mapped',
     words: {
@@ -21,45 +41,10 @@ export class Linux612 extends Linux610 {
       'every page': '_mapcount (PTE), flags (PAE)',
     },
     hugetlb: '_entire_mapcount and _large_mapcount in page[1], ±1 each per entry; head _mapcount holds the page type',
-  }
-
-  protected override mapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.w
-    let first = 0
-    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) if (++mc[k]! === 0) first++
-    f.rmwRange(i, n)
-    if (first === 0) return 0
-    f.rmw(1)
-    return (f.mapped += first) < ENTIRELY_MAPPED ? first : 0
-  }
-
-  protected override unmapPtes(f: FolioState, i: number, n: number): number {
-    const mc = f.w
-    let last = 0
-    for (let k = f.pi(i), e = f.pi(i + n); k < e; k += W) if (--mc[k]! < 0) last++
-    f.rmwRange(i, n)
-    if (last === 0) return 0
-    f.rmw(1)
-    return (f.mapped -= last) < ENTIRELY_MAPPED ? last : 0
-  }
-
-  /** deferred_split_folio(folio, true) sets PG_partially_mapped in page[1].flags and queues on page[2] */
-  protected override deferredSplit(f: FolioState, level: Level, nr: number, nrPmdmapped: number): void {
-    if (nr === 0 || !f.anon || f.order <= 1) return
-    const partially = level === 'pte' ? f.mapped !== 0 : nr < nrPmdmapped
-    if (partially && !f.deferred) {
-      f.deferred = true
-      f.store(1)
-      f.store(2)
-    }
-  }
-
-  /** v6.11–v6.14: every entry of a PMD mapping by its own page's precise mapcount */
-  protected override pagemapExclusiveOf(f: FolioState, i: number, level: Level): boolean {
-    if (f.hugetlb) return f.entire + 1 === 1
-    return this.pageMapcountOf(f, i) === 1 && (level === 'pte' || f.entire >= 0)
-  }
+  },
+  precision: { mappedShared: 'estimate', partiallyMapped: 'maybe', hgm: NO_HGM_RULE },
+  rules: LINUX_612_RULES,
 }
 
 /** linux612 - the v6.12–v6.14 strategy. */
-export const linux612 = new Linux612()
+export const linux612 = new PageMapcountScheme(LINUX_612)

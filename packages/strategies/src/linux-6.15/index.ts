@@ -1,1 +1,1 @@
-export { Linux615, linux615 } from './linux615.ts'
+export { LINUX_615, linux615 } from './linux615.ts'

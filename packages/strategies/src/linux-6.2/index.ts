@@ -1,1 +1,1 @@
-export { Linux62, linux62 } from './linux62.ts'
+export { linux62 } from './linux62.ts'

@@ -1,1 +1,1 @@
-export { Linux68, linux68 } from './linux68.ts'
+export { linux68 } from './linux68.ts'
