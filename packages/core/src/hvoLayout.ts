@@ -45,12 +45,12 @@ export const HVO_PAGE_SIZE = 4096
 /** x86-64 sizeof(struct page) (CONFIG_MEMCG, no KMSAN) */
 export const STRUCT_PAGE_SIZE = 64
 /** struct pages in one vmemmap page: PAGE_SIZE / sizeof(struct page) */
-export const STRUCT_PAGES_PER_VMEMMAP_PAGE = HVO_PAGE_SIZE / STRUCT_PAGE_SIZE
+const STRUCT_PAGES_PER_VMEMMAP_PAGE = HVO_PAGE_SIZE / STRUCT_PAGE_SIZE
 /** vmemmap pages one PTE table maps (PTRS_PER_PTE): one PMD's worth, 2 MiB of vmemmap */
 export const VMEMMAP_PAGES_PER_PTE_TABLE = PTRS_PER_PTE
 
 /** vmemmap pages HVO keeps per huge page: HUGETLB_VMEMMAP_RESERVE_SIZE / PAGE_SIZE (6.18), RESERVE_VMEMMAP_NR (v7) */
-export const HVO_RESERVE_VMEMMAP_PAGES: Readonly<Record<HvoKernel, number>> = { v7: 2, '6.18': 1 }
+const HVO_RESERVE_VMEMMAP_PAGES: Readonly<Record<HvoKernel, number>> = { v7: 2, '6.18': 1 }
 
 /**
  * HvoLayout - the per-huge-page HVO figures of one kernel and huge-page order.

@@ -85,7 +85,7 @@ export const EVENT_FIELDS = {
 export type EventType = keyof typeof EVENT_FIELDS
 
 /** EVENT_TYPES - the known event types in a fixed order (their numeric codes in a file are per file). */
-export const EVENT_TYPES = Object.keys(EVENT_FIELDS) as EventType[]
+export const EVENT_TYPES: readonly EventType[] = Object.keys(EVENT_FIELDS) as EventType[]
 
 /**
  * OPTIONAL_TYPES - event types a trace writer declares in a file's header only when asked to (a trace
