@@ -1,5 +1,5 @@
 import { setAutoFreeze } from 'immer'
-import { applyTruthColumns, assertNever, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
+import { applyTruthColumns, assertNever, EVENT_TYPES, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
 import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem, type WidenedFrame } from '@mmsim/trace'
 
 /**
@@ -14,9 +14,11 @@ import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, t
  * @onEvent: called after each event that broke no precondition, with the ground truth after it
  *   (read-only; the event is the decoder's reused scratch object: copy what you keep)
  * @onColumnEvent: with it, a frame that widens to integer columns (this version's layout) is applied from
- *   them one event at a time, and each event that broke no precondition is handed over as its index @i
- *   and type code @c in the frame's columns @w (valid during the call) instead of to @onEvent; the other
- *   frames still go through @onEvent — a caller gives both, reading the same fields from either
+ *   them, and each event that broke no precondition is handed over, in order, as its index @i and type
+ *   code @c in the frame's columns @w (valid during the call) instead of to @onEvent; the other frames
+ *   still go through @onEvent — a caller gives both, reading the same fields from either. The truth it
+ *   gets is the state after event @i for a folio/split (what a scheme reads) and otherwise after at most
+ *   the events up to the frame's next folio/split or violation: the truth runs ahead in segments
  */
 export interface ReplayOptions {
   onEvent?: (e: MmEvent, truth: TruthState) => void
@@ -45,7 +47,8 @@ export interface ReplayResult {
 }
 
 const NO_INTS = new Int32Array(0)
-const noUnknown = (): void => {}
+/** the EVENT_TYPES index of folio/split: the column path's segment boundary */
+const C_FOLIO_SPLIT = EVENT_TYPES.indexOf('folio/split')
 
 interface Acc extends Omit<ReplayResult, 'header'> {
   header: TraceHeader | null
@@ -95,30 +98,47 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           const onColumn = opts.onColumnEvent
           const w = (onEvent === undefined || onColumn !== undefined) && dec.sameLayout ? dec.widen(item.frame) : null
           if (w !== null && w.allInt && onColumn !== undefined) {
-            // the integer path, one event at a time: a window of the frame's columns ending at the event
+            // the integer path with the schemes: the ground truth takes the frame in segments that end at
+            // a folio/split (the one event on which a scheme reads the truth: its post-split folios) or at
+            // a violation (an event that changed nothing and goes to no scheme), then the schemes take the
+            // segment's events; a window of the frame's columns ends at the segment
             const cols = w as WidenedFrame & { slots: Int32Array[] }
             one.codes = cols.codes
             one.causeIdx = cols.causeIdx
             one.causes = cols.causes
             one.slots = cols.slots
             const codes = cols.codes
-            for (let i = 0; i < cols.count; i++) {
-              const c = codes[i]!
-              if (c < 0) {
-                onUnknown(acc)(dec.types[w.types[i]!]?.name ?? `#${item.frame.types[i]}`)
-                continue
-              }
-              n++
-              const v = truth.violationCount
-              one.count = i + 1
-              applyTruthColumns(truth, one, i, false, noUnknown)
-              if (truth.violationCount === v) onColumn(cols, i, c, truth)
-              else if (stopOn) {
-                acc.stop = true
-                acc.stoppedAtViolation = true
-                break
+            const count = cols.count
+            let unknown = 0
+            const skip = (k: number): void => {
+              unknown++
+              onUnknown(acc)(dec.types[w.types[k]!]?.name ?? `#${item.frame.types[k]}`)
+            }
+            let walked = 0
+            let i = 0
+            while (i < count && !acc.stop) {
+              let end = i
+              while (end < count && codes[end] !== C_FOLIO_SPLIT) end++
+              if (end < count) end++
+              one.count = end
+              while (i < end) {
+                const v = truth.violationCount
+                const next = applyTruthColumns(truth, one, i, true, skip)
+                const violated = truth.violationCount > v
+                for (let k = i, e = violated ? next - 1 : next; k < e; k++) {
+                  const c = codes[k]!
+                  if (c >= 0) onColumn(cols, k, c, truth)
+                }
+                walked = next
+                i = next
+                if (violated && stopOn) {
+                  acc.stop = true
+                  acc.stoppedAtViolation = true
+                  break
+                }
               }
             }
+            n = walked - unknown
           } else if (w !== null && w.allInt && onEvent === undefined) {
             // the integer path: reducers read the widened columns, no event object for the common types
             let unknown = 0
