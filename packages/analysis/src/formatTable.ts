@@ -8,9 +8,12 @@
 /** TEXT_WIDTH - the width text reports keep within (long event lines and descriptions are wrapped to it). */
 export const TEXT_WIDTH = 120
 
+// one formatter for every count (Number.prototype.toLocaleString builds one per call: the same output)
+const EN_US = new Intl.NumberFormat('en-US')
+
 /** num - a count as printed everywhere: `1,234,567` (en-US grouping, the same on every machine). */
 export function num(n: number): string {
-  return n.toLocaleString('en-US')
+  return EN_US.format(n)
 }
 
 /**
