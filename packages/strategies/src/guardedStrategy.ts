@@ -1,4 +1,4 @@
-import type { MmEvent } from '@mmsim/core'
+import { assertNever, type MmEvent } from '@mmsim/core'
 import { callCode, callPlugin, CALLS, notePluginEvent, pluginError, pluginRef, type PluginRef } from './pluginGuard.ts'
 import type { AnyStrategy, TruthView } from './strategy.ts'
 
@@ -17,26 +17,29 @@ const BOOL = 3
 const BOOL_OR_NULL = 4
 const MAP = 5
 const LIST = 6
+/** ResultKind - what a call may return: anything, or one of the checked shapes above */
+type ResultKind = typeof ANY | typeof COUNT | typeof COUNT_OR_NULL | typeof BOOL | typeof BOOL_OR_NULL | typeof MAP | typeof LIST
 
 /** what each call must return (docs/mapcount-schemes.md: counts are non-negative integers) */
-const RESULT: Record<Method, number> = {
+const RESULT: Record<Method, ResultKind> = {
   init: ANY, apply: ANY, snapshot: ANY, restore: ANY,
   folioMapcount: COUNT, pageMapcount: COUNT_OR_NULL, entireMapcount: COUNT, nrPagesMapped: COUNT_OR_NULL, kpagecount: COUNT, hvoWrites: COUNT,
   mappedShared: BOOL, anonExclusive: BOOL, pagemapExclusive: BOOL, partiallyMapped: BOOL_OR_NULL,
   costs: MAP, freeViolations: LIST, checkInvariants: LIST, notices: LIST,
 }
 
-const WANT = ['', 'a count (a non-negative integer)', 'a count (a non-negative integer) or null', 'a boolean', 'a boolean or null', 'a Map of cost rows', 'an array of strings']
+const WANT: Record<ResultKind, string> = ['', 'a count (a non-negative integer)', 'a count (a non-negative integer) or null', 'a boolean', 'a boolean or null', 'a Map of cost rows', 'an array of strings']
 
-function fits(kind: number, v: unknown): boolean {
+function fits(kind: ResultKind, v: unknown): boolean {
   switch (kind) {
+    case ANY: return true
     case COUNT: return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
     case COUNT_OR_NULL: return v === null || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)
     case BOOL: return typeof v === 'boolean'
     case BOOL_OR_NULL: return v === null || typeof v === 'boolean'
     case MAP: return v instanceof Map
     case LIST: return Array.isArray(v)
-    default: return true
+    default: return assertNever(kind, 'result kind')
   }
 }
 
@@ -124,7 +127,7 @@ function guardedStrategy(p: PluginRef, raw: Record<string, unknown>, fields: Ret
         const r = callPlugin(p, code, f, raw, a, b, c)
         if (!fits(kind, r)) {
           const arg = typeof b === 'number' ? ` for PFN 0x${b.toString(16)}${typeof c === 'string' ? ` (${c})` : ''}` : ''
-          throw pluginError(p, code, `returned ${show(r)}${arg}; it must return ${WANT[kind]!}`)
+          throw pluginError(p, code, `returned ${show(r)}${arg}; it must return ${WANT[kind]}`)
         }
         return r
       }
