@@ -10,27 +10,7 @@ import { TraceWriter } from '@mmsim/trace'
  * deterministic, so the short trace is a prefix of the long one (used to show RSS does not grow with length).
  */
 export const BENCH_WORKLOAD = { seed: 20261122, maxProcs: 16, regionChunks: 128, forkRate: 0.002, cause: 'bench' } // 256 MiB regions
-/**
- * BENCH_LIGHT - the shape of docs/design.md's measurement (order-0 folios only, 2–3 counter updates per event):
- * 4K faults, COW, zaps and exits, few forks, no THP.
- */
-export const BENCH_LIGHT = { seed: 20261122, maxProcs: 8, regionChunks: 64, forkRate: 0.0002, pmdRate: 0, mthpRate: 0, cause: 'bench-light' }
 const GENERATOR_VERSION = 3
-
-/** benchLightTrace - the path of a cached light trace of at least @events events. */
-export function benchLightTrace(events: number, dir = '.bench', log: (s: string) => void = () => {}): string {
-  mkdirSync(dir, { recursive: true })
-  const path = join(dir, `light-v${GENERATOR_VERSION}-${BENCH_LIGHT.seed}-${events}.mmtrace`)
-  if (existsSync(path)) return path
-  log(`generating ${events.toLocaleString('en-US')} light synthetic events into ${dir}/ (once; cached) …`)
-  const w = new TraceWriter(path + '.tmp', { kind: 'synthetic', name: 'bench-light', detail: JSON.stringify(BENCH_LIGHT) })
-  const gen = new SyntheticWorkload(BENCH_LIGHT)
-  let n = 0
-  while (n < events) for (const e of gen.next()) (w.write(e), n++)
-  w.close()
-  renameSync(path + '.tmp', path)
-  return path
-}
 
 /** benchTraces - paths of cached synthetic traces of at least @short and @long events (written if missing). */
 export function benchTraces(short: number, long: number, dir = '.bench', log: (s: string) => void = () => {}): { short: string; long: string } {

@@ -196,8 +196,6 @@ function hostileMeta(r: Rng): Buffer {
   return p.pack(obj)
 }
 
-export type MutatorName = string
-
 interface Seed {
   name: string
   bytes: Buffer

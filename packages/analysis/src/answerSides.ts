@@ -91,7 +91,7 @@ function sideOf(label: string, folio: (q: number, f: FolioFacts) => Answer, page
 const isZero = (f: FolioFacts): boolean => f.kind === 'zero' || f.kind === 'hugezero'
 
 /** entryLevel - the level of the entries that map folio @f whole, else 'pte'. */
-export function entryLevel(f: FolioFacts): Level {
+function entryLevel(f: FolioFacts): Level {
   if (f.entire === 0) return 'pte'
   return f.order >= HPAGE_PUD_ORDER ? 'pud' : 'pmd'
 }

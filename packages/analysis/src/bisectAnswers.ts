@@ -51,7 +51,7 @@ function touchesFolio(e: MmEvent, family: Set<Pfn>): boolean {
 }
 
 /** contextOf - walk @before (newest last) backwards for the @n latest events touching folio @folio. */
-export function contextOf(before: readonly IndexedEvent[], folio: Pfn, n: number): IndexedEvent[] {
+function contextOf(before: readonly IndexedEvent[], folio: Pfn, n: number): IndexedEvent[] {
   const family = new Set<Pfn>([folio])
   const out: IndexedEvent[] = []
   for (let i = before.length - 1; i >= 0 && out.length < n; i--) if (touchesFolio(before[i]!.event, family)) out.push(before[i]!)

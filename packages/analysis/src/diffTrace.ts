@@ -6,21 +6,21 @@ import { DivergenceScanner, type Divergence, type ScanOptions } from './divergen
 import { HvoWriteTracker, hvoWritesOf, type HvoWrite } from './hvoWriteScan.ts'
 
 /** QueryDiff - one query both schemes answer: how many (event, folio/page) points disagree, and the first. */
-export interface QueryDiff {
+interface QueryDiff {
   query: QueryName
   points: number
   first: Divergence | null
 }
 
 /** CostSideBySide - one event type's cost rows under scheme A and scheme B. */
-export interface CostSideBySide {
+interface CostSideBySide {
   type: string
   a: CostRow
   b: CostRow
 }
 
 /** HvoSide - one scheme's writes to struct pages HVO maps read-only: events that wrote one (cost column hvoWrites) and the first. */
-export interface HvoSide {
+interface HvoSide {
   writes: number
   first: HvoWrite | null
 }

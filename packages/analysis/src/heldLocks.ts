@@ -118,7 +118,7 @@ export function statementOps(s: ParsedScenario): Map<number, LineInfo> {
 }
 
 /** TOP_INSTANCES - instances kept per lock class (a bounded table; the rest are counted as "others") */
-export const TOP_INSTANCES = 4096
+const TOP_INSTANCES = 4096
 
 /** LockTally - what {@link HeldLocks} counted for one era: acquisitions and events held, per class and per instance. */
 export interface LockTally {

@@ -10,7 +10,7 @@ export type HvoSize = keyof typeof HVO_SIZES
  * @see set_max_huge_pages(), prep_and_add_allocated_folios(), hugetlb_vmemmap_optimize_folios(),
  *      update_and_free_pages_bulk(), hugetlb_vmemmap_restore_folios() — mm/hugetlb.c, mm/hugetlb_vmemmap.c
  */
-export interface HvoWork {
+interface HvoWork {
   optimize: { pagesFreedToBuddy: number; pagesAllocated: number; pteTablesAllocated: number; tlbFlushes: number; tlbFlushKind: string }
   restore: { pagesAllocated: number; pagesFreedToBuddy: number; tlbFlushes: number; tlbFlushKind: string }
 }

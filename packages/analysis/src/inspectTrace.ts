@@ -4,7 +4,7 @@ import { replayPrefix } from './replayPrefix.ts'
 import { FOLIO_QUERIES, QUERY_NAMES, strategySide, truthSide, type Answer, type FolioFacts, type QueryName } from './answerSides.ts'
 
 /** PageMapping - one entry mapping a page: process, level, and the vpn of the page. */
-export interface PageMapping {
+interface PageMapping {
   pid: number
   level: Level
   vpn: number

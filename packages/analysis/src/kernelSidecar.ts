@@ -5,7 +5,7 @@ import type { AnyStrategy } from '@mmsim/strategies'
 import type { Answer, QueryName } from './answerSides.ts'
 
 /** SidecarPage - one present 4 KiB page a kernel `check` read: where it is, and what kpagecount and pagemap bit 56 said. */
-export interface SidecarPage {
+interface SidecarPage {
   proc: string
   pid: number
   mapping: string

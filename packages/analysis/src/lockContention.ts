@@ -22,9 +22,9 @@
 import { HPAGE_PMD_NR, mulberry32 } from '@mmsim/core'
 
 /** LOCK_DESIGNS - the modelled designs, in report order. */
-export const LOCK_DESIGNS = ['mm-page-table-lock', 'split-pmd-ptl', 'split-pte-ptl', 'hugetlb-vma-lock-write'] as const
+const LOCK_DESIGNS = ['mm-page-table-lock', 'split-pmd-ptl', 'split-pte-ptl', 'hugetlb-vma-lock-write'] as const
 /** LockDesign - one of {@link LOCK_DESIGNS}. */
-export type LockDesign = (typeof LOCK_DESIGNS)[number]
+type LockDesign = (typeof LOCK_DESIGNS)[number]
 
 /** FAULT_PATTERNS - which 4 KiB pages the vCPUs fault (see {@link faultAddress}). */
 export const FAULT_PATTERNS = ['random', 'sequential', 'same-2M'] as const
@@ -57,7 +57,7 @@ export interface LockModel {
 }
 
 /** DesignResult - what one design's run measured. */
-export interface DesignResult {
+interface DesignResult {
   design: LockDesign
   /** the lock's granularity as text: `one per mm`, `one per 2 MiB`, … */
   lock: string

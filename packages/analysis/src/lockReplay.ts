@@ -3,7 +3,7 @@ import { readTraceSync } from '@mmsim/trace'
 import { HeldLocks, lockEraOf, statementOps } from './heldLocks.ts'
 
 /** DEFAULT_LOCK_ERA - the era `replay --locks` models without `--strategy`: 6.18, the simulated kernel's. */
-export const DEFAULT_LOCK_ERA = 618
+const DEFAULT_LOCK_ERA = 618
 
 /**
  * lockModelsFor - one {@link HeldLocks} per distinct era of the schemes @schemeIds (none: the simulated

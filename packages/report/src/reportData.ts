@@ -14,7 +14,7 @@ const MAX_MARKS = 200
 const MAX_DIVERGENT = 256
 
 /** DivergenceMark - where scheme @scheme's folio_mapcount() of a folio started to differ from the truth: after event @index (@type, @cause). */
-export interface DivergenceMark {
+interface DivergenceMark {
   index: number
   type: string
   cause: string
@@ -24,7 +24,7 @@ export interface DivergenceMark {
 }
 
 /** TimelinePoint - series @series (a scheme id or 'truth') answered @value after event @index (kept only when it changed). */
-export interface TimelinePoint {
+interface TimelinePoint {
   index: number
   series: string
   value: number
@@ -44,7 +44,7 @@ export interface FolioTimeline {
 }
 
 /** SchemeSummary - one scheme: its description, divergences counted over every event, costs. */
-export interface SchemeSummary {
+interface SchemeSummary {
   id: string
   kernels: string
   summary: string

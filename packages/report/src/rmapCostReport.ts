@@ -2,7 +2,7 @@ import { num, table, type Cell, type Column, type StrategyOutcome } from '@mmsim
 import { modelledNs, NS_PER } from '@mmsim/strategies'
 
 /** RmapCostRow - one row of `mmsim cost`: the rmap work of some events under one scheme. */
-export interface RmapCostRow {
+interface RmapCostRow {
   events: number
   rmapCalls: number
   folioLookups: number

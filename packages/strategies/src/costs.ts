@@ -35,16 +35,6 @@ export function emptyCostRow(): CostRow {
   return { events: 0, atomics: 0, paeBitops: 0, cacheLines: 0, bitLocks: 0, hvoConflicts: 0, hvoWrites: 0, rmapCalls: 0, folioLookups: 0 }
 }
 
-/** costRow - the row of @type in @t, created on first use. */
-export function costRow(t: CostTable, type: string): CostRow {
-  let r = t.get(type)
-  if (r === undefined) {
-    r = emptyCostRow()
-    t.set(type, r)
-  }
-  return r
-}
-
 /** totalCost - the sum of every row of @t. */
 export function totalCost(t: CostTable): CostRow {
   const s = emptyCostRow()
@@ -60,11 +50,4 @@ export function totalCost(t: CostTable): CostRow {
     s.folioLookups += r.folioLookups ?? 0
   }
   return s
-}
-
-/** cloneCostTable - an independent copy of @t. */
-export function cloneCostTable(t: CostTable): CostTable {
-  const c: CostTable = new Map()
-  for (const [k, r] of t) c.set(k, { ...r })
-  return c
 }

@@ -13,7 +13,7 @@ export const FOLIO_PAGES_MAPPED = ENTIRELY_MAPPED - 1
  * first of the 8 vmemmap pages of a 2 MiB folio (1 of 4096 for 1 GiB), i.e. 4096 / 64 = 64 struct pages.
  * Every 64th struct page reads as a "fake head" (docs/kernel-behaviour.md verified #4).
  */
-export const HVO_KEPT_STRUCT_PAGES = 64
+const HVO_KEPT_STRUCT_PAGES = 64
 
 const KIND_ANON = 0
 const KIND_FILE = 1

@@ -1,26 +1,25 @@
-export type { AnyStrategy, CountQuery, Precision, Strategy, StrategyDescription, StrategyPrecision, TruthView } from './strategy.ts'
+export type { AnyStrategy, StrategyDescription } from './strategy.ts'
 export type { CostRow, CostTable } from './costs.ts'
-export { cloneCostTable, costRow, emptyCostRow, totalCost } from './costs.ts'
-export { ENTIRELY_MAPPED, FOLIO_PAGES_MAPPED, FolioState, HVO_KEPT_STRUCT_PAGES } from './folioState.ts'
+export { emptyCostRow, totalCost } from './costs.ts'
+export { FolioState } from './folioState.ts'
 export { SchemeState } from './schemeState.ts'
-export { mmIdOf, SchemeBase } from './schemeBase.ts'
+export { SchemeBase } from './schemeBase.ts'
 export { PageMapcountScheme } from './pageMapcountScheme.ts'
-export type { PageMapcountSchemeDef } from './pageMapcountScheme.ts'
-export type { PageMapcountRules } from './mapcountRules/pageMapcountRules.ts'
 export { DEFAULT_STRATEGY_ID, PROPOSAL_IDS, PROPOSALS, STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
 export { PluginError } from './pluginGuard.ts'
 export { StrategySet } from './strategySet.ts'
 export type { StrategyRun } from './strategySet.ts'
-export { Linux61 } from './linux-6.1/index.ts'
 export { LINUX_615 } from './linux-6.15/index.ts'
-export { Linux615NoPageMapcount } from './linux-6.15-no-page-mapcount/index.ts'
-export { checkStrategy, loadPlugin, loadStrategies, StrategyLoadError } from './loadStrategies.ts'
-export { costOf } from './costOf.ts'
+export { loadPlugin, loadStrategies, StrategyLoadError } from './loadStrategies.ts'
 export { modelledNs, NS_PER } from './modelledNs.ts'
-export { observeAll, observePage } from './pageObservation.ts'
-export type { ObservedPage, PageView } from './pageObservation.ts'
-export { canonicalType, EventOp, fillEventOp } from './eventOp.ts'
-export { observationDivergence } from './observationDivergence.ts'
-export type { DivergenceCount } from './observationDivergence.ts'
-export { TotalMappedPages } from './total-mapped-pages/index.ts'
-export { WillyVmaPt } from './willy-vma-pt/index.ts'
+export { observePage } from './pageObservation.ts'
+
+/**
+ * @public the plugin API: what a `--strategy ./my-scheme.js` module implements (README.md, Plugins;
+ * examples/fileThpEverySubpage.js)
+ */
+export type { CountQuery, Precision, Strategy, StrategyPrecision, TruthView } from './strategy.ts'
+/** @public the definition PageMapcountScheme's constructor takes (a scheme's rule table, e.g. LINUX_615) */
+export type { PageMapcountSchemeDef } from './pageMapcountScheme.ts'
+/** @public what observePage returns */
+export type { PageView } from './pageObservation.ts'

@@ -1,19 +1,12 @@
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { missingOf, registerPlugin } from './guardedStrategy.ts'
+import { registerPlugin } from './guardedStrategy.ts'
 import { guardPlugin, importPlugin, pluginRef } from './pluginGuard.ts'
 import { PROPOSAL_IDS, PROPOSALS, STRATEGIES, STRATEGY_IDS, strategyById } from './registry.ts'
 import type { AnyStrategy } from './strategy.ts'
 
 /** StrategyLoadError - a `--strategy` argument that names no scheme or a module that is not one. */
 export class StrategyLoadError extends Error {}
-
-/** checkStrategy - @x if it has the Strategy shape, else a StrategyLoadError naming what is missing. */
-export function checkStrategy(x: unknown, from: string): AnyStrategy {
-  const missing = missingOf(x)
-  if (missing.length > 0) throw new StrategyLoadError(`${from}: not a strategy, missing ${missing.join(', ')}`)
-  return x as AnyStrategy
-}
 
 /**
  * loadPlugin - import a user's scheme from @path (a .js/.mjs module, or .ts under tsx) exporting a strategy

@@ -163,7 +163,7 @@ const SMALL_OK: readonly boolean[] = Array.from({ length: EVENT_TYPES.length }, 
   c === C_rmap_anonDuplicated || c === C_rmap_fileDuplicated)
 
 /** mmIdOf - the v6.15 `mm->mm_id` of process @pid (0 is MM_ID_DUMMY, a free slot). */
-export const mmIdOf = (pid: number): number => pid + 1
+const mmIdOf = (pid: number): number => pid + 1
 
 /**
  * SchemeBase - what every built-in scheme shares: the event dispatch (one event = one kernel rmap call,

@@ -36,7 +36,7 @@ export interface ContractStrategy<S> {
 }
 
 /** CorpusCase - one named valid event stream (e.g. a corpus scenario run through the simulated kernel). */
-export interface CorpusCase {
+interface CorpusCase {
   name: string
   events: readonly MmEvent[]
 }

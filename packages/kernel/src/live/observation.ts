@@ -19,7 +19,7 @@ export interface PresentPage {
 }
 
 /** AbsentPage - a 4K page of a mapping's original extent that is not mapped. */
-export interface AbsentPage {
+interface AbsentPage {
   off: number
   present: false
 }

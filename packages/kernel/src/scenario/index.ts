@@ -3,7 +3,7 @@
  *
  * API summary:
  * - parseScenario(text, fileName): ParsedScenario — {file, name, statements, knobs}; throws
- *   ScenarioError {file, line, detail, message: "file:line: detail"} at the first error.
+ *   ScenarioError (scenarioError.ts) {file, line, detail, message: "file:line: detail"} at the first error.
  * - Statement — discriminated union on `op`: 'scenario' | 'set' | 'check' | 'mmap' | 'munmap' | 'read'
  *   | 'write' | 'punch' | 'continue' | 'fork' | 'exit' | 'madvise' | 'mremap' | 'mprotect'. Each has
  *   `line`; process statements have `proc` ('p0', …); ranges are ByteRange {mapping, offset, length}
@@ -12,16 +12,16 @@
  *   MappingInfo {size, kind, sharing, skew, slot, file, fileOffset} (mremap targets, fork inheritance).
  * - KnobSettings / effectiveKnobs / mthpPolicy / shmemMthpPolicy — knob values with contract defaults.
  * - printScenario(statements) / printStatement(st) — canonical text; print→parse is the identity.
- * - parseSize / formatSize / PAGE_SIZE.
+ * - sizeKbName / PAGE_SIZE.
  */
-export { parseScenario, MAX_MAPPING_SPAN } from './parseScenario.ts'
+export { parseScenario } from './parseScenario.ts'
 export type { ParsedScenario } from './parseScenario.ts'
-export { ScenarioError } from './scenarioError.ts'
 export { ScenarioScope } from './scenarioScope.ts'
 export type { MappingInfo } from './scenarioScope.ts'
 export { effectiveKnobs, mthpPolicy, shmemMthpPolicy } from './knobSettings.ts'
-export type { KnobSettings } from './knobSettings.ts'
 export { printScenario, printStatement } from './printScenario.ts'
-export { parseSize, formatSize, sizeKbName, PAGE_SIZE } from './sizes.ts'
-export { ADVICES, THP_POLICIES, MTHP_POLICIES, SHMEM_THP_POLICIES, SHMEM_MTHP_POLICIES } from './statements.ts'
+export { sizeKbName, PAGE_SIZE } from './sizes.ts'
 export type * from './statements.ts'
+
+/** @public what effectiveKnobs returns (knobPlan's input) */
+export type { KnobSettings } from './knobSettings.ts'

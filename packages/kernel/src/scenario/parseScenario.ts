@@ -33,7 +33,7 @@ export interface ParsedScenario {
 const GiB = 1024 ** 3
 const MiB = 1024 ** 2
 /** Largest size + skew of one mapping (the live runner's slots are 64 GiB apart). */
-export const MAX_MAPPING_SPAN = 63 * GiB
+const MAX_MAPPING_SPAN = 63 * GiB
 /** the largest HugeTLB pool `set hugetlb.SIZE=N` may ask for, per size: N × SIZE at most 64 GiB (32768 × 2M, 64 × 1G) */
 export const MAX_HUGETLB_POOL_BYTES = 64 * GiB
 

@@ -185,6 +185,3 @@ export type HeaderStatement = ScenarioNameStatement | SetStatement
 
 /** Any statement of a scenario, discriminated by `op`. */
 export type Statement = HeaderStatement | ProcessStatement | CheckStatement
-
-/** Op names of the process statements. */
-export type ProcessOp = ProcessStatement['op']

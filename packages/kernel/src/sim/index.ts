@@ -8,10 +8,9 @@
  *   to sink as it is emitted (a scratch object) and none kept; simDetail(observer) is its observation's detail.
  * - compareObservations(model, kernel, ignore?): Comparison {agree, checks, pages, differences}.
  * - scenarioHash(statements): hash of the normalised scenario (printScenario text).
- * - MODEL_DETAIL: the `detail` of model observation documents.
  * - NotModelled: thrown (`file:line: not modelled: …`) where a scenario reaches what the simulator does not model.
  */
-export { runScenario, simDetail, simulateScenario, FatalScenarioError, MODEL_DETAIL } from './simulateScenario.ts'
+export { runScenario, simDetail, simulateScenario, FatalScenarioError } from './simulateScenario.ts'
 export type { SimResult, SimRun } from './simulateScenario.ts'
 export type { EventSink } from './simContext.ts'
 export { NotModelled } from './simContext.ts'
@@ -22,7 +21,7 @@ export { differentialScenario } from './differentialScenario.ts'
 export { differentialScenarioWide } from './differentialScenarioWide.ts'
 export type { PageObserver } from './pageObserver.ts'
 export { failuresRecord, folioSizeName, scenarioWaste, wasteOf, wasteOfTruth } from './waste.ts'
-export type { WasteReport, WasteRow } from './waste.ts'
+export type { WasteReport } from './waste.ts'
 export type { SplitFailure } from './punch.ts'
 export { scenarioOptionalTypes } from './pinOp.ts'
 export { sweepWaste } from './wasteSweep.ts'

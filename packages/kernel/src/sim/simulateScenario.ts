@@ -18,7 +18,7 @@ import { touchOp } from './touch.ts'
 import { exitOp, mmapOp, mprotectOp, mremapOp, munmapOp } from './vmaOps.ts'
 
 /** MODEL_DETAIL - the `detail` of the model's observation documents. */
-export const MODEL_DETAIL = 'linux-6.18 model (ground truth)'
+const MODEL_DETAIL = 'linux-6.18 model (ground truth)'
 
 /**
  * SimResult - one simulated run of a scenario.

@@ -1,1 +1,1 @@
-export { Linux61, linux61 } from './linux61.ts'
+export { linux61 } from './linux61.ts'

@@ -14,7 +14,7 @@ import { RMAP_ERA_61, type RmapEra } from '../rmapCalls.ts'
  * PG_double_map. No batching: an event of n pages is n calls. Anon mTHP did not exist in 6.1; large anon
  * folios mapped by PTEs follow the same per-page rules (an extrapolation).
  */
-export class Linux61 extends SchemeBase {
+class Linux61 extends SchemeBase {
   readonly id: string = 'linux-6.1'
   readonly description: StrategyDescription = {
     kernels: '≤ v6.1 (since the 2016 THP refcount rework)',

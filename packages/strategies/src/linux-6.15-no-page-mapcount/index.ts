@@ -1,1 +1,1 @@
-export { Linux615NoPageMapcount, linux615NoPageMapcount } from './linux615NoPageMapcount.ts'
+export { linux615NoPageMapcount } from './linux615NoPageMapcount.ts'

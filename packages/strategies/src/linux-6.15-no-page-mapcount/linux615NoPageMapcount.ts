@@ -14,7 +14,7 @@ import type { StrategyDescription } from '../strategy.ts'
  * mapping is detected only while one MM maps the folio (so the deferred-split answer is an estimate).
  * Small folios keep their `_mapcount`.
  */
-export class Linux615NoPageMapcount extends SchemeBase {
+class Linux615NoPageMapcount extends SchemeBase {
   readonly id: string = 'linux-6.15-no-page-mapcount'
   readonly description: StrategyDescription = {
     kernels: 'v6.15–v6.18 (CONFIG_NO_PAGE_MAPCOUNT=y, experimental)',

@@ -1,1 +1,1 @@
-export { TotalMappedPages, totalMappedPages } from './totalMappedPages.ts'
+export { totalMappedPages } from './totalMappedPages.ts'

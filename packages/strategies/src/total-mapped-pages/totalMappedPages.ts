@@ -27,7 +27,7 @@ import type { StrategyDescription, StrategyPrecision } from '../strategy.ts'
  * !folio_maybe_mapped_shared.
  * Struct-page words: page[1] only (plus PAE flags per page of anon folios): compatible with HVO.
  */
-export class TotalMappedPages extends SchemeBase {
+class TotalMappedPages extends SchemeBase {
   readonly id: string = 'total-mapped-pages'
   readonly description: StrategyDescription = {
     kernels: 'RFC "mm/rmap: support arbitrary folio mappings" (Apr 2026, not merged)',

@@ -1,1 +1,1 @@
-export { WillyVmaPt, willyVmaPt } from './willyVmaPt.ts'
+export { willyVmaPt } from './willyVmaPt.ts'

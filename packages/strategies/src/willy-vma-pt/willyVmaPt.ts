@@ -54,7 +54,7 @@ class TablesPerFolio extends SchemeState {
  * Struct-page words: page[1] only, and only when a page table starts or stops mapping the folio — for
  * HugeTLB compatible with HVO.
  */
-export class WillyVmaPt extends SchemeBase {
+class WillyVmaPt extends SchemeBase {
   readonly id: string = 'willy-vma-pt'
   readonly description: StrategyDescription = {
     kernels: 'proposal (Matthew Wilcox, Jan 2023, never implemented)',
