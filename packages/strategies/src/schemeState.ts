@@ -1,4 +1,4 @@
-import { EVENT_TYPES, KIND, MAX_PFN, type FolioKind } from '@mmsim/core'
+import { alignedHead, EVENT_TYPES, KIND, MAX_PFN, type FolioKind } from '@mmsim/core'
 import { COST_FIELDS, emptyCostRow, type CostRow, type CostTable } from './costs.ts'
 import type { FolioState } from './folioState.ts'
 import { META_ORD, R_META, SCHEME_CHUNK_MASK, SCHEME_CHUNK_PAGES, SCHEME_CHUNK_SHIFT, SchemeChunk, W } from './schemeChunk.ts'
@@ -299,7 +299,7 @@ export class SchemeState {
     }
     if (this.giants.size === 0) return -1
     for (let o = SCHEME_CHUNK_SHIFT + 1; o <= 30; o++) {
-      const head = pfn - (pfn % 2 ** o)
+      const head = alignedHead(pfn, o)
       const g = this.giants.get(head)
       if (g !== undefined && (g.w[R_META]! & META_ORD) - 1 >= o) {
         f.load(g, 0, (g.w[R_META]! & META_ORD) - 1)

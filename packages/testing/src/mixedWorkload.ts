@@ -1,4 +1,4 @@
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
+import { folioHeadOf, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PUD_NR, HPAGE_PUD_ORDER, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 import { rng } from './syntheticWorkload.ts'
 
 /**
@@ -72,11 +72,8 @@ export class MixedWorkload {
 
   /** headOf - the live folio containing page @page */
   private headOf(page: number): number {
-    for (let o = 0; o <= HPAGE_PMD_ORDER; o++) {
-      const h = page - (page % 2 ** o)
-      const f = this.folios.get(h)
-      if (f !== undefined && f.order >= o) return h
-    }
+    const h = folioHeadOf(page, HPAGE_PMD_ORDER, (head) => this.folios.get(head)?.order)
+    if (h >= 0) return h
     throw new Error(`no folio holds page ${page}`)
   }
 

@@ -2,6 +2,7 @@ import type { FolioKind, Pfn, Pid } from '../events/common.ts'
 import { trieGet } from '../state/cowTrie.ts'
 import type { FolioRec, MmState } from '../state/mmState.ts'
 import { MAX_FOLIO_ORDER } from '../rules/pageTableGeometry.ts'
+import { alignedHead } from '../rules/folioHead.ts'
 
 /**
  * FolioTruth - what the page tables say about one folio: the oracle every mapcount scheme is judged by.
@@ -27,7 +28,7 @@ export interface FolioTruth {
 /** folioAt - the live folio containing page @pfn (folios are naturally aligned), or undefined. */
 export function folioAt(state: MmState, pfn: Pfn): FolioRec | undefined {
   for (let o = 0; o <= MAX_FOLIO_ORDER; o++) {
-    const f = trieGet(state.folios, pfn - (pfn % 2 ** o))
+    const f = trieGet(state.folios, alignedHead(pfn, o))
     if (f !== undefined && f.order >= o && f.pfn + 2 ** f.order > pfn) return f
   }
   return undefined

@@ -5,6 +5,7 @@ import type { FolioRec } from '../state/mmState.ts'
 import type { Txn } from '../state/txn.ts'
 import { hex } from './entries.ts'
 import { MAX_FOLIO_ORDER, PTRS_PER_PTE } from '../rules/pageTableGeometry.ts'
+import { alignedHead } from '../rules/folioHead.ts'
 
 /** overlapping - a live folio overlapping [pfn, pfn + 2^order), if any (folios are naturally aligned). */
 export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | undefined {
@@ -14,7 +15,7 @@ export function overlapping(tx: Txn, pfn: number, order: number): FolioRec | und
   for (let o = 0; o <= MAX_FOLIO_ORDER; o++) {
     if (census[o] === 0) continue
     if (o < order) smaller = true
-    const head = pfn - (pfn % 2 ** o)
+    const head = alignedHead(pfn, o)
     if (head === prev) continue
     prev = head
     const f = trieGet(tx.folios, head)

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '@mmsim/core'
+import { alignedHead, HPAGE_PMD_ORDER, HPAGE_PUD_ORDER } from '@mmsim/core'
 import type { ScenarioScope } from '../scenario/scenarioScope.ts'
 import { PAGE_SIZE } from '../scenario/sizes.ts'
 import type { CheckObservation, PageObservation } from './observation.ts'
@@ -68,7 +68,7 @@ function page(r: RawPage, off: number, kind: string, labels: Map<number, number>
   if (hugetlb && (kind === 'hugetlb2M' || kind === 'hugetlb1G')) {
     // HVO "fake heads" make the flag walk unreliable: take the geometry from the mapping
     order = kind === 'hugetlb2M' ? HPAGE_PMD_ORDER : HPAGE_PUD_ORDER
-    head = r.pfn - (r.pfn % 2 ** order)
+    head = alignedHead(r.pfn, order)
   }
   let folio: number | null = null
   if (!zero) {
