@@ -547,10 +547,12 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     const f = Q
     const loaded = qLoadHead(s, head)
     const live = loaded && !f.zero
-    out[0] = this.folioMapcountAt(f, live)
+    const mapcount = this.folioMapcountAt(f, live)
+    out[0] = mapcount
     out[1] = this.entireMapcountAt(f, live)
     out[2] = this.nrPagesMappedAt(f, live) ?? NaN
-    out[3] = this.mappedSharedAt(f, live) ? 1 : 0
+    // mappedSharedAt of a small or HugeTLB folio is folio_mapcount > 1: the answer just computed
+    out[3] = (live && (!f.isLarge || f.hugetlb) ? mapcount > 1 : this.mappedSharedAt(f, live)) ? 1 : 0
     const partial = this.partiallyMappedAt(f, loaded)
     out[4] = partial === null ? NaN : partial ? 1 : 0
     for (let j = 0; j < m; j++) {
