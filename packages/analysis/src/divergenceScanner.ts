@@ -1,5 +1,5 @@
 import {
-  applyTruthColumns, EVENT_FIELDS, EVENT_TYPES, eventAt, taintPartiallyMapped, taintPartiallyMappedAt, touchedFoliosAt, touchedFoliosInto,
+  applyTruthColumns, EVENT_CODE, EVENT_FIELDS, EVENT_TYPES, eventAt, taintPartiallyMapped, taintPartiallyMappedAt, touchedFoliosAt, touchedFoliosInto,
   TruthFolioView, type MmEvent, type Pfn, type TruthColumns, type TruthState,
 } from '@mmsim/core'
 import { StrategySet, type AnyStrategy } from '@mmsim/strategies'
@@ -45,7 +45,7 @@ const SAMPLE = 2
 const BLOCK = 64
 const NO_INTS = new Int32Array(0)
 const noUnknown = (): void => {}
-const CHECK_MARKED = EVENT_TYPES.indexOf('check/marked')
+const CHECK_MARKED = EVENT_CODE['check/marked']
 /**
  * RANGE_SLOTS[code] - for event types with a page range (`folio`, `page` and `nrPages` fields): their column
  * slots packed as folio | page << 4 | nrPages << 8; −1 for the other types (compared over the whole folio)

@@ -1,5 +1,5 @@
 import { setAutoFreeze } from 'immer'
-import { applyTruthColumns, assertNever, EVENT_TYPES, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
+import { applyTruthColumns, assertNever, EVENT_CODE, TruthState, type MmEvent, type TruthCheckpoint, type TruthColumns } from '@mmsim/core'
 import { readTraceSync, type EventDecoder, type FrameDamage, type TraceHeader, type TraceItem, type WidenedFrame } from '@mmsim/trace'
 
 /**
@@ -48,7 +48,7 @@ export interface ReplayResult {
 
 const NO_INTS = new Int32Array(0)
 /** the EVENT_TYPES index of folio/split: the column path's segment boundary */
-const C_FOLIO_SPLIT = EVENT_TYPES.indexOf('folio/split')
+const C_FOLIO_SPLIT = EVENT_CODE['folio/split']
 
 interface Acc extends Omit<ReplayResult, 'header'> {
   header: TraceHeader | null
@@ -97,6 +97,12 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
           let n = 0
           const onColumn = opts.onColumnEvent
           const w = (onEvent === undefined || onColumn !== undefined) && dec.sameLayout ? dec.widen(item.frame) : null
+          // the column paths skip the events of types this version does not know, counted per name
+          let unknown = 0
+          const skip = (k: number): void => {
+            unknown++
+            onUnknown(acc)(dec.types[w!.types[k]!]?.name ?? `#${item.frame.types[k]}`)
+          }
           if (w !== null && w.allInt && onColumn !== undefined) {
             // the integer path with the schemes: the ground truth takes the frame in segments that end at
             // a folio/split (the one event on which a scheme reads the truth: its post-split folios) or at
@@ -109,12 +115,6 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
             one.slots = cols.slots
             const codes = cols.codes
             const count = cols.count
-            let unknown = 0
-            const skip = (k: number): void => {
-              unknown++
-              onUnknown(acc)(dec.types[w.types[k]!]?.name ?? `#${item.frame.types[k]}`)
-            }
-            let walked = 0
             let i = 0
             while (i < count && !acc.stop) {
               let end = i
@@ -129,7 +129,6 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
                   const c = codes[k]!
                   if (c >= 0) onColumn(cols, k, c, truth)
                 }
-                walked = next
                 i = next
                 if (violated && stopOn) {
                   acc.stop = true
@@ -138,15 +137,10 @@ export async function replayTrace(file: string, opts: ReplayOptions = {}): Promi
                 }
               }
             }
-            n = walked - unknown
+            n = i - unknown
           } else if (w !== null && w.allInt && onEvent === undefined) {
             // the integer path: reducers read the widened columns, no event object for the common types
-            let unknown = 0
-            const walked = applyTruthColumns(truth, w as WidenedFrame & { slots: Int32Array[] }, 0, stopOn, (i) => {
-              unknown++
-              onUnknown(acc)(dec.types[w.types[i]!]?.name ?? `#${item.frame.types[i]}`)
-            })
-            n = walked - unknown
+            n = applyTruthColumns(truth, w as WidenedFrame & { slots: Int32Array[] }, 0, stopOn, skip) - unknown
             if (stopOn && truth.violationCount > before) {
               acc.stop = true
               acc.stoppedAtViolation = true

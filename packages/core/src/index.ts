@@ -1,7 +1,7 @@
 export type { FolioKind, Level, Pfn, Pid, VmaKind } from './events/common.ts'
 export type { EventOf, MmEvent } from './events/mmEvent.ts'
 export type { EventType, FieldSpec } from './events/schema.ts'
-export { ENUMS, EVENT_FIELDS, EVENT_TYPES, isEventType, MAX_FIELDS, OPTIONAL_TYPES } from './events/schema.ts'
+export { ENUMS, EVENT_CODE, EVENT_FIELDS, EVENT_TYPES, isEventType, MAX_FIELDS, OPTIONAL_TYPES } from './events/schema.ts'
 export { KERNEL_NAMES } from './events/kernelNames.ts'
 export { mmEvent } from './events/factory.ts'
 export { trieForEach } from './state/cowTrie.ts'

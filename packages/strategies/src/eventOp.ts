@@ -1,4 +1,4 @@
-import { assertNever, EVENT_TYPES, HPAGE_PMD_NR, HPAGE_PUD_NR, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
+import { assertNever, EVENT_CODE, EVENT_TYPES, HPAGE_PMD_NR, HPAGE_PUD_NR, KIND_NAMES, type FolioKind, type Level, type MmEvent } from '@mmsim/core'
 
 /**
  * EventOp - one event's fields in a single fixed-shape record. Decoded trace events are per-type scratch
@@ -34,8 +34,8 @@ const KINDS = new Map<string, FolioKind>(KIND_NAMES.map((k) => [k, k]))
 const mode = (m: EventOp['mode']): EventOp['mode'] => (m === 'newAnon' ? 'newAnon' : m === 'anon' ? 'anon' : m === 'file' ? 'file' : m)
 const CODES = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]))
 
-/** OP - EVENT_TYPES index of each event type (EventOp.code) */
-export const OP = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Readonly<Record<MmEvent['type'], number>>
+/** OP - EVENT_TYPES index of each event type (EventOp.code): core's EVENT_CODE */
+export const OP = EVENT_CODE
 
 /**
  * canonicalType - the event type string as the interned literal of EVENT_TYPES. A decoder builds its type

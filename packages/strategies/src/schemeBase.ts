@@ -551,8 +551,7 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     out[0] = mapcount
     out[1] = this.entireMapcountAt(f, live)
     out[2] = this.nrPagesMappedAt(f, live) ?? NaN
-    // mappedSharedAt of a small or HugeTLB folio is folio_mapcount > 1: the answer just computed
-    out[3] = (live && (!f.isLarge || f.hugetlb) ? mapcount > 1 : this.mappedSharedAt(f, live)) ? 1 : 0
+    out[3] = this.mappedSharedAt(f, live, mapcount) ? 1 : 0
     const partial = this.partiallyMappedAt(f, loaded)
     out[4] = partial === null ? NaN : partial ? 1 : 0
     for (let j = 0; j < m; j++) {
@@ -590,9 +589,10 @@ export abstract class SchemeBase implements Strategy<SchemeState> {
     return this.nrPagesMappedOf(f)
   }
 
-  private mappedSharedAt(f: FolioState, live: boolean): boolean {
+  /** @mapcount: folio_mapcount of the folio when the caller has it (answersInto), else computed here if needed */
+  private mappedSharedAt(f: FolioState, live: boolean, mapcount?: number): boolean {
     if (!live) return false
-    if (!f.isLarge || f.hugetlb) return this.folioMapcountOf(f) > 1
+    if (!f.isLarge || f.hugetlb) return (mapcount ?? this.folioMapcountOf(f)) > 1
     return this.mappedSharedOf(f)
   }
 

@@ -87,6 +87,9 @@ export type EventType = keyof typeof EVENT_FIELDS
 /** EVENT_TYPES - the known event types in a fixed order (their numeric codes in a file are per file). */
 export const EVENT_TYPES: readonly EventType[] = Object.keys(EVENT_FIELDS) as EventType[]
 
+/** EVENT_CODE - each event type's index in {@link EVENT_TYPES}: the type code of widened columns and EventOp.code. */
+export const EVENT_CODE = Object.fromEntries(EVENT_TYPES.map((t, i) => [t, i])) as Readonly<Record<EventType, number>>
+
 /**
  * OPTIONAL_TYPES - event types a trace writer declares in a file's header only when asked to (a trace
  * that cannot hold them keeps the header, and so the bytes, it had before they existed).

@@ -7,8 +7,8 @@
 
 /**
  * alignedHead - @pfn rounded down to a multiple of 2^@order: the head a naturally aligned folio of @order
- * holding @pfn would have. Arithmetic, not bitwise (safe for any integer PFN, the same as before for
- * negative ones: `pfn - pfn % 2^order`).
+ * holding @pfn would have. Arithmetic, not bitwise: `pfn - pfn % 2^order`, defined for any integer
+ * (callers need not range-check first).
  */
 export function alignedHead(pfn: number, order: number): number {
   return pfn - (pfn % 2 ** order)

@@ -4,7 +4,7 @@
  * strategy contract suite (testing) compare schemes with the ground truth on exactly these folios.
  */
 import type { MmEvent } from '../events/mmEvent.ts'
-import { EVENT_FIELDS, EVENT_TYPES, type EventType } from '../events/schema.ts'
+import { EVENT_CODE, EVENT_FIELDS, EVENT_TYPES, type EventType } from '../events/schema.ts'
 import type { TruthColumns } from '../truth/truthColumns.ts'
 
 /**
@@ -91,13 +91,12 @@ export function taintPartiallyMapped(e: MmEvent, pfns: readonly number[], n: num
   else if (e.type === 'folio/allocated' || e.type === 'folio/freed') tainted.delete(e.folio)
 }
 
-const codeOf = (t: EventType): number => EVENT_TYPES.indexOf(t)
-const SPLIT = codeOf('folio/split')
-const MIGRATED = codeOf('folio/migrated')
-const FREED = codeOf('folio/freed')
-const POOL_SHRUNK = codeOf('hugetlb/poolShrunk')
-const ALLOCATED = codeOf('folio/allocated')
-const ANON_ADDED = codeOf('rmap/anonAdded')
+const SPLIT = EVENT_CODE['folio/split']
+const MIGRATED = EVENT_CODE['folio/migrated']
+const FREED = EVENT_CODE['folio/freed']
+const POOL_SHRUNK = EVENT_CODE['hugetlb/poolShrunk']
+const ALLOCATED = EVENT_CODE['folio/allocated']
+const ANON_ADDED = EVENT_CODE['rmap/anonAdded']
 /** slotOf(t, name) - the column slot of field @name in events of type @t (−1: the type has none) */
 const slotOf = (t: EventType, name: string): number => EVENT_FIELDS[t].findIndex((x: { name: string }) => x.name === name)
 /** per EVENT_TYPES code: the slot of its `folio` field, or −1 */

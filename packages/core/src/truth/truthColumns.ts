@@ -1,6 +1,6 @@
 import type { Level } from '../events/common.ts'
 import type { MmEvent } from '../events/mmEvent.ts'
-import { ENUMS, EVENT_FIELDS, EVENT_TYPES, type EventType, type FieldKind } from '../events/schema.ts'
+import { ENUMS, EVENT_CODE, EVENT_FIELDS, EVENT_TYPES, type EventType, type FieldKind } from '../events/schema.ts'
 import { KIND } from './folioStore.ts'
 import { folioAllocatedAt, folioFreedAt } from './truthFolio.ts'
 import { anonDuplicatedAt, newAnonAddedAt, rmapRemovedAt } from './truthRmap.ts'
@@ -20,12 +20,11 @@ export interface TruthColumns {
   readonly slots: readonly Int32Array[]
 }
 
-const code = (t: EventType): number => EVENT_TYPES.indexOf(t)
-const NEW_ANON = code('rmap/newAnonAdded')
-const REMOVED = code('rmap/removed')
-const ANON_DUP = code('rmap/anonDuplicated')
-const ALLOCATED = code('folio/allocated')
-const FREED = code('folio/freed')
+const NEW_ANON = EVENT_CODE['rmap/newAnonAdded']
+const REMOVED = EVENT_CODE['rmap/removed']
+const ANON_DUP = EVENT_CODE['rmap/anonDuplicated']
+const ALLOCATED = EVENT_CODE['folio/allocated']
+const FREED = EVENT_CODE['folio/freed']
 
 /** the field order the hot cases below read their slots in (checked against EVENT_FIELDS at load) */
 const HOT_LAYOUT: [EventType, string[]][] = [

@@ -1,5 +1,5 @@
 import type { MmEvent } from '../events/mmEvent.ts'
-import { EVENT_TYPES, type EventType } from '../events/schema.ts'
+import { EVENT_CODE } from '../events/schema.ts'
 import {
   folioAllocated, folioFreed, folioMigrated, folioSplit, folioSplitFailed, hugetlbAnonDuplicated, hugetlbPoolGrown, hugetlbPoolShrunk,
   hugetlbRmapAdded, hugetlbRmapRemoved, hvoOptimized, hvoRestored,
@@ -14,8 +14,7 @@ import {
   processCreated, processExited, processForked, vmaAdvised, vmaMapped, vmaMoved, vmaProtected, vmaUnmapped,
 } from './truthVma.ts'
 
-const code = (t: EventType): number => EVENT_TYPES.indexOf(t)
-const C = Object.fromEntries(EVENT_TYPES.map((t) => [t, code(t)])) as Record<EventType, number>
+const C = EVENT_CODE
 
 /** assertNever - a switch over event types left one out (compile time), or a value from outside the type (run time). */
 function unknownType(t: TruthState, e: never): void {
